@@ -1,0 +1,258 @@
+"""fishbot's configuration: one pydantic-settings model read from config.toml and the environment.
+
+The environment wins over the file. Four names are fixed because deployments rely on them:
+DISCORD_TOKEN, FISH_API_KEY, FISH_BASE_URL and DATABASE_URL. Every other setting can also come
+from the environment as FISHBOT_<SECTION>__<KEY> (for example FISHBOT_SPEAK__MAX_TEXT_LENGTH).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import AliasChoices, BaseModel, Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+DEFAULT_CONFIG_PATH = Path("config.toml")
+FISH_MODELS = ("s1", "s2-pro", "s2.1-pro", "s2.1-pro-free")
+LatencyMode = Literal["normal", "balanced", "low"]
+FishModel = Literal["s1", "s2-pro", "s2.1-pro", "s2.1-pro-free"]
+
+
+class _Section(BaseModel):
+    model_config = {"extra": "forbid"}
+
+
+class FishSection(_Section):
+    model: FishModel = "s2.1-pro"
+    latency: LatencyMode = "balanced"
+    default_voice: str | None = None
+    timeout_s: float = Field(30.0, gt=0, le=600)
+    max_retries: int = Field(2, ge=0, le=10)
+
+
+class SpeakSection(_Section):
+    max_text_length: int = Field(1000, ge=1, le=10_000)
+    queue_limit: int = Field(20, ge=1, le=500)
+    idle_timeout_s: float = Field(300.0, gt=0)
+    alone_leave_delay_s: float = Field(30.0, ge=0)
+    stall_timeout_s: float = Field(15.0, gt=0)
+    opus_bitrate: Literal[-1000, 24000, 32000, 48000, 64000] = -1000
+    file_format: Literal["opus", "mp3"] = "opus"
+
+
+class NarrationSection(_Section):
+    enabled: bool = False
+    max_message_length: int = Field(300, ge=1, le=4000)
+    max_spoken_seconds: float = Field(30.0, gt=0)
+
+
+class CloneSection(_Section):
+    max_file_mb: float = Field(20.0, gt=0, le=500)
+    max_samples: int = Field(3, ge=1, le=20)
+    # Fish recommends at least 10 s per clip; cloning from less than a few seconds fails or
+    # sounds poor, and very long clips only cost upload time.
+    min_seconds: float = Field(5.0, ge=0)
+    max_seconds: float = Field(300.0, gt=0)
+    daily_limit: int = Field(3, ge=0)
+
+
+class TranscribeSection(_Section):
+    max_file_mb: float = Field(25.0, gt=0, le=500)
+    max_minutes: float = Field(60.0, gt=0, le=60)
+    auto_transcribe_allowed: bool = True
+
+
+class QuotaSection(_Section):
+    """Daily quotas; 0 means unlimited."""
+
+    tts_chars_per_member: int = Field(20_000, ge=0)
+    tts_chars_per_guild: int = Field(200_000, ge=0)
+    clones_per_member: int = Field(3, ge=0)
+    clones_per_guild: int = Field(20, ge=0)
+    transcribe_minutes_per_member: float = Field(30.0, ge=0)
+    transcribe_minutes_per_guild: float = Field(300.0, ge=0)
+
+
+class CreditsSection(_Section):
+    allow_manage_guild: bool = False
+    low_balance_threshold: float = Field(1.0, ge=0)
+    check_interval_minutes: float = Field(30.0, gt=0)
+    alert_channel_id: int | None = None
+    tts_cache_entries: int = Field(512, ge=0)
+    tts_cache_max_chars: int = Field(200, ge=0)
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="FISHBOT_",
+        env_nested_delimiter="__",
+        extra="forbid",
+        validate_default=True,
+    )
+
+    discord_token: SecretStr | None = Field(
+        None, validation_alias=AliasChoices("DISCORD_TOKEN", "discord_token")
+    )
+    fish_api_key: SecretStr | None = Field(
+        None, validation_alias=AliasChoices("FISH_API_KEY", "fish_api_key")
+    )
+    fish_base_url: str = Field(
+        "https://api.fish.audio", validation_alias=AliasChoices("FISH_BASE_URL", "fish_base_url")
+    )
+    database_url: str | None = Field(
+        None, validation_alias=AliasChoices("DATABASE_URL", "database_url")
+    )
+    data_dir: Path = Path("data")
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    owner_ids: list[int] = Field(default_factory=list)
+    dev_guild_id: int | None = None
+    message_content_intent: bool = False
+
+    fish: FishSection = Field(default_factory=FishSection)
+    speak: SpeakSection = Field(default_factory=SpeakSection)
+    narration: NarrationSection = Field(default_factory=NarrationSection)
+    clone: CloneSection = Field(default_factory=CloneSection)
+    transcribe: TranscribeSection = Field(default_factory=TranscribeSection)
+    quotas: QuotaSection = Field(default_factory=QuotaSection)
+    credits: CreditsSection = Field(default_factory=CreditsSection)
+
+    @field_validator("fish_base_url")
+    @classmethod
+    def _base_url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return value.rstrip("/")
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_url(cls, value: str | None) -> str | None:
+        if not value:
+            return None
+        from bot.storage.db import normalize_database_url  # SQLAlchemy is only needed here
+
+        return normalize_database_url(value)
+
+    @field_validator("discord_token", "fish_api_key", mode="before")
+    @classmethod
+    def _blank_is_missing(cls, value: Any) -> Any:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @property
+    def resolved_database_url(self) -> str:
+        """DATABASE_URL, or a SQLite file under the data directory."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite+aiosqlite:///{(self.data_dir / 'fishbot.db').as_posix()}"
+
+    def missing(self, *names: str) -> list[str]:
+        """The environment names of required settings that are not set."""
+        env_names = {"discord_token": "DISCORD_TOKEN", "fish_api_key": "FISH_API_KEY"}
+        return [env_names[name] for name in names if getattr(self, name) is None]
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # Precedence, strongest first: explicit arguments, the environment, config.toml.
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        if settings_cls.model_config.get("toml_file"):
+            sources.append(TomlConfigSettingsSource(settings_cls))
+        return tuple(sources)
+
+
+class ConfigError(Exception):
+    """Every problem found in the configuration, worded for the person running the bot."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__("\n".join(problems))
+
+    def render(self) -> str:
+        lines = ["fishbot: the configuration has problems:"]
+        lines += [f"  - {problem}" for problem in self.problems]
+        lines.append("See config.example.toml and the README's configuration table.")
+        return "\n".join(lines)
+
+
+_ENV_NAMES = {
+    "discord_token": "DISCORD_TOKEN",
+    "fish_api_key": "FISH_API_KEY",
+    "fish_base_url": "FISH_BASE_URL",
+    "database_url": "DATABASE_URL",
+}
+
+
+def _describe(error: dict[str, Any]) -> str:
+    location = [str(part) for part in error.get("loc", ())]
+    if location and location[0] in _ENV_NAMES:
+        where = _ENV_NAMES[location[0]]
+    else:
+        where = ".".join(location) or "config"
+    message = str(error.get("msg", "is invalid"))
+    if error.get("type") == "extra_forbidden":
+        message = "is not a known setting"
+    # Never echo the offending value: it may be a token pasted in the wrong place.
+    return f"{where}: {message}"
+
+
+def _missing_before_validation(require: tuple[str, ...], toml_file: Path | None) -> list[str]:
+    """Required names absent from both the environment and the file, for a full problem list."""
+    import os
+    import tomllib
+
+    in_file: dict[str, Any] = {}
+    if toml_file is not None:
+        try:
+            in_file = tomllib.loads(toml_file.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            in_file = {}
+    names = []
+    for field in require:
+        env_name = _ENV_NAMES[field]
+        if not os.environ.get(env_name, "").strip() and not str(in_file.get(field, "")).strip():
+            names.append(env_name)
+    return names
+
+
+def _missing_problem(name: str) -> str:
+    return f"{name} is not set (put it in the environment or config.toml)"
+
+
+def load_settings(config_path: Path | None = None, *, require: tuple[str, ...] = ()) -> Settings:
+    """Read config.toml (if present) and the environment; raise ConfigError listing every problem.
+
+    `require` names settings (e.g. "discord_token") that this command cannot run without.
+    Runs before the event loop starts, so the blocking file read is fine here.
+    """
+    path = config_path if config_path is not None else DEFAULT_CONFIG_PATH
+    if config_path is not None and not path.is_file():
+        raise ConfigError([f"config file {path} does not exist"])
+    toml_file = path if path.is_file() else None
+    settings_cls = Settings
+    if toml_file is not None:
+        # A subclass carries the file's path, so the model itself stays free of globals.
+        config = SettingsConfigDict(**{**Settings.model_config, "toml_file": toml_file})
+        settings_cls = type("Settings", (Settings,), {"model_config": config})
+    try:
+        settings = settings_cls()
+    except ValidationError as exc:
+        problems = [_describe(error) for error in exc.errors()]  # type: ignore[arg-type]
+        missing = _missing_before_validation(require, toml_file)
+        raise ConfigError([_missing_problem(name) for name in missing] + problems) from None
+    except ValueError as exc:  # a TOML syntax error
+        raise ConfigError([f"{path}: {exc}"]) from None
+    missing = settings.missing(*require)
+    if missing:
+        raise ConfigError([_missing_problem(name) for name in missing])
+    return settings
