@@ -1,0 +1,294 @@
+"""The command line: `fishbot run | check | sync | db upgrade` (also `python -m bot ...`)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+import shutil
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import discord
+from pydantic import SecretStr
+
+from bot.config import ConfigError, Settings, load_settings
+from bot.logs import setup_logging
+
+log = logging.getLogger("fishbot")
+
+EXIT_CONFIG = 2
+
+
+def _shard_ids(text: str) -> list[int]:
+    try:
+        ids = [int(part) for part in text.split(",") if part.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError("use comma-separated numbers, e.g. 0,1,2") from None
+    if not ids or min(ids) < 0:
+        raise argparse.ArgumentTypeError("use comma-separated numbers from 0, e.g. 0,1,2")
+    return ids
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="fishbot", description=__doc__)
+    parser.add_argument(
+        "--config", type=Path, default=None, help="path to config.toml (default: ./config.toml)"
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    run = commands.add_parser("run", help="start the bot (applies database migrations first)")
+    run.add_argument("--shard-count", type=int, default=None, help="total shards of all processes")
+    run.add_argument(
+        "--shard-ids", type=_shard_ids, default=None, help="shards this process runs, e.g. 0,1"
+    )
+
+    check = commands.add_parser("check", help="validate config, system libraries and the API key")
+    check.add_argument("--discord", action="store_true", help="also log in to Discord")
+
+    sync = commands.add_parser("sync", help="register slash commands with Discord")
+    target = sync.add_mutually_exclusive_group()
+    target.add_argument("--guild", type=int, default=None, help="sync to one server only (instant)")
+    target.add_argument("--dev", action="store_true", help="sync to dev_guild_id from the config")
+
+    db = commands.add_parser("db", help="database maintenance")
+    db_commands = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
+    db_commands.add_parser("upgrade", help="apply schema migrations")
+    return parser
+
+
+REQUIRED = {
+    "run": ("discord_token", "fish_api_key"),
+    "check": ("discord_token", "fish_api_key"),
+    "sync": ("discord_token",),
+    "db": (),
+}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        settings = load_settings(args.config, require=REQUIRED[args.command])
+    except ConfigError as exc:
+        print(exc.render(), file=sys.stderr)
+        return EXIT_CONFIG
+    secrets = [
+        secret.get_secret_value()
+        for secret in (settings.discord_token, settings.fish_api_key)
+        if secret is not None
+    ]
+    setup_logging(settings.log_level, secrets)
+    handlers = {"run": _run, "check": _check, "sync": _sync, "db": _db}
+    try:
+        return asyncio.run(handlers[args.command](settings, args))
+    except KeyboardInterrupt:
+        return 0
+
+
+# --- building the bot from its parts ---------------------------------------------------------
+
+
+async def _open_database(settings: Settings):
+    from bot.storage.db import Database
+
+    return await Database.open(settings.resolved_database_url)
+
+
+def _fish_client(settings: Settings):
+    from bot.fish import FishClient
+
+    assert settings.fish_api_key is not None
+    return FishClient(
+        api_key=settings.fish_api_key.get_secret_value(),
+        base_url=settings.fish_base_url,
+        timeout=settings.fish.timeout_s,
+        max_retries=settings.fish.max_retries,
+    )
+
+
+async def build_bot(settings: Settings, **options: object):
+    from bot.client import FishBot
+    from bot.storage.migrations import upgrade
+    from bot.storage.settings import SettingsStore
+
+    db = await _open_database(settings)
+    try:
+        applied = await upgrade(db)
+    except Exception:
+        await db.close()
+        raise
+    if applied:
+        log.info("applied database migrations: %s", ", ".join(applied))
+    return FishBot(
+        settings=settings,
+        fish=_fish_client(settings),
+        db=db,
+        store=SettingsStore(db),
+        **options,
+    )
+
+
+# --- commands --------------------------------------------------------------------------------
+
+
+async def _run(settings: Settings, args: argparse.Namespace) -> int:
+    assert settings.discord_token is not None
+    options: dict[str, object] = {}
+    if args.shard_count is not None:
+        options["shard_count"] = args.shard_count
+    if args.shard_ids is not None:
+        if args.shard_count is None:
+            print("fishbot: --shard-ids needs --shard-count", file=sys.stderr)
+            return EXIT_CONFIG
+        if max(args.shard_ids) >= args.shard_count:
+            print("fishbot: every --shard-ids value must be below --shard-count", file=sys.stderr)
+            return EXIT_CONFIG
+        options["shard_ids"] = args.shard_ids
+    bot = await build_bot(settings, **options)
+    async with bot:
+        try:
+            await bot.start(settings.discord_token.get_secret_value())
+        except discord.LoginFailure:
+            print("fishbot: Discord rejected DISCORD_TOKEN. Copy the bot token again.", file=sys.stderr)
+            return EXIT_CONFIG
+        except discord.PrivilegedIntentsRequired:
+            print(
+                "fishbot: narration needs the Message Content intent. Enable it for the bot in the"
+                " Discord developer portal (Bot → Privileged Gateway Intents), or turn narration off.",
+                file=sys.stderr,
+            )
+            return EXIT_CONFIG
+    return 0
+
+
+async def _sync(settings: Settings, args: argparse.Namespace) -> int:
+    assert settings.discord_token is not None
+    guild_id = settings.dev_guild_id if args.dev else args.guild
+    if args.dev and guild_id is None:
+        print("fishbot: --dev needs dev_guild_id in the configuration", file=sys.stderr)
+        return EXIT_CONFIG
+    if settings.fish_api_key is None:
+        # Syncing only reads the command definitions; no Fish call is made.
+        settings = settings.model_copy(update={"fish_api_key": SecretStr("unused-for-sync")})
+    bot = await build_bot(settings)
+    async with bot:
+        try:
+            await bot.login(settings.discord_token.get_secret_value())  # runs setup_hook
+        except discord.LoginFailure:
+            print("fishbot: Discord rejected DISCORD_TOKEN.", file=sys.stderr)
+            return EXIT_CONFIG
+        guild = discord.Object(guild_id) if guild_id is not None else None
+        if guild is not None:
+            bot.tree.copy_global_to(guild=guild)
+        synced = await bot.tree.sync(guild=guild)
+    where = f"server {guild_id}" if guild_id is not None else "all servers (global)"
+    print(f"Synced {len(synced)} commands to {where}.")
+    if guild_id is None:
+        print("Global commands can take up to an hour to appear in Discord.")
+    return 0
+
+
+async def _db(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.storage.db import redact_url
+    from bot.storage.migrations import current_revision, upgrade
+
+    db = await _open_database(settings)
+    try:
+        applied = await upgrade(db)
+        revision = await current_revision(db)
+    finally:
+        await db.close()
+    url = redact_url(settings.resolved_database_url)
+    done = ", ".join(applied) if applied else "nothing to apply"
+    print(f"Database {url}: {done}; now at {revision}.")
+    return 0
+
+
+async def _tool_version(*command: str) -> str | None:
+    if shutil.which(command[0]) is None:
+        return None
+    process = await asyncio.create_subprocess_exec(
+        *command, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL
+    )
+    try:
+        out, _ = await asyncio.wait_for(process.communicate(), timeout=10)
+    except TimeoutError:
+        process.kill()
+        return "unknown version"
+    first = out.decode(errors="replace").splitlines()
+    return first[0] if first else "unknown version"
+
+
+async def _check(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.fish import FishError
+    from bot.fish.messages import user_message
+
+    failures = 0
+
+    def report(ok: bool, what: str, detail: str) -> None:
+        nonlocal failures
+        failures += 0 if ok else 1
+        print(f"[{'ok' if ok else 'FAIL'}] {what}: {detail}")
+
+    print("[ok] configuration: valid")
+    for tool in ("ffmpeg", "ffprobe"):
+        version = await _tool_version(tool, "-version")
+        report(version is not None, tool, version or "not found on PATH (apt-get install ffmpeg)")
+    try:
+        discord.opus._load_default()
+        opus_ok = discord.opus.is_loaded()
+    except Exception:
+        opus_ok = False
+    report(opus_ok, "libopus", "loaded" if opus_ok else "not found (apt-get install libopus0)")
+    try:
+        import davey  # noqa: F401
+
+        report(True, "davey (DAVE voice encryption)", "installed")
+    except ImportError:
+        report(False, "davey (DAVE voice encryption)", "missing: pip install 'discord.py[voice]'")
+
+    from bot.storage.db import redact_url
+    from bot.storage.migrations import current_revision
+
+    try:
+        db = await _open_database(settings)
+        try:
+            revision = await current_revision(db)
+        finally:
+            await db.close()
+        where = redact_url(settings.resolved_database_url)
+        report(True, "database", f"{where} (schema {revision or 'empty: run fishbot db upgrade'})")
+    except Exception as exc:
+        report(False, "database", type(exc).__name__)
+
+    fish = _fish_client(settings)
+    try:
+        credits = await fish.account.get_credits()
+        report(True, "Fish Audio API key", f"works; API credit {credits.credit}")
+    except FishError as exc:
+        report(False, "Fish Audio API key", user_message(exc))
+    finally:
+        await fish.close()
+
+    if settings.narration.enabled:
+        print(
+            "[warn] narration is on: it needs the privileged Message Content intent enabled in the"
+            " Discord developer portal, or `run` will stop at login."
+        )
+    if args.discord:
+        assert settings.discord_token is not None
+        client = discord.Client(intents=discord.Intents.none())
+        async with client:
+            try:
+                await client.login(settings.discord_token.get_secret_value())
+                info = await client.application_info()
+                report(True, "Discord login", f"application {info.name} ({info.id})")
+            except discord.LoginFailure:
+                report(False, "Discord login", "DISCORD_TOKEN was rejected")
+            except discord.HTTPException as exc:
+                report(False, "Discord login", f"HTTP {exc.status}")
+    with contextlib.suppress(Exception):
+        sys.stdout.flush()
+    return 0 if failures == 0 else 1

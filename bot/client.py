@@ -1,0 +1,97 @@
+"""The bot itself: an AutoShardedBot built from injected dependencies (discord.py's
+examples/advanced_startup.py pattern), so tests can hand it a stand-in Fish API and a temp DB."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+
+import discord
+from discord.ext import commands
+
+from bot.config import Settings
+from bot.errors import FishTree
+from bot.fish import FishClient
+from bot.storage.db import Database
+from bot.storage.settings import SettingsStore
+from bot.voice.manager import SessionManager
+
+log = logging.getLogger(__name__)
+
+# One extension per feature; each is a thin module under cogs/.
+EXTENSIONS: tuple[str, ...] = ("cogs.meta", "cogs.speak")
+
+
+def build_intents(settings: Settings) -> discord.Intents:
+    """The least the features need: guilds and voice states; message content only for narration."""
+    intents = discord.Intents.none()
+    intents.guilds = True
+    intents.voice_states = True
+    if settings.narration.enabled:
+        intents.guild_messages = True
+        intents.message_content = True
+    return intents
+
+
+class FishBot(commands.AutoShardedBot):
+    def __init__(
+        self,
+        *,
+        settings: Settings,
+        fish: FishClient,
+        db: Database,
+        store: SettingsStore,
+        extensions: Sequence[str] = EXTENSIONS,
+        voice_client_cls: type[discord.VoiceClient] = discord.VoiceClient,
+        **options: object,
+    ) -> None:
+        super().__init__(
+            # No prefix commands: a mention prefix needs no message content intent.
+            command_prefix=commands.when_mentioned,
+            help_command=None,
+            intents=build_intents(settings),
+            allowed_mentions=discord.AllowedMentions.none(),
+            tree_cls=FishTree,
+            owner_ids=set(settings.owner_ids) or None,
+            **options,  # type: ignore[arg-type]
+        )
+        self.settings = settings
+        self.fish = fish
+        self.db = db
+        self.store = store
+        self.initial_extensions = tuple(extensions)
+        # Tests and the benchmark inject a voice client that records packets instead of sending.
+        self.voice_sessions = SessionManager(fish, settings, voice_client_cls=voice_client_cls)
+        # Cogs that store per-member data register a deleter here (in cog_load), so /forget-me
+        # reaches every table without knowing the features.
+        self.data_deleters: dict[str, Callable[[int], Awaitable[int]]] = {}
+
+    async def setup_hook(self) -> None:
+        for extension in self.initial_extensions:
+            await self.load_extension(extension)
+        log.info("loaded %d extensions", len(self.initial_extensions))
+
+    async def is_bot_owner(self, user: discord.abc.User) -> bool:
+        """Owners from config; without any configured, the application's owner or team."""
+        if self.settings.owner_ids:
+            return user.id in self.settings.owner_ids
+        try:
+            return await self.is_owner(user)
+        except discord.HTTPException:
+            return False
+
+    async def forget_user(self, user_id: int) -> int:
+        """Delete everything stored about a member; returns how many records went."""
+        removed = await self.store.delete_user(user_id)
+        for deleter in self.data_deleters.values():
+            removed += await deleter(user_id)
+        log.info("deleted %d stored records at a member's request", removed)
+        return removed
+
+    async def close(self) -> None:
+        try:
+            await self.voice_sessions.close_all()
+            await super().close()
+        finally:
+            await self.fish.close()
+            await self.db.close()

@@ -1,0 +1,62 @@
+"""Views shared by the cogs: buttons only their member can press, a yes/no confirmation."""
+
+from __future__ import annotations
+
+import contextlib
+
+import discord
+
+NOT_YOURS = "These buttons belong to someone else's command. Run it yourself to get your own."
+
+
+class MemberView(discord.ui.View):
+    """A view that only the member who caused it may use, and that disables itself on timeout."""
+
+    def __init__(self, owner_id: int, *, timeout: float | None = 180.0) -> None:
+        super().__init__(timeout=timeout)
+        self.owner_id = owner_id
+        self.message: discord.InteractionMessage | discord.WebhookMessage | None = None
+
+    async def interaction_check(self, interaction: discord.Interaction) -> bool:
+        if interaction.user.id == self.owner_id:
+            return True
+        await interaction.response.send_message(NOT_YOURS, ephemeral=True)
+        return False
+
+    def disable_all(self) -> None:
+        for item in self.children:
+            if isinstance(item, discord.ui.Button | discord.ui.Select):
+                item.disabled = True
+
+    async def on_timeout(self) -> None:
+        self.disable_all()
+        if self.message is not None:
+            # The message may be gone or the token expired; then there is nothing to tidy.
+            with contextlib.suppress(discord.HTTPException):
+                await self.message.edit(view=self)
+
+
+class ConfirmView(MemberView):
+    """Asks one yes/no question; `value` is True, False, or None when it timed out."""
+
+    def __init__(self, owner_id: int, *, confirm_label: str = "Confirm",
+                 style: discord.ButtonStyle = discord.ButtonStyle.danger,
+                 timeout: float = 60.0) -> None:
+        super().__init__(owner_id, timeout=timeout)
+        self.value: bool | None = None
+        self.confirm.label = confirm_label
+        self.confirm.style = style
+
+    async def _finish(self, interaction: discord.Interaction, value: bool) -> None:
+        self.value = value
+        self.disable_all()
+        await interaction.response.edit_message(view=self)
+        self.stop()
+
+    @discord.ui.button(label="Confirm", style=discord.ButtonStyle.danger, custom_id="confirm")
+    async def confirm(self, interaction: discord.Interaction, button: discord.ui.Button) -> None:
+        await self._finish(interaction, True)
+
+    @discord.ui.button(label="Cancel", style=discord.ButtonStyle.secondary, custom_id="cancel")
+    async def cancel(self, interaction: discord.Interaction, button: discord.ui.Button) -> None:
+        await self._finish(interaction, False)
