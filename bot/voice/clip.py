@@ -1,0 +1,124 @@
+"""One queued request being synthesised: a producer task streaming Fish Opus into a packet buffer
+that discord.py's player thread reads."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import AsyncIterator
+
+from bot.audio.buffer import PacketBuffer
+from bot.audio.pipeline import pump_opus
+from bot.audio.source import StreamingOpusSource
+from bot.fish import FishClient, TTSConfig
+from bot.voice.request import SpeakRequest
+
+log = logging.getLogger(__name__)
+
+# 60 s of 20 ms packets (~200 KB at Fish's bitrates): a prefetched clip can download well ahead
+# while another plays, so the upstream connection never idles long; beyond that, back-pressure.
+BUFFER_PACKETS = 3000
+
+
+class ClipStalled(Exception):
+    """Fish stopped sending audio mid-clip for longer than the stall timeout."""
+
+
+async def stall_guard(chunks: AsyncIterator[bytes], seconds: float) -> AsyncIterator[bytes]:
+    """Re-yield chunks, raising ClipStalled when the next one takes longer than `seconds`."""
+    iterator = aiter(chunks)
+    while True:
+        try:
+            async with asyncio.timeout(seconds):
+                chunk = await anext(iterator)
+        except StopAsyncIteration:
+            return
+        except TimeoutError:
+            raise ClipStalled(f"no audio for {seconds:g} s") from None
+        yield chunk
+
+
+class Clip:
+    """Lazily started: `start()` opens the TTS stream; `cancel()` closes it at once."""
+
+    def __init__(
+        self,
+        request: SpeakRequest,
+        fish: FishClient,
+        *,
+        model: str,
+        latency: str,
+        opus_bitrate: int,
+        stall_timeout: float,
+    ) -> None:
+        self.request = request
+        self._fish = fish
+        self._model = model
+        self._latency = latency
+        self._opus_bitrate = opus_bitrate
+        self._stall_timeout = stall_timeout
+        self.buffer = PacketBuffer(max_packets=BUFFER_PACKETS)
+        self.source = StreamingOpusSource(self.buffer)
+        self.task: asyncio.Task[None] | None = None
+        self.error: BaseException | None = None
+        self.first_byte_at: float | None = None
+
+    @property
+    def started(self) -> bool:
+        return self.task is not None
+
+    def start(self) -> None:
+        if self.task is None:
+            self.task = asyncio.create_task(self._produce(), name=f"tts-clip-{self.request.id}")
+
+    async def _chunks(self, stream: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
+        async for chunk in stall_guard(stream, self._stall_timeout):
+            if self.first_byte_at is None:
+                self.first_byte_at = time.perf_counter()
+            yield chunk
+
+    async def _produce(self) -> None:
+        request = self.request
+        try:
+            async with asyncio.timeout(self._stall_timeout):
+                stream = await self._fish.tts.stream(
+                    text=request.text,
+                    reference_id=request.voice_id,
+                    format="opus",
+                    latency=self._latency,  # type: ignore[arg-type]
+                    speed=request.speed,
+                    config=TTSConfig(opus_bitrate=self._opus_bitrate),  # type: ignore[arg-type]
+                    model=request.model or self._model,
+                )
+        except TimeoutError:
+            self._failed(ClipStalled(f"Fish sent nothing for {self._stall_timeout:g} s"))
+            return
+        except asyncio.CancelledError:
+            self.buffer.close()
+            raise
+        except Exception as exc:
+            self._failed(exc)
+            return
+        try:
+            async with stream:
+                await pump_opus(self._chunks(stream), self.buffer)
+        except asyncio.CancelledError:
+            self.buffer.close()
+            raise
+        except Exception as exc:
+            self._failed(exc)
+
+    def _failed(self, exc: BaseException) -> None:
+        self.error = exc
+        self.buffer.fail(exc)
+        log.info("clip %s failed: %s", self.request.id, type(exc).__name__)
+
+    async def cancel(self) -> None:
+        """Stop fetching now (closing the upstream connection) and release the buffer."""
+        self.buffer.close()
+        if self.task is not None and not self.task.done():
+            self.task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self.task

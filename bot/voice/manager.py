@@ -1,0 +1,106 @@
+"""Voice sessions by guild: connecting, repairing desyncs, and reacting to voice-state changes."""
+
+from __future__ import annotations
+
+import logging
+
+import discord
+
+from bot.config import Settings
+from bot.errors import UserFacingError
+from bot.fish import FishClient
+from bot.voice.joining import VoiceChannel, join_problem
+from bot.voice.session import VoiceSession
+
+log = logging.getLogger(__name__)
+
+
+class SessionManager:
+    def __init__(
+        self,
+        fish: FishClient,
+        settings: Settings,
+        *,
+        voice_client_cls: type[discord.VoiceClient] = discord.VoiceClient,
+    ) -> None:
+        self._fish = fish
+        self._settings = settings
+        # Tests and the benchmark pass a stand-in that records packets instead of sending them.
+        self.voice_client_cls = voice_client_cls
+        self.sessions: dict[int, VoiceSession] = {}
+
+    def get(self, guild_id: int) -> VoiceSession | None:
+        session = self.sessions.get(guild_id)
+        return session if session is not None and not session.closed else None
+
+    async def _forget(self, session: VoiceSession) -> None:
+        if self.sessions.get(session.guild_id) is session:
+            del self.sessions[session.guild_id]
+
+    def _busy(self, session: VoiceSession) -> bool:
+        return session.current is not None or bool(session.queue)
+
+    async def join(self, member: discord.Member, *, move_if_idle: bool = True) -> VoiceSession:
+        """The guild's session in the member's channel, connecting or moving as needed."""
+        if member.voice is None or member.voice.channel is None:
+            raise UserFacingError("Join a voice channel first.")
+        channel: VoiceChannel = member.voice.channel  # type: ignore[assignment]
+        problem = join_problem(channel, member)
+        if problem is not None:
+            raise UserFacingError(problem)
+        guild = member.guild
+        session = self.get(guild.id)
+        voice = guild.voice_client
+        if session is not None and (voice is not session.voice or not session.voice.is_connected()):
+            # discord.py and the session disagree (a forced disconnect we missed): start over.
+            log.info("repairing a stale voice session in guild %s", guild.id)
+            await session.close()
+            session = None
+        if session is None and isinstance(voice, discord.VoiceClient):
+            # A voice client without a session: left over from a crash or a desync.
+            await voice.disconnect(force=True)
+        if session is not None:
+            if session.channel == channel:
+                return session
+            if self._busy(session) or not move_if_idle:
+                raise UserFacingError(
+                    f"I'm already speaking in {session.channel.mention}. "  # type: ignore[union-attr]
+                    "Join that channel, or wait until I'm done."
+                )
+            await session.voice.move_to(channel)
+            session.humans_changed()
+            return session
+        try:
+            voice = await channel.connect(cls=self.voice_client_cls, self_deaf=True, timeout=20)
+        except TimeoutError:
+            raise UserFacingError(f"I couldn't connect to {channel.mention} in time.") from None
+        except discord.ClientException as exc:
+            raise UserFacingError(f"I couldn't join {channel.mention}: {exc}") from None
+        if isinstance(channel, discord.StageChannel):
+            await guild.me.edit(suppress=False)  # become a speaker (join_problem checked rights)
+        session = VoiceSession(
+            voice, fish=self._fish, settings=self._settings, on_closed=self._forget
+        )
+        self.sessions[guild.id] = session
+        return session
+
+    async def on_voice_state_update(
+        self, member: discord.Member, before: discord.VoiceState, after: discord.VoiceState
+    ) -> None:
+        session = self.get(member.guild.id)
+        if session is None:
+            return
+        if member.id == member.guild.me.id and after.channel is None:
+            # Kicked, disconnected by a moderator, or the channel vanished.
+            await session.close()
+            return
+        session.humans_changed()
+
+    async def on_channel_delete(self, channel: discord.abc.GuildChannel) -> None:
+        session = self.get(channel.guild.id)
+        if session is not None and session.channel.id == channel.id:  # type: ignore[union-attr]
+            await session.close()
+
+    async def close_all(self) -> None:
+        for session in list(self.sessions.values()):
+            await session.close()

@@ -1,0 +1,45 @@
+"""Which voice and speed a member speaks with: their own choice, else the server's, else config."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pydantic import BaseModel, Field
+
+from bot.config import Settings
+from bot.storage.settings import SettingsStore
+
+NAMESPACE = "voice"
+
+
+class VoicePrefs(BaseModel):
+    """Stored per member and per server under the "voice" namespace."""
+
+    voice_id: str | None = None
+    voice_name: str | None = None
+    speed: float | None = Field(None, ge=0.5, le=2.0)
+
+
+@dataclass(frozen=True)
+class ResolvedVoice:
+    voice_id: str | None
+    speed: float | None
+
+
+async def resolve_voice(
+    store: SettingsStore,
+    settings: Settings,
+    *,
+    user_id: int,
+    guild_id: int | None,
+    voice_id: str | None = None,
+    speed: float | None = None,
+) -> ResolvedVoice:
+    """Explicit arguments win, then the member's choice, the server default and the config."""
+    member = await store.get_user(user_id, NAMESPACE, VoicePrefs)
+    server = (
+        await store.get_guild(guild_id, NAMESPACE, VoicePrefs) if guild_id is not None else None
+    )
+    chosen_voice = voice_id or member.voice_id or (server.voice_id if server else None)
+    chosen_speed = speed or member.speed or (server.speed if server else None)
+    return ResolvedVoice(chosen_voice or settings.fish.default_voice, chosen_speed)

@@ -1,0 +1,252 @@
+"""One guild's voice session: the connection, a queue of requests and the player task.
+
+Threading: discord.py's AudioPlayer runs `source.read()` and `after` in its own thread. The only
+thing that thread does to the event loop is `loop.call_soon_threadsafe(...)` in `after`; everything
+else here runs on the loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections import deque
+from collections.abc import Awaitable, Callable
+
+import discord
+
+from bot.config import Settings
+from bot.fish import FishClient
+from bot.fish.messages import user_message
+from bot.voice.clip import Clip, ClipStalled
+from bot.voice.request import SpeakRequest
+
+log = logging.getLogger(__name__)
+
+
+class QueueFull(Exception):
+    pass
+
+
+class VoiceSession:
+    def __init__(
+        self,
+        voice: discord.VoiceClient,
+        *,
+        fish: FishClient,
+        settings: Settings,
+        on_closed: Callable[[VoiceSession], Awaitable[None]] | None = None,
+    ) -> None:
+        self.voice = voice
+        self.guild_id = voice.guild.id
+        self._fish = fish
+        self._settings = settings
+        self._on_closed = on_closed
+        self.queue: deque[SpeakRequest] = deque()
+        self.current: Clip | None = None
+        self._prefetched: Clip | None = None
+        self._wakeup = asyncio.Event()
+        # One event per track, so a late `after` from a skipped track can't end the next one.
+        self._track_done: asyncio.Event | None = None
+        self._alone_timer: asyncio.TimerHandle | None = None
+        self._closed = False
+        self.clips_played = 0
+        self._task = asyncio.create_task(self._run(), name=f"voice-session-{self.guild_id}")
+
+    # --- queue operations (called by the cog) ---------------------------------------------
+
+    @property
+    def channel(self) -> discord.abc.Connectable:
+        return self.voice.channel
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    def enqueue(self, request: SpeakRequest) -> int:
+        """Queue a request; returns its place (1 = playing next). Raises QueueFull."""
+        if len(self.queue) >= self._settings.speak.queue_limit:
+            raise QueueFull
+        self.queue.append(request)
+        self._wakeup.set()
+        if self.current is not None:
+            self._prefetch_next()
+        return len(self.queue)
+
+    async def skip(self) -> SpeakRequest | None:
+        """Stop the current clip (and its upstream stream) and move on."""
+        clip = self.current
+        if clip is None:
+            return None
+        await clip.cancel()
+        self.voice.stop()  # the player thread ends and calls `after`
+        if self._track_done is not None:
+            self._track_done.set()
+        return clip.request
+
+    async def stop(self) -> int:
+        """Clear the queue and stop the current clip; returns how many requests were dropped."""
+        dropped = len(self.queue)
+        self.queue.clear()
+        await self._drop_prefetch()
+        if await self.skip() is not None:
+            dropped += 1
+        return dropped
+
+    async def remove(self, message_id: int) -> bool:
+        """Drop a waiting request by the message it reads (narration deletes)."""
+        for request in list(self.queue):
+            if request.message_id == message_id:
+                if self._prefetched is not None and self._prefetched.request is request:
+                    await self._drop_prefetch()
+                self.queue.remove(request)
+                return True
+        return False
+
+    # --- the player task --------------------------------------------------------------------
+
+    async def _next_request(self) -> SpeakRequest | None:
+        idle = self._settings.speak.idle_timeout_s
+        try:
+            async with asyncio.timeout(idle):
+                while not self.queue:
+                    self._wakeup.clear()
+                    await self._wakeup.wait()
+        except TimeoutError:
+            return None
+        return self.queue.popleft()
+
+    def _new_clip(self, request: SpeakRequest) -> Clip:
+        fish = self._settings.fish
+        return Clip(
+            request,
+            self._fish,
+            model=fish.model,
+            latency=fish.latency,
+            opus_bitrate=self._settings.speak.opus_bitrate,
+            stall_timeout=self._settings.speak.stall_timeout_s,
+        )
+
+    def _prefetch_next(self) -> None:
+        """Start fetching the head of the queue while the current clip plays (one ahead)."""
+        if self._prefetched is None and self.queue:
+            self._prefetched = self._new_clip(self.queue[0])
+            self._prefetched.start()
+
+    async def _drop_prefetch(self) -> None:
+        clip, self._prefetched = self._prefetched, None
+        if clip is not None:
+            await clip.cancel()
+
+    async def _take_clip(self, request: SpeakRequest) -> Clip:
+        clip = self._prefetched
+        if clip is not None and clip.request is request:
+            self._prefetched = None
+            return clip
+        await self._drop_prefetch()
+        clip = self._new_clip(request)
+        clip.start()
+        return clip
+
+    def _after_callback(self, done: asyncio.Event) -> Callable[[Exception | None], None]:
+        loop = asyncio.get_running_loop()
+
+        def after(error: Exception | None) -> None:
+            # Runs in the player thread: hand the result to the loop and touch nothing else.
+            if error is not None:
+                log.warning("voice player stopped with %s", type(error).__name__)
+            with contextlib.suppress(RuntimeError):  # the loop is closed at shutdown
+                loop.call_soon_threadsafe(done.set)
+
+        return after
+
+    async def _play(self, clip: Clip) -> None:
+        if not self.voice.is_connected():
+            raise ConnectionError("voice connection lost")
+        done = self._track_done = asyncio.Event()
+        self.voice.play(
+            clip.source, after=self._after_callback(done), application="voip", signal_type="voice"
+        )
+        self._prefetch_next()
+        await done.wait()
+
+    async def _report(self, clip: Clip) -> None:
+        error = clip.error
+        if error is None or clip.request.notify is None:
+            return
+        if isinstance(error, ClipStalled):
+            text = "Fish Audio stopped sending audio for your message, so I skipped it."
+        else:
+            text = user_message(error)
+        try:
+            await clip.request.notify(text)
+        except discord.HTTPException:
+            log.info("could not tell the requester why clip %s failed", clip.request.id)
+
+    async def _run(self) -> None:
+        reason = "idle"
+        try:
+            while True:
+                request = await self._next_request()
+                if request is None:
+                    break
+                clip = await self._take_clip(request)
+                self.current = clip
+                try:
+                    await self._play(clip)
+                finally:
+                    self.current = None
+                    self._track_done = None
+                    await clip.cancel()
+                self.clips_played += 1
+                await self._report(clip)
+        except ConnectionError:
+            reason = "disconnected"
+        except asyncio.CancelledError:
+            reason = "closed"
+            raise
+        finally:
+            await self._teardown(reason)
+
+    # --- lifecycle ----------------------------------------------------------------------------
+
+    def humans_changed(self) -> None:
+        """Leave after a delay once no humans remain in the channel; cancel that if one returns."""
+        members = getattr(self.voice.channel, "members", [])
+        humans = [m for m in members if not m.bot]
+        if humans:
+            if self._alone_timer is not None:
+                self._alone_timer.cancel()
+                self._alone_timer = None
+        elif self._alone_timer is None and not self._closed:
+            delay = self._settings.speak.alone_leave_delay_s
+            self._alone_timer = asyncio.get_running_loop().call_later(
+                delay, lambda: asyncio.ensure_future(self.close())
+            )
+
+    async def close(self) -> None:
+        """Leave the channel and end the player task (idempotent)."""
+        if self._task.done():
+            await self._teardown("closed")
+            return
+        self._task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await self._task
+
+    async def _teardown(self, reason: str) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        if self._alone_timer is not None:
+            self._alone_timer.cancel()
+        self.queue.clear()
+        await self._drop_prefetch()
+        if self.current is not None:
+            await self.current.cancel()
+        with contextlib.suppress(Exception):
+            self.voice.stop()
+            if self.voice.is_connected():
+                await self.voice.disconnect(force=True)
+        log.info("voice session in guild %s ended (%s)", self.guild_id, reason)
+        if self._on_closed is not None:
+            await self._on_closed(self)
