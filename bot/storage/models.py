@@ -1,0 +1,64 @@
+"""ORM models. The schema itself is created by the Alembic migrations in ``migrations/``.
+
+Keep these classes and the migrations in step: ``tests/storage`` compares the migrated schema
+with ``Base.metadata`` on SQLite and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, DateTime, MetaData, String, func
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+# Explicit constraint names: Alembic can only drop/alter a constraint it can name, and the
+# backends' own generated names differ (SQLite's batch mode needs names to recreate tables).
+NAMING_CONVENTION: dict[str, str] = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+# JSONB on PostgreSQL (compact, comparable, indexable); plain JSON text elsewhere.
+JsonBlob = JSON().with_variant(JSONB(), "postgresql")
+
+NAMESPACE_MAX_LENGTH = 32
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class GuildSettings(Base):
+    """One JSON blob per (guild, feature namespace)."""
+
+    __tablename__ = "guild_settings"
+
+    # Discord snowflakes are 64-bit: BIGINT, and never auto-incremented.
+    guild_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    namespace: Mapped[str] = mapped_column(String(NAMESPACE_MAX_LENGTH), primary_key=True)
+    data: Mapped[dict[str, Any]] = mapped_column(JsonBlob, nullable=False)
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), nullable=False, default=utcnow, server_default=func.now()
+    )
+
+
+class UserSettings(Base):
+    """One JSON blob per (user, feature namespace); deleted wholesale on a data-deletion request."""
+
+    __tablename__ = "user_settings"
+
+    user_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    namespace: Mapped[str] = mapped_column(String(NAMESPACE_MAX_LENGTH), primary_key=True)
+    data: Mapped[dict[str, Any]] = mapped_column(JsonBlob, nullable=False)
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), nullable=False, default=utcnow, server_default=func.now()
+    )
