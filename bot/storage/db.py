@@ -63,9 +63,7 @@ def normalize_database_url(url: str) -> str:
         parsed = make_url(url.strip())
     except ArgumentError:
         # Not even parseable, so it cannot be rendered safely: do not echo it at all.
-        raise ValueError(
-            f"database URL could not be parsed; supported forms: {SUPPORTED_FORMS}"
-        ) from None
+        raise ValueError(f"database URL could not be parsed; supported forms: {SUPPORTED_FORMS}") from None
     driver = _DRIVERS.get(parsed.drivername.lower())
     if driver is None:
         raise ValueError(
@@ -143,9 +141,7 @@ class Database:
         self.write_engine: AsyncEngine = self.engine
         if self.dialect == "sqlite":
             _install_sqlite_hooks(self.engine)
-            self.write_engine = self.engine.execution_options(
-                **{_SQLITE_BEGIN_OPTION: "IMMEDIATE"}
-            )
+            self.write_engine = self.engine.execution_options(**{_SQLITE_BEGIN_OPTION: "IMMEDIATE"})
         self._sessions = async_sessionmaker(self.engine, expire_on_commit=False)
         self._write_sessions = async_sessionmaker(self.write_engine, expire_on_commit=False)
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
+import weakref
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -37,6 +38,19 @@ MIGRATION_LOCK_ID = int.from_bytes(b"fishbot", "big")
 
 _script: ScriptDirectory | None = None
 _script_lock = threading.Lock()
+# Alembic publishes the running migration through module globals (alembic.context, alembic.op),
+# so two upgrades must never interleave inside one process, whatever the database locks say.
+_upgrade_locks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _upgrade_lock() -> asyncio.Lock:
+    loop = asyncio.get_running_loop()
+    lock = _upgrade_locks.get(loop)
+    if lock is None:
+        lock = _upgrade_locks[loop] = asyncio.Lock()
+    return lock
 
 
 def alembic_config() -> Config:
@@ -152,7 +166,7 @@ async def upgrade(db: Database, revision: str = "head") -> list[str]:
             configure_and_run(connection, on_version_apply=record)
 
     # On SQLite the write engine begins with BEGIN IMMEDIATE (see Database.session).
-    async with db.write_engine.connect() as conn:
+    async with _upgrade_lock(), db.write_engine.connect() as conn:
         await conn.run_sync(run_locked, migrate)
     if applied:
         log.info("database migrated: applied %s", ", ".join(applied))
