@@ -1,0 +1,29 @@
+"""`client.asr`: speech to text (`POST /v1/asr`, msgpack body)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import ormsgpack
+
+from .http import HTTPCore, parse_model
+from .models import ASRResponse
+
+
+class ASR:
+    def __init__(self, core: HTTPCore) -> None:
+        self._core = core
+
+    async def transcribe(
+        self, *, audio: bytes, language: str | None = None, include_timestamps: bool = True
+    ) -> ASRResponse:
+        """Transcribe up to 20 MB / 60 min of audio; `duration` and segment times are seconds."""
+        payload: dict[str, Any] = {"audio": audio, "ignore_timestamps": not include_timestamps}
+        if language is not None:
+            payload["language"] = language
+        # Retried only on an error status/connect failure: nothing was transcribed or delivered.
+        data = await self._core.json(
+            "POST", "/v1/asr", retry=True, content=ormsgpack.packb(payload),
+            headers={"content-type": "application/msgpack"},
+        )
+        return parse_model(ASRResponse, data, "transcription")

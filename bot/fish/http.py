@@ -1,0 +1,168 @@
+"""Request core: auth headers, per-operation timeouts, error mapping and safe retries.
+
+Retries cover 429, 5xx and connection failures, with exponential backoff plus jitter and
+honouring a (capped) Retry-After. Callers decide whether a request is safe to repeat: GETs are;
+TTS and ASR are only while no response byte has been delivered (they call `send` with
+`retry=True` and the response start is all `send` ever sees); voice create/update/delete never.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+from collections.abc import Mapping
+from typing import Any, TypeVar
+
+import httpx
+from pydantic import BaseModel
+from pydantic import ValidationError as PydanticValidationError
+
+from .errors import (
+    FishAPIError,
+    FishError,
+    FishNetworkError,
+    FishResponseError,
+    FishTimeoutError,
+    error_from_response,
+)
+
+log = logging.getLogger("bot.fish")
+M = TypeVar("M", bound=BaseModel)
+
+USER_AGENT = "fishbot/0.1 (+https://github.com/fishbot; httpx)"
+RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+
+
+def translate_transport_error(exc: Exception) -> FishError:
+    """A FishError for an httpx transport/stream failure (no key or headers in the message)."""
+    if isinstance(exc, httpx.TimeoutException):
+        return FishTimeoutError(f"Fish Audio did not respond in time ({type(exc).__name__})")
+    if isinstance(exc, httpx.ConnectError):
+        return FishNetworkError("could not connect to Fish Audio")
+    return FishNetworkError(f"connection to Fish Audio failed ({type(exc).__name__})")
+
+
+class HTTPCore:
+    """Shared by every namespace: one httpx client, one place that talks to the network."""
+
+    def __init__(
+        self,
+        *,
+        api_key: str,
+        base_url: str,
+        timeout: float,
+        max_retries: int,
+        httpx_client: httpx.AsyncClient | None,
+        retry_backoff: float,
+        retry_backoff_max: float,
+        retry_after_max: float,
+    ) -> None:
+        if not api_key:
+            raise ValueError("a Fish Audio API key is required")
+        self._api_key = api_key
+        # base_url always decides where requests go, so an injected client needs no base_url.
+        self.base_url = base_url.rstrip("/")
+        self.timeout = httpx.Timeout(timeout)
+        self.max_retries = max(0, max_retries)
+        self.retry_backoff = retry_backoff
+        self.retry_backoff_max = retry_backoff_max
+        self.retry_after_max = retry_after_max
+        self._owns_client = httpx_client is None
+        self.client = httpx_client or httpx.AsyncClient(timeout=self.timeout)
+
+    def url(self, path: str) -> str:
+        return self.base_url + path
+
+    def headers(self, extra: Mapping[str, str] | None = None) -> dict[str, str]:
+        headers = {"Authorization": f"Bearer {self._api_key}", "User-Agent": USER_AGENT}
+        if extra:
+            headers.update(extra)
+        return headers
+
+    def redact(self, text: str) -> str:
+        return text.replace(self._api_key, "***")
+
+    async def close(self) -> None:
+        if self._owns_client:
+            await self.client.aclose()
+
+    def _delay(self, attempt: int, error: FishError) -> float:
+        backoff = min(self.retry_backoff_max, self.retry_backoff * 2**attempt)
+        delay = backoff / 2 + random.uniform(0, backoff / 2)  # jitter spreads concurrent retries
+        retry_after = getattr(error, "retry_after", None)
+        if retry_after is not None:
+            # Honour the server's hint, capped so one header cannot park a request for minutes.
+            delay = max(delay, min(retry_after, self.retry_after_max))
+        return delay
+
+    async def error_for(self, response: httpx.Response) -> FishAPIError:
+        """Read the (possibly streamed) error body and build the mapped exception."""
+        try:
+            await response.aread()
+            text = response.text
+        except (httpx.HTTPError, httpx.StreamError):
+            text = ""
+        finally:
+            await response.aclose()
+        return error_from_response(response.status_code, text, response.headers, secret=self._api_key)
+
+    async def send(
+        self,
+        method: str,
+        path: str,
+        *,
+        retry: bool,
+        stream: bool = False,
+        headers: Mapping[str, str] | None = None,
+        **kwargs: Any,
+    ) -> httpx.Response:
+        """Send a request; return a 2xx response or raise a FishError.
+
+        With `stream=True` the body is left unread (the caller must close the response).
+        """
+        attempts = self.max_retries + 1 if retry else 1
+        for attempt in range(attempts):
+            request = self.client.build_request(
+                method, self.url(path), headers=self.headers(headers), timeout=self.timeout, **kwargs
+            )
+            try:
+                response = await self.client.send(request, stream=stream)
+            except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
+                error: FishError = translate_transport_error(exc)
+                if attempt + 1 < attempts:
+                    await self._sleep(attempt, error, method, path, "connect failed")
+                    continue
+                raise error from None
+            except (httpx.HTTPError, httpx.StreamError) as exc:
+                raise translate_transport_error(exc) from None
+            if response.is_success:
+                return response
+            error = await self.error_for(response)
+            if response.status_code in RETRY_STATUSES and attempt + 1 < attempts:
+                await self._sleep(attempt, error, method, path, f"HTTP {response.status_code}")
+                continue
+            raise error
+        raise AssertionError("unreachable")  # the loop always returns or raises
+
+    async def _sleep(self, attempt: int, error: FishError, method: str, path: str, why: str) -> None:
+        delay = self._delay(attempt, error)
+        log.info("Fish Audio %s %s: %s; retry %d/%d in %.2fs", method, path, why, attempt + 1,
+                 self.max_retries, delay)
+        await asyncio.sleep(delay)
+
+    async def json(self, method: str, path: str, *, retry: bool, **kwargs: Any) -> Any:
+        response = await self.send(method, path, retry=retry, **kwargs)
+        try:
+            return response.json()
+        except ValueError:
+            raise FishResponseError(f"{method} {path}: Fish Audio sent a body that is not JSON") from None
+
+
+def parse_model(model: type[M], data: Any, what: str) -> M:
+    """Validate a response body; a mismatch becomes FishResponseError, not a pydantic error."""
+    try:
+        return model.model_validate(data)
+    except PydanticValidationError as exc:
+        fields = ", ".join(".".join(map(str, e["loc"])) or "<body>" for e in exc.errors()[:5])
+        raise FishResponseError(f"unexpected {what} from Fish Audio (fields: {fields})") from None

@@ -1,0 +1,334 @@
+"""Live TTS over WebSocket (`/v1/tts/live`), without the SDK's hangs and exception groups.
+
+httpx-ws runs each socket inside an anyio task group, which (a) wraps any exception leaving
+the `async with` in an ExceptionGroup and (b) must be exited by the task that entered it.
+So every socket lives in one private worker task that never lets an exception escape the
+group; callers talk to it through queues, see plain exceptions, and may close or cancel from
+any task.
+
+Protocol notes (what a consumer can rely on):
+- client frames: `start{request}`, then any number of `text{text}` / `flush`, then `stop`;
+- server frames: `audio{audio}` ... then `finish{reason: stop|error}`; other events are ignored.
+- The server marks neither where one flush's audio ends nor which text it belongs to: audio is
+  one continuous stream until `finish`. `LiveSession.audio(idle_timeout=...)` therefore offers
+  only a heuristic per-utterance read (stop after a silence gap, session stays open); exact
+  boundaries need one session per utterance (send text, `stop()`, read `audio()` to the end).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import dataclasses
+import logging
+import secrets
+from collections.abc import AsyncIterable, AsyncIterator
+from types import TracebackType
+from typing import Any
+
+import httpx
+import ormsgpack
+from httpx_ws import (
+    AsyncWebSocketSession,
+    HTTPXWSException,
+    WebSocketDisconnect,
+    WebSocketInvalidTypeReceived,
+)
+
+from .errors import FishError, WebSocketError
+from .http import HTTPCore, translate_transport_error
+from .models import FlushEvent, TextEvent
+
+log = logging.getLogger(__name__)
+
+LIVE_PATH = "/v1/tts/live"
+_END = object()  # terminal queue item: the server finished normally
+_STOP = object()  # outgoing queue item: send `stop`
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class WebSocketOptions:
+    """httpx-ws knobs (None keeps its default: 20 s ping interval/timeout, 64 KiB reads, 512 queue)."""
+
+    keepalive_ping_timeout_seconds: float | None = None
+    keepalive_ping_interval_seconds: float | None = None
+    max_message_size_bytes: int | None = None
+    queue_size: int | None = None
+
+    def to_kwargs(self) -> dict[str, Any]:
+        return {k: v for k, v in dataclasses.asdict(self).items() if v is not None}
+
+
+class LiveSession:
+    """One live TTS socket: `send_text()` / `flush()` / `stop()` in, `audio()` out.
+
+    `async with client.tts.live(...) as session` connects (a rejected upgrade raises its mapped
+    FishAPIError, e.g. AuthenticationError / InsufficientCreditError) and sends `start`; leaving
+    the block closes the socket at once, whether or not the audio was read.
+    """
+
+    def __init__(
+        self, core: HTTPCore, request: dict[str, Any], model: str, ws_options: WebSocketOptions | None
+    ) -> None:
+        self._core = core
+        self._request = request
+        self._model = model
+        self._ws_kwargs = ws_options.to_kwargs() if ws_options else {}
+        self._outgoing: asyncio.Queue[Any] = asyncio.Queue()
+        self._incoming: asyncio.Queue[Any] = asyncio.Queue()
+        self._closing = asyncio.Event()
+        self._terminal: Any = None  # _END or the exception that ended the session
+        self._ready: asyncio.Future[None] | None = None
+        self._task: asyncio.Task[None] | None = None
+        self._stopped = False
+
+    # --- caller side ----------------------------------------------------------------------
+
+    async def __aenter__(self) -> LiveSession:
+        await self.connect()
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.aclose()
+
+    async def connect(self) -> None:
+        if self._task is not None:
+            return
+        self._ready = asyncio.get_running_loop().create_future()
+        self._task = asyncio.create_task(self._run(), name="fish-live-tts")
+        try:
+            await self._ready
+        except BaseException:
+            await self.aclose()
+            raise
+
+    def send_text(self, text: str) -> None:
+        """Queue text; the server buffers it until `chunk_length` or a flush."""
+        self._check_sendable()
+        self._outgoing.put_nowait({"event": "text", "text": text})
+
+    def flush(self) -> None:
+        """Ask the server to synthesize everything buffered so far."""
+        self._check_sendable()
+        self._outgoing.put_nowait({"event": "flush"})
+
+    def stop(self) -> None:
+        """End the input: the server synthesizes what is left, then sends `finish`."""
+        if not self._stopped and self._terminal is None:
+            self._stopped = True
+            self._outgoing.put_nowait(_STOP)
+
+    def audio(self, *, idle_timeout: float | None = None) -> AsyncIterator[bytes]:
+        """Audio chunks as they arrive, until `finish` (or `idle_timeout` s without audio).
+
+        A `finish reason=error`, an unexpected close or a network failure raises WebSocketError.
+        """
+        return _AudioReader(self, idle_timeout)
+
+    async def aclose(self) -> None:
+        """Close the socket now (no `stop`, no waiting for pending audio)."""
+        self._closing.set()
+        if self._task is not None:
+            await asyncio.wait({self._task})
+
+    @property
+    def finished(self) -> bool:
+        return self._terminal is not None
+
+    def abort(self, error: BaseException) -> None:
+        """End the session with `error` (re-raised by `audio()`) and close the socket."""
+        self._end(error)
+        self._closing.set()
+
+    def _check_sendable(self) -> None:
+        if self._task is None:
+            raise WebSocketError("the live session is not connected")
+        if isinstance(self._terminal, BaseException):
+            raise self._terminal
+        if self._terminal is not None or self._stopped or self._closing.is_set():
+            raise WebSocketError("the live session has ended")
+
+    async def _next_audio(self, idle_timeout: float | None) -> bytes | None:
+        try:
+            async with asyncio.timeout(idle_timeout):
+                item = await self._incoming.get()
+        except TimeoutError:
+            return None
+        if item is _END or isinstance(item, BaseException):
+            self._incoming.put_nowait(item)  # every later read sees the same end
+            if item is _END:
+                return None
+            raise item
+        return item  # type: ignore[no-any-return]
+
+    def _end(self, item: Any) -> None:
+        if self._terminal is None:
+            self._terminal = item
+            self._incoming.put_nowait(item)
+        if self._ready is not None and not self._ready.done():
+            if isinstance(item, BaseException):
+                self._ready.set_exception(item)
+            else:
+                self._ready.set_exception(WebSocketError("the live session closed while connecting"))
+
+    # --- worker task ----------------------------------------------------------------------
+
+    async def _run(self) -> None:
+        try:
+            await self._connect_and_pump()
+        except FishError as exc:
+            self._end(exc)
+        except (httpx.HTTPError, httpx.StreamError, HTTPXWSException, OSError) as exc:
+            self._end(translate_transport_error(exc))
+        except asyncio.CancelledError:
+            self._end(WebSocketError("the live session was cancelled"))
+            raise
+        except Exception as exc:  # a bug must not leave consumers waiting forever
+            log.exception("live TTS worker failed")
+            self._end(WebSocketError(f"live TTS failed ({type(exc).__name__})"))
+        finally:
+            # Closed on request: readers just see the end; otherwise the socket went away.
+            self._end(_END if self._closing.is_set() else WebSocketError("the live session was closed"))
+
+    async def _connect_and_pump(self) -> None:
+        core = self._core
+        headers = core.headers({
+            "model": self._model,
+            "connection": "upgrade",
+            "upgrade": "websocket",
+            "sec-websocket-key": base64.b64encode(secrets.token_bytes(16)).decode(),
+            "sec-websocket-version": "13",
+        })
+        # The upgrade is done by hand (as httpx_ws.aconnect_ws does) so that a rejected upgrade's
+        # body can be read for the error message before the response is closed.
+        async with core.client.stream("GET", core.url(LIVE_PATH), headers=headers,
+                                      timeout=core.timeout) as response:
+            if response.status_code != 101:
+                raise await core.error_for(response)
+            session = AsyncWebSocketSession(
+                response.extensions["network_stream"], response=response, **self._ws_kwargs
+            )
+            async with session as ws:
+                # Nothing below may raise: an exception leaving this block becomes an ExceptionGroup.
+                try:
+                    await ws.send_bytes(ormsgpack.packb({"event": "start", "request": self._request}))
+                except Exception as exc:
+                    self._end(WebSocketError(f"could not start the live session ({type(exc).__name__})"))
+                    return
+                assert self._ready is not None
+                if not self._ready.done():
+                    self._ready.set_result(None)
+                await self._pump(ws)
+
+    async def _pump(self, ws: AsyncWebSocketSession) -> None:
+        send = asyncio.create_task(self._send_loop(ws))
+        recv = asyncio.create_task(self._recv_loop(ws))
+        closing = asyncio.create_task(self._closing.wait())
+        tasks = {send, recv, closing}
+        try:
+            pending = set(tasks)
+            while recv in pending and closing in pending:
+                done, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
+                if send in done and self._terminal is not None:
+                    break  # the sender failed
+        finally:
+            for task in tasks:
+                task.cancel()
+            await asyncio.wait(tasks)
+
+    async def _send_loop(self, ws: AsyncWebSocketSession) -> None:
+        try:
+            while True:
+                item = await self._outgoing.get()
+                if item is _STOP:
+                    await ws.send_bytes(ormsgpack.packb({"event": "stop"}))
+                    return
+                await ws.send_bytes(ormsgpack.packb(item))
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            self._end(WebSocketError(f"the live TTS connection failed while sending ({type(exc).__name__})"))
+
+    async def _recv_loop(self, ws: AsyncWebSocketSession) -> None:
+        try:
+            while True:
+                try:
+                    data = await ws.receive_bytes()
+                    message = ormsgpack.unpackb(data)
+                except (WebSocketInvalidTypeReceived, ormsgpack.MsgpackDecodeError):
+                    continue  # not a msgpack frame: not an event we know
+                if not isinstance(message, dict):
+                    continue
+                event = message.get("event")
+                if event == "audio":
+                    audio = message.get("audio")
+                    if isinstance(audio, bytes) and audio:
+                        self._incoming.put_nowait(audio)
+                elif event == "finish":
+                    reason = message.get("reason")
+                    if reason == "error":
+                        detail = message.get("message") or message.get("detail")
+                        suffix = f": {str(detail)[:200]}" if detail else ""
+                        self._end(WebSocketError(f"Fish Audio ended the live TTS with an error{suffix}"))
+                    else:
+                        self._end(_END)
+                    return
+                # Any other event is ignored, as the protocol requires.
+        except asyncio.CancelledError:
+            raise
+        except WebSocketDisconnect as exc:
+            why = f"Fish Audio closed the live TTS connection unexpectedly (code {exc.code})"
+            self._end(WebSocketError(why))
+        except Exception as exc:
+            self._end(WebSocketError(f"the live TTS connection failed ({type(exc).__name__})"))
+
+
+class _AudioReader:
+    """Plain async iterator (not a generator), so abandoning it needs no finalization."""
+
+    def __init__(self, session: LiveSession, idle_timeout: float | None) -> None:
+        self._session = session
+        self._idle_timeout = idle_timeout
+
+    def __aiter__(self) -> _AudioReader:
+        return self
+
+    async def __anext__(self) -> bytes:
+        chunk = await self._session._next_audio(self._idle_timeout)
+        if chunk is None:
+            raise StopAsyncIteration
+        return chunk
+
+
+async def _feed(session: LiveSession, text_stream: AsyncIterable[str | TextEvent | FlushEvent]) -> None:
+    try:
+        async for item in text_stream:
+            if isinstance(item, str):
+                session.send_text(item)
+            elif isinstance(item, FlushEvent) or getattr(item, "event", None) == "flush":
+                session.flush()
+            else:  # TextEvent, or the SDK's TextEvent (duck-typed)
+                session.send_text(item.text)
+        session.stop()
+    except asyncio.CancelledError:
+        raise
+    except Exception as exc:
+        # The SDK hangs here; instead end the session so the audio side raises this at once.
+        session.abort(exc)
+
+
+async def stream_websocket(
+    session: LiveSession, text_stream: AsyncIterable[str | TextEvent | FlushEvent]
+) -> AsyncIterator[bytes]:
+    """Drive `session` from `text_stream` and yield its audio (the SDK's `stream_websocket`)."""
+    async with session:
+        feeder = asyncio.create_task(_feed(session, text_stream), name="fish-live-tts-feed")
+        try:
+            async for chunk in session.audio():
+                yield chunk
+        finally:
+            feeder.cancel()
+            # asyncio.wait, not `await feeder`: a cancellation of *this* task must not be swallowed.
+            await asyncio.wait({feeder})

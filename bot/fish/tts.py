@@ -1,0 +1,199 @@
+"""HTTP text-to-speech: `POST /v1/tts` streamed chunk by chunk as the bytes arrive.
+
+The SDK's `stream()` reads the whole body before returning (first chunk only when the last one
+arrives); here the response is opened with `send(stream=True)` and read with `aiter_bytes`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator, AsyncIterable, AsyncIterator, Awaitable, Callable, Generator
+from types import TracebackType
+from typing import Any
+
+import httpx
+import ormsgpack
+
+from .http import HTTPCore, translate_transport_error
+from .live import LiveSession, WebSocketOptions, stream_websocket
+from .models import (
+    DEFAULT_MODEL,
+    AudioFormat,
+    FlushEvent,
+    LatencyMode,
+    Model,
+    ReferenceAudio,
+    TextEvent,
+    TTSConfig,
+    build_tts_request,
+    check_model,
+    tts_payload,
+)
+
+_DEFAULT_CONFIG = TTSConfig()  # never mutated: build_tts_request copies it
+
+
+class AudioStream:
+    """Audio of one TTS request.
+
+    `await` it to send the request (a non-2xx status raises its mapped FishAPIError here, with
+    the error body read); then `async for chunk in stream`, `await stream.collect()`, and
+    `await stream.aclose()` / `async with stream:`. Iterating an un-awaited stream opens it.
+    Cancelling the iterating task or closing the stream drops the connection at once.
+    """
+
+    def __init__(self, open_response: Callable[[], Awaitable[httpx.Response]]) -> None:
+        self._open_response = open_response
+        self._response: httpx.Response | None = None
+        self._chunks: AsyncGenerator[bytes, None] | None = None
+        self._closed = False
+
+    async def start(self) -> AudioStream:
+        if self._response is None and not self._closed:
+            self._response = await self._open_response()
+            self._chunks = self._response.aiter_bytes()  # type: ignore[assignment]
+        return self
+
+    def __await__(self) -> Generator[Any, None, AudioStream]:
+        return self.start().__await__()
+
+    async def __aenter__(self) -> AudioStream:
+        return await self.start()
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.aclose()
+
+    def __aiter__(self) -> AudioStream:
+        return self
+
+    async def __anext__(self) -> bytes:
+        await self.start()
+        while self._chunks is not None and not self._closed:
+            try:
+                chunk = await self._chunks.__anext__()
+            except StopAsyncIteration:
+                await self.aclose()
+                raise
+            except (httpx.HTTPError, httpx.StreamError) as exc:
+                closed_by_us = self._closed
+                await self.aclose()
+                if closed_by_us:  # aclose() from another task interrupted this read
+                    raise StopAsyncIteration from None
+                raise translate_transport_error(exc) from None
+            except BaseException:  # cancellation: release the connection before unwinding
+                await self.aclose()
+                raise
+            if chunk:
+                return chunk
+        raise StopAsyncIteration
+
+    async def collect(self) -> bytes:
+        """All remaining audio as one bytes object (closes the stream)."""
+        async with self:
+            return b"".join([chunk async for chunk in self])
+
+    async def aclose(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        chunks, self._chunks = self._chunks, None
+        if chunks is not None and not chunks.ag_running:
+            await chunks.aclose()
+        if self._response is not None:
+            await self._response.aclose()
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+
+class TTS:
+    """`client.tts`: HTTP streaming, one-shot conversion and live (WebSocket) sessions."""
+
+    def __init__(self, core: HTTPCore) -> None:
+        self._core = core
+
+    def stream(
+        self,
+        *,
+        text: str,
+        reference_id: str | None = None,
+        references: list[ReferenceAudio] | None = None,
+        format: AudioFormat | None = None,
+        latency: LatencyMode | None = None,
+        speed: float | None = None,
+        config: TTSConfig = _DEFAULT_CONFIG,
+        model: Model = DEFAULT_MODEL,
+    ) -> AudioStream:
+        request = build_tts_request(
+            text, config, reference_id=reference_id, references=references,
+            format=format, latency=latency, speed=speed,
+        )
+        body = ormsgpack.packb(tts_payload(request))
+        headers = {"content-type": "application/msgpack", "model": check_model(model)}
+
+        async def open_response() -> httpx.Response:
+            # Retrying is safe here: an error status arrives before any audio was handed out.
+            return await self._core.send(
+                "POST", "/v1/tts", retry=True, stream=True, content=body, headers=headers
+            )
+
+        return AudioStream(open_response)
+
+    async def convert(
+        self,
+        *,
+        text: str,
+        reference_id: str | None = None,
+        references: list[ReferenceAudio] | None = None,
+        format: AudioFormat | None = None,
+        latency: LatencyMode | None = None,
+        speed: float | None = None,
+        config: TTSConfig = _DEFAULT_CONFIG,
+        model: Model = DEFAULT_MODEL,
+    ) -> bytes:
+        stream = self.stream(
+            text=text, reference_id=reference_id, references=references, format=format,
+            latency=latency, speed=speed, config=config, model=model,
+        )
+        return await stream.collect()
+
+    def live(
+        self,
+        *,
+        reference_id: str | None = None,
+        references: list[ReferenceAudio] | None = None,
+        format: AudioFormat | None = None,
+        latency: LatencyMode | None = None,
+        speed: float | None = None,
+        config: TTSConfig = _DEFAULT_CONFIG,
+        model: Model = DEFAULT_MODEL,
+        ws_options: WebSocketOptions | None = None,
+    ) -> LiveSession:
+        """A live session on one socket: `async with client.tts.live(...) as session:`."""
+        request = build_tts_request(
+            "", config, reference_id=reference_id, references=references,
+            format=format, latency=latency, speed=speed,
+        )
+        return LiveSession(self._core, tts_payload(request), check_model(model), ws_options)
+
+    def stream_websocket(
+        self,
+        text_stream: AsyncIterable[str | TextEvent | FlushEvent],
+        *,
+        reference_id: str | None = None,
+        references: list[ReferenceAudio] | None = None,
+        format: AudioFormat | None = None,
+        latency: LatencyMode | None = None,
+        speed: float | None = None,
+        config: TTSConfig = _DEFAULT_CONFIG,
+        model: Model = DEFAULT_MODEL,
+        ws_options: WebSocketOptions | None = None,
+    ) -> AsyncIterator[bytes]:
+        """Audio for text fed over WebSocket. Use with `async for`; `aclose()` it if you stop early."""
+        session = self.live(
+            reference_id=reference_id, references=references, format=format, latency=latency,
+            speed=speed, config=config, model=model, ws_options=ws_options,
+        )
+        return stream_websocket(session, text_stream)
