@@ -80,9 +80,6 @@ class HTTPCore:
             headers.update(extra)
         return headers
 
-    def redact(self, text: str) -> str:
-        return text.replace(self._api_key, "***")
-
     async def close(self) -> None:
         if self._owns_client:
             await self.client.aclose()
