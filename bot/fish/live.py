@@ -35,7 +35,7 @@ from httpx_ws import (
     WebSocketInvalidTypeReceived,
 )
 
-from .errors import FishError, WebSocketError
+from .errors import FishError, FishTimeoutError, WebSocketError
 from .http import HTTPCore, translate_transport_error
 from .models import FlushEvent, TextEvent
 
@@ -123,7 +123,8 @@ class LiveSession:
     def audio(self, *, idle_timeout: float | None = None) -> AsyncIterator[bytes]:
         """Audio chunks as they arrive, until `finish` (or `idle_timeout` s without audio).
 
-        A `finish reason=error`, an unexpected close or a network failure raises WebSocketError.
+        A `finish reason=error`, an unexpected close or a network failure raises WebSocketError;
+        silence for the client's `timeout` after `stop()` raises FishTimeoutError.
         """
         return _AudioReader(self, idle_timeout)
 
@@ -252,11 +253,23 @@ class LiveSession:
             self._end(WebSocketError(f"the live TTS connection failed while sending ({type(exc).__name__})"))
 
     async def _recv_loop(self, ws: AsyncWebSocketSession) -> None:
+        # Silence is normal while the caller has more text to send, but once `stop` is out the
+        # server owes us audio: `timeout` s without a frame then is a stall, not a pause.
+        stall_after = self._core.timeout.read or 30.0
+        poll = min(1.0, stall_after)
+        loop = asyncio.get_running_loop()
+        last_frame = loop.time()
         try:
             while True:
                 try:
-                    data = await ws.receive_bytes()
+                    data = await ws.receive_bytes(timeout=poll)
+                    last_frame = loop.time()
                     message = ormsgpack.unpackb(data)
+                except TimeoutError:
+                    if self._stopped and loop.time() - last_frame >= stall_after:
+                        self._end(FishTimeoutError(f"Fish Audio sent no live audio for {stall_after:g} s"))
+                        return
+                    continue
                 except (WebSocketInvalidTypeReceived, ormsgpack.MsgpackDecodeError):
                     continue  # not a msgpack frame: not an event we know
                 if not isinstance(message, dict):
