@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import pytest
@@ -121,3 +122,22 @@ async def test_close_then_reuse(db: Database) -> None:
     # Disposed engines reconnect on demand.
     async with db.session() as session:
         assert (await session.execute(text("SELECT 2"))).scalar() == 2
+
+
+async def test_write_session_serialises_read_modify_write(db: Database) -> None:
+    # The documented pattern: session(write=True) (BEGIN IMMEDIATE on SQLite) plus
+    # SELECT … FOR UPDATE (PostgreSQL). Every increment must survive.
+    async with db.session() as session:
+        await session.execute(text("CREATE TABLE counter (n INTEGER NOT NULL)"))
+        await session.execute(text("INSERT INTO counter VALUES (0)"))
+    lock = " FOR UPDATE" if db.dialect == "postgresql" else ""
+
+    async def increment() -> None:
+        async with db.session(write=True) as session:
+            n = (await session.execute(text(f"SELECT n FROM counter{lock}"))).scalar_one()
+            await asyncio.sleep(0.01)  # let the others read in between, if they can
+            await session.execute(text("UPDATE counter SET n = :n"), {"n": n + 1})
+
+    await asyncio.gather(*(increment() for _ in range(10)))
+    async with db.session() as session:
+        assert (await session.execute(text("SELECT n FROM counter"))).scalar_one() == 10
