@@ -8,6 +8,7 @@ import json
 import os
 import re
 import sys
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -18,6 +19,7 @@ from sqlalchemy.engine import Connection
 
 from bot.storage.db import Database
 from bot.storage.migrations import (
+    MIGRATION_LOCK_ID,
     MIGRATIONS_DIR,
     current_revision,
     head_revision,
@@ -138,28 +140,36 @@ async def test_concurrent_upgrades_from_separate_os_processes(database_url: str)
     assert applied[-1][-1] == head
 
 
-async def test_upgrade_waits_for_the_advisory_lock(db: Database) -> None:
-    if db.dialect != "postgresql":
-        pytest.skip("advisory locks are PostgreSQL-only")
-    from bot.storage.migrations import MIGRATION_LOCK_ID
+@pytest.fixture
+async def pg_db(postgresql_url: str) -> AsyncIterator[Database]:
+    """An empty PostgreSQL database (advisory locks are PostgreSQL-only)."""
+    db = Database(postgresql_url)
+    try:
+        yield db
+    finally:
+        await db.close()
 
-    async with db.engine.connect() as holder:
+
+async def test_upgrade_waits_for_the_advisory_lock(pg_db: Database) -> None:
+    async with pg_db.engine.connect() as holder:
         await holder.exec_driver_sql(f"SELECT pg_advisory_lock({MIGRATION_LOCK_ID})")
         await holder.commit()
-        task = asyncio.create_task(upgrade(db))
+        task = asyncio.create_task(upgrade(pg_db))
         await asyncio.sleep(0.5)
         assert not task.done(), "upgrade ran although another process held the lock"
-        assert await current_revision(db) is None
+        assert await current_revision(pg_db) is None
         await holder.exec_driver_sql(f"SELECT pg_advisory_unlock({MIGRATION_LOCK_ID})")
         await holder.commit()
-    assert await asyncio.wait_for(task, 30) == [await head_revision()]
+    applied = await asyncio.wait_for(task, 30)
+    assert applied[0] == "0001_initial"
+    assert applied[-1] == await head_revision()
 
 
-async def test_upgrade_does_not_keep_the_lock(migrated_db: Database) -> None:
-    if migrated_db.dialect != "postgresql":
-        pytest.skip("advisory locks are PostgreSQL-only")
-    async with migrated_db.engine.connect() as conn:
+async def test_upgrade_releases_the_advisory_lock(pg_db: Database) -> None:
+    await upgrade(pg_db)
+    async with pg_db.engine.connect() as conn:
         held = await conn.exec_driver_sql(
-            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted"
+            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted "
+            "AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
         )
         assert held.scalar() == 0
