@@ -93,7 +93,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 async def _open_database(settings: Settings):
     from bot.storage.db import Database
 
-    return await Database.open(settings.resolved_database_url)
+    db = Database(settings.resolved_database_url)
+    await db.connect()
+    return db
 
 
 def _fish_client(settings: Settings):
