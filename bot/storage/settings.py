@@ -185,8 +185,9 @@ class SettingsStore:
         set fields are written (``model_fields_set``: constructor arguments and attributes
         assigned after ``get_*``, which returns models with an empty set). Fields not mentioned
         are left as stored, so concurrent updates of different fields never overwrite each
-        other. With a model, the merged result is validated (ValidationError on bad input,
-        nothing written) and returned; without one, the merged dict is returned.
+        other. With a model, the merged result is validated (ValidationError on bad values,
+        ValueError on unknown fields; nothing written) and returned; without one, the merged
+        dict is returned.
         """
         key = _key(kind, owner_id, namespace)
         if isinstance(changes, BaseModel):
@@ -194,6 +195,11 @@ class SettingsStore:
             patch = changes.model_dump(mode="json", include=set(changes.model_fields_set))
         else:
             patch = dict(changes)
+        if model is not None and model.model_config.get("extra") != "allow":
+            # pydantic would silently ignore a misspelt field; refuse to store it instead.
+            unknown = set(patch) - set(model.model_fields)
+            if unknown:
+                raise ValueError(f"{model.__name__} has no fields {sorted(unknown)}")
         table = _TABLES[kind]
         self._writes += 1
         try:

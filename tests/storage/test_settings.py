@@ -92,6 +92,9 @@ async def test_invalid_update_raises_and_writes_nothing(store: SettingsStore) ->
     with pytest.raises(ValidationError):
         await store.update_guild(GUILD, "speak", {"volume": "loud", "voice": "x"}, model=Speak)
     assert await store.get_guild(GUILD, "speak", Speak) == Speak(voice="abc")
+    with pytest.raises(ValueError, match="voise"):
+        await store.update_guild(GUILD, "speak", {"voise": "typo"}, model=Speak)
+    assert await store.get_guild(GUILD, "speak", Speak) == Speak(voice="abc")
 
 
 @pytest.mark.parametrize("bad", [0, "", "x" * 33])
