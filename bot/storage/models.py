@@ -62,3 +62,22 @@ class UserSettings(Base):
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), nullable=False, default=utcnow, server_default=func.now()
     )
+
+
+class VoiceOwnership(Base):
+    """Which member cloned which Fish voice through this bot.
+
+    The API key is the operator's, so Fish's own "self" listing returns every voice the bot
+    created; these rows are how each member sees, edits and deletes only their own.
+    """
+
+    __tablename__ = "voice_ownership"
+
+    voice_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(BigInteger, nullable=False, index=True)
+    guild_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    title: Mapped[str] = mapped_column(String(200), nullable=False)
+    visibility: Mapped[str] = mapped_column(String(16), nullable=False, default="private")
+    created_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), nullable=False, default=utcnow, server_default=func.now()
+    )
