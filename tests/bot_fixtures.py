@@ -1,0 +1,80 @@
+"""Fixtures for a whole FishBot: the Fish stand-in, a temporary SQLite database, the interaction
+recorder and the recording voice client. Registered as a pytest plugin from tests/conftest.py."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.client import FishBot
+from bot.config import Settings
+from bot.fish import FishClient
+from bot.storage.db import Database
+from bot.storage.migrations import upgrade
+from bot.storage.settings import SettingsStore
+from tests.discord_harness import FakeGuild, Harness
+from tests.voice_standin import RecordingVoiceClient
+
+
+def make_settings(base_url: str, tmp_path: Path, **sections: Any) -> Settings:
+    return Settings(
+        discord_token="test-discord-token",  # type: ignore[arg-type]
+        fish_api_key="test-key",  # type: ignore[arg-type]
+        fish_base_url=base_url,
+        database_url=f"sqlite+aiosqlite:///{(tmp_path / 'bot.db').as_posix()}",
+        data_dir=tmp_path,
+        **sections,
+    )
+
+
+async def start_bot(settings: Settings) -> FishBot:
+    db = Database(settings.resolved_database_url)
+    await upgrade(db)
+    assert settings.fish_api_key is not None
+    fish = FishClient(
+        api_key=settings.fish_api_key.get_secret_value(),
+        base_url=settings.fish_base_url,
+        timeout=settings.fish.timeout_s,
+        max_retries=settings.fish.max_retries,
+    )
+    bot = FishBot(
+        settings=settings, fish=fish, db=db, store=SettingsStore(db),
+        voice_client_cls=RecordingVoiceClient,
+    )
+    await bot._async_setup_hook()  # what login() does before setup_hook, minus the network
+    await bot.setup_hook()
+    return bot
+
+
+@pytest.fixture
+def bot_settings(fakefish: Any, tmp_path: Path) -> Settings:
+    """Override in a test module to change limits."""
+    return make_settings(
+        fakefish.base_url, tmp_path,
+        speak={"stall_timeout_s": 2.0, "idle_timeout_s": 60.0, "alone_leave_delay_s": 0.2},
+        fish={"timeout_s": 5.0, "max_retries": 1},
+    )
+
+
+@pytest.fixture
+async def bot(bot_settings: Settings) -> AsyncIterator[FishBot]:
+    instance = await start_bot(bot_settings)
+    try:
+        yield instance
+    finally:
+        await instance.close()
+
+
+@pytest.fixture
+def harness(bot: FishBot) -> Any:
+    recorder = Harness(bot)
+    yield recorder
+    recorder.close()
+
+
+@pytest.fixture
+def guild(bot: FishBot, harness: Harness) -> FakeGuild:
+    return FakeGuild(bot)
