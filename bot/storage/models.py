@@ -6,10 +6,10 @@ with ``Base.metadata`` on SQLite and PostgreSQL.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, DateTime, MetaData, String, func
+from sqlalchemy import JSON, BigInteger, Date, DateTime, Index, Integer, MetaData, String, func
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -78,6 +78,42 @@ class VoiceOwnership(Base):
     guild_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     title: Mapped[str] = mapped_column(String(200), nullable=False)
     visibility: Mapped[str] = mapped_column(String(16), nullable=False, default="private")
+    created_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), nullable=False, default=utcnow, server_default=func.now()
+    )
+
+
+class UsageCounter(Base):
+    """How much of one daily quota a member (or a whole guild) has used or holds reserved.
+
+    The quota check-and-reserve is one conditional UPDATE of this row, so it cannot overspend
+    however many requests or processes race. ``user_id`` 0 is the guild's total; ``guild_id`` 0
+    stands for direct messages.
+    """
+
+    __tablename__ = "usage_counters"
+
+    guild_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    user_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(24), primary_key=True)
+    used: Mapped[int] = mapped_column(BigInteger, nullable=False, default=0)
+
+
+class UsageEvent(Base):
+    """One spending request (TTS characters, a clone, transcription seconds) and its outcome."""
+
+    __tablename__ = "usage_ledger"
+    __table_args__ = (Index("ix_usage_ledger_guild_id_created_at", "guild_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer(), "sqlite"), primary_key=True, autoincrement=True
+    )
+    user_id: Mapped[int] = mapped_column(BigInteger, nullable=False, index=True)
+    guild_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    kind: Mapped[str] = mapped_column(String(24), nullable=False)
+    amount: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    outcome: Mapped[str] = mapped_column(String(16), nullable=False)
     created_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), nullable=False, default=utcnow, server_default=func.now()
     )

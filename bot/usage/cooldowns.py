@@ -1,0 +1,47 @@
+"""Per-member cooldowns for the commands that spend Fish credits: one definition for every cog.
+
+    @expensive_cooldown("clone")
+    @app_commands.command(...)
+    async def clone(...): ...
+
+FishTree.on_error already answers CommandOnCooldown with the time left. Bot owners are exempt.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Literal, TypeVar
+
+import discord
+from discord import app_commands
+
+T = TypeVar("T")
+
+Expensive = Literal["speak", "clone", "transcribe"]
+
+# (uses, per seconds): generous for conversation, tight for what is slow and costly.
+COOLDOWNS: dict[Expensive, tuple[int, float]] = {
+    "speak": (5, 15.0),
+    "clone": (1, 60.0),
+    "transcribe": (2, 30.0),
+}
+
+
+def _is_configured_owner(interaction: discord.Interaction) -> bool:
+    settings = getattr(interaction.client, "settings", None)
+    return interaction.user.id in getattr(settings, "owner_ids", ())
+
+
+def member_cooldown(rate: int, per: float) -> Callable[[T], T]:
+    """`rate` uses per `per` seconds for each member (across servers); owners are exempt."""
+
+    def factory(interaction: discord.Interaction) -> app_commands.Cooldown | None:
+        return None if _is_configured_owner(interaction) else app_commands.Cooldown(rate, per)
+
+    return app_commands.checks.dynamic_cooldown(factory, key=lambda i: i.user.id)
+
+
+def expensive_cooldown(command: Expensive) -> Callable[[T], T]:
+    """The project's cooldown for one of the credit-spending commands (a fresh bucket per use)."""
+    rate, per = COOLDOWNS[command]
+    return member_cooldown(rate, per)

@@ -1,0 +1,82 @@
+"""A small in-memory cache of short TTS clips, so a phrase said again ("Alice said", a greeting)
+costs no credits the second time. Bounded by entries and bytes; least recently used goes first."""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from dataclasses import dataclass
+
+# Per-process bounds besides the configured entry count: a short clip is tens of KB, so these
+# only stop pathological cases (a huge clip, a huge configured count) from eating the memory.
+MAX_TOTAL_BYTES = 64 * 1024 * 1024
+MAX_ENTRY_BYTES = 2 * 1024 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class TTSKey:
+    """Everything that changes the audio Fish returns."""
+
+    text: str
+    voice_id: str | None
+    speed: float | None
+    model: str
+    format: str
+    latency: str
+    opus_bitrate: int | None = None
+
+
+class TTSCache:
+    def __init__(self, max_entries: int, max_chars: int, *, max_bytes: int = MAX_TOTAL_BYTES,
+                 max_entry_bytes: int = MAX_ENTRY_BYTES) -> None:
+        self.max_entries = max_entries
+        self.max_chars = max_chars
+        self.max_bytes = max_bytes
+        self.max_entry_bytes = max_entry_bytes
+        self._entries: OrderedDict[TTSKey, bytes] = OrderedDict()
+        self._bytes = 0
+        self.hits = 0
+        self.misses = 0
+
+    def cacheable(self, text: str) -> bool:
+        return self.max_entries > 0 and 0 < len(text) <= self.max_chars
+
+    def get(self, key: TTSKey) -> bytes | None:
+        """The cached audio, counting a hit or a miss (only for cacheable texts)."""
+        if not self.cacheable(key.text):
+            return None
+        audio = self._entries.get(key)
+        if audio is None:
+            self.misses += 1
+            return None
+        self._entries.move_to_end(key)
+        self.hits += 1
+        return audio
+
+    def put(self, key: TTSKey, audio: bytes) -> bool:
+        """Keep a complete clip; returns whether it was stored."""
+        if not self.cacheable(key.text) or not audio or len(audio) > self.max_entry_bytes:
+            return False
+        old = self._entries.pop(key, None)
+        if old is not None:
+            self._bytes -= len(old)
+        self._entries[key] = audio
+        self._bytes += len(audio)
+        while len(self._entries) > self.max_entries or self._bytes > self.max_bytes:
+            _, evicted = self._entries.popitem(last=False)
+            self._bytes -= len(evicted)
+        return True
+
+    @property
+    def lookups(self) -> int:
+        return self.hits + self.misses
+
+    @property
+    def hit_rate(self) -> float:
+        return self.hits / self.lookups if self.lookups else 0.0
+
+    @property
+    def size_bytes(self) -> int:
+        return self._bytes
+
+    def __len__(self) -> int:
+        return len(self._entries)
