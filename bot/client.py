@@ -14,12 +14,13 @@ from bot.errors import FishTree
 from bot.fish import FishClient
 from bot.storage.db import Database
 from bot.storage.settings import SettingsStore
+from bot.usage import UsageLedger
 from bot.voice.manager import SessionManager
 
 log = logging.getLogger(__name__)
 
 # One extension per feature; each is a thin module under cogs/.
-EXTENSIONS: tuple[str, ...] = ("cogs.meta", "cogs.speak")
+EXTENSIONS: tuple[str, ...] = ("cogs.meta", "cogs.speak", "cogs.credits")
 
 
 def build_intents(settings: Settings) -> discord.Intents:
@@ -59,6 +60,8 @@ class FishBot(commands.AutoShardedBot):
         self.fish = fish
         self.db = db
         self.store = store
+        # Quotas, the usage ledger and the TTS cache, for every cog that spends Fish credits.
+        self.usage = UsageLedger(db, settings, store=store)
         self.initial_extensions = tuple(extensions)
         # Tests and the benchmark inject a voice client that records packets instead of sending.
         self.voice_sessions = SessionManager(fish, settings, voice_client_cls=voice_client_cls)
@@ -93,5 +96,6 @@ class FishBot(commands.AutoShardedBot):
             await self.voice_sessions.close_all()
             await super().close()
         finally:
+            await self.usage.drain()  # outcomes of requests that ended during shutdown
             await self.fish.close()
             await self.db.close()

@@ -1,0 +1,360 @@
+"""/credits, /usage and /quota, and the low-balance alert. The quota service itself lives in
+bot/usage (exposed as `bot.usage`), so every cog that spends credits can reserve through it."""
+
+from __future__ import annotations
+
+import asyncio
+import decimal
+import logging
+from datetime import UTC, date, datetime, timedelta
+from typing import TYPE_CHECKING, Literal
+
+import discord
+from discord import app_commands
+from discord.ext import commands, tasks
+
+from bot.errors import UserFacingError
+from bot.fish import FishError, NotFoundError, Package
+from bot.usage import KINDS, Kind, LowBalanceMonitor, QuotaOverrides, UsageLedger
+from bot.usage.quotas import (
+    KIND_INFO,
+    OVERRIDES_NAMESPACE,
+    describe_amount,
+    describe_wait,
+    effective_limit,
+)
+
+if TYPE_CHECKING:
+    from bot.client import FishBot
+
+log = logging.getLogger(__name__)
+
+NO_MENTIONS = discord.AllowedMentions.none()
+KIND_TITLES: dict[Kind, str] = {
+    "tts_chars": "Speech", "clones": "Voice clones", "transcribe_seconds": "Transcription",
+}
+PERIODS: dict[str, tuple[str, int]] = {"today": ("Today", 0), "7d": ("Last 7 days", 7),
+                                       "30d": ("Last 30 days", 30)}
+QUOTA_FIELDS: dict[str, str] = {
+    "tts_chars_per_member": "Speech characters per member",
+    "tts_chars_per_guild": "Speech characters for the server",
+    "clones_per_member": "Voice clones per member",
+    "clones_per_guild": "Voice clones for the server",
+    "transcribe_minutes_per_member": "Transcription minutes per member",
+    "transcribe_minutes_per_guild": "Transcription minutes for the server",
+}
+# Counters of past days only matter for a day or two (the ledger keeps the history).
+COUNTER_RETENTION_DAYS = 7
+
+
+def _since(days: int) -> datetime:
+    now = datetime.now(UTC)
+    midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    return midnight - timedelta(days=max(0, days - 1)) if days else midnight
+
+
+def _limit_text(kind: Kind, limit: int | None) -> str:
+    return "unlimited" if limit is None else describe_amount(kind, limit)
+
+
+def _spent_line(totals: dict[Kind, int]) -> str:
+    return " · ".join(describe_amount(kind, totals[kind]) for kind in KINDS)
+
+
+class Credits(commands.Cog):
+    quota = app_commands.Group(
+        name="quota",
+        description="This server's daily quotas for speech, cloning and transcription",
+        guild_only=True,
+        default_permissions=discord.Permissions(manage_guild=True),
+    )
+
+    def __init__(self, bot: FishBot, usage: UsageLedger) -> None:
+        self.bot = bot
+        self.usage = usage
+        self.monitor = LowBalanceMonitor(
+            bot.settings.credits.low_balance_threshold, self._fetch_balance, self._deliver_alert
+        )
+        self._pruned_on: date | None = None
+
+    async def cog_load(self) -> None:
+        self.bot.data_deleters["usage"] = self.usage.forget_user
+        if self._runs_monitor():
+            self.balance_loop.change_interval(minutes=self.bot.settings.credits.check_interval_minutes)
+            self.balance_loop.start()
+
+    async def cog_unload(self) -> None:
+        self.balance_loop.cancel()
+        self.bot.data_deleters.pop("usage", None)
+
+    # --- permissions ---------------------------------------------------------------------------
+
+    def _is_manager(self, interaction: discord.Interaction) -> bool:
+        return interaction.guild is not None and interaction.permissions.manage_guild
+
+    async def _may_see_credits(self, interaction: discord.Interaction) -> bool:
+        if await self.bot.is_bot_owner(interaction.user):
+            return True
+        return self.bot.settings.credits.allow_manage_guild and self._is_manager(interaction)
+
+    async def _is_admin(self, interaction: discord.Interaction) -> bool:
+        return self._is_manager(interaction) or await self.bot.is_bot_owner(interaction.user)
+
+    # --- /credits -------------------------------------------------------------------------------
+
+    @app_commands.command(name="credits", description="The bot's Fish Audio credit balance")
+    async def credits(self, interaction: discord.Interaction) -> None:
+        if not await self._may_see_credits(interaction):
+            who = "the bot's owners"
+            if self.bot.settings.credits.allow_manage_guild:
+                who += " and members with the Manage Server permission"
+            raise UserFacingError(f"Only {who} can see the Fish Audio balance.")
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        credit, package = await asyncio.gather(
+            self.bot.fish.account.get_credits(check_free_credit=True), self._package()
+        )
+        threshold = decimal.Decimal(str(self.bot.settings.credits.low_balance_threshold))
+        low = credit.credit < threshold
+        embed = discord.Embed(
+            title="Fish Audio balance",
+            colour=discord.Colour.red() if low else discord.Colour.green(),
+        )
+        embed.add_field(name="API credit", value=f"{credit.credit:,}")
+        free = {True: "Available", False: "Not available", None: "Unknown"}[credit.has_free_credit]
+        embed.add_field(name="Free credit", value=free)
+        embed.add_field(name="Package", value=self._package_text(package))
+        footer = f"Low-balance alert below {threshold:,}"
+        embed.set_footer(text=footer + (" — the balance is below it now." if low else "."))
+        await interaction.followup.send(embed=embed, ephemeral=True, allowed_mentions=NO_MENTIONS)
+
+    async def _package(self) -> Package | str:
+        """The prepaid package, or why there is none to show (it never fails /credits)."""
+        try:
+            return await self.bot.fish.account.get_package()
+        except NotFoundError:
+            return "No package"
+        except FishError as exc:
+            log.info("could not load the Fish package: %s", type(exc).__name__)
+            return "Couldn't load it right now"
+
+    @staticmethod
+    def _package_text(package: Package | str) -> str:
+        if isinstance(package, str):
+            return package
+        if package.balance is None and package.total is None:
+            return "No package"
+        balance = f"{package.balance:,}" if package.balance is not None else "?"
+        total = f"{package.total:,}" if package.total is not None else "?"
+        kind = f" ({package.type})" if package.type else ""
+        return f"{balance} of {total} left{kind}"
+
+    # --- /usage -------------------------------------------------------------------------------
+
+    @app_commands.command(name="usage", description="Your usage and quota today, or the server's usage")
+    @app_commands.describe(view="Yours or the whole server's (Manage Server)",
+                           period="For the server view: how far back")
+    @app_commands.choices(
+        view=[app_commands.Choice(name="Mine", value="mine"),
+              app_commands.Choice(name="Server", value="server")],
+        period=[app_commands.Choice(name=name, value=value) for value, (name, _) in PERIODS.items()],
+    )
+    async def usage_command(
+        self,
+        interaction: discord.Interaction,
+        view: app_commands.Choice[str] | None = None,
+        period: app_commands.Choice[str] | None = None,
+    ) -> None:
+        admin = interaction.guild is not None and await self._is_admin(interaction)
+        chosen: Literal["mine", "server"] = "server" if admin else "mine"
+        if view is not None:
+            chosen = "server" if view.value == "server" else "mine"
+        if chosen == "server":
+            if interaction.guild is None:
+                raise UserFacingError("Server usage only exists in a server.")
+            if not admin:
+                raise UserFacingError("Only members with the Manage Server permission can see the "
+                                      "server's usage. Yours: /usage view:Mine.")
+            embed = await self._server_usage(interaction.guild, period.value if period else "today")
+        else:
+            embed = await self._own_usage(interaction)
+        await interaction.response.send_message(embed=embed, ephemeral=True, allowed_mentions=NO_MENTIONS)
+
+    async def _own_usage(self, interaction: discord.Interaction) -> discord.Embed:
+        today = await self.usage.member_today(interaction.user.id, interaction.guild_id)
+        where = "in this server" if interaction.guild_id else "in direct messages"
+        embed = discord.Embed(title=f"Your usage today {where}", colour=discord.Colour.blurple())
+        for kind in KINDS:
+            used = describe_amount(kind, today.used[kind])
+            remaining = today.remaining(kind)
+            left = "no daily limit" if remaining is None else f"{describe_amount(kind, remaining)} left"
+            embed.add_field(name=KIND_TITLES[kind], value=f"{used} used · {left}", inline=False)
+        embed.set_footer(text=f"Quotas reset in {describe_wait(today.reset_in)} (midnight UTC).")
+        return embed
+
+    async def _server_usage(self, guild: discord.Guild, period: str) -> discord.Embed:
+        title, days = PERIODS.get(period, PERIODS["today"])
+        since = _since(days)
+        totals = await self.usage.guild_totals(guild.id, since)
+        top = await self.usage.top_users(guild.id, since, limit=10)
+        outcomes = await self.usage.outcome_counts(guild.id, since, "tts_chars")
+        embed = discord.Embed(title=f"Server usage: {title.lower()}", colour=discord.Colour.blurple())
+        for kind in KINDS:
+            limit = (await self.usage.limits(kind, guild.id)).guild
+            embed.add_field(
+                name=KIND_TITLES[kind],
+                value=f"{describe_amount(kind, totals[kind])} "
+                f"(daily server limit: {_limit_text(kind, limit)})",
+                inline=False,
+            )
+        lines = [f"{n}. <@{user_id}> — {_spent_line(spent)}" for n, (user_id, spent) in enumerate(top, 1)]
+        embed.add_field(name="Top members", value="\n".join(lines) or "Nobody yet.", inline=False)
+        cache = self.usage.tts_cache
+        served = outcomes.get("cached", 0)
+        embed.add_field(
+            name="Speech cache",
+            value=(
+                f"{served:,} request(s) in this period served from the cache. Since the bot "
+                f"started: {cache.hits:,} hit(s) of {cache.lookups:,} short request(s) "
+                f"({cache.hit_rate:.0%}), {len(cache):,} clip(s) kept."
+            ),
+            inline=False,
+        )
+        return embed
+
+    # --- /quota ---------------------------------------------------------------------------------
+
+    @quota.command(name="show", description="This server's daily quotas")
+    @app_commands.checks.has_permissions(manage_guild=True)
+    async def quota_show(self, interaction: discord.Interaction) -> None:
+        assert interaction.guild_id is not None  # guild_only
+        overrides = await self.usage.overrides(interaction.guild_id) or QuotaOverrides()
+        lines = []
+        for name, label in QUOTA_FIELDS.items():
+            kind = self._kind_of(name)
+            configured = getattr(self.bot.settings.quotas, name)
+            own = getattr(overrides, name)
+            limit = effective_limit(configured, own, KIND_INFO[kind].scale)
+            source = "set here" if own is not None else "bot default"
+            lines.append(f"**{label}**: {_limit_text(kind, limit)} ({source})")
+        embed = discord.Embed(title="Daily quotas in this server", description="\n".join(lines),
+                              colour=discord.Colour.blurple())
+        embed.set_footer(text="Quotas reset at midnight UTC. Change one with /quota set.")
+        await interaction.response.send_message(embed=embed, ephemeral=True)
+
+    @quota.command(name="set", description="Lower one of this server's daily quotas")
+    @app_commands.describe(limit="Which quota",
+                           value="The new daily limit (0 = none allowed); leave out for the bot's default")
+    @app_commands.choices(limit=[app_commands.Choice(name=label, value=name)
+                                 for name, label in QUOTA_FIELDS.items()])
+    @app_commands.checks.has_permissions(manage_guild=True)
+    async def quota_set(
+        self,
+        interaction: discord.Interaction,
+        limit: app_commands.Choice[str],
+        value: app_commands.Range[float, 0, 10_000_000] | None = None,
+    ) -> None:
+        assert interaction.guild_id is not None  # guild_only
+        name = limit.value
+        kind = self._kind_of(name)
+        configured = getattr(self.bot.settings.quotas, name)
+        if value is not None:
+            if KIND_INFO[kind].scale == 1 and value != int(value):
+                raise UserFacingError(f"{limit.name} must be a whole number.")
+            value = int(value) if KIND_INFO[kind].scale == 1 else value
+            if configured and value > configured:
+                bot_limit = describe_amount(kind, configured * KIND_INFO[kind].scale)
+                raise UserFacingError(
+                    f"The bot allows at most {bot_limit} a day here; a server can only lower that."
+                )
+        await self.bot.store.update_guild(interaction.guild_id, OVERRIDES_NAMESPACE, {name: value},
+                                          model=QuotaOverrides)
+        effective = effective_limit(configured, value, KIND_INFO[kind].scale)
+        state = "back to the bot's default" if value is None else "now"
+        await interaction.response.send_message(
+            f"{limit.name}: {state} {_limit_text(kind, effective)} a day.", ephemeral=True
+        )
+
+    @staticmethod
+    def _kind_of(field: str) -> Kind:
+        return next(
+            kind for kind, info in KIND_INFO.items() if field in (info.member_field, info.guild_field)
+        )
+
+    # --- low-balance alert ----------------------------------------------------------------------
+
+    def _runs_monitor(self) -> bool:
+        """One alert per deployment: only the process with shard 0 watches, and a threshold of 0
+        turns the alert off."""
+        shards = self.bot.shard_ids
+        return self.bot.settings.credits.low_balance_threshold > 0 and (shards is None or 0 in shards)
+
+    @tasks.loop(minutes=30)
+    async def balance_loop(self) -> None:
+        await self.check_balance()
+
+    @balance_loop.before_loop
+    async def _before_balance_loop(self) -> None:
+        await self.bot.wait_until_ready()
+
+    async def check_balance(self) -> str:
+        """One run of the background task (also called directly by the tests)."""
+        result = await self.monitor.check()
+        today = datetime.now(UTC).date()
+        if self._pruned_on != today:
+            self._pruned_on = today
+            try:
+                await self.usage.prune_counters(today - timedelta(days=COUNTER_RETENTION_DAYS))
+            except Exception:
+                log.exception("could not prune old quota counters")
+        return result
+
+    async def _fetch_balance(self) -> decimal.Decimal:
+        return (await self.bot.fish.account.get_credits()).credit
+
+    def _alert_text(self, balance: decimal.Decimal) -> str:
+        threshold = self.bot.settings.credits.low_balance_threshold
+        return (
+            f"⚠️ The bot's Fish Audio API credit is low: {balance:,} left (alert threshold "
+            f"{threshold:,}). Speech, cloning and transcription stop when it runs out; top it up "
+            "at https://fish.audio. I'll tell you again only after it has recovered."
+        )
+
+    async def _deliver_alert(self, balance: decimal.Decimal) -> bool:
+        """Post to the configured channel, else DM the owners; True if anyone was told."""
+        text = self._alert_text(balance)
+        channel_id = self.bot.settings.credits.alert_channel_id
+        if channel_id is not None:
+            try:
+                channel = self.bot.get_channel(channel_id) or await self.bot.fetch_channel(channel_id)
+                await channel.send(text, allowed_mentions=NO_MENTIONS)  # type: ignore[union-attr]
+                return True
+            except (discord.HTTPException, AttributeError) as exc:
+                log.warning("could not post the low-balance alert in channel %s (%s); "
+                            "sending it to the owners instead", channel_id, type(exc).__name__)
+        delivered = False
+        for owner_id in await self._owner_ids():
+            try:
+                user = self.bot.get_user(owner_id) or await self.bot.fetch_user(owner_id)
+                await user.send(text, allowed_mentions=NO_MENTIONS)
+                delivered = True
+            except discord.HTTPException as exc:
+                log.warning("could not DM the low-balance alert to owner %s (%s)", owner_id,
+                            type(exc).__name__)
+        if not delivered:
+            log.error("Fish Audio credit is low (%s) and nobody could be told", balance)
+        return delivered
+
+    async def _owner_ids(self) -> list[int]:
+        if self.bot.settings.owner_ids:
+            return list(self.bot.settings.owner_ids)
+        try:
+            app = await self.bot.application_info()
+        except discord.HTTPException:
+            return []
+        if app.team is not None:
+            return [member.id for member in app.team.members]
+        return [app.owner.id]
+
+
+async def setup(bot: FishBot) -> None:
+    await bot.add_cog(Credits(bot, bot.usage))
