@@ -1,0 +1,124 @@
+"""Fault injection and the API's error bodies.
+
+`Faults.fail(endpoint, ...)` queues a fault for the next `times` requests of that endpoint;
+faults for one endpoint are used first-in, first-out. Error bodies follow the doc (§5): JSON
+`{"status", "message"}`, except 401 (and unparseable requests), which get plain text; 422 is a
+pydantic-style `{"detail": [...]}` list; 429 always carries `Retry-After`.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from aiohttp import web
+
+ENDPOINTS = (
+    "tts",
+    "tts_live",
+    "asr",
+    "model_list",
+    "model_get",
+    "model_create",
+    "model_update",
+    "model_delete",
+    "credits",
+    "package",
+)
+
+NO_PERMISSION = "No permission -- see authorization schemes"
+INSUFFICIENT_CREDIT = "Insufficient API credit. API credit is managed independently from platform credit."
+MESSAGES = {
+    400: "Bad request",
+    402: INSUFFICIENT_CREDIT,
+    403: "Permission denied",
+    404: "Not found",
+    409: "Conflict",
+    413: "Request entity too large",
+    429: "Too many requests, please slow down",
+    500: "Internal server error",
+    502: "Bad gateway",
+    503: "Service is under high load, please try again later",
+    504: "Gateway timeout",
+}
+
+
+@dataclass
+class Fault:
+    status: int | None = None
+    body: str | bytes | dict[str, Any] | list[Any] | None = None
+    delay: float = 0.0
+    times: int = 1
+    disconnect_after_bytes: int | None = None
+    ws_error: bool = False
+    retry_after: float | int | None = None
+    stall_after_bytes: int | None = None
+
+
+class Faults:
+    def __init__(self) -> None:
+        self._queue: dict[str, list[Fault]] = {}
+
+    def fail(self, endpoint: str, **options: Any) -> Fault:
+        if endpoint not in ENDPOINTS:
+            raise ValueError(f"unknown endpoint {endpoint!r}; one of {', '.join(ENDPOINTS)}")
+        fault = Fault(**options)
+        if fault.times < 1:
+            raise ValueError("times must be at least 1")
+        self._queue.setdefault(endpoint, []).append(fault)
+        return fault
+
+    def take(self, endpoint: str) -> Fault | None:
+        """The fault for this request (counting it against `times`), or None."""
+        queue = self._queue.get(endpoint)
+        if not queue:
+            return None
+        fault = queue[0]
+        fault.times -= 1
+        if fault.times <= 0:
+            queue.pop(0)
+        return fault
+
+    def clear(self, endpoint: str | None = None) -> None:
+        if endpoint is None:
+            self._queue.clear()
+        else:
+            self._queue.pop(endpoint, None)
+
+    def pending(self, endpoint: str) -> int:
+        return sum(f.times for f in self._queue.get(endpoint, []))
+
+
+def error_response(
+    status: int, message: str | None = None, *, body: Any = None, retry_after: float | int | None = None
+) -> web.Response:
+    """The API's error for `status`; `body` overrides it verbatim (str/bytes, or JSON-encoded)."""
+    headers: dict[str, str] = {}
+    if status == 429:
+        headers["Retry-After"] = str(retry_after if retry_after is not None else 1)
+    elif retry_after is not None:
+        headers["Retry-After"] = str(retry_after)
+    if body is not None:
+        if isinstance(body, bytes | str):
+            text = body.decode() if isinstance(body, bytes) else body
+            ctype = "application/json" if text[:1] in "{[" else "text/plain"
+            return web.Response(status=status, text=text, content_type=ctype, headers=headers)
+        return web.Response(
+            status=status, text=json.dumps(body), content_type="application/json", headers=headers
+        )
+    if status == 401:
+        return web.Response(
+            status=401, text=message or NO_PERMISSION, content_type="text/plain", headers=headers
+        )
+    payload = {"status": status, "message": message or MESSAGES.get(status, "Error")}
+    return web.json_response(payload, status=status, headers=headers)
+
+
+def validation_error(errors: list[dict[str, Any]]) -> web.Response:
+    """422 like FastAPI/pydantic: `{"detail": [{"type", "loc", "msg", "input"}, ...]}`."""
+    return web.json_response({"detail": errors}, status=422)
+
+
+def plain_error(status: int, text: str) -> web.Response:
+    return web.Response(status=status, text=text, content_type="text/plain")
