@@ -621,3 +621,22 @@ async def test_delay_fault_then_success(fakefish: FakeFish, sdk: AsyncFishAudio)
     voice = await sdk.voices.get(mine["_id"])
     request = fakefish.requests_for("model_get")[-1]
     assert voice.id == mine["_id"] and request.status == 200
+
+
+async def test_a_new_fault_replaces_the_pending_one(fakefish: FakeFish, sdk: AsyncFishAudio) -> None:
+    fakefish.fail("model_get", status=500, times=3)
+    with pytest.raises(ServerError):
+        await sdk.voices.get("f" * 32)
+    fakefish.fail("model_get", status=503)  # replaces the two 500s still pending
+    with pytest.raises(ServerError) as caught:
+        await sdk.voices.get("f" * 32)
+    assert caught.value.status == 503 and "high load" in caught.value.message
+    with pytest.raises(NotFoundError):  # no fault left
+        await sdk.voices.get("f" * 32)
+
+
+async def test_asr_duration_unit_is_configurable(fakefish: FakeFish, sdk: AsyncFishAudio) -> None:
+    fakefish.asr_duration_unit = "ms"  # the SDK's comment says milliseconds; the openapi says seconds
+    result = await sdk.asr.transcribe(audio=await sine_wav(2))
+    assert result.duration == pytest.approx(2000, abs=10)
+    assert result.segments[-1].end == pytest.approx(2.0, abs=0.01)  # segments stay in seconds

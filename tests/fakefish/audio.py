@@ -44,7 +44,7 @@ def _note(char: str) -> float:
     return 220.0 * 2 ** (degree / 12)
 
 
-@functools.lru_cache(maxsize=64)
+@functools.lru_cache(maxsize=16)  # ~6 MB per minute of 44.1 kHz audio
 def synth_pcm(text: str, seconds: float, sample_rate: int, gain_db: float = 0.0) -> bytes:
     """s16le mono samples of the melody for `text`, exactly round(seconds * rate) samples."""
     total = round(seconds * sample_rate)

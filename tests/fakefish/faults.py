@@ -1,7 +1,8 @@
 """Fault injection and the API's error bodies.
 
-`Faults.fail(endpoint, ...)` queues a fault for the next `times` requests of that endpoint;
-faults for one endpoint are used first-in, first-out. Error bodies follow the doc (§5): JSON
+`Faults.fail(endpoint, ...)` sets the fault for the next `times` requests of that endpoint,
+replacing any fault still pending there (one fault per endpoint; it clears itself after
+`times` requests). Error bodies follow the doc (§5): JSON
 `{"status", "message"}`, except 401 (and unparseable requests), which get plain text; 422 is a
 pydantic-style `{"detail": [...]}` list; 429 always carries `Retry-After`.
 """
@@ -58,7 +59,7 @@ class Fault:
 
 class Faults:
     def __init__(self) -> None:
-        self._queue: dict[str, list[Fault]] = {}
+        self._active: dict[str, Fault] = {}
 
     def fail(self, endpoint: str, **options: Any) -> Fault:
         if endpoint not in ENDPOINTS:
@@ -66,28 +67,29 @@ class Faults:
         fault = Fault(**options)
         if fault.times < 1:
             raise ValueError("times must be at least 1")
-        self._queue.setdefault(endpoint, []).append(fault)
+        self._active[endpoint] = fault
         return fault
 
     def take(self, endpoint: str) -> Fault | None:
         """The fault for this request (counting it against `times`), or None."""
-        queue = self._queue.get(endpoint)
-        if not queue:
+        fault = self._active.get(endpoint)
+        if fault is None:
             return None
-        fault = queue[0]
         fault.times -= 1
         if fault.times <= 0:
-            queue.pop(0)
+            del self._active[endpoint]
         return fault
 
     def clear(self, endpoint: str | None = None) -> None:
         if endpoint is None:
-            self._queue.clear()
+            self._active.clear()
         else:
-            self._queue.pop(endpoint, None)
+            self._active.pop(endpoint, None)
 
     def pending(self, endpoint: str) -> int:
-        return sum(f.times for f in self._queue.get(endpoint, []))
+        """How many more requests of `endpoint` the current fault applies to."""
+        fault = self._active.get(endpoint)
+        return 0 if fault is None else fault.times
 
 
 def error_response(
