@@ -14,7 +14,7 @@ Usage::
         fake.add_voice("Ann", tags=["en"]) -> dict   # owned by the key's user unless mine=False
         fake.voices                     # {id: voice dict as the API returns it}
         fake.credit                     # Decimal API credit; TTS/ASR charge it; <= 0 → 402
-        fake.fail("tts", status=429, retry_after=7, times=2)
+        fake.fail("tts", status=429, retry_after=7, times=2)  # replaces a pending "tts" fault
         fake.fail("tts", disconnect_after_bytes=2000)   # or stall_after_bytes=, delay=, ws_error=
         fake.clear_faults()
         fake.requests                   # [RecordedRequest]: endpoint, method, path, query,
@@ -28,6 +28,9 @@ ms_per_char=70.0, min_seconds=0.5, opus_frame_ms=20, packets_per_page=10, chunk_
 credit="10.00", asr_duration_unit="s", check_reference_id=True, seed=True)`. `ttfb`, `rtf`,
 `opus_frame_ms` (20/40/60), `packets_per_page`, `chunk_seconds`, `ms_per_char`,
 `asr_duration_unit` are plain attributes that can be changed between requests.
+
+HTTP response headers go out at once (as a Starlette StreamingResponse does); `ttfb` delays the
+first body byte, and the chunk ending at audio time t goes out at ttfb + t * rtf.
 
 Endpoint names (for `fail`, `requests_for`, `wait_disconnect`): tts, tts_live, asr, model_list,
 model_get, model_create, model_update, model_delete, credits, package.

@@ -155,7 +155,7 @@ class _Session:
         now = time.perf_counter()
         record.first_byte_at = record.first_byte_at or now
         record.chunk_times.append(now)
-        record.audio += data
+        record.audio_chunks.append(data)
         self.sent_bytes += len(data)
         return True
 

@@ -55,10 +55,15 @@ class RecordedRequest:
     disconnected_at: float | None = None
     dropped: bool = False  # the stand-in cut the connection (fault)
     stalled: bool = False  # the stand-in stopped sending (fault)
-    audio: bytes = field(default=b"", repr=False)  # audio bytes actually written
+    audio_chunks: list[bytes] = field(default_factory=list, repr=False)  # as written, in order
     planned_audio: bytes = field(default=b"", repr=False)  # the whole clip it meant to send
     events: list[dict[str, Any]] = field(default_factory=list)  # WebSocket: client events
     sent_events: list[dict[str, Any]] = field(default_factory=list)  # WebSocket: audio elided
+
+    @property
+    def audio(self) -> bytes:
+        """The audio bytes actually written (for a WebSocket: the `audio` payloads)."""
+        return b"".join(self.audio_chunks)
 
     @property
     def authorized(self) -> bool:

@@ -241,7 +241,10 @@ class FakeFish:
             raw_size=len(raw),
         )
         try:
-            record.body, record.parts = decode_body(record.content_type, raw)
+            if len(raw) > 256 * 1024:  # big uploads are parsed off the event loop
+                record.body, record.parts = await asyncio.to_thread(decode_body, record.content_type, raw)
+            else:
+                record.body, record.parts = decode_body(record.content_type, raw)
         except BodyError as exc:
             record.body = BodyError(str(exc))
         self.requests.append(record)
@@ -342,7 +345,7 @@ class FakeFish:
             record.first_byte_at = now
         record.chunk_times.append(now)
         if is_audio:
-            record.audio += data
+            record.audio_chunks.append(data)
         return True
 
     async def send_json(
