@@ -164,6 +164,25 @@ async def test_aclose_after_break_disconnects(client: FishClient, fakefish: Any)
     assert await fakefish.wait_disconnect("tts", timeout=2)
 
 
+async def test_aclose_from_another_task_ends_iteration(client: FishClient, fakefish: Any) -> None:
+    fakefish.rtf = 1.0  # e.g. a skip command closing the stream the player task is reading
+    stream = await client.tts.stream(text=TEXT * 3)
+    got_one = asyncio.Event()
+
+    async def consume() -> int:
+        count = 0
+        async for _ in stream:
+            count += 1
+            got_one.set()
+        return count
+
+    task = asyncio.create_task(consume())
+    await got_one.wait()
+    await stream.aclose()
+    assert await task >= 1  # ends quietly: no error for a close we asked for
+    assert await fakefish.wait_disconnect("tts", timeout=2)
+
+
 async def test_stall_raises_timeout(fakefish: Any) -> None:
     fakefish.fail("tts", stall_after_bytes=300)
     async with FishClient(api_key=KEY, base_url=fakefish.base_url, timeout=0.5) as client:
@@ -279,6 +298,15 @@ async def test_unexpected_disconnect_is_websocket_error(client: FishClient, fake
     with pytest.raises(WebSocketError):
         async for _ in client.tts.stream_websocket(texts(TEXT), format="pcm"):
             pass
+
+
+async def test_live_stall_after_stop_raises_timeout(fakefish: Any) -> None:
+    fakefish.fail("tts_live", stall_after_bytes=300)
+    async with FishClient(api_key=KEY, base_url=fakefish.base_url, timeout=0.5) as client:
+        with pytest.raises(FishTimeoutError):
+            async for _ in client.tts.stream_websocket(texts(TEXT), format="pcm"):
+                pass
+    assert not fish_tasks()
 
 
 async def test_rejected_upgrade_raises_mapped_http_error(client: FishClient, fakefish: Any) -> None:
