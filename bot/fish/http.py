@@ -30,7 +30,7 @@ from .errors import (
 log = logging.getLogger("bot.fish")
 M = TypeVar("M", bound=BaseModel)
 
-USER_AGENT = "fishbot/0.1 (+https://github.com/fishbot; httpx)"
+USER_AGENT = f"fishbot/0.1 httpx/{httpx.__version__}"
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 
 
