@@ -5,18 +5,19 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from bot.client import FishBot
 from bot.config import Settings
 from bot.fish import FishClient
 from bot.storage.db import Database
 from bot.storage.migrations import upgrade
 from bot.storage.settings import SettingsStore
 from tests.discord_harness import FakeGuild, Harness
-from tests.voice_standin import RecordingVoiceClient
+
+if TYPE_CHECKING:
+    from bot.client import FishBot
 
 
 def make_settings(base_url: str, tmp_path: Path, **sections: Any) -> Settings:
@@ -31,6 +32,10 @@ def make_settings(base_url: str, tmp_path: Path, **sections: Any) -> Settings:
 
 
 async def start_bot(settings: Settings) -> FishBot:
+    # Imported here so that test modules that don't need a whole bot never import the voice stack.
+    from bot.client import FishBot
+    from tests.voice_standin import RecordingVoiceClient
+
     db = Database(settings.resolved_database_url)
     await upgrade(db)
     assert settings.fish_api_key is not None
