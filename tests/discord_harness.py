@@ -297,8 +297,7 @@ class Harness:
         self.adapter = RecordingAdapter()
         self._token = async_context.set(self.adapter)
         bot._connection.application_id = APPLICATION_ID
-        bot._connection.self_id = BOT_USER_ID
-        if bot._connection.user is None:
+        if bot._connection.user is None:  # self_id derives from it
             bot._connection.user = discord.ClientUser(
                 state=bot._connection, data=user_payload(BOT_USER_ID, "fishbot", bot=True)
             )

@@ -293,7 +293,11 @@ class FakeFish:
         drop/stall faults and noticing a client that leaves (write error or closed transport)."""
         start = time.perf_counter()
         record.status = response.status
-        await response.prepare(request)
+        try:
+            await response.prepare(request)
+        except ConnectionError:  # the client left while the audio was being made
+            self._mark_gone(record)
+            return response
         drop_at = fault.disconnect_after_bytes if fault else None
         stall_at = fault.stall_after_bytes if fault else None
         sent = 0

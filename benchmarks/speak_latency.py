@@ -1,0 +1,277 @@
+"""Speak latency, pacing and concurrency: the real pipeline against the Fish stand-in.
+
+The stand-in runs in a child process (its Opus encoding must not count as the bot's CPU) with a
+fixed time-to-first-byte and real-time factor. The bot side is the real thing: FishBot's voice
+sessions, the Fish client streaming over HTTP, the Ogg demuxer, the packet buffer, and discord.py's
+own AudioPlayer thread, with a voice client that records each packet instead of sending it.
+time.perf_counter is CLOCK_MONOTONIC on Linux, so both processes' timestamps are comparable.
+
+    python benchmarks/speak_latency.py [--clips 20] [--streams 50] [--ttfb 0.3] [--rtf 0.5] [--json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import itertools
+import json
+import multiprocessing
+import os
+import resource
+import statistics
+import sys
+import tempfile
+import time
+from multiprocessing.connection import Connection
+from pathlib import Path
+from typing import Any
+
+import discord
+import psutil
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bot.voice.request import SpeakRequest  # noqa: E402
+from tests.bot_fixtures import make_settings, start_bot  # noqa: E402
+from tests.discord_harness import FakeGuild, Harness, snowflake  # noqa: E402
+from tests.voice_standin import RecordingVoiceClient  # noqa: E402
+
+SILENCE = b"\xf8\xff\xfe"
+MS_PER_CHAR = 70.0  # the stand-in's speech rate: 15 s ≈ 215 characters
+
+
+# --- the stand-in, in its own process -------------------------------------------------------
+
+
+def _standin_main(conn: Connection, ttfb: float, rtf: float) -> None:
+    from tests.fakefish import FakeFish
+
+    async def serve() -> None:
+        async with FakeFish(ttfb=ttfb, rtf=rtf, ms_per_char=MS_PER_CHAR) as fake:
+            conn.send(fake.base_url)
+            loop = asyncio.get_running_loop()
+            while True:
+                command = await loop.run_in_executor(None, conn.recv)
+                if command == "stop":
+                    return
+                if command == "tts_timings":
+                    conn.send([(r.received_at, r.first_byte_at, r.finished_at)
+                               for r in fake.requests_for("tts")])
+
+    asyncio.run(serve())
+
+
+class StandIn:
+    def __init__(self, ttfb: float, rtf: float) -> None:
+        context = multiprocessing.get_context("spawn")
+        self._conn, child = context.Pipe()
+        self._process = context.Process(target=_standin_main, args=(child, ttfb, rtf), daemon=True)
+        self._process.start()
+        self.base_url: str = self._conn.recv()
+
+    async def tts_timings(self) -> list[tuple[float, float | None, float | None]]:
+        self._conn.send("tts_timings")
+        return await asyncio.to_thread(self._conn.recv)
+
+    def stop(self) -> None:
+        self._conn.send("stop")
+        self._process.join(timeout=5)
+
+
+# --- helpers --------------------------------------------------------------------------------
+
+
+def percentile(values: list[float], pct: float) -> float:
+    ordered = sorted(values)
+    if not ordered:
+        return float("nan")
+    index = min(len(ordered) - 1, max(0, round(pct / 100 * (len(ordered) - 1))))
+    return ordered[index]
+
+
+def text_of_seconds(seconds: float, seed: int = 0) -> str:
+    words = ["fish", "audio", "speaks", "into", "discord", "voice", "channels",
+             "as", "the", "words", "arrive"]
+    out: list[str] = []
+    while len(" ".join(out)) * MS_PER_CHAR / 1000 < seconds:
+        out.append(words[(len(out) + seed) % len(words)])
+    return " ".join(out)
+
+
+async def wait_until(condition: Any, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise TimeoutError("benchmark step did not finish in time")
+        await asyncio.sleep(0.005)
+
+
+def audio_times(client: RecordingVoiceClient, start: int = 0) -> list[float]:
+    return [t for t, data in client.packets[start:] if data != SILENCE]
+
+
+class Bench:
+    def __init__(self, base_url: str, tmp: Path) -> None:
+        self.base_url = base_url
+        self.tmp = tmp
+
+    async def __aenter__(self) -> Bench:
+        settings = make_settings(
+            self.base_url, self.tmp, speak={"stall_timeout_s": 30.0, "idle_timeout_s": 600.0,
+                                            "queue_limit": 500},
+            fish={"timeout_s": 30.0},
+        )
+        self.bot = await start_bot(settings)
+        self.harness = Harness(self.bot)
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.bot.close()
+        self.harness.close()
+
+    async def session_in_new_guild(self) -> tuple[Any, RecordingVoiceClient]:
+        guild = FakeGuild(self.bot)
+        user_id = guild.add_member(snowflake(), "Bench")
+        channel_id = guild.add_channel("Voice", kind=2)
+        guild.put_in_voice(user_id, channel_id)
+        member = guild.sync().get_member(user_id)
+        assert member is not None
+        session = await self.bot.voice_sessions.join(member)
+        assert isinstance(session.voice, RecordingVoiceClient)
+        return session, session.voice
+
+
+# --- measurements ---------------------------------------------------------------------------
+
+
+async def measure_latency(bench: Bench, standin: StandIn, clips: int) -> dict[str, Any]:
+    """One clip at a time (no prefetch overlap), so each clip's overhead stands alone."""
+    session, client = await bench.session_in_new_guild()
+    overheads, ttfas, gaps = [], [], []
+    for i in range(clips):
+        start_packet = len(client.packets)
+        played = session.clips_played
+        requested = time.perf_counter()
+        session.enqueue(SpeakRequest(text=text_of_seconds(3.0, i), requester_id=1,
+                                     requester_name="bench"))
+        await wait_until(lambda p=played: session.clips_played > p, 60)
+        times = audio_times(client, start_packet)
+        timings = (await standin.tts_timings())[-1]
+        first_byte = timings[1]
+        assert first_byte is not None
+        overheads.append((times[0] - first_byte) * 1000)
+        ttfas.append((times[0] - requested) * 1000)
+        gaps += [(b - a) * 1000 for a, b in itertools.pairwise(times)]
+    return {"overheads": overheads, "ttfas": ttfas, "gaps": gaps}
+
+
+async def measure_long_utterance(bench: Bench, seconds: float) -> float:
+    session, client = await bench.session_in_new_guild()
+    start_packet = len(client.packets)
+    requested = time.perf_counter()
+    session.enqueue(SpeakRequest(text=text_of_seconds(seconds, 7), requester_id=1,
+                                 requester_name="bench"))
+    await wait_until(lambda: len(audio_times(client, start_packet)) > 0, 60)
+    ttfa = (audio_times(client, start_packet)[0] - requested) * 1000
+    await session.stop()
+    return ttfa
+
+
+async def measure_naive(bench: Bench, seconds: float) -> float:
+    """The usual bot: download the whole MP3, then FFmpegPCMAudio from the file."""
+    _, client = await bench.session_in_new_guild()
+    requested = time.perf_counter()
+    audio = await bench.bot.fish.tts.convert(text=text_of_seconds(seconds, 7), format="mp3")
+    path = bench.tmp / "naive.mp3"
+    await asyncio.to_thread(path.write_bytes, audio)
+    done = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    client.play(discord.FFmpegPCMAudio(str(path)),
+                after=lambda _e: loop.call_soon_threadsafe(done.set))
+    await wait_until(lambda: len(client.packets) > 0, 60)
+    ttfa = (client.packets[0][0] - requested) * 1000
+    client.stop()
+    await done.wait()
+    return ttfa
+
+
+async def measure_concurrency(bench: Bench, streams: int, seconds: float) -> dict[str, float]:
+    sessions = [await bench.session_in_new_guild() for _ in range(streams)]
+    process = psutil.Process()
+    cpu_before = sum(process.cpu_times()[:2])
+    wall_before = time.perf_counter()
+    for i, (session, _) in enumerate(sessions):
+        session.enqueue(SpeakRequest(text=text_of_seconds(seconds, i % 3), requester_id=1,
+                                     requester_name="bench"))
+    await wait_until(lambda: all(s.clips_played == 1 for s, _ in sessions), seconds * 4 + 60)
+    cpu = sum(process.cpu_times()[:2]) - cpu_before
+    wall = time.perf_counter() - wall_before
+    gaps: list[float] = []
+    for _, client in sessions:
+        times = audio_times(client)
+        gaps += [(b - a) * 1000 for a, b in itertools.pairwise(times)]
+    late = sum(1 for g in gaps if g > 40)
+    return {
+        "late_frame_pct": 100 * late / max(1, len(gaps)),
+        "cpu_pct_per_stream": 100 * cpu / wall / streams,
+        "gap_p99_ms": percentile(gaps, 99),
+    }
+
+
+async def run(args: argparse.Namespace) -> dict[str, Any]:
+    standin = StandIn(args.ttfb, args.rtf)
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            async with Bench(standin.base_url, Path(tmp)) as bench:
+                latency = await measure_latency(bench, standin, args.clips)
+                ttfa_long = await measure_long_utterance(bench, args.long_seconds)
+                naive = await measure_naive(bench, args.long_seconds)
+                concurrency = await measure_concurrency(bench, args.streams, args.stream_seconds)
+    finally:
+        standin.stop()
+    rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return {
+        "overhead_p50_ms": round(percentile(latency["overheads"], 50), 2),
+        "overhead_p95_ms": round(percentile(latency["overheads"], 95), 2),
+        "ttfa_ms": round(ttfa_long, 1),
+        "ttfa_short_p50_ms": round(statistics.median(latency["ttfas"]), 1),
+        "naive_ttfa_ms": round(naive, 1),
+        "naive_ratio": round(naive / ttfa_long, 1),
+        "gap_p50_ms": round(percentile(latency["gaps"], 50), 2),
+        "gap_p95_ms": round(percentile(latency["gaps"], 95), 2),
+        "gap_max_ms": round(max(latency["gaps"]), 2),
+        "streams": args.streams,
+        "late_frame_pct": round(concurrency["late_frame_pct"], 3),
+        "cpu_pct_per_stream": round(concurrency["cpu_pct_per_stream"], 3),
+        "concurrent_gap_p99_ms": round(concurrency["gap_p99_ms"], 2),
+        "rss_mb": round(rss_mb, 1),
+        "clips": args.clips,
+        "ttfb_ms": args.ttfb * 1000,
+        "rtf": args.rtf,
+        "long_utterance_s": args.long_seconds,
+        "cores": os.cpu_count(),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--clips", type=int, default=20)
+    parser.add_argument("--streams", type=int, default=50)
+    parser.add_argument("--stream-seconds", type=float, default=10.0)
+    parser.add_argument("--long-seconds", type=float, default=15.0)
+    parser.add_argument("--ttfb", type=float, default=0.3, help="stand-in time to first byte (s)")
+    parser.add_argument("--rtf", type=float, default=0.5, help="stand-in real-time factor")
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    args = parser.parse_args()
+    result = asyncio.run(run(args))
+    if args.json:
+        print(json.dumps(result))
+        return
+    width = max(len(key) for key in result)
+    for key, value in result.items():
+        print(f"{key:<{width}}  {value}")
+
+
+if __name__ == "__main__":
+    main()

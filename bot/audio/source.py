@@ -1,0 +1,51 @@
+"""discord.py audio sources fed by a PacketBuffer (read() runs in the player thread)."""
+
+from __future__ import annotations
+
+import time
+
+import discord
+
+from bot.audio.buffer import PacketBuffer
+
+OPUS_SILENCE = b"\xf8\xff\xfe"
+PCM_FRAME_BYTES = 3840  # 20 ms of 48 kHz s16le stereo
+PCM_SILENCE = bytes(PCM_FRAME_BYTES)
+
+
+class StreamingOpusSource(discord.AudioSource):
+    """Hands Opus packets to the player untouched. On underrun, while the producer is still
+    going, it plays a silence frame rather than blocking (a stall in read() is audible and makes
+    the player burst afterwards); it ends the track once the producer finished and it drained."""
+
+    silence = OPUS_SILENCE
+
+    def __init__(self, buffer: PacketBuffer) -> None:
+        self.buffer = buffer
+        self.first_packet_at: float | None = None  # perf_counter, set in the player thread
+        self.silence_frames = 0
+
+    def is_opus(self) -> bool:
+        return True
+
+    def read(self) -> bytes:
+        packet = self.buffer.get_nowait()
+        if packet is None:  # underrun: keep the clip alive without blocking the player
+            self.silence_frames += 1
+            return self.silence
+        if packet and self.first_packet_at is None:
+            self.first_packet_at = time.perf_counter()
+        return packet  # b"" ends the track
+
+    def cleanup(self) -> None:
+        # The player is done with us (end, skip or disconnect): release the producer.
+        self.buffer.close()
+
+
+class StreamingPCMSource(StreamingOpusSource):
+    """The same for 20 ms frames of 48 kHz s16le stereo PCM, which discord.py encodes."""
+
+    silence = PCM_SILENCE
+
+    def is_opus(self) -> bool:
+        return False

@@ -1,0 +1,281 @@
+"""/speak end to end: the real CommandTree, the real voice session, discord.py's real AudioPlayer
+thread, and the Fish stand-in streaming real Ogg Opus over HTTP on 127.0.0.1."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import discord
+import httpx
+import pytest
+from bot.audio.ogg import OggDemuxer
+
+from bot.fish.errors import error_from_response
+from bot.fish.messages import user_message
+from tests.discord_harness import FakeGuild, Harness, snowflake
+from tests.voice_standin import RecordingVoiceClient
+
+SILENCE = b"\xf8\xff\xfe"
+
+
+async def wait_for(condition: Callable[[], bool], timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not met in time")
+        await asyncio.sleep(0.01)
+
+
+def in_voice(guild: FakeGuild, name: str = "Alice", **member: Any) -> tuple[int, int]:
+    user_id = guild.add_member(snowflake(), name, **member)
+    channel_id = guild.add_channel("Voice", kind=2)
+    guild.put_in_voice(user_id, channel_id)
+    return user_id, channel_id
+
+
+def voice_client(bot: Any, guild: FakeGuild) -> RecordingVoiceClient:
+    client = bot.get_guild(guild.id).voice_client
+    assert isinstance(client, RecordingVoiceClient)
+    return client
+
+
+def tts_requests(fakefish: Any) -> list[Any]:
+    return [r for r in fakefish.requests if r.endpoint == "tts"]
+
+
+async def speak(harness: Harness, guild: FakeGuild, user_id: int, text: str, **options: Any) -> list[Any]:
+    return await harness.run("speak", user_id=user_id, guild=guild, text=text, **options)
+
+
+def audio_packets(client: RecordingVoiceClient) -> list[bytes]:
+    return [data for _, data in client.packets if data != SILENCE]
+
+
+async def test_speak_streams_opus_packets_unchanged_into_voice(bot, harness, guild, fakefish) -> None:
+    user_id, channel_id = in_voice(guild)
+    sent = await speak(harness, guild, user_id, "Hello there, this is fishbot.")
+    assert sent[0].callback_type == 5 and sent[0].ephemeral  # deferred, ephemeral
+    assert sent[-1].ephemeral and "Speaking now" in sent[-1].content
+    session = bot.voice_sessions.get(guild.id)
+    assert session is not None and session.channel.id == channel_id
+    await wait_for(lambda: session.clips_played == 1)
+
+    request = tts_requests(fakefish)[0]
+    assert request.headers["model"] == bot.settings.fish.model
+    assert request.body["format"] == "opus" and request.body["opus_bitrate"] == -1000
+    # What the voice connection received is exactly the stand-in's Opus packets, in order,
+    # without the OpusHead/OpusTags header packets and without re-encoding.
+    # (A real Opus frame can equal the silence frame, so silence is set aside on both sides.)
+    expected = OggDemuxer().feed(fakefish.last_audio("tts"))
+    assert len(expected) > 40
+    assert audio_packets(voice_client(bot, guild)) == [p for p in expected if p != SILENCE]
+
+
+async def test_queue_plays_in_order_and_prefetches_the_next(bot, harness, guild, fakefish) -> None:
+    fakefish.rtf = 0.5  # audio arrives twice as fast as it plays
+    user_id, _ = in_voice(guild)
+    texts = ["first message here", "second message", "third one"]
+    for text in texts:
+        await speak(harness, guild, user_id, text)
+    replies = [s.content for s in harness.sent if s.kind == "followup"]
+    assert replies[1].startswith("Queued at #1") or replies[1].startswith("Queued at #")
+    session = bot.voice_sessions.get(guild.id)
+    await wait_for(lambda: session.clips_played == 3, timeout=20)
+    requests = tts_requests(fakefish)
+    assert [r.body["text"] for r in requests] == texts
+    # Prefetch: the second request started before the first clip finished playing.
+    client = voice_client(bot, guild)
+    first_clip_packets = len([p for p in OggDemuxer().feed(fakefish.audio_of(0)) if p != SILENCE])
+    first_clip_end = [t for t, d in client.packets if d != SILENCE][first_clip_packets - 1]
+    assert requests[1].received_at < first_clip_end
+
+
+async def test_skip_cancels_the_upstream_stream(bot, harness, guild, fakefish) -> None:
+    fakefish.rtf = 1.0  # real time: the long clip is still streaming when we skip
+    user_id, _ = in_voice(guild)
+    await speak(harness, guild, user_id, "a long message " * 20)
+    await speak(harness, guild, user_id, "short after")
+    session = bot.voice_sessions.get(guild.id)
+    await wait_for(lambda: len(voice_client(bot, guild).packets) > 10)
+    sent = await harness.run("skip", user_id=user_id, guild=guild)
+    assert "Skipped Alice" in sent[-1].content and sent[-1].ephemeral
+    assert await fakefish.wait_disconnect("tts", timeout=3)
+    await wait_for(lambda: session.clips_played == 2, timeout=15)
+
+
+async def test_stop_clears_queue_and_closes_streams(bot, harness, guild, fakefish) -> None:
+    fakefish.rtf = 1.0
+    user_id, _ = in_voice(guild)
+    for text in ["one " * 30, "two", "three"]:
+        await speak(harness, guild, user_id, text)
+    session = bot.voice_sessions.get(guild.id)
+    await wait_for(lambda: session.current is not None and len(tts_requests(fakefish)) == 2)
+    sent = await harness.run("stop", user_id=user_id, guild=guild)
+    assert "dropped 3" in sent[-1].content
+    assert not session.queue and session.current is None
+    assert await fakefish.wait_disconnect("tts", timeout=3)
+    await asyncio.sleep(0.2)
+    assert len(tts_requests(fakefish)) == 2  # the third was never fetched
+
+
+@pytest.mark.parametrize(
+    ("fault", "status"),
+    [
+        ({"status": 401}, 401),
+        ({"status": 402}, 402),
+        ({"status": 429, "retry_after": 7, "times": 5}, 429),
+        ({"status": 500, "times": 5}, 500),
+    ],
+)
+async def test_fish_errors_are_told_and_the_queue_moves_on(
+    bot, harness, guild, fakefish, fault: dict[str, Any], status: int
+) -> None:
+    fakefish.fail("tts", **fault)
+    user_id, _ = in_voice(guild)
+    await speak(harness, guild, user_id, "this one fails")
+    fakefish.clear_faults()
+    await speak(harness, guild, user_id, "this one plays")
+    session = bot.voice_sessions.get(guild.id)
+    await wait_for(lambda: session.clips_played == 2, timeout=15)
+    notices = [s.content for s in harness.sent if s.kind == "followup" and s.ephemeral]
+    assert user_message_for(status) in notices
+    assert len(audio_packets(voice_client(bot, guild))) > 10  # the second clip played
+
+
+def user_message_for(status: int) -> str:
+    headers = httpx.Headers({"retry-after": "7"})
+    return user_message(error_from_response(status, '{"message": "x"}', headers))
+
+
+async def test_mid_stream_drop_and_stall_are_reported(bot, harness, guild, fakefish) -> None:
+    user_id, _ = in_voice(guild)
+    fakefish.fail("tts", disconnect_after_bytes=2000)
+    await speak(harness, guild, user_id, "dropped halfway through this sentence " * 3)
+    session = bot.voice_sessions.get(guild.id)
+    await wait_for(lambda: session.clips_played == 1)
+    fakefish.fail("tts", stall_after_bytes=2000)
+    await speak(harness, guild, user_id, "this one stalls in the middle " * 3)
+    await wait_for(lambda: session.clips_played == 2, timeout=15)
+    notices = [s.content for s in harness.sent if s.kind == "followup"]
+    assert any("connection" in n.lower() or "network" in n.lower() for n in notices)
+    assert any("stopped sending audio" in n for n in notices)
+
+
+async def test_not_in_voice_gets_a_file(bot, harness, guild, fakefish) -> None:
+    user_id = guild.add_member(snowflake(), "Bob")
+    sent = await speak(harness, guild, user_id, "file please")
+    assert sent[0].callback_type == 5
+    files = sent[-1].file_bytes()
+    assert files and files[0][0] == "speech.ogg" and files[0][1].startswith(b"OggS")
+    assert sent[-1].allowed_mentions == {"parse": []}
+    assert bot.voice_sessions.get(guild.id) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "needle"),
+    [("   ", "something to say"), ("x" * 1001, "limit here is 1,000")],
+)
+async def test_text_limits(bot, harness, guild, fakefish, text: str, needle: str) -> None:
+    user_id, _ = in_voice(guild)
+    sent = await speak(harness, guild, user_id, text)
+    assert sent[-1].ephemeral and needle in sent[-1].content
+    assert not tts_requests(fakefish)
+
+
+async def test_join_refusals_name_what_is_missing(bot, harness, guild) -> None:
+    user_id = guild.add_member(snowflake(), "Carol")
+    deny_connect = [{"id": str(guild.id), "type": 0, "allow": "0",
+                     "deny": str(discord.Permissions(connect=True).value)}]
+    locked = guild.add_channel("Locked", kind=2, overwrites=deny_connect)
+    guild.put_in_voice(user_id, locked)
+    sent = await harness.run("join", user_id=user_id, guild=guild)
+    assert "Connect" in sent[-1].content and sent[-1].ephemeral
+
+    full = guild.add_channel("Full", kind=2, user_limit=1)
+    guild.put_in_voice(user_id, full)
+    sent = await harness.run("join", user_id=user_id, guild=guild)
+    assert "is full" in sent[-1].content
+
+    stage = guild.add_channel("Stage", kind=13)
+    guild.everyone_permissions &= ~discord.Permissions(mute_members=True).value
+    guild.put_in_voice(user_id, stage)
+    sent = await harness.run("join", user_id=user_id, guild=guild)
+    assert "Mute Members" in sent[-1].content
+    assert bot.voice_sessions.get(guild.id) is None
+
+
+async def test_timed_out_member_is_refused(bot, harness, guild) -> None:
+    until = datetime.now(UTC) + timedelta(hours=1)
+    user_id, _ = in_voice(guild, "Dave", timed_out_until=until)
+    sent = await harness.run("join", user_id=user_id, guild=guild)
+    assert "timed out" in sent[-1].content
+
+
+async def test_queue_limit(bot, harness, guild, fakefish) -> None:
+    fakefish.rtf = 1.0
+    bot.settings.speak.queue_limit = 2
+    user_id, _ = in_voice(guild)
+    for text in ["a long first message " * 10, "two", "three"]:
+        await speak(harness, guild, user_id, text)
+    sent = await speak(harness, guild, user_id, "four")
+    assert "queue is full" in sent[-1].content
+
+
+async def test_queue_command_lists_requests(bot, harness, guild, fakefish) -> None:
+    fakefish.rtf = 1.0
+    user_id, _ = in_voice(guild, "Erin")
+    for text in ["first " * 20, "second <@123> message"]:
+        await speak(harness, guild, user_id, text)
+    sent = await harness.run("queue", user_id=user_id, guild=guild)
+    embed = sent[-1].embeds[0]
+    assert embed.fields[0].name == "Now" and "Erin" in embed.fields[0].value
+    assert "1. Erin: second <@123> message" in (embed.description or "")
+    assert sent[-1].allowed_mentions == {"parse": []}
+
+
+async def test_forced_disconnect_clears_the_session(bot, harness, guild, fakefish) -> None:
+    fakefish.rtf = 1.0
+    user_id, channel_id = in_voice(guild)
+    await speak(harness, guild, user_id, "long message " * 30)
+    await speak(harness, guild, user_id, "waiting")
+    session = bot.voice_sessions.get(guild.id)
+    await wait_for(lambda: session.current is not None)
+    client = voice_client(bot, guild)
+    client.drop()
+    me = bot.get_guild(guild.id).me
+    channel = bot.get_guild(guild.id).get_channel(channel_id)
+    before = discord.VoiceState(data={"channel_id": str(channel_id), "session_id": "s",
+                                      "deaf": False, "mute": False, "self_mute": False,
+                                      "self_deaf": True, "self_video": False, "suppress": False},
+                                channel=channel)
+    after = discord.VoiceState(data={"channel_id": None, "session_id": "s", "deaf": False,
+                                     "mute": False, "self_mute": False, "self_deaf": True,
+                                     "self_video": False, "suppress": False}, channel=None)
+    bot.dispatch("voice_state_update", me, before, after)
+    await wait_for(lambda: session.closed)
+    assert bot.voice_sessions.get(guild.id) is None
+    assert await fakefish.wait_disconnect("tts", timeout=3)
+    # /join repairs: a new session in a fresh connection.
+    sent = await harness.run("join", user_id=user_id, guild=guild)
+    assert "Ready in" in sent[-1].content
+    assert bot.voice_sessions.get(guild.id) is not session
+
+
+async def test_leaves_when_alone(bot, harness, guild, fakefish) -> None:
+    user_id, channel_id = in_voice(guild)
+    await harness.run("join", user_id=user_id, guild=guild)
+    session = bot.voice_sessions.get(guild.id)
+    guild.put_in_voice(user_id, None)
+    real_guild = guild.sync()
+    member = real_guild.get_member(user_id)
+    channel = real_guild.get_channel(channel_id)
+    session.voice.channel = channel  # the refreshed channel object sees nobody left
+    state = discord.VoiceState(data={"channel_id": None, "session_id": "s", "deaf": False,
+                                     "mute": False, "self_mute": False, "self_deaf": False,
+                                     "self_video": False, "suppress": False}, channel=None)
+    bot.dispatch("voice_state_update", member, state, state)
+    await wait_for(lambda: session.closed, timeout=3)
