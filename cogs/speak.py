@@ -114,12 +114,12 @@ class Speak(commands.Cog):
             voice_id=chosen.voice_id, speed=chosen.speed, model=model_name, notify=notify,
         )
         try:
-            place = session.enqueue(request)
+            ahead = session.enqueue(request)
         except QueueFull:
             raise UserFacingError(
                 f"The queue is full ({self.bot.settings.speak.queue_limit} waiting). Try again soon."
             ) from None
-        where = "Speaking now" if place == 1 and session.current is None else f"Queued at #{place}"
+        where = "Speaking now" if ahead == 0 else f"Queued at #{ahead + 1}"
         await interaction.followup.send(
             f"{where} in {session.channel.mention}.",  # type: ignore[union-attr]
             ephemeral=True,

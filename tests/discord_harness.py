@@ -244,6 +244,7 @@ class FakeGuild:
                                       "request_to_speak_timestamp": None})
 
     def payload(self) -> dict[str, Any]:
+        self.roles[0]["permissions"] = str(self.everyone_permissions)
         return {"id": str(self.id), "name": self.name, "owner_id": str(self.owner_id),
                 "roles": self.roles, "channels": self.channels, "members": self.members,
                 "voice_states": self.voice_states, "emojis": [], "stickers": [],

@@ -33,7 +33,7 @@ class FishClient:
         httpx_client: httpx.AsyncClient | None = None,
         retry_backoff: float = 0.5,
         retry_backoff_max: float = 8.0,
-        retry_after_max: float = 30.0,
+        retry_after_max: float = 5.0,  # interactive bot: longer waits are told, not waited out
     ) -> None:
         self._core = HTTPCore(
             api_key=api_key, base_url=base_url, timeout=timeout, max_retries=max_retries,

@@ -89,9 +89,15 @@ class HTTPCore:
         delay = backoff / 2 + random.uniform(0, backoff / 2)  # jitter spreads concurrent retries
         retry_after = getattr(error, "retry_after", None)
         if retry_after is not None:
-            # Honour the server's hint, capped so one header cannot park a request for minutes.
+            # Honour the server's hint (send() does not retry when it exceeds retry_after_max).
             delay = max(delay, min(retry_after, self.retry_after_max))
         return delay
+
+    def _worth_waiting(self, error: FishError) -> bool:
+        """A server that asks for a longer pause than we are willing to wait gets no retry: the
+        member is better told at once ("try again in N s") than kept waiting in silence."""
+        retry_after = getattr(error, "retry_after", None)
+        return retry_after is None or retry_after <= self.retry_after_max
 
     async def error_for(self, response: httpx.Response) -> FishAPIError:
         """Read the (possibly streamed) error body and build the mapped exception."""
@@ -136,7 +142,7 @@ class HTTPCore:
             if response.is_success:
                 return response
             error = await self.error_for(response)
-            if response.status_code in RETRY_STATUSES and attempt + 1 < attempts:
+            if response.status_code in RETRY_STATUSES and attempt + 1 < attempts and self._worth_waiting(error):
                 await self._sleep(attempt, error, method, path, f"HTTP {response.status_code}")
                 continue
             raise error

@@ -7,7 +7,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 
 from bot.audio.buffer import PacketBuffer
 from bot.audio.pipeline import pump_opus
@@ -68,6 +68,15 @@ class Clip:
     @property
     def started(self) -> bool:
         return self.task is not None
+
+    @property
+    def downloaded(self) -> bool:
+        """The upstream request is over (all audio buffered, or it failed)."""
+        return self.task is not None and self.task.done()
+
+    def on_downloaded(self, callback: Callable[[], None]) -> None:
+        if self.task is not None:
+            self.task.add_done_callback(lambda _task: callback())
 
     def start(self) -> None:
         if self.task is None:

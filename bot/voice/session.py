@@ -64,14 +64,17 @@ class VoiceSession:
         return self._closed
 
     def enqueue(self, request: SpeakRequest) -> int:
-        """Queue a request; returns its place (1 = playing next). Raises QueueFull."""
+        """Queue a request; returns how many requests are ahead of it (0 = it plays now).
+
+        Raises QueueFull."""
         if len(self.queue) >= self._settings.speak.queue_limit:
             raise QueueFull
+        ahead = len(self.queue) + (self.current is not None)
         self.queue.append(request)
         self._wakeup.set()
-        if self.current is not None:
+        if self.current is not None and self.current.downloaded:
             self._prefetch_next()
-        return len(self.queue)
+        return ahead
 
     async def skip(self) -> SpeakRequest | None:
         """Stop the current clip (and its upstream stream) and move on."""
@@ -128,8 +131,12 @@ class VoiceSession:
         )
 
     def _prefetch_next(self) -> None:
-        """Start fetching the head of the queue while the current clip plays (one ahead)."""
-        if self._prefetched is None and self.queue:
+        """Start fetching the head of the queue while the current clip plays (one ahead).
+
+        Called once the current clip's download has finished: Fish generates faster than real
+        time, so the next clip is ready before this one ends, and a guild never holds more than
+        one of the account's concurrent-request slots."""
+        if self._prefetched is None and self.queue and not self._closed:
             self._prefetched = self._new_clip(self.queue[0])
             self._prefetched.start()
 
@@ -167,7 +174,7 @@ class VoiceSession:
         self.voice.play(
             clip.source, after=self._after_callback(done), application="voip", signal_type="voice"
         )
-        self._prefetch_next()
+        clip.on_downloaded(self._prefetch_next)
         await done.wait()
 
     async def _report(self, clip: Clip) -> None:
@@ -198,8 +205,8 @@ class VoiceSession:
                     self.current = None
                     self._track_done = None
                     await clip.cancel()
-                self.clips_played += 1
                 await self._report(clip)
+                self.clips_played += 1
         except ConnectionError:
             reason = "disconnected"
         except asyncio.CancelledError:
