@@ -142,7 +142,8 @@ class HTTPCore:
             if response.is_success:
                 return response
             error = await self.error_for(response)
-            if response.status_code in RETRY_STATUSES and attempt + 1 < attempts and self._worth_waiting(error):
+            retryable = response.status_code in RETRY_STATUSES and self._worth_waiting(error)
+            if retryable and attempt + 1 < attempts:
                 await self._sleep(attempt, error, method, path, f"HTTP {response.status_code}")
                 continue
             raise error

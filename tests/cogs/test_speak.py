@@ -12,8 +12,8 @@ from typing import Any
 import discord
 import httpx
 import pytest
-from bot.audio.ogg import OggDemuxer
 
+from bot.audio.ogg import OggDemuxer
 from bot.fish.errors import error_from_response
 from bot.fish.messages import user_message
 from tests.discord_harness import FakeGuild, Harness, snowflake
