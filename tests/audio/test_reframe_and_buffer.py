@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import array
 import asyncio
+import itertools
 import threading
 import time
 
@@ -26,7 +27,7 @@ def reframe(packets: list[bytes]) -> list[bytes]:
 
 def zero_crossings(pcm: bytes) -> int:
     left = array.array("h", pcm)[::2]
-    return sum(1 for a, b in zip(left, left[1:], strict=False) if (a < 0) != (b < 0))
+    return sum(1 for a, b in itertools.pairwise(left) if (a < 0) != (b < 0))
 
 
 def test_20ms_packets_pass_through_byte_identical(opus_maker) -> None:
