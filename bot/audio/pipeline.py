@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from bot.audio.buffer import BufferClosed, PacketBuffer
 from bot.audio.ogg import OggDemuxer
 from bot.audio.reframe import Reframer
+from bot.audio.webm import WebmDemuxer
 
 OGG_MAGIC = b"OggS"
 WEBM_MAGIC = b"\x1a\x45\xdf\xa3"
@@ -34,13 +35,13 @@ def detect_container(head: bytes) -> str:
 
 
 async def pump_opus(chunks: AsyncIterator[bytes], buffer: PacketBuffer) -> PumpStats:
-    """Demultiplex Ogg Opus incrementally into `buffer`; finish or fail it at the end.
+    """Demultiplex Ogg (or WebM) Opus incrementally into `buffer`; finish or fail it at the end.
 
     Returns early (without error) when the consumer closed the buffer. Cancellation propagates;
     the caller closes the upstream stream.
     """
     stats = PumpStats()
-    demuxer = OggDemuxer()
+    demuxer: OggDemuxer | WebmDemuxer = OggDemuxer()
     reframer = Reframer()
     head = b""
     try:
@@ -50,9 +51,12 @@ async def pump_opus(chunks: AsyncIterator[bytes], buffer: PacketBuffer) -> PumpS
                 head += chunk
                 if len(head) < 4:
                     continue
+                # Fish doesn't document its Opus container: sniff it.
                 kind = detect_container(head)
-                if kind != "ogg":
-                    raise UnsupportedAudio(f"expected Ogg Opus from Fish, got {kind} data")
+                if kind == "webm":
+                    demuxer = WebmDemuxer()
+                elif kind != "ogg":
+                    raise UnsupportedAudio(f"expected Ogg or WebM Opus from Fish, got {kind} data")
                 chunk, head = head, None  # type: ignore[assignment]
             for packet in demuxer.feed(chunk):
                 for framed in reframer.push(packet):

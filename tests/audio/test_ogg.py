@@ -92,3 +92,28 @@ def test_toc_durations_match_ffprobe_for_other_frame_sizes(opus_maker) -> None:
         # ffprobe shortens the last packet to the end granule (end trimming); the TOC doesn't.
         assert [packet_samples(p) for p in packets][:-1] == durations[:-1]
         assert packet_samples(packets[-1]) >= durations[-1]
+
+
+def test_webm_gives_the_same_packets_as_ffprobe_at_any_split(opus_maker) -> None:
+    from bot.audio.webm import WebmDemuxer
+
+    data = opus_maker(seconds=1.0, container="webm")
+    probed = ffprobe_packets(data, "webm")
+    packets = WebmDemuxer().feed(data)
+    assert [len(p) for p in packets] == [int(p["size"]) for p in probed]
+    assert len(packets) == len(demux(opus_maker(seconds=1.0)))  # as many as the Ogg version
+    for cut in range(1, len(data), 7):
+        demuxer = WebmDemuxer()
+        assert demuxer.feed(data[:cut]) + demuxer.feed(data[cut:]) == packets
+
+
+async def test_pump_sniffs_webm(opus_maker) -> None:
+    from bot.audio.buffer import PacketBuffer
+    from bot.audio.pipeline import pump_opus
+
+    async def chunks():
+        yield opus_maker(seconds=0.5, container="webm")
+
+    buffer = PacketBuffer(max_packets=1000)
+    stats = await pump_opus(chunks(), buffer)
+    assert stats.packets == len(demux(opus_maker(seconds=0.5))) and buffer.finished
