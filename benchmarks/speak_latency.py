@@ -121,6 +121,8 @@ class Bench:
             self.base_url, self.tmp, speak={"stall_timeout_s": 30.0, "idle_timeout_s": 600.0,
                                             "queue_limit": 500},
             fish={"timeout_s": 30.0},
+            # Measure streaming, not the cache of repeated short phrases.
+            credits={"tts_cache_entries": 0},
         )
         self.bot = await start_bot(settings)
         self.harness = Harness(self.bot)
