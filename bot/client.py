@@ -64,7 +64,9 @@ class FishBot(commands.AutoShardedBot):
         self.usage = UsageLedger(db, settings, store=store)
         self.initial_extensions = tuple(extensions)
         # Tests and the benchmark inject a voice client that records packets instead of sending.
-        self.voice_sessions = SessionManager(fish, settings, voice_client_cls=voice_client_cls)
+        self.voice_sessions = SessionManager(
+            fish, settings, voice_client_cls=voice_client_cls, tts_cache=self.usage.tts_cache
+        )
         # Cogs that store per-member data register a deleter here (in cog_load), so /forget-me
         # reaches every table without knowing the features.
         self.data_deleters: dict[str, Callable[[int], Awaitable[int]]] = {}

@@ -13,6 +13,7 @@ from bot.audio.buffer import PacketBuffer
 from bot.audio.pipeline import pump_opus
 from bot.audio.source import StreamingOpusSource
 from bot.fish import FishClient, TTSConfig
+from bot.usage.tts_cache import TTSCache, TTSKey
 from bot.voice.request import SpeakRequest
 
 log = logging.getLogger(__name__)
@@ -52,6 +53,7 @@ class Clip:
         latency: str,
         opus_bitrate: int,
         stall_timeout: float,
+        cache: TTSCache | None = None,
     ) -> None:
         self.request = request
         self._fish = fish
@@ -64,6 +66,28 @@ class Clip:
         self.task: asyncio.Task[None] | None = None
         self.error: BaseException | None = None
         self.first_byte_at: float | None = None
+        self._cache = cache
+        self._kept: list[bytes] | None = None  # the Ogg bytes of a cacheable clip, as they arrive
+        self._complete = False  # Fish's stream ended normally (not cut by a skip)
+        self.cached = False  # served from the TTS cache, without calling Fish
+        self.played = False  # the session started playing it
+
+    @property
+    def outcome(self) -> str:
+        """How the request ended, for its quota reservation."""
+        if self.error is not None:
+            return "failed"
+        if not self.played:
+            return "skipped"
+        return "cached" if self.cached else "ok"
+
+    def _cache_key(self) -> TTSKey:
+        request = self.request
+        return TTSKey(
+            text=request.text, voice_id=request.voice_id, speed=request.speed,
+            model=request.model or self._model, format="opus", latency=self._latency,
+            opus_bitrate=self._opus_bitrate,
+        )
 
     @property
     def started(self) -> bool:
@@ -86,10 +110,31 @@ class Clip:
         async for chunk in stall_guard(stream, self._stall_timeout):
             if self.first_byte_at is None:
                 self.first_byte_at = time.perf_counter()
+            if self._kept is not None:
+                self._kept.append(chunk)
             yield chunk
+        self._complete = True
+
+    async def _replay(self, audio: bytes) -> None:
+        async def chunks() -> AsyncIterator[bytes]:
+            yield audio
+
+        try:
+            await pump_opus(chunks(), self.buffer)
+        except Exception as exc:
+            self._failed(exc)
 
     async def _produce(self) -> None:
         request = self.request
+        cache, key = self._cache, self._cache_key()
+        if cache is not None:
+            audio = cache.get(key)
+            if audio is not None:
+                self.cached = True
+                await self._replay(audio)
+                return
+            if cache.cacheable(request.text):
+                self._kept = []
         try:
             async with asyncio.timeout(self._stall_timeout):
                 stream = await self._fish.tts.stream(
@@ -118,6 +163,10 @@ class Clip:
             raise
         except Exception as exc:
             self._failed(exc)
+            return
+        if cache is not None and self._kept is not None and self._complete:
+            cache.put(key, b"".join(self._kept))
+        self._kept = None
 
     def _failed(self, exc: BaseException) -> None:
         self.error = exc

@@ -9,6 +9,7 @@ import discord
 from bot.config import Settings
 from bot.errors import UserFacingError
 from bot.fish import FishClient
+from bot.usage.tts_cache import TTSCache
 from bot.voice.joining import VoiceChannel, join_problem
 from bot.voice.session import VoiceSession
 
@@ -22,8 +23,10 @@ class SessionManager:
         settings: Settings,
         *,
         voice_client_cls: type[discord.VoiceClient] = discord.VoiceClient,
+        tts_cache: TTSCache | None = None,
     ) -> None:
         self._fish = fish
+        self._tts_cache = tts_cache
         self._settings = settings
         # Tests and the benchmark pass a stand-in that records packets instead of sending them.
         self.voice_client_cls = voice_client_cls
@@ -79,7 +82,8 @@ class SessionManager:
         if isinstance(channel, discord.StageChannel):
             await guild.me.edit(suppress=False)  # become a speaker (join_problem checked rights)
         session = VoiceSession(
-            voice, fish=self._fish, settings=self._settings, on_closed=self._forget
+            voice, fish=self._fish, settings=self._settings, on_closed=self._forget,
+            tts_cache=self._tts_cache,
         )
         self.sessions[guild.id] = session
         return session

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import itertools
+import logging
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
+log = logging.getLogger(__name__)
+
 _next_id = itertools.count(1)
 
 Notify = Callable[[str], Awaitable[None]]
+# "ok" (played), "cached" (played from the TTS cache), "failed", "skipped" (dropped before playing).
+OnOutcome = Callable[[str], Awaitable[None]]
 
 
 @dataclass(eq=False)
@@ -24,8 +29,22 @@ class SpeakRequest:
     notify: Notify | None = None
     # For narration: the message this request reads, so deletes and edits can find it.
     message_id: int | None = None
+    # Told once how the request ended; /speak commits or releases the member's quota with it.
+    on_outcome: OnOutcome | None = None
     id: int = field(default_factory=lambda: next(_next_id))
     created: float = field(default_factory=time.monotonic)
+    _finished: bool = field(default=False, init=False, repr=False)
+
+    async def finish(self, outcome: str) -> None:
+        """Report the outcome (only the first call counts; never raises)."""
+        if self._finished:
+            return
+        self._finished = True
+        if self.on_outcome is not None:
+            try:
+                await self.on_outcome(outcome)
+            except Exception:
+                log.exception("recording the outcome of speak request %s failed", self.id)
 
     def preview(self, limit: int = 60) -> str:
         text = " ".join(self.text.split())

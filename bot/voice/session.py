@@ -11,13 +11,14 @@ import asyncio
 import contextlib
 import logging
 from collections import deque
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 
 import discord
 
 from bot.config import Settings
 from bot.fish import FishClient
 from bot.fish.messages import user_message
+from bot.usage.tts_cache import TTSCache
 from bot.voice.clip import Clip, ClipStalled
 from bot.voice.request import SpeakRequest
 
@@ -36,12 +37,14 @@ class VoiceSession:
         fish: FishClient,
         settings: Settings,
         on_closed: Callable[[VoiceSession], Awaitable[None]] | None = None,
+        tts_cache: TTSCache | None = None,
     ) -> None:
         self.voice = voice
         self.guild_id = voice.guild.id
         self._fish = fish
         self._settings = settings
         self._on_closed = on_closed
+        self._tts_cache = tts_cache
         self.queue: deque[SpeakRequest] = deque()
         self.current: Clip | None = None
         self._prefetched: Clip | None = None
@@ -89,9 +92,11 @@ class VoiceSession:
 
     async def stop(self) -> int:
         """Clear the queue and stop the current clip; returns how many requests were dropped."""
-        dropped = len(self.queue)
+        waiting = list(self.queue)
+        dropped = len(waiting)
         self.queue.clear()
         await self._drop_prefetch()
+        await _skipped(waiting)
         if await self.skip() is not None:
             dropped += 1
         return dropped
@@ -103,6 +108,7 @@ class VoiceSession:
                 if self._prefetched is not None and self._prefetched.request is request:
                     await self._drop_prefetch()
                 self.queue.remove(request)
+                await request.finish("skipped")
                 return True
         return False
 
@@ -128,6 +134,7 @@ class VoiceSession:
             latency=fish.latency,
             opus_bitrate=self._settings.speak.opus_bitrate,
             stall_timeout=self._settings.speak.stall_timeout_s,
+            cache=self._tts_cache,
         )
 
     def _prefetch_next(self) -> None:
@@ -174,6 +181,7 @@ class VoiceSession:
         self.voice.play(
             clip.source, after=self._after_callback(done), application="voip", signal_type="voice"
         )
+        clip.played = True
         clip.on_downloaded(self._prefetch_next)
         await done.wait()
 
@@ -205,6 +213,7 @@ class VoiceSession:
                     self.current = None
                     self._track_done = None
                     await clip.cancel()
+                    await request.finish(clip.outcome)
                 await self._report(clip)
                 self.clips_played += 1
         except ConnectionError:
@@ -246,8 +255,10 @@ class VoiceSession:
         self._closed = True
         if self._alone_timer is not None:
             self._alone_timer.cancel()
+        waiting = list(self.queue)
         self.queue.clear()
         await self._drop_prefetch()
+        await _skipped(waiting)
         if self.current is not None:
             await self.current.cancel()
         with contextlib.suppress(Exception):
@@ -257,3 +268,9 @@ class VoiceSession:
         log.info("voice session in guild %s ended (%s)", self.guild_id, reason)
         if self._on_closed is not None:
             await self._on_closed(self)
+
+
+async def _skipped(requests: Iterable[SpeakRequest]) -> None:
+    """Requests dropped before they played (stop, teardown): their quota goes back."""
+    for request in requests:
+        await request.finish("skipped")
