@@ -9,22 +9,34 @@ import logging
 import time
 from collections.abc import AsyncIterator, Callable
 
+import discord
+
 from bot.audio.buffer import PacketBuffer
-from bot.audio.pipeline import pump_opus
-from bot.audio.source import StreamingOpusSource
+from bot.audio.pcm import pump_pcm
+from bot.audio.pipeline import detect_container, pump_opus
+from bot.audio.source import StreamingOpusSource, StreamingPCMSource
 from bot.fish import FishClient, TTSConfig
 from bot.usage.tts_cache import TTSCache, TTSKey
 from bot.voice.request import SpeakRequest
 
 log = logging.getLogger(__name__)
 
-# 60 s of 20 ms packets (~200 KB at Fish's bitrates): a prefetched clip can download well ahead
-# while another plays, so the upstream connection never idles long; beyond that, back-pressure.
+# 60 s of 20 ms Opus packets (~200 KB at Fish's bitrates): a prefetched clip can download well
+# ahead while another plays, so the upstream connection never idles long; beyond that,
+# back-pressure. PCM frames are 3,840 bytes each, so the PCM path buffers 10 s.
 BUFFER_PACKETS = 3000
+BUFFER_PCM_FRAMES = 500
 
 
 class ClipStalled(Exception):
     """Fish stopped sending audio mid-clip for longer than the stall timeout."""
+
+
+async def _prepend(head: bytes, rest: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
+    if head:
+        yield head
+    async for chunk in rest:
+        yield chunk
 
 
 async def stall_guard(chunks: AsyncIterator[bytes], seconds: float) -> AsyncIterator[bytes]:
@@ -62,7 +74,9 @@ class Clip:
         self._opus_bitrate = opus_bitrate
         self._stall_timeout = stall_timeout
         self.buffer = PacketBuffer(max_packets=BUFFER_PACKETS)
-        self.source = StreamingOpusSource(self.buffer)
+        # Chosen once the first bytes show the container: Opus pass-through, or PCM via ffmpeg.
+        self.source: discord.AudioSource | None = None
+        self.ready = asyncio.Event()  # set when `source` is chosen, or the clip failed
         self.task: asyncio.Task[None] | None = None
         self.error: BaseException | None = None
         self.first_byte_at: float | None = None
@@ -115,12 +129,33 @@ class Clip:
             yield chunk
         self._complete = True
 
+    async def _pump(self, chunks: AsyncIterator[bytes]) -> None:
+        """Choose the source from the first bytes, then stream into the buffer."""
+        head = b""
+        async for chunk in chunks:
+            head += chunk
+            if len(head) >= 4:
+                break
+        audio = _prepend(head, chunks)
+        if detect_container(head) in ("ogg", "webm"):
+            self.source = StreamingOpusSource(self.buffer)
+            self.ready.set()
+            await pump_opus(audio, self.buffer)
+            return
+        # Not Opus after all (Fish answered in another format): decode it to PCM instead.
+        log.warning("clip %s: Fish sent non-Opus audio; using the PCM path", self.request.id)
+        self.buffer.max_packets = BUFFER_PCM_FRAMES
+        self.buffer.low_water = BUFFER_PCM_FRAMES // 2
+        self.source = StreamingPCMSource(self.buffer)
+        self.ready.set()
+        await pump_pcm(audio, self.buffer)
+
     async def _replay(self, audio: bytes) -> None:
         async def chunks() -> AsyncIterator[bytes]:
             yield audio
 
         try:
-            await pump_opus(chunks(), self.buffer)
+            await self._pump(chunks())
         except Exception as exc:
             self._failed(exc)
 
@@ -151,15 +186,17 @@ class Clip:
             return
         except asyncio.CancelledError:
             self.buffer.close()
+            self.ready.set()
             raise
         except Exception as exc:
             self._failed(exc)
             return
         try:
             async with stream:
-                await pump_opus(self._chunks(stream), self.buffer)
+                await self._pump(self._chunks(stream))
         except asyncio.CancelledError:
             self.buffer.close()
+            self.ready.set()
             raise
         except Exception as exc:
             self._failed(exc)
@@ -171,11 +208,13 @@ class Clip:
     def _failed(self, exc: BaseException) -> None:
         self.error = exc
         self.buffer.fail(exc)
+        self.ready.set()
         log.info("clip %s failed: %s", self.request.id, type(exc).__name__)
 
     async def cancel(self) -> None:
         """Stop fetching now (closing the upstream connection) and release the buffer."""
         self.buffer.close()
+        self.ready.set()
         if self.task is not None and not self.task.done():
             self.task.cancel()
             with contextlib.suppress(asyncio.CancelledError):

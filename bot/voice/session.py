@@ -175,6 +175,11 @@ class VoiceSession:
         return after
 
     async def _play(self, clip: Clip) -> None:
+        clip.on_downloaded(self._prefetch_next)
+        # Nothing can play before the first bytes anyway; they also tell Opus from other audio.
+        await clip.ready.wait()
+        if clip.source is None:  # failed (reported by the caller) or skipped before any audio
+            return
         if not self.voice.is_connected():
             raise ConnectionError("voice connection lost")
         done = self._track_done = asyncio.Event()
@@ -182,7 +187,6 @@ class VoiceSession:
             clip.source, after=self._after_callback(done), application="voip", signal_type="voice"
         )
         clip.played = True
-        clip.on_downloaded(self._prefetch_next)
         await done.wait()
 
     async def _report(self, clip: Clip) -> None:

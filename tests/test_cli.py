@@ -1,0 +1,56 @@
+"""The command line, run as a real process: `check` against the Fish stand-in, `db upgrade`."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+async def fishbot(*args: str, env: dict[str, str], cwd: Path) -> tuple[int, str, str]:
+    """Run `python -m bot ...` without blocking the loop the stand-in is serving on."""
+    base = {k: v for k, v in os.environ.items() if not k.startswith("FISHBOT_")}
+    for name in ("DISCORD_TOKEN", "FISH_API_KEY", "FISH_BASE_URL", "DATABASE_URL"):
+        base.pop(name, None)
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", *args, cwd=cwd,
+        env={**base, "PYTHONPATH": str(ROOT), **env},
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await asyncio.wait_for(process.communicate(), 120)
+    assert process.returncode is not None
+    return process.returncode, out.decode(), err.decode()
+
+
+async def test_check_reports_a_working_key_and_the_system(fakefish, tmp_path: Path) -> None:
+    code, out, err = await fishbot(
+        "check", cwd=tmp_path,
+        env={"DISCORD_TOKEN": "x" * 20, "FISH_API_KEY": "test-key", "FISH_BASE_URL": fakefish.base_url},
+    )
+    assert code == 0, out + err
+    assert "[ok] Fish Audio API key: works; API credit 10" in out
+    for line in ("[ok] ffmpeg", "[ok] libopus", "[ok] davey", "[ok] database"):
+        assert line in out
+    assert [r.endpoint for r in fakefish.requests] == ["credits"]
+
+
+async def test_check_names_a_rejected_key_without_showing_it(fakefish, tmp_path: Path) -> None:
+    key = "sk-this-key-is-wrong-123456"
+    code, out, err = await fishbot(
+        "check", cwd=tmp_path,
+        env={"DISCORD_TOKEN": "x" * 20, "FISH_API_KEY": key, "FISH_BASE_URL": fakefish.base_url},
+    )
+    assert code == 1
+    assert "[FAIL] Fish Audio API key: The bot's Fish Audio API key is invalid" in out
+    assert key not in out + err
+
+
+async def test_db_upgrade_applies_every_migration_once(tmp_path: Path) -> None:
+    env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'x' / 'bot.db'}"}
+    code, out, _ = await fishbot("db", "upgrade", cwd=tmp_path, env=env)
+    assert code == 0 and "0001_initial" in out
+    code, out, _ = await fishbot("db", "upgrade", cwd=tmp_path, env=env)
+    assert code == 0 and "nothing to apply" in out
