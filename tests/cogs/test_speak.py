@@ -282,3 +282,35 @@ async def test_leaves_when_alone(bot, harness, guild, fakefish) -> None:
                                      "self_video": False, "suppress": False}, channel=None)
     bot.dispatch("voice_state_update", member, state, state)
     await wait_for(lambda: session.closed, timeout=3)
+
+
+async def test_fish_timeout_before_any_audio_is_reported(bot, harness, guild, fakefish) -> None:
+    fakefish.fail("tts", delay=3.0)  # longer than the fixture's 2 s stall timeout
+    user_id, _ = in_voice(guild)
+    await speak(harness, guild, user_id, "too slow")
+    await speak(harness, guild, user_id, "then this plays")
+    session = bot.voice_sessions.get(guild.id)
+    await wait_for(lambda: session.clips_played == 2, timeout=15)
+    notices = [s.content for s in harness.sent if s.kind == "followup"]
+    assert any("stopped sending audio" in n for n in notices)
+    assert len(audio_packets(voice_client(bot, guild))) > 10
+
+
+async def test_idle_session_leaves(bot, harness, guild, fakefish) -> None:
+    bot.settings.speak.idle_timeout_s = 0.3
+    user_id, _ = in_voice(guild)
+    await speak(harness, guild, user_id, "hi")
+    session = bot.voice_sessions.get(guild.id)
+    client = voice_client(bot, guild)
+    await wait_for(lambda: session.closed, timeout=5)
+    assert session.clips_played == 1 and not client.is_connected()
+    assert bot.voice_sessions.get(guild.id) is None
+
+
+async def test_deleted_channel_ends_the_session(bot, harness, guild) -> None:
+    user_id, channel_id = in_voice(guild)
+    await harness.run("join", user_id=user_id, guild=guild)
+    session = bot.voice_sessions.get(guild.id)
+    bot.dispatch("guild_channel_delete", bot.get_guild(guild.id).get_channel(channel_id))
+    await wait_for(lambda: session.closed, timeout=3)
+    assert bot.voice_sessions.get(guild.id) is None
