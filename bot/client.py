@@ -20,7 +20,15 @@ from bot.voice.manager import SessionManager
 log = logging.getLogger(__name__)
 
 # One extension per feature; each is a thin module under cogs/.
-EXTENSIONS: tuple[str, ...] = ("cogs.meta", "cogs.speak", "cogs.credits")
+EXTENSIONS: tuple[str, ...] = (
+    "cogs.meta",
+    "cogs.speak",
+    "cogs.narration",
+    "cogs.voices",
+    "cogs.clone",
+    "cogs.transcribe",
+    "cogs.credits",
+)
 
 
 def build_intents(settings: Settings) -> discord.Intents:

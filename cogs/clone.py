@@ -1,0 +1,19 @@
+"""Clone: create a Fish voice from audio uploaded to Discord (issue 6)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from discord.ext import commands
+
+if TYPE_CHECKING:
+    from bot.client import FishBot
+
+
+class Clone(commands.Cog):
+    def __init__(self, bot: FishBot) -> None:
+        self.bot = bot
+
+
+async def setup(bot: FishBot) -> None:
+    await bot.add_cog(Clone(bot))
