@@ -190,6 +190,29 @@ def member_payload(user_id: int, name: str, *, roles: list[int] | None = None,
     return data
 
 
+def message_payload(guild: FakeGuild | None, *, author_id: int, channel_id: int | None = None,
+                    content: str = "", attachments: list[dict[str, Any]] | None = None,
+                    flags: int = 0, message_id: int | None = None) -> dict[str, Any]:
+    """A MESSAGE_CREATE-shaped message, as Discord sends it and as context menus resolve it."""
+    if guild is not None:
+        member = next(m for m in guild.members if m["user"]["id"] == str(author_id))
+        author = member["user"]
+        channel_id = channel_id or guild.text_channel_id
+    else:
+        author = user_payload(author_id, "someone")
+    data: dict[str, Any] = {
+        "id": str(message_id or snowflake()), "channel_id": str(channel_id or snowflake()),
+        "author": author, "content": content, "timestamp": "2026-11-25T12:00:00+00:00",
+        "edited_timestamp": None, "tts": False, "mention_everyone": False, "mentions": [],
+        "mention_roles": [], "attachments": attachments or [], "embeds": [], "pinned": False,
+        "type": 0, "flags": flags,
+    }
+    if guild is not None:
+        data["guild_id"] = str(guild.id)
+        data["member"] = {k: v for k, v in member.items() if k != "user"}
+    return data
+
+
 class FakeGuild:
     """Builds a guild in the bot's cache from a real GUILD_CREATE-shaped payload."""
 
