@@ -1,6 +1,6 @@
 """Shared fixtures. The whole-bot fixtures (bot, harness, guild) live in tests/bot_fixtures.py."""
 
-pytest_plugins = ["tests.bot_fixtures"]
+pytest_plugins = ["tests.bot_fixtures", "tests.media_samples", "tests.attachments"]
 
 
 # --- fakefish: the Fish Audio API stand-in (tests/fakefish) ---------------------------------

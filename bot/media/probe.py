@@ -1,0 +1,108 @@
+"""What an uploaded file really is, found by decoding it (never by its name or extension)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from bot.media import ffmpeg
+from bot.media.errors import CorruptAudio, EmptyAudio, MediaTimeout, NotAudio
+
+# Decoded to this rate only to count samples and measure loudness; nothing is kept.
+_COUNT_RATE = 16_000
+# Quieter than this at its loudest is silence, not speech.
+SILENCE_DB = -60.0
+# A header promising much more audio than decodes means a damaged or truncated file.
+_MIN_DECODED_SHARE = 0.5
+
+_DAMAGE_SIGNS = ("CRC mismatch", "End of file", "corrupt", "truncated")
+_SAMPLES = re.compile(r"n_samples: (\d+)")
+_MAX_VOLUME = re.compile(r"max_volume: (-?(?:inf|[\d.]+)) dB")
+
+
+@dataclass(frozen=True)
+class AudioInfo:
+    format_name: str  # ffmpeg's demuxer, e.g. "mp3", "ogg", "mov,mp4,m4a,3gp,3g2,mj2"
+    codec: str  # of the first audio stream, e.g. "opus", "mp3", "aac"
+    sample_rate: int
+    channels: int
+    has_video: bool
+    duration_s: float  # decoded, so true even when the header lies; at most the probe's cap
+    max_volume_db: float  # -inf for digital silence
+
+    @property
+    def silent(self) -> bool:
+        return self.max_volume_db <= SILENCE_DB
+
+
+async def _streams(path: Path, name: str, timeout_s: float) -> tuple[dict, list[dict]]:
+    args = ["ffprobe", "-v", "error", "-show_entries",
+            "format=format_name,duration:stream=codec_type,codec_name,sample_rate,channels",
+            "-of", "json", *ffmpeg.input_args(path)]
+    # ffprobe takes the input as a plain argument, not after -i.
+    args.remove("-i")
+    try:
+        result = await ffmpeg.run(args, timeout_s=timeout_s, max_stdout=1024 * 1024)
+    except ffmpeg.ProcessTimeout:
+        raise MediaTimeout(name) from None
+    if result.returncode != 0:
+        # A recognised container that breaks off or fails its checksums is damaged; anything
+        # else (unknown data, a demuxer not on the whitelist) is not a file we read.
+        if any(sign in result.stderr for sign in _DAMAGE_SIGNS):
+            raise CorruptAudio(name)
+        raise NotAudio(name)
+    data = json.loads(result.stdout or b"{}")
+    return data.get("format") or {}, data.get("streams") or []
+
+
+async def _decode(path: Path, name: str, cap_s: float | None, timeout_s: float) -> tuple[float, float]:
+    """Decode the first audio stream to the end (or `cap_s`): decoded seconds and peak dBFS."""
+    limit = ["-t", f"{cap_s:.3f}"] if cap_s is not None else []
+    args = ["ffmpeg", "-hide_banner", "-nostats", "-nostdin", *ffmpeg.input_args(path), *limit,
+            "-map", "0:a:0", "-vn", "-sn", "-dn",
+            "-af", f"aformat=sample_fmts=s16:sample_rates={_COUNT_RATE}:channel_layouts=mono,volumedetect",
+            "-f", "null", "-"]
+    try:
+        result = await ffmpeg.run(args, timeout_s=timeout_s, max_stdout=1024)
+    except ffmpeg.ProcessTimeout:
+        raise MediaTimeout(name) from None
+    if result.returncode != 0:
+        raise CorruptAudio(name)
+    samples = _SAMPLES.search(result.stderr)
+    if samples is None or int(samples.group(1)) == 0:
+        raise EmptyAudio(name)
+    peak = _MAX_VOLUME.search(result.stderr)
+    max_volume = float(peak.group(1)) if peak else float("-inf")
+    return int(samples.group(1)) / _COUNT_RATE, max_volume
+
+
+async def probe(path: Path, *, name: str, cap_s: float | None = None, timeout_s: float = 60.0) -> AudioInfo:
+    """Read and fully decode the file's first audio stream.
+
+    `cap_s` stops decoding there (callers pass a little over their duration limit, so a file
+    that claims hours of audio costs no more than the limit to check). Raises a `MediaError`
+    naming `name` when the file is empty, not audio, damaged or too slow to read.
+    """
+    if (await asyncio.to_thread(path.stat)).st_size == 0:
+        raise EmptyAudio(name)
+    fmt, streams = await _streams(path, name, timeout_s)
+    audio = next((s for s in streams if s.get("codec_type") == "audio"), None)
+    if audio is None:
+        raise NotAudio(name)
+    duration, max_volume = await _decode(path, name, cap_s, timeout_s)
+    claimed = float(fmt.get("duration") or 0)
+    capped = cap_s is not None and duration >= cap_s - 0.05
+    if not capped and claimed > 1.0 and duration < claimed * _MIN_DECODED_SHARE:
+        raise CorruptAudio(name)
+    return AudioInfo(
+        format_name=str(fmt.get("format_name") or "unknown"),
+        codec=str(audio.get("codec_name") or "unknown"),
+        sample_rate=int(audio.get("sample_rate") or 0),
+        channels=int(audio.get("channels") or 0),
+        has_video=any(s.get("codec_type") == "video" for s in streams),
+        duration_s=duration,
+        max_volume_db=max_volume,
+    )
