@@ -112,7 +112,6 @@ class Settings(BaseSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     owner_ids: list[int] = Field(default_factory=list)
     dev_guild_id: int | None = None
-    message_content_intent: bool = False
 
     fish: FishSection = Field(default_factory=FishSection)
     speak: SpeakSection = Field(default_factory=SpeakSection)
