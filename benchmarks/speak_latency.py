@@ -32,12 +32,15 @@ import psutil
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bot.audio.source import OPUS_SILENCE as UNDERRUN_FILL  # noqa: E402
 from bot.voice.request import SpeakRequest  # noqa: E402
+
+# Fill packets are told apart by identity (see audio_times), so the two must be distinct objects.
+assert UNDERRUN_FILL is not discord.player.OPUS_SILENCE
 from tests.bot_fixtures import make_settings, start_bot  # noqa: E402
 from tests.discord_harness import FakeGuild, Harness, snowflake  # noqa: E402
 from tests.voice_standin import RecordingVoiceClient  # noqa: E402
 
-SILENCE = b"\xf8\xff\xfe"
 MS_PER_CHAR = 70.0  # the stand-in's speech rate: 15 s ≈ 215 characters
 
 
@@ -108,7 +111,11 @@ async def wait_until(condition: Any, timeout: float) -> None:
 
 
 def audio_times(client: RecordingVoiceClient, start: int = 0) -> list[float]:
-    return [t for t, data in client.packets[start:] if data != SILENCE]
+    """Times of the packets that carried the clip's audio. Fish audio can itself contain Opus
+    silence frames (pauses between words), so fill packets are told by identity, not by value:
+    our sources' underrun fill and discord.py's trailing silence are those two constants."""
+    return [t for t, data in client.packets[start:]
+            if data is not UNDERRUN_FILL and data is not discord.player.OPUS_SILENCE]
 
 
 class Bench:
