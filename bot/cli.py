@@ -157,8 +157,9 @@ async def _run(settings: Settings, args: argparse.Namespace) -> int:
             return EXIT_CONFIG
         except discord.PrivilegedIntentsRequired:
             print(
-                "fishbot: narration needs the Message Content intent. Enable it for the bot in the"
-                " Discord developer portal (Bot → Privileged Gateway Intents), or turn narration off.",
+                "fishbot: narration and automatic transcription need the Message Content intent."
+                " Enable it for the bot in the Discord developer portal (Bot → Privileged Gateway"
+                " Intents), or turn both off.",
                 file=sys.stderr,
             )
             return EXIT_CONFIG
@@ -274,10 +275,10 @@ async def _check(settings: Settings, args: argparse.Namespace) -> int:
     finally:
         await fish.close()
 
-    if settings.narration.enabled:
+    if settings.needs_message_content:
         print(
-            "[warn] narration is on: it needs the privileged Message Content intent enabled in the"
-            " Discord developer portal, or `run` will stop at login."
+            "[warn] narration or automatic transcription is on: it needs the privileged Message"
+            " Content intent enabled in the Discord developer portal, or `run` will stop at login."
         )
     if args.discord:
         assert settings.discord_token is not None

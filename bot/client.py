@@ -32,11 +32,12 @@ EXTENSIONS: tuple[str, ...] = (
 
 
 def build_intents(settings: Settings) -> discord.Intents:
-    """The least the features need: guilds and voice states; message content only for narration."""
+    """The least the features need: guilds and voice states; messages and their content only for
+    narration and automatic transcription."""
     intents = discord.Intents.none()
     intents.guilds = True
     intents.voice_states = True
-    if settings.narration.enabled:
+    if settings.needs_message_content:
         intents.guild_messages = True
         intents.message_content = True
     return intents

@@ -64,8 +64,11 @@ class CloneSection(_Section):
 
 class TranscribeSection(_Section):
     max_file_mb: float = Field(25.0, gt=0, le=500)
+    # The API takes at most 60 minutes of audio per request.
     max_minutes: float = Field(60.0, gt=0, le=60)
-    auto_transcribe_allowed: bool = True
+    # Lets servers turn on automatic transcripts of voice messages. Reading other members'
+    # attachments needs the privileged Message Content intent, so the operator opts in.
+    auto_transcribe: bool = False
 
 
 class QuotaSection(_Section):
@@ -141,6 +144,11 @@ class Settings(BaseSettings):
     @classmethod
     def _blank_is_missing(cls, value: Any) -> Any:
         return None if isinstance(value, str) and not value.strip() else value
+
+    @property
+    def needs_message_content(self) -> bool:
+        """Narration reads messages and auto-transcription reads their attachments."""
+        return self.narration.enabled or self.transcribe.auto_transcribe
 
     @property
     def resolved_database_url(self) -> str:

@@ -1,18 +1,254 @@
-"""Transcribe: speech to text for audio attachments and voice messages (issue 7)."""
+"""Transcribe: speech to text for audio attachments and voice messages (slash command, message
+context menu, and optional automatic transcripts of voice messages in chosen channels)."""
 
 from __future__ import annotations
 
+import io
+import logging
+import math
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+import discord
+from discord import app_commands
 from discord.ext import commands
+from pydantic import BaseModel
+
+from bot.errors import UserFacingError
+from bot.fish import ASRResponse
+from bot.media import (
+    AudioInfo,
+    audio_attachments,
+    convert,
+    download_attachment,
+    is_voice_message,
+    probe,
+    temporary_copy,
+)
+from bot.transcripts import render
+from bot.ui.views import MemberView
+from bot.usage import expensive_cooldown
 
 if TYPE_CHECKING:
     from bot.client import FishBot
+
+log = logging.getLogger(__name__)
+
+NO_MENTIONS = discord.AllowedMentions.none()
+NAMESPACE = "transcribe"
+# What the API documents (fish-audio-api.md, ASR): at most 20 MB and 60 minutes, at least 1 s.
+API_MAX_BYTES = 20 * 1024 * 1024
+API_MIN_SECONDS = 1.0
+# Containers/codecs the API takes as they are; anything else (video, AAC in MP4, WebM…) is
+# re-encoded to Ogg Opus first.
+_AS_IS = {("mp3", "mp3"), ("wav", "pcm_s16le"), ("ogg", "opus"), ("ogg", "vorbis"), ("flac", "flac")}
+# The API's common language codes (it detects the language itself; this is only a hint).
+LANGUAGES = {
+    "en": "English", "zh": "Chinese", "ja": "Japanese", "ko": "Korean", "es": "Spanish",
+    "fr": "French", "de": "German", "pt": "Portuguese",
+}
+
+
+class AutoTranscribe(BaseModel):
+    """Per-server setting: channels whose voice messages get a transcript reply."""
+
+    channels: list[int] = []
+
+
+@dataclass(frozen=True)
+class Transcript:
+    name: str
+    info: AudioInfo
+    result: ASRResponse
+    timestamps: bool
+
+    def embed_and_files(self) -> tuple[discord.Embed, dict[str, bytes]]:
+        rendered = render(self.result.text, self.result.segments, timestamps=self.timestamps)
+        embed = discord.Embed(title=f"Transcript of {self.name}"[:256], description=rendered.body,
+                              colour=discord.Colour.teal())
+        language = self.result.language_code or "?"
+        if self.result.language:
+            language = f"{self.result.language} ({language})"
+        minutes, seconds = divmod(round(self.info.duration_s), 60)
+        embed.set_footer(text=f"Language: {language} · {minutes}:{seconds:02d} of audio")
+        return embed, rendered.files
+
+
+def _files(files: dict[str, bytes]) -> list[discord.File]:
+    return [discord.File(io.BytesIO(data), filename=name) for name, data in files.items()]
+
+
+class ShareView(MemberView):
+    """Lets the member who asked post their private transcript in the channel."""
+
+    def __init__(self, owner_id: int, transcript: Transcript) -> None:
+        super().__init__(owner_id, timeout=600)
+        self.transcript = transcript
+
+    @discord.ui.button(label="Share in channel", style=discord.ButtonStyle.secondary, custom_id="share")
+    async def share(self, interaction: discord.Interaction, button: discord.ui.Button) -> None:
+        embed, files = self.transcript.embed_and_files()
+        embed.set_author(name=f"Shared by {interaction.user.display_name}")
+        await interaction.response.send_message(embed=embed, files=_files(files),
+                                                allowed_mentions=NO_MENTIONS)
+        self.disable_all()
+        self.stop()
+        if self.message is not None:
+            await self.message.edit(view=self)
+
+
+def _check_language(language: str | None) -> str | None:
+    if language is None:
+        return None
+    code = language.strip().lower()
+    if code in LANGUAGES or (len(code) == 2 and code.isalpha()):
+        return code
+    raise UserFacingError("Give the language as a two-letter code such as `en` or `ja`, or leave it out.")
 
 
 class Transcribe(commands.Cog):
     def __init__(self, bot: FishBot) -> None:
         self.bot = bot
+        self.menu = app_commands.ContextMenu(name="Transcribe", callback=self.transcribe_message)
+        expensive_cooldown("transcribe")(self.menu)
+
+    async def cog_load(self) -> None:
+        self.bot.tree.add_command(self.menu)
+
+    async def cog_unload(self) -> None:
+        self.bot.tree.remove_command(self.menu.name, type=self.menu.type)
+
+    # --- the pipeline --------------------------------------------------------------------------
+
+    async def _run(self, attachment: discord.Attachment, *, user_id: int, guild_id: int | None,
+                   language: str | None, timestamps: bool) -> Transcript:
+        """Download, check by decoding, re-encode if needed, reserve quota, transcribe."""
+        settings = self.bot.settings.transcribe
+        name = attachment.filename
+        max_seconds = settings.max_minutes * 60
+        data = await download_attachment(attachment, max_bytes=int(settings.max_file_mb * 1024 * 1024))
+        async with temporary_copy(data) as path:
+            info = await probe(path, name=name, cap_s=max_seconds + 1)
+            if info.duration_s > max_seconds:
+                raise UserFacingError(
+                    f"`{name}` is longer than {settings.max_minutes:g} minutes, the limit here."
+                )
+            if info.duration_s < API_MIN_SECONDS:
+                raise UserFacingError(f"`{name}` is shorter than a second: there's nothing to transcribe.")
+            if info.silent:
+                raise UserFacingError(f"No speech found in `{name}`: it's silent.")
+            as_is = (info.format_name, info.codec) in _AS_IS and not info.has_video
+            upload = data if as_is and len(data) <= API_MAX_BYTES else await convert(
+                path, name=name, fmt="opus", cap_s=max_seconds
+            )
+        async with self.bot.usage.reserve(kind="transcribe_seconds", amount=math.ceil(info.duration_s),
+                                          user_id=user_id, guild_id=guild_id):
+            result = await self.bot.fish.asr.transcribe(
+                audio=upload, language=language, include_timestamps=timestamps
+            )
+        if not result.text.strip():
+            raise UserFacingError(f"No speech found in `{name}`.")
+        return Transcript(name, info, result, timestamps)
+
+    async def _answer(self, interaction: discord.Interaction, attachment: discord.Attachment,
+                      language: str | None, timestamps: bool) -> None:
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        transcript = await self._run(attachment, user_id=interaction.user.id,
+                                     guild_id=interaction.guild_id, language=language,
+                                     timestamps=timestamps)
+        embed, files = transcript.embed_and_files()
+        view = ShareView(interaction.user.id, transcript)
+        view.message = await interaction.followup.send(
+            embed=embed, files=_files(files), view=view, ephemeral=True, allowed_mentions=NO_MENTIONS,
+            wait=True,
+        )
+
+    # --- commands ------------------------------------------------------------------------------
+
+    @app_commands.command(name="transcribe", description="Turn speech in an audio or video file into text")
+    @app_commands.describe(
+        file="An audio or video file (a voice message works too)",
+        language="The spoken language, e.g. en or ja (detected when left out)",
+        timestamps="Show when each part was said and attach subtitles (default: yes)",
+    )
+    @expensive_cooldown("transcribe")
+    async def transcribe(self, interaction: discord.Interaction, file: discord.Attachment,
+                         language: str | None = None, timestamps: bool = True) -> None:
+        await self._answer(interaction, file, _check_language(language), timestamps)
+
+    @transcribe.autocomplete("language")
+    async def language_choices(self, interaction: discord.Interaction,
+                               current: str) -> list[app_commands.Choice[str]]:
+        typed = current.strip().lower()
+        return [app_commands.Choice(name=f"{name} ({code})", value=code)
+                for code, name in LANGUAGES.items()
+                if typed in code or typed in name.lower()][:25]
+
+    async def transcribe_message(self, interaction: discord.Interaction, message: discord.Message) -> None:
+        found = audio_attachments(message)
+        if not found:
+            raise UserFacingError("That message has no voice message or audio/video attachment.")
+        await self._answer(interaction, found[0], None, True)
+
+    @app_commands.command(name="autotranscribe",
+                          description="Reply to voice messages in a channel with their transcript")
+    @app_commands.describe(enabled="On or off", channel="The channel (default: this one)")
+    @app_commands.default_permissions(manage_guild=True)
+    @app_commands.checks.has_permissions(manage_guild=True)
+    @app_commands.guild_only()
+    async def autotranscribe(self, interaction: discord.Interaction, enabled: bool,
+                             channel: discord.TextChannel | None = None) -> None:
+        if not self.bot.settings.transcribe.auto_transcribe:
+            raise UserFacingError(
+                "Automatic transcripts are switched off for this bot by its operator "
+                "(`transcribe.auto_transcribe`; it needs the Message Content intent)."
+            )
+        assert interaction.guild_id is not None
+        channel_id = channel.id if channel else interaction.channel_id
+        assert channel_id is not None
+        current = await self.bot.store.get_guild(interaction.guild_id, NAMESPACE, AutoTranscribe)
+        channels = set(current.channels)
+        channels = channels | {channel_id} if enabled else channels - {channel_id}
+        await self.bot.store.update_guild(interaction.guild_id, NAMESPACE, {"channels": sorted(channels)},
+                                          model=AutoTranscribe)
+        state = "will get" if enabled else "no longer get"
+        await interaction.response.send_message(
+            f"Voice messages in <#{channel_id}> {state} a transcript reply.", ephemeral=True
+        )
+
+    # --- automatic transcripts -----------------------------------------------------------------
+
+    @commands.Cog.listener()
+    async def on_message(self, message: discord.Message) -> None:
+        if (
+            not self.bot.settings.transcribe.auto_transcribe
+            or message.guild is None
+            or message.author.bot
+            or not is_voice_message(message)
+        ):
+            return
+        config = await self.bot.store.get_guild(message.guild.id, NAMESPACE, AutoTranscribe)
+        if message.channel.id not in config.channels:
+            return
+        found = audio_attachments(message)
+        if not found:
+            return
+        try:
+            transcript = await self._run(found[0], user_id=message.author.id, guild_id=message.guild.id,
+                                         language=None, timestamps=False)
+        except UserFacingError as exc:
+            # Nobody asked, so nobody is waiting for an error: only "no speech" is worth a reply.
+            log.info("no automatic transcript for message %s: %s", message.id, exc)
+            return
+        except Exception:
+            log.exception("automatic transcript failed for message %s", message.id)
+            return
+        embed, _ = transcript.embed_and_files()
+        embed.title = "Transcript"
+        try:
+            await message.reply(embed=embed, mention_author=False, allowed_mentions=NO_MENTIONS)
+        except discord.HTTPException:
+            log.warning("could not post the automatic transcript of message %s", message.id)
 
 
 async def setup(bot: FishBot) -> None:

@@ -42,6 +42,7 @@ _RECIPES: dict[str, Callable[[Path], None]] = {
     "sine.m4a": lambda p: _ffmpeg(p, *_sine(8), "-c:a", "aac", "-b:a", "64k"),
     "sine.flac": lambda p: _ffmpeg(p, *_sine(8), "-c:a", "flac"),
     "short.mp3": lambda p: _ffmpeg(p, *_sine(1.5), "-c:a", "libmp3lame"),
+    "blip.wav": lambda p: _ffmpeg(p, *_sine(0.4), "-c:a", "pcm_s16le"),
     "long.ogg": lambda p: _ffmpeg(p, *_sine(400), "-c:a", "libopus", "-b:a", "8k"),
     "silence.wav": lambda p: _ffmpeg(p, "-f", "lavfi", "-i", "anullsrc=r=44100:cl=mono", "-t", "6",
                                      "-c:a", "pcm_s16le"),

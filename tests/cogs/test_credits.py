@@ -14,7 +14,8 @@ import pytest
 from bot.config import Settings
 from bot.usage import QuotaExceeded
 from tests.bot_fixtures import make_settings
-from tests.discord_harness import BOT_USER_ID, FakeGuild, snowflake, user_payload
+from tests.discord_harness import FakeGuild, snowflake
+from tests.rest_recorder import RestRecorder
 
 OWNER = 4_000_000_000_000_000_001
 MANAGE = discord.Permissions(manage_guild=True).value
@@ -202,41 +203,6 @@ async def test_quota_set_lowers_refuses_raising_and_resets(bot, harness, guild) 
 
 
 # --- low-balance alert ----------------------------------------------------------------------------
-
-
-class RestRecorder:
-    """Replaces the few discord.py HTTP calls the alert makes (channel send, DM) with a recorder."""
-
-    def __init__(self, bot: Any, monkeypatch: pytest.MonkeyPatch, *, fail_channel: bool = False) -> None:
-        self.messages: list[tuple[int, dict[str, Any]]] = []
-        self.dm_channels: dict[int, int] = {}
-        self.fail_channel = fail_channel
-        monkeypatch.setattr(bot.http, "send_message", self.send_message)
-        monkeypatch.setattr(bot.http, "start_private_message", self.start_private_message)
-        monkeypatch.setattr(bot.http, "get_user", self.get_user)
-
-    async def send_message(self, channel_id: int, *, params: Any) -> dict[str, Any]:
-        if self.fail_channel and channel_id not in self.dm_channels.values():
-            raise discord.Forbidden(FakeResponse(403), {"code": 50013, "message": "Missing Permissions"})
-        self.messages.append((int(channel_id), params.payload))
-        return {"id": str(snowflake()), "channel_id": str(channel_id), "content": params.payload["content"],
-                "author": user_payload(BOT_USER_ID, "fishbot", bot=True),
-                "timestamp": datetime.now(UTC).isoformat(), "edited_timestamp": None, "tts": False,
-                "mention_everyone": False, "mentions": [], "mention_roles": [], "attachments": [],
-                "embeds": [], "pinned": False, "type": 0}
-
-    async def start_private_message(self, user_id: int) -> dict[str, Any]:
-        channel_id = self.dm_channels.setdefault(int(user_id), snowflake())
-        return {"id": str(channel_id), "type": 1, "recipients": [user_payload(user_id, "owner")]}
-
-    async def get_user(self, user_id: int) -> dict[str, Any]:
-        return user_payload(user_id, "owner")
-
-
-class FakeResponse:
-    def __init__(self, status: int) -> None:
-        self.status = status
-        self.reason = "Forbidden"
 
 
 async def test_alert_posts_once_to_the_channel_and_rearms(bot, harness, guild, fakefish, monkeypatch) -> None:

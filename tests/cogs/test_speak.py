@@ -4,8 +4,6 @@ thread, and the Fish stand-in streaming real Ogg Opus over HTTP on 127.0.0.1."""
 from __future__ import annotations
 
 import asyncio
-import time
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -16,18 +14,10 @@ import pytest
 from bot.audio.ogg import OggDemuxer
 from bot.fish.errors import error_from_response
 from bot.fish.messages import user_message
-from tests.discord_harness import FakeGuild, Harness, snowflake
+from tests.discord_harness import FakeGuild, Harness, snowflake, wait_for
 from tests.voice_standin import RecordingVoiceClient
 
 SILENCE = b"\xf8\xff\xfe"
-
-
-async def wait_for(condition: Callable[[], bool], timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not met in time")
-        await asyncio.sleep(0.01)
 
 
 def in_voice(guild: FakeGuild, name: str = "Alice", **member: Any) -> tuple[int, int]:

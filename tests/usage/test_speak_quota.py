@@ -4,9 +4,6 @@ the clip played, given back when it failed or was dropped; repeated short phrase
 
 from __future__ import annotations
 
-import asyncio
-import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +13,7 @@ from sqlalchemy import select
 from bot.config import Settings
 from bot.storage.models import UsageEvent
 from tests.bot_fixtures import make_settings
-from tests.discord_harness import FakeGuild, Harness, snowflake
+from tests.discord_harness import FakeGuild, Harness, snowflake, wait_for
 
 SILENCE = b"\xf8\xff\xfe"
 
@@ -30,14 +27,6 @@ def bot_settings(fakefish: Any, tmp_path: Path) -> Settings:
         quotas={"tts_chars_per_member": 200, "tts_chars_per_guild": 1000},
         credits={"tts_cache_max_chars": 40},
     )
-
-
-async def wait_for(condition: Callable[[], bool], timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not met in time")
-        await asyncio.sleep(0.01)
 
 
 def in_voice(guild: FakeGuild, name: str = "Alice") -> int:

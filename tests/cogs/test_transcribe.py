@@ -1,0 +1,287 @@
+"""/transcribe, the Transcribe context menu and automatic transcripts, through the real CommandTree
+against the Fish stand-in, with real audio served from a local attachment CDN."""
+
+from __future__ import annotations
+
+import asyncio
+import math
+from pathlib import Path
+from typing import Any
+
+import discord
+import pytest
+
+from bot.client import build_intents
+from bot.config import Settings
+from bot.media import probe
+from tests.attachments import VOICE_MESSAGE_FLAG, FakeCDN
+from tests.bot_fixtures import make_settings
+from tests.discord_harness import FakeGuild, Harness, message_payload, wait_for
+from tests.media_samples import MediaSamples
+from tests.rest_recorder import RestRecorder
+
+ANN = 4242
+MANAGE_GUILD = discord.Permissions(manage_guild=True).value
+
+
+@pytest.fixture
+def bot_settings(fakefish: Any, tmp_path: Path) -> Settings:
+    return make_settings(fakefish.base_url, tmp_path, fish={"timeout_s": 5.0, "max_retries": 0},
+                         transcribe={"auto_transcribe": True})
+
+
+@pytest.fixture
+def member(guild: FakeGuild) -> int:
+    return guild.add_member(ANN, "ann")
+
+
+async def run_file(harness: Harness, guild: FakeGuild, payload: dict[str, Any], **options: Any) -> list[Any]:
+    return await harness.run("transcribe", user_id=ANN, guild=guild, file=payload["id"],
+                             resolved={"attachments": {payload["id"]: payload}}, **options)
+
+
+def asr_body(fakefish: Any, index: int = -1) -> dict[str, Any]:
+    return fakefish.requests_for("asr")[index].body  # the stand-in decoded the msgpack
+
+
+def reply(sent: list[Any]) -> Any:
+    answers = [s for s in sent if s.embeds or s.content]
+    assert answers, sent
+    return answers[-1]
+
+
+# --- results -----------------------------------------------------------------------------------
+
+
+async def test_short_transcript_with_timestamps_and_subtitles(harness, guild, member, cdn: FakeCDN,
+                                                             media: MediaSamples, fakefish) -> None:
+    fakefish.asr_script.append([("Hello there.", 0.0, 2.5), ("General Kenobi!", 2.5, 4.25)])
+    data = media.bytes("speech.mp3")
+    sent = await run_file(harness, guild, cdn.attachment(data, "speech.mp3"))
+    answer = reply(sent)
+    assert answer.ephemeral
+    embed = answer.embeds[0]
+    assert embed.title == "Transcript of speech.mp3"
+    assert embed.description == "[00:00 → 00:02] Hello there.\n[00:02 → 00:04] General Kenobi!"
+    assert "Language: English (en)" in embed.footer.text
+    files = dict(answer.file_bytes())
+    assert files == {"transcript.srt": b"1\n00:00:00,000 --> 00:00:02,500\nHello there.\n\n"
+                                       b"2\n00:00:02,500 --> 00:00:04,250\nGeneral Kenobi!\n"}
+    body = asr_body(fakefish)
+    # An MP3 goes up as it is; timestamps were asked for; no language hint.
+    assert body["audio"] == data and body["ignore_timestamps"] is False and "language" not in body
+
+
+async def test_plain_text_without_timestamps_and_language_passed(harness, guild, member, cdn, media,
+                                                                fakefish) -> None:
+    fakefish.asr_script.append("konnichiwa sekai")
+    sent = await run_file(harness, guild, cdn.attachment(media.bytes("speech.wav"), "speech.wav"),
+                          language="ja", timestamps=False)
+    answer = reply(sent)
+    assert answer.embeds[0].description == "konnichiwa sekai"
+    assert answer.files == []
+    body = asr_body(fakefish)
+    assert body["language"] == "ja" and body["ignore_timestamps"] is True
+    assert "Japanese (ja)" in answer.embeds[0].footer.text
+
+
+async def test_long_transcript_is_cut_and_attached_whole(harness, guild, member, cdn, media,
+                                                        fakefish) -> None:
+    words = " ".join(f"word{i}" for i in range(1500))
+    fakefish.asr_script.append(words)
+    sent = await run_file(harness, guild, cdn.attachment(media.bytes("sine.mp3"), "talk.mp3"),
+                          timestamps=False)
+    answer = reply(sent)
+    description = answer.embeds[0].description
+    assert len(description) <= 4000 and description.endswith("…")
+    assert words.startswith(description[:-1])
+    assert dict(answer.file_bytes())["transcript.txt"] == (words + "\n").encode()
+
+
+async def test_language_must_look_like_a_code(harness, guild, member, cdn, media, fakefish) -> None:
+    sent = await run_file(harness, guild, cdn.attachment(media.bytes("sine.mp3"), "a.mp3"),
+                          language="Japanese please")
+    assert "two-letter code" in sent[-1].content and sent[-1].ephemeral
+    assert fakefish.requests_for("asr") == [] and cdn.downloads == []
+
+
+async def test_language_autocomplete(harness, guild, member) -> None:
+    choices = await harness.autocomplete("transcribe", "language", user_id=ANN, guild=guild,
+                                         language="jap")
+    assert choices == [{"name": "Japanese (ja)", "value": "ja"}]
+
+
+# --- inputs ------------------------------------------------------------------------------------
+
+
+async def test_voice_message_through_the_context_menu(harness, guild, member, cdn, media,
+                                                      fakefish) -> None:
+    data = media.bytes("voice-message.ogg")
+    message = message_payload(guild, author_id=ANN, flags=VOICE_MESSAGE_FLAG, attachments=[
+        cdn.attachment(data, "voice-message.ogg", content_type="audio/ogg", voice=True, duration_secs=5.2),
+    ])
+    sent = await harness.context_menu("Transcribe", message=message, user_id=ANN, guild=guild)
+    assert reply(sent).embeds[0].title == "Transcript of voice-message.ogg"
+    assert asr_body(fakefish)["audio"] == data  # Ogg Opus is taken as it is
+
+
+async def test_context_menu_on_a_message_without_audio(harness, guild, member, cdn, fakefish) -> None:
+    message = message_payload(guild, author_id=ANN, content="just text", attachments=[
+        cdn.attachment(b"\x89PNG", "cat.png", content_type="image/png")])
+    sent = await harness.context_menu("Transcribe", message=message, user_id=ANN, guild=guild)
+    assert "no voice message or audio/video attachment" in sent[-1].content and sent[-1].ephemeral
+
+
+async def test_video_is_reduced_to_its_audio_track(harness, guild, member, cdn, media, fakefish,
+                                                   tmp_path: Path) -> None:
+    sent = await run_file(harness, guild, cdn.attachment(media.bytes("video.mp4"), "clip.mp4",
+                                                          content_type="video/mp4"))
+    assert reply(sent).embeds
+    uploaded = asr_body(fakefish)["audio"]
+    assert uploaded[:4] == b"OggS"
+    received = tmp_path / "received.ogg"
+    received.write_bytes(uploaded)
+    info = await probe(received, name="received.ogg")
+    assert not info.has_video and info.codec == "opus"
+    assert info.duration_s == pytest.approx(6, abs=0.2)
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [("png-named.mp3", "isn't an audio or video file"),
+     ("empty.mp3", "is empty"),
+     ("random.mp3", "isn't an audio or video file"),
+     ("truncated.mp3", "is damaged"),
+     ("silence.wav", "No speech found"),
+     ("blip.wav", "shorter than a second"),
+     ("silent-video.mp4", "isn't an audio or video file")],
+)
+async def test_bad_inputs_are_refused_before_fish(harness, guild, member, cdn, media, fakefish,
+                                                 name: str, expected: str) -> None:
+    sent = await run_file(harness, guild, cdn.attachment(media.bytes(name), name))
+    assert expected in sent[-1].content and sent[-1].ephemeral
+    assert f"`{name}`" in sent[-1].content
+    assert fakefish.requests_for("asr") == []
+
+
+async def test_oversized_file_is_refused_without_downloading(harness, guild, member, cdn, fakefish) -> None:
+    sent = await run_file(harness, guild, cdn.attachment(b"x" * 100, "huge.mp3", size=30 * 1024 * 1024))
+    assert "the limit is 25 MB" in sent[-1].content
+    assert cdn.downloads == [] and fakefish.requests_for("asr") == []
+
+
+async def test_too_long_for_the_configured_limit(bot, harness, guild, member, cdn, media, fakefish,
+                                                 monkeypatch) -> None:
+    monkeypatch.setattr(bot.settings.transcribe, "max_minutes", 0.1)  # 6 s
+    sent = await run_file(harness, guild, cdn.attachment(media.bytes("sine.mp3"), "eight.mp3"))
+    assert "longer than 0.1 minutes" in sent[-1].content
+    assert fakefish.requests_for("asr") == []
+
+
+async def test_empty_transcript_says_no_speech(harness, guild, member, cdn, media, fakefish) -> None:
+    fakefish.asr_script.append([])
+    sent = await run_file(harness, guild, cdn.attachment(media.bytes("sine.mp3"), "hum.mp3"))
+    assert "No speech found in `hum.mp3`" in sent[-1].content
+
+
+@pytest.mark.parametrize(("status", "expected"), [(401, "API key"), (402, "credit"),
+                                                  (429, "busy"), (503, "Fish Audio")])
+async def test_api_faults_are_answered_and_the_quota_given_back(bot, harness, guild, member, cdn, media,
+                                                                fakefish, status: int, expected: str) -> None:
+    fakefish.fail("asr", status=status)
+    sent = await run_file(harness, guild, cdn.attachment(media.bytes("sine.mp3"), "a.mp3"))
+    assert expected.lower() in sent[-1].content.lower() and sent[-1].ephemeral
+    assert "Something went wrong on my side" not in sent[-1].content
+    await bot.usage.drain()
+    usage = await bot.usage.member_today(ANN, guild.id)
+    assert usage.used["transcribe_seconds"] == 0
+
+
+async def test_quota_is_charged_in_whole_seconds_of_decoded_audio(bot, harness, guild, member, cdn,
+                                                                   media) -> None:
+    await run_file(harness, guild, cdn.attachment(media.bytes("speech.wav"), "a.wav"))
+    seconds = (await probe(media.path("speech.wav"), name="speech.wav")).duration_s
+    assert seconds != int(seconds)
+    usage = await bot.usage.member_today(ANN, guild.id)
+    assert usage.used["transcribe_seconds"] == math.ceil(seconds)
+
+
+# --- mentions and sharing ----------------------------------------------------------------------
+
+
+async def test_mentions_in_transcripts_never_ping_even_when_shared(harness, guild, member, cdn, media,
+                                                                  fakefish) -> None:
+    fakefish.asr_script.append("@everyone look <@123456789012345678>")
+    sent = await run_file(harness, guild, cdn.attachment(media.bytes("sine.mp3"), "a.mp3"),
+                          timestamps=False)
+    answer = reply(sent)
+    assert answer.allowed_mentions == {"parse": []}
+    other = guild.add_member(777, "bob")
+    refused = await harness.click(answer, "share", user_id=other, guild=guild)
+    assert refused[0].ephemeral and "someone else's" in refused[0].content
+    shared = await harness.click(answer, "share", user_id=ANN, guild=guild)
+    public = shared[0]
+    assert not public.ephemeral
+    assert public.allowed_mentions == {"parse": []}
+    assert "@everyone look" in public.embeds[0].description
+
+
+# --- automatic transcripts ---------------------------------------------------------------------
+
+
+def voice_message(guild: FakeGuild, cdn: FakeCDN, media: MediaSamples, channel_id: int) -> dict[str, Any]:
+    return message_payload(guild, author_id=ANN, channel_id=channel_id, flags=VOICE_MESSAGE_FLAG,
+                           attachments=[cdn.attachment(media.bytes("voice-message.ogg"),
+                                                       "voice-message.ogg", content_type="audio/ogg",
+                                                       voice=True, duration_secs=5.0)])
+
+
+async def test_auto_transcribe_replies_only_where_enabled(bot, harness, guild, member, cdn, media, fakefish,
+                                                          monkeypatch) -> None:
+    rest = RestRecorder(bot, monkeypatch)
+    elsewhere = guild.add_channel("elsewhere")
+    sent = await harness.run("autotranscribe", user_id=ANN, guild=guild, permissions=MANAGE_GUILD,
+                             enabled=True)
+    assert "will get a transcript reply" in sent[-1].content
+    fakefish.asr_script.append("hi @everyone")
+
+    bot._connection.parse_message_create(voice_message(guild, cdn, media, elsewhere))
+    text = message_payload(guild, author_id=ANN, content="not a voice message")
+    bot._connection.parse_message_create(text)
+    incoming = voice_message(guild, cdn, media, guild.text_channel_id)
+    bot._connection.parse_message_create(incoming)
+    await wait_for(lambda: rest.messages)
+    await asyncio.sleep(0.2)  # any stray reply to the other messages would have come by now
+
+    assert len(rest.messages) == 1 and len(fakefish.requests_for("asr")) == 1
+    channel_id, payload = rest.messages[0]
+    assert channel_id == guild.text_channel_id
+    assert str(payload["message_reference"]["message_id"]) == incoming["id"]
+    assert payload["allowed_mentions"] == {"parse": [], "replied_user": False}
+    assert payload["embeds"][0]["description"] == "hi @everyone"
+
+
+async def test_auto_transcribe_is_off_by_default(bot, harness, guild, member, cdn, media, fakefish,
+                                                 monkeypatch) -> None:
+    rest = RestRecorder(bot, monkeypatch)
+    bot._connection.parse_message_create(voice_message(guild, cdn, media, guild.text_channel_id))
+    await asyncio.sleep(0.3)
+    assert rest.messages == [] and fakefish.requests_for("asr") == [] and cdn.downloads == []
+
+
+async def test_autotranscribe_needs_manage_server_and_the_operator(bot, harness, guild, member,
+                                                                   monkeypatch) -> None:
+    sent = await harness.run("autotranscribe", user_id=ANN, guild=guild, enabled=True,
+                             permissions=discord.Permissions(send_messages=True).value)
+    assert "Manage Server" in sent[-1].content
+    monkeypatch.setattr(bot.settings.transcribe, "auto_transcribe", False)
+    sent = await harness.run("autotranscribe", user_id=ANN, guild=guild, permissions=MANAGE_GUILD,
+                             enabled=True)
+    assert "switched off for this bot by its operator" in sent[-1].content
+
+
+def test_auto_transcribe_asks_for_the_message_content_intent(tmp_path: Path) -> None:
+    off = make_settings("http://127.0.0.1:1", tmp_path)
+    on = make_settings("http://127.0.0.1:1", tmp_path, transcribe={"auto_transcribe": True})
+    assert not build_intents(off).message_content
+    assert build_intents(on).message_content and build_intents(on).guild_messages
