@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import logging
 from typing import TYPE_CHECKING
 
@@ -11,12 +10,12 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.errors import UserFacingError
-from bot.fish import NotFoundError, TTSConfig
-from bot.usage import TTSKey, expensive_cooldown
+from bot.fish import NotFoundError
+from bot.usage import expensive_cooldown
 from bot.voice.manager import SessionManager
 from bot.voice.prefs import resolve_voice
-from bot.voice.request import SpeakRequest
-from bot.voice.session import QueueFull, VoiceSession
+from bot.voice.session import VoiceSession
+from bot.voice.speaking import in_voice, queue_speech, reply_with_file
 
 if TYPE_CHECKING:
     from bot.client import FishBot
@@ -25,7 +24,6 @@ log = logging.getLogger(__name__)
 
 NO_MENTIONS = discord.AllowedMentions.none()
 MODELS = [app_commands.Choice(name=m, value=m) for m in ("s1", "s2-pro", "s2.1-pro", "s2.1-pro-free")]
-FILE_TYPES = {"opus": ("ogg", "audio/ogg"), "mp3": ("mp3", "audio/mpeg")}
 
 
 def _clean_text(text: str, limit: int) -> str:
@@ -102,83 +100,12 @@ class Speak(commands.Cog):
             voice_id=voice, speed=speed,
         )
         model_name = model.value if model else None
-        if member.voice is None or member.voice.channel is None:
-            await self._reply_with_file(interaction, member, text, chosen.voice_id, chosen.speed,
-                                        model_name)
+        if not in_voice(member):
+            await reply_with_file(self.bot, interaction, text, voice_id=chosen.voice_id,
+                                  speed=chosen.speed, model=model_name)
             return
-        # Before anything else, so a member over quota is refused at once and the bot doesn't
-        # join for nothing. The session commits or releases it when the clip ends.
-        reservation = await self.bot.usage.reserve(
-            kind="tts_chars", amount=len(text), user_id=member.id, guild_id=member.guild.id
-        )
-        try:
-            await interaction.response.defer(ephemeral=True, thinking=True)
-            session = await self.sessions.join(member)
-
-            async def notify(message: str) -> None:
-                await interaction.followup.send(message, ephemeral=True, allowed_mentions=NO_MENTIONS)
-
-            request = SpeakRequest(
-                text=text, requester_id=member.id, requester_name=member.display_name,
-                voice_id=chosen.voice_id, speed=chosen.speed, model=model_name, notify=notify,
-                on_outcome=reservation.finish,  # type: ignore[arg-type]
-            )
-            ahead = session.enqueue(request)
-        except BaseException as exc:
-            await reservation.release("skipped")
-            if isinstance(exc, QueueFull):
-                raise UserFacingError(
-                    f"The queue is full ({self.bot.settings.speak.queue_limit} waiting). Try again soon."
-                ) from None
-            raise
-        where = "Speaking now" if ahead == 0 else f"Queued at #{ahead + 1}"
-        await interaction.followup.send(
-            f"{where} in {session.channel.mention}.",  # type: ignore[union-attr]
-            ephemeral=True,
-        )
-
-    async def _reply_with_file(
-        self,
-        interaction: discord.Interaction,
-        member: discord.Member,
-        text: str,
-        voice_id: str | None,
-        speed: float | None,
-        model: str | None,
-    ) -> None:
-        """Not in voice: synthesise the whole clip and attach it, so /speak works anywhere."""
-        settings = self.bot.settings
-        file_format = settings.speak.file_format
-        extension, _ = FILE_TYPES[file_format]
-        usage = {"kind": "tts_chars", "amount": len(text), "user_id": member.id,
-                 "guild_id": member.guild.id}
-        key = TTSKey(text=text, voice_id=voice_id, speed=speed, model=model or settings.fish.model,
-                     format=file_format, latency=settings.fish.latency,
-                     opus_bitrate=settings.speak.opus_bitrate)
-        audio = self.bot.usage.tts_cache.get(key)
-        if audio is not None:
-            await interaction.response.defer(thinking=True)
-            await self.bot.usage.record(**usage, outcome="cached")  # type: ignore[arg-type]
-        else:
-            async with self.bot.usage.reserve(**usage):  # type: ignore[arg-type]
-                await interaction.response.defer(thinking=True)
-                audio = await self.bot.fish.tts.convert(
-                    text=text,
-                    reference_id=voice_id,
-                    format=file_format,  # type: ignore[arg-type]
-                    speed=speed,
-                    latency=settings.fish.latency,  # type: ignore[arg-type]
-                    config=TTSConfig(opus_bitrate=settings.speak.opus_bitrate),  # type: ignore[arg-type]
-                    model=model or settings.fish.model,
-                )
-            self.bot.usage.tts_cache.put(key, audio)
-        if len(audio) > interaction.filesize_limit:
-            raise UserFacingError("That clip is larger than Discord lets me upload here. Try less text.")
-        await interaction.followup.send(
-            "You're not in a voice channel, so here it is as a file.",
-            file=discord.File(io.BytesIO(audio), filename=f"speech.{extension}"),
-            allowed_mentions=NO_MENTIONS,
-        )
+        await queue_speech(self.bot, interaction, member, text, voice_id=chosen.voice_id,
+                           speed=chosen.speed, model=model_name)
 
     @app_commands.command(name="join", description="Bring the bot into your voice channel")
     @app_commands.guild_only()
