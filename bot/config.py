@@ -59,7 +59,6 @@ class CloneSection(_Section):
     # sounds poor, and very long clips only cost upload time.
     min_seconds: float = Field(5.0, ge=0)
     max_seconds: float = Field(300.0, gt=0)
-    daily_limit: int = Field(3, ge=0)
 
 
 class TranscribeSection(_Section):

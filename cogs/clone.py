@@ -1,18 +1,210 @@
-"""Clone: create a Fish voice from audio uploaded to Discord (issue 6)."""
+"""Clone: create a Fish voice from audio uploaded to Discord, with the member's consent."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import logging
+from typing import TYPE_CHECKING, Literal
 
+import discord
+from discord import app_commands
 from discord.ext import commands
+
+from bot.cloning import (
+    check_description,
+    check_sample_count,
+    check_title,
+    parse_tags,
+    prepare_sample,
+    read_cover,
+    split_transcripts,
+)
+from bot.errors import UserFacingError, describe_error, send_ephemeral
+from bot.fish import FishError
+from bot.media import audio_attachments
+from bot.storage.voice_owners import VoiceOwners
+from bot.ui.views import ConfirmView
+from bot.ui.voice_actions import VoiceActions
+from bot.usage import expensive_cooldown
 
 if TYPE_CHECKING:
     from bot.client import FishBot
+
+log = logging.getLogger(__name__)
+
+NO_MENTIONS = discord.AllowedMentions.none()
+CONSENT_TIMEOUT_S = 120.0
+Visibility = Literal["private", "unlisted", "public"]
+CONSENT = (
+    "**Before anything is uploaded:** only clone your own voice, or a voice whose owner has "
+    "agreed. Cloning someone without their permission may be illegal and breaks Fish Audio's "
+    "terms. Do you have the right to clone this voice?"
+)
+
+
+class TitleModal(discord.ui.Modal, title="Clone a voice"):
+    """The context menu has no options, so the title (and transcripts) are asked for here."""
+
+    voice_title: discord.ui.TextInput[TitleModal] = discord.ui.TextInput(
+        label="Title of the new voice", max_length=64, custom_id="title"
+    )
+    transcript: discord.ui.TextInput[TitleModal] = discord.ui.TextInput(
+        label="What the samples say (optional)", style=discord.TextStyle.paragraph, required=False,
+        max_length=4000, custom_id="transcript",
+        placeholder="One transcript per sample, separated by |, or leave empty",
+    )
+
+    def __init__(self, cog: Clone, attachments: list[discord.Attachment]) -> None:
+        super().__init__(timeout=600)
+        self.cog = cog
+        self.attachments = attachments
+
+    async def on_submit(self, interaction: discord.Interaction) -> None:
+        await self.cog.clone_flow(interaction, title=self.voice_title.value,
+                                  attachments=self.attachments,
+                                  transcript=self.transcript.value or None)
+
+    async def on_error(self, interaction: discord.Interaction, error: Exception) -> None:
+        await self.cog.report_failure(interaction, error)
 
 
 class Clone(commands.Cog):
     def __init__(self, bot: FishBot) -> None:
         self.bot = bot
+        self.owners = VoiceOwners(bot.db)
+        self.menu = app_commands.ContextMenu(name="Clone voice from this message",
+                                             callback=self.clone_from_message)
+        self.menu.guild_only = True
+        expensive_cooldown("clone")(self.menu)
+
+    async def cog_load(self) -> None:
+        self.bot.tree.add_command(self.menu)
+        self.bot.data_deleters["voice_owners"] = self.owners.forget_user
+
+    async def cog_unload(self) -> None:
+        self.bot.tree.remove_command(self.menu.name, type=self.menu.type)
+        self.bot.data_deleters.pop("voice_owners", None)
+
+    async def report_failure(self, interaction: discord.Interaction, error: Exception) -> None:
+        text, unexpected = describe_error(error)
+        if unexpected:
+            log.error("clone failed for user %s", interaction.user.id, exc_info=error)
+        await send_ephemeral(interaction, text)
+
+    # --- the flow ------------------------------------------------------------------------------
+
+    async def clone_flow(
+        self,
+        interaction: discord.Interaction,
+        *,
+        title: str,
+        attachments: list[discord.Attachment],
+        transcript: str | None = None,
+        description: str | None = None,
+        tags: str | None = None,
+        visibility: Visibility = "private",
+        enhance: bool = True,
+        cover: discord.Attachment | None = None,
+    ) -> None:
+        """Validate everything → consent → upload → success card. Nothing reaches Fish before the
+        member consents, and the uploaded audio only ever lives in memory and deleted temp files."""
+        settings = self.bot.settings.clone
+        title = check_title(title)
+        description = check_description(description)
+        tag_list = parse_tags(tags)
+        check_sample_count(len(attachments), settings)
+        texts = split_transcripts(transcript, len(attachments))
+        if visibility == "public" and cover is None:
+            raise UserFacingError("Fish Audio needs a cover image for a public voice: add one with `cover`.")
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        # One at a time: a bounded amount of audio in memory and one ffmpeg at a time per clone.
+        samples = [await prepare_sample(a, settings) for a in attachments]
+        cover_bytes = await read_cover(cover)
+
+        user_id, guild_id = interaction.user.id, interaction.guild_id
+        async with self.bot.usage.reserve(kind="clones", amount=1, user_id=user_id,
+                                          guild_id=guild_id) as reservation:
+            consent = ConfirmView(user_id, confirm_label="I have the right to clone this voice",
+                                  style=discord.ButtonStyle.success, timeout=CONSENT_TIMEOUT_S)
+            seconds = sum(s.seconds for s in samples)
+            summary = (f"{CONSENT}\n\nVoice **{discord.utils.escape_markdown(title)}** ({visibility}) "
+                       f"from {len(samples)} sample(s), {seconds:.0f} s of audio.")
+            message = await interaction.followup.send(summary, view=consent, ephemeral=True, wait=True,
+                                                      allowed_mentions=NO_MENTIONS)
+            consent.message = message
+            await consent.wait()
+            if not consent.value:
+                await reservation.release("skipped")
+                why = "you declined" if consent.value is False else "no answer in time"
+                await message.edit(content=f"Nothing was uploaded ({why}).", view=None)
+                return
+            await message.edit(content=f"Uploading {len(samples)} sample(s) to Fish Audio and training "
+                                       f"**{discord.utils.escape_markdown(title)}**…", view=None,
+                               allowed_mentions=NO_MENTIONS)
+            try:
+                voice = await self.bot.fish.voices.create(
+                    title=title, voices=[s.audio for s in samples], description=description,
+                    texts=texts, tags=tag_list, cover_image=cover_bytes, visibility=visibility,
+                    train_mode="fast", enhance_audio_quality=enhance,
+                )
+            except FishError as exc:
+                await reservation.release("failed")
+                text, _ = describe_error(exc)
+                await message.edit(content=f"Nothing was created: {text}", view=None)
+                return
+        await self.owners.record(voice_id=voice.id, user_id=user_id, guild_id=guild_id, title=title,
+                                 visibility=visibility)
+        log.info("user %s cloned voice %s", user_id, voice.id)
+        embed = discord.Embed(title=f"Voice ready: {title}", colour=discord.Colour.green(),
+                              description="Use it with `/speak voice:` or make it your voice below.")
+        embed.add_field(name="Voice id", value=f"`{voice.id}`")
+        embed.add_field(name="Visibility", value=visibility)
+        embed.add_field(name="Samples", value=f"{len(samples)} · {seconds:.0f} s")
+        actions = VoiceActions(self.bot, user_id, voice_id=voice.id, title=title)
+        await message.edit(content=None, embed=embed, view=actions)
+        actions.message = message
+
+    # --- commands ------------------------------------------------------------------------------
+
+    @app_commands.command(name="clone", description="Create a Fish Audio voice from audio samples")
+    @app_commands.describe(
+        title="A name for the new voice",
+        sample="Audio of the voice: clear speech of one person, 10 s or more",
+        sample2="Another sample (optional)",
+        sample3="Another sample (optional)",
+        transcript="What the samples say, separated by | per sample (optional: Fish transcribes them)",
+        description="A description shown with the voice",
+        tags="Tags, separated by commas",
+        visibility="Who can find and use the voice (default: private, only you)",
+        enhance="Clean up noise in the samples (default: on)",
+        cover="A cover image (needed for a public voice)",
+    )
+    @app_commands.guild_only()
+    @expensive_cooldown("clone")
+    async def clone(
+        self,
+        interaction: discord.Interaction,
+        title: app_commands.Range[str, 1, 64],
+        sample: discord.Attachment,
+        sample2: discord.Attachment | None = None,
+        sample3: discord.Attachment | None = None,
+        transcript: str | None = None,
+        description: str | None = None,
+        tags: str | None = None,
+        visibility: Visibility = "private",
+        enhance: bool = True,
+        cover: discord.Attachment | None = None,
+    ) -> None:
+        attachments = [a for a in (sample, sample2, sample3) if a is not None]
+        await self.clone_flow(interaction, title=title, attachments=attachments, transcript=transcript,
+                              description=description, tags=tags, visibility=visibility,
+                              enhance=enhance, cover=cover)
+
+    async def clone_from_message(self, interaction: discord.Interaction, message: discord.Message) -> None:
+        attachments = audio_attachments(message)
+        if not attachments:
+            raise UserFacingError("That message has no voice message or audio attachment to clone from.")
+        check_sample_count(len(attachments), self.bot.settings.clone)
+        await interaction.response.send_modal(TitleModal(self, attachments))
 
 
 async def setup(bot: FishBot) -> None:

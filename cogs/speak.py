@@ -10,8 +10,8 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.errors import UserFacingError
-from bot.fish import NotFoundError
 from bot.usage import expensive_cooldown
+from bot.voice.access import usable_voice
 from bot.voice.manager import SessionManager
 from bot.voice.prefs import resolve_voice
 from bot.voice.session import VoiceSession
@@ -65,12 +65,6 @@ class Speak(commands.Cog):
                 f"Join {session.channel.mention} to control what I say there."  # type: ignore[union-attr]
             )
 
-    async def _check_voice(self, voice_id: str) -> None:
-        try:
-            await self.bot.fish.voices.get(voice_id)
-        except NotFoundError:
-            raise UserFacingError(f"There's no Fish Audio voice with the id `{voice_id[:64]}`.") from None
-
     # --- commands ------------------------------------------------------------------------
 
     @app_commands.command(name="speak", description="Say something in your voice channel")
@@ -94,7 +88,7 @@ class Speak(commands.Cog):
         member = self._member(interaction)
         text = _clean_text(text, self.bot.settings.speak.max_text_length)
         if voice:
-            await self._check_voice(voice)
+            await usable_voice(self.bot, member.id, voice)
         chosen = await resolve_voice(
             self.bot.store, self.bot.settings, user_id=member.id, guild_id=member.guild.id,
             voice_id=voice, speed=speed,

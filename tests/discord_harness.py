@@ -168,7 +168,8 @@ class RecordingAdapter(AsyncWebhookAdapter):
         if method == "PATCH":
             original = path.endswith("@original")
             self.sent.append(Sent("edit_original" if original else "edit_message", payload, files))
-            return self._message(payload, route.message_id if not original else None)
+            # …/messages/{message_id} or …/messages/@original
+            return self._message(payload, None if original else int(route.url.rsplit("/", 1)[-1]))
         if method == "DELETE":
             self.sent.append(Sent("delete_original", payload))
             return None
@@ -439,6 +440,19 @@ class Harness:
         payload["message"] = self.message_of(message)
         self.bot._connection.parse_interaction_create(payload)
         # The view store runs the callback in a task of its own: give it time to finish.
+        await asyncio.sleep(settle)
+        return self.sent[before:]
+
+    async def submit_modal(self, modal: Sent, values: dict[str, str], *, user_id: int,
+                           guild: FakeGuild | None = None, settle: float = 0.05) -> list[Sent]:
+        """Fill in and submit a modal the bot opened (a response of callback type MODAL)."""
+        assert modal.callback_type == MODAL, "that response did not open a modal"
+        before = len(self.sent)
+        inputs = [c for c in _walk(modal.data["components"]) if c.get("type") == 4]
+        rows = [{"type": 1, "components": [{"type": 4, "custom_id": c["custom_id"],
+                                            "value": values.get(c["custom_id"], "")}]} for c in inputs]
+        data = {"custom_id": modal.data["custom_id"], "components": rows}
+        self.bot._connection.parse_interaction_create(self._base(guild, user_id, None, None, None, 5, data))
         await asyncio.sleep(settle)
         return self.sent[before:]
 

@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import contextlib
+import logging
 
 import discord
+
+from bot.errors import describe_error, send_ephemeral
+
+log = logging.getLogger(__name__)
 
 NOT_YOURS = "These buttons belong to someone else's command. Run it yourself to get your own."
 
@@ -27,6 +32,14 @@ class MemberView(discord.ui.View):
         for item in self.children:
             if isinstance(item, discord.ui.Button | discord.ui.Select):
                 item.disabled = True
+
+    async def on_error(self, interaction: discord.Interaction, error: Exception,
+                       item: discord.ui.Item[discord.ui.View]) -> None:
+        """A button's failure gets the same one ephemeral message a command's would."""
+        text, unexpected = describe_error(error)
+        if unexpected:
+            log.error("unhandled error in a button of %s", type(self).__name__, exc_info=error)
+        await send_ephemeral(interaction, text)
 
     async def on_timeout(self) -> None:
         self.disable_all()

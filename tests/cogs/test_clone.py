@@ -1,0 +1,296 @@
+"""/clone and "Clone voice from this message", through the real CommandTree against the Fish
+stand-in, with real audio from a local attachment CDN. Every path that must not spend anything
+is checked at the stand-in: no model_create request."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fishaudio import AsyncFishAudio
+
+from bot.config import Settings
+from bot.storage.voice_owners import VoiceOwners
+from bot.voice.prefs import NAMESPACE, VoicePrefs
+from tests.attachments import VOICE_MESSAGE_FLAG, FakeCDN
+from tests.bot_fixtures import make_settings
+from tests.discord_harness import FakeGuild, Harness, Sent, message_payload, wait_for
+from tests.media_samples import MediaSamples
+
+ANN, BOB, OWNER = 4242, 5353, 6464
+SLOTS = ("sample", "sample2", "sample3")
+
+
+@pytest.fixture
+def bot_settings(fakefish: Any, tmp_path: Path) -> Settings:
+    return make_settings(fakefish.base_url, tmp_path, owner_ids=[OWNER],
+                         fish={"timeout_s": 5.0, "max_retries": 0},
+                         clone={"min_seconds": 2.0}, quotas={"clones_per_member": 3})
+
+
+@pytest.fixture
+def members(guild: FakeGuild) -> None:
+    for user_id, name in ((ANN, "ann"), (BOB, "bob"), (OWNER, "owner")):
+        guild.add_member(user_id, name)
+
+
+def start_clone(harness: Harness, guild: FakeGuild, samples: list[dict[str, Any]], *, user_id: int = ANN,
+                title: str = "Ann's voice", cover: dict[str, Any] | None = None,
+                **options: Any) -> asyncio.Task[list[Sent]]:
+    """/clone runs until the member answers the consent question, so it runs as a task."""
+    attachments = {p["id"]: p for p in [*samples, *([cover] if cover else [])]}
+    slots = {slot: p["id"] for slot, p in zip(SLOTS, samples, strict=False)}
+    if cover:
+        options["cover"] = cover["id"]
+    return asyncio.create_task(harness.run("clone", user_id=user_id, guild=guild, title=title,
+                                           resolved={"attachments": attachments}, **slots, **options))
+
+
+async def consent_prompt(harness: Harness, before: int = 0) -> Sent:
+    def prompt() -> Sent | None:
+        return next((s for s in harness.sent[before:] if "right to clone" in s.content), None)
+    await wait_for(lambda: prompt() is not None)
+    found = prompt()
+    assert found is not None
+    return found
+
+
+def last_edit(harness: Harness) -> Sent:
+    return [s for s in harness.sent if s.kind == "edit_message"][-1]
+
+
+async def clone_with_consent(harness: Harness, guild: FakeGuild, samples: list[dict[str, Any]],
+                             **options: Any) -> Sent:
+    before = len(harness.sent)
+    task = start_clone(harness, guild, samples, **options)
+    prompt = await consent_prompt(harness, before)
+    await harness.click(prompt, "confirm", user_id=options.get("user_id", ANN), guild=guild)
+    await task
+    return last_edit(harness)
+
+
+def created_voice_id(done: Sent) -> str:
+    embed = done.embeds[0]
+    assert embed.title and embed.title.startswith("Voice ready")
+    field = next(f for f in embed.fields if f.name == "Voice id")
+    return str(field.value).strip("`")
+
+
+# --- the happy paths ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("name", "content_type"), [("sine.mp3", "audio/mpeg"), ("sine.wav", "audio/wav"),
+                                                    ("sine.ogg", "audio/ogg"), ("sine.m4a", "audio/mp4"),
+                                                    ("voice-message.ogg", "audio/ogg")])
+async def test_clone_uploads_accepted_formats_as_they_are(bot, harness, guild, members, cdn: FakeCDN,
+                                                          media: MediaSamples, fakefish, name: str,
+                                                          content_type: str) -> None:
+    data = media.bytes(name)
+    done = await clone_with_consent(harness, guild, [cdn.attachment(data, name, content_type=content_type)])
+    voice_id = created_voice_id(done)
+    request = fakefish.requests_for("model_create")[-1]
+    assert [p.data for p in request.files("voices")] == [data]
+    assert voice_id in fakefish.voices
+    record = await VoiceOwners(bot.db).get(voice_id)
+    assert record is not None
+    assert (record.user_id, record.guild_id, record.title) == (ANN, guild.id, "Ann's voice")
+
+
+async def test_other_formats_are_converted_to_wav_and_leave_nothing_on_disk(harness, guild, members, cdn,
+                                                                            media, fakefish, tmp_path,
+                                                                            monkeypatch) -> None:
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+    done = await clone_with_consent(harness, guild, [cdn.attachment(media.bytes("sine.flac"), "a.flac",
+                                                                    content_type="audio/flac")])
+    created_voice_id(done)
+    uploaded = fakefish.requests_for("model_create")[-1].files("voices")[0].data
+    assert uploaded[:4] == b"RIFF" and uploaded[8:12] == b"WAVE"
+    assert list(scratch.iterdir()) == []
+
+
+async def test_multipart_is_what_the_official_sdk_sends(harness, guild, members, cdn, media,
+                                                        fakefish) -> None:
+    samples = [cdn.attachment(media.bytes("sine.mp3"), "one.mp3"),
+               cdn.attachment(media.bytes("speech.wav"), "two.wav", content_type="audio/wav")]
+    cover = cdn.attachment(media.bytes("picture.png"), "cover.png", content_type="image/png")
+    done = await clone_with_consent(harness, guild, samples, title="Duo",
+                                    transcript="first words | second words", description="two clips",
+                                    tags="Calm, deep, calm", visibility="public",
+                                    enhance=False, cover=cover)
+    created_voice_id(done)
+    ours = fakefish.requests_for("model_create")[-1]
+    async with AsyncFishAudio(api_key="test-key", base_url=fakefish.base_url) as sdk:
+        await sdk.voices.create(
+            title="Duo", voices=[p.data for p in ours.files("voices")], description="two clips",
+            texts=["first words", "second words"], tags=["calm", "deep"], visibility="public",
+            train_mode="fast", enhance_audio_quality=False, cover_image=media.bytes("picture.png"),
+        )
+    theirs = fakefish.requests_for("model_create")[-1]
+    assert [(p.name, p.filename, p.content_type, p.data) for p in ours.parts] == \
+        [(p.name, p.filename, p.content_type, p.data) for p in theirs.parts]
+    assert ours.form("enhance_audio_quality") == ["false"] and ours.form("visibility") == ["public"]
+
+
+async def test_clone_from_a_voice_message_via_the_context_menu(bot, harness, guild, members, cdn, media,
+                                                               fakefish) -> None:
+    message = message_payload(guild, author_id=ANN, flags=VOICE_MESSAGE_FLAG, attachments=[
+        cdn.attachment(media.bytes("voice-message.ogg"), "voice-message.ogg", content_type="audio/ogg",
+                       voice=True, duration_secs=5.0)])
+    sent = await harness.context_menu("Clone voice from this message", message=message, user_id=ANN,
+                                      guild=guild)
+    modal = sent[-1]
+    before = len(harness.sent)
+    await harness.submit_modal(modal, {"title": "From my message"}, user_id=ANN, guild=guild)
+    prompt = await consent_prompt(harness, before)
+    await harness.click(prompt, "confirm", user_id=ANN, guild=guild)
+    await wait_for(lambda: any(s.kind == "edit_message" and s.embeds for s in harness.sent[before:]))
+    voice_id = created_voice_id(last_edit(harness))
+    assert fakefish.voices[voice_id]["title"] == "From my message"
+
+
+async def test_success_card_buttons(bot, harness, guild, members, cdn, media, fakefish) -> None:
+    done = await clone_with_consent(harness, guild, [cdn.attachment(media.bytes("sine.mp3"), "a.mp3")])
+    voice_id = created_voice_id(done)
+    used = await harness.click(done, "use", user_id=ANN, guild=guild)
+    assert "Your voice is now **Ann's voice**" in used[0].content
+    prefs = await bot.store.get_user(ANN, NAMESPACE, VoicePrefs)
+    assert prefs.voice_id == voice_id
+    preview = await harness.click(done, "preview", user_id=ANN, guild=guild, settle=0.5)
+    assert any(name.startswith("speech.") for s in preview for name, _ in s.file_bytes())
+    assert fakefish.requests_for("tts")[-1].body["reference_id"] == voice_id
+
+
+# --- consent -----------------------------------------------------------------------------------
+
+
+async def test_declined_consent_uploads_nothing_and_gives_the_quota_back(bot, harness, guild, members, cdn,
+                                                                        media, fakefish) -> None:
+    task = start_clone(harness, guild, [cdn.attachment(media.bytes("sine.mp3"), "a.mp3")])
+    prompt = await consent_prompt(harness)
+    refused = await harness.click(prompt, "confirm", user_id=BOB, guild=guild)
+    assert "someone else's" in refused[0].content
+    await harness.click(prompt, "cancel", user_id=ANN, guild=guild)
+    await task
+    assert last_edit(harness).content == "Nothing was uploaded (you declined)."
+    assert fakefish.requests_for("model_create") == []
+    await bot.usage.drain()
+    assert (await bot.usage.member_today(ANN, guild.id)).used["clones"] == 0
+
+
+async def test_unanswered_consent_uploads_nothing(harness, guild, members, cdn, media, fakefish,
+                                                  monkeypatch) -> None:
+    # load_extension imported its own copy of the module: patch the one the bot runs.
+    monkeypatch.setattr(sys.modules["cogs.clone"], "CONSENT_TIMEOUT_S", 0.2)
+    task = start_clone(harness, guild, [cdn.attachment(media.bytes("sine.mp3"), "a.mp3")])
+    await asyncio.wait_for(task, 10)
+    assert last_edit(harness).content == "Nothing was uploaded (no answer in time)."
+    assert fakefish.requests_for("model_create") == []
+
+
+# --- validation --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("name", "expected"), [
+    ("png-named.mp3", "isn't an audio or video file"),
+    ("empty.mp3", "is empty"),
+    ("truncated.mp3", "is damaged"),
+    ("silence.wav", "is silent"),
+    ("short.mp3", "is only 1.5 s"),
+    ("long.ogg", "longer than 300 s"),
+])
+async def test_bad_samples_are_refused_before_consent(harness, guild, members, cdn, media, fakefish,
+                                                      name: str, expected: str) -> None:
+    good = cdn.attachment(media.bytes("sine.mp3"), "good.mp3")
+    sent = await start_clone(harness, guild, [good, cdn.attachment(media.bytes(name), name)])
+    assert expected in sent[-1].content and f"`{name}`" in sent[-1].content and sent[-1].ephemeral
+    assert not any("right to clone" in s.content for s in sent)
+    assert fakefish.requests_for("model_create") == []
+
+
+async def test_oversized_sample_is_not_even_downloaded(harness, guild, members, cdn, fakefish) -> None:
+    sent = await start_clone(harness, guild, [cdn.attachment(b"x", "big.wav", size=21 * 1024 * 1024)])
+    assert "the limit is 20 MB" in sent[-1].content
+    assert cdn.downloads == [] and fakefish.requests_for("model_create") == []
+
+
+@pytest.mark.parametrize(("options", "expected"), [
+    ({"title": "   "}, "Give the voice a title."),
+    ({"title": "x" * 65}, "keep it to 64"),
+    ({"transcript": "only one"}, "Give a transcript for every sample or for none: I got 1 for 2"),
+    ({"transcript": "one | "}, "I got 1 for 2"),
+    ({"visibility": "public"}, "needs a cover image"),
+    ({"tags": ",".join(f"t{i}" for i in range(11))}, "At most 10 tags"),
+])
+async def test_option_problems_are_refused_before_downloading(harness, guild, members, cdn, media, fakefish,
+                                                              options: dict[str, Any], expected: str) -> None:
+    samples = [cdn.attachment(media.bytes("sine.mp3"), "a.mp3"),
+               cdn.attachment(media.bytes("sine.wav"), "b.wav")]
+    sent = await start_clone(harness, guild, samples, **options)
+    assert expected in sent[-1].content and sent[-1].ephemeral
+    assert cdn.downloads == [] and fakefish.requests_for("model_create") == []
+
+
+async def test_too_many_samples_in_a_message(harness, guild, members, cdn, media, fakefish) -> None:
+    message = message_payload(guild, author_id=ANN, attachments=[
+        cdn.attachment(media.bytes("sine.mp3"), f"{i}.mp3") for i in range(4)])
+    sent = await harness.context_menu("Clone voice from this message", message=message, user_id=ANN,
+                                      guild=guild)
+    assert "4 samples; the limit is 3" in sent[-1].content
+
+
+# --- limits and API errors ---------------------------------------------------------------------
+
+
+async def test_daily_clone_quota(bot, harness, guild, members, cdn, media, fakefish, monkeypatch) -> None:
+    monkeypatch.setattr(bot.settings.quotas, "clones_per_member", 1)
+    sample = media.bytes("sine.mp3")
+    # The bot owner has no cooldown, so the second try reaches the quota.
+    first = await clone_with_consent(harness, guild, [cdn.attachment(sample, "a.mp3")], user_id=OWNER)
+    created_voice_id(first)
+    sent = await start_clone(harness, guild, [cdn.attachment(sample, "b.mp3")], user_id=OWNER)
+    assert "daily quota of voice clones is used up" in sent[-1].content
+    assert not any("right to clone" in s.content for s in sent)
+    assert len(fakefish.requests_for("model_create")) == 1
+
+
+async def test_cooldown_between_clones(harness, guild, members, cdn, media) -> None:
+    await clone_with_consent(harness, guild, [cdn.attachment(media.bytes("sine.mp3"), "a.mp3")])
+    sent = await start_clone(harness, guild, [cdn.attachment(media.bytes("sine.mp3"), "b.mp3")])
+    assert "Slow down" in sent[-1].content
+
+
+@pytest.mark.parametrize(("status", "expected"), [(402, "credit"), (422, "Fish Audio"), (429, "busy")])
+async def test_api_errors_end_the_progress_message(bot, harness, guild, members, cdn, media, fakefish,
+                                                   status: int, expected: str) -> None:
+    fakefish.fail("model_create", status=status)
+    done = await clone_with_consent(harness, guild, [cdn.attachment(media.bytes("sine.mp3"), "a.mp3")])
+    assert done.content.startswith("Nothing was created:") and expected.lower() in done.content.lower()
+    await bot.usage.drain()
+    assert (await bot.usage.member_today(ANN, guild.id)).used["clones"] == 0
+    assert await VoiceOwners(bot.db).of_user(ANN) == []
+
+
+async def test_forget_me_removes_ownership_records(bot, harness, guild, members, cdn, media) -> None:
+    voice_id = created_voice_id(
+        await clone_with_consent(harness, guild, [cdn.attachment(media.bytes("sine.mp3"), "a.mp3")]))
+    assert await bot.forget_user(ANN) >= 1
+    assert await VoiceOwners(bot.db).get(voice_id) is None
+
+
+
+async def test_a_private_clone_is_usable_only_by_its_owner(harness, guild, members, cdn, media,
+                                                           fakefish) -> None:
+    voice_id = created_voice_id(
+        await clone_with_consent(harness, guild, [cdn.attachment(media.bytes("sine.mp3"), "a.mp3")]))
+    refused = await harness.run("speak", user_id=BOB, guild=guild, text="hello", voice=voice_id)
+    assert "that you can use" in refused[-1].content and refused[-1].ephemeral
+    assert fakefish.requests_for("tts") == []
+    spoken = await harness.run("speak", user_id=ANN, guild=guild, text="hello", voice=voice_id)
+    assert any(s.files for s in spoken)
+    assert fakefish.requests_for("tts")[-1].body["reference_id"] == voice_id
