@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import discord
+from discord import app_commands
 
 from bot.config import CloneSection
 from bot.errors import UserFacingError
@@ -18,6 +19,15 @@ COVER_MAX_BYTES = 5 * 1024 * 1024
 # Fish takes .wav, .mp3, .m4a and .opus for persistent voices (fish-audio-api.md §8): these go up
 # untouched; anything else (FLAC, WebM, a video's soundtrack…) is re-encoded to WAV.
 _AS_IS = {("mp3", "mp3"), ("wav", "pcm_s16le"), ("ogg", "opus"), ("mov,mp4,m4a,3gp,3g2,mj2", "aac")}
+
+
+# Members read "unlisted"; the API's value is "unlist".
+VISIBILITY_CHOICES = [
+    app_commands.Choice(name="private (only you)", value="private"),
+    app_commands.Choice(name="unlisted (anyone with the id)", value="unlist"),
+    app_commands.Choice(name="public (listed in the library)", value="public"),
+]
+VISIBILITY_NAMES = {"private": "private", "unlist": "unlisted", "public": "public"}
 
 
 @dataclass(frozen=True)

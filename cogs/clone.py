@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
 from bot.cloning import (
+    VISIBILITY_CHOICES,
+    VISIBILITY_NAMES,
     check_description,
     check_sample_count,
     check_title,
@@ -33,7 +35,6 @@ log = logging.getLogger(__name__)
 
 NO_MENTIONS = discord.AllowedMentions.none()
 CONSENT_TIMEOUT_S = 120.0
-Visibility = Literal["private", "unlisted", "public"]
 CONSENT = (
     "**Before anything is uploaded:** only clone your own voice, or a voice whose owner has "
     "agreed. Cloning someone without their permission may be illegal and breaks Fish Audio's "
@@ -101,7 +102,7 @@ class Clone(commands.Cog):
         transcript: str | None = None,
         description: str | None = None,
         tags: str | None = None,
-        visibility: Visibility = "private",
+        visibility: str = "private",
         enhance: bool = True,
         cover: discord.Attachment | None = None,
     ) -> None:
@@ -126,7 +127,8 @@ class Clone(commands.Cog):
             consent = ConfirmView(user_id, confirm_label="I have the right to clone this voice",
                                   style=discord.ButtonStyle.success, timeout=CONSENT_TIMEOUT_S)
             seconds = sum(s.seconds for s in samples)
-            summary = (f"{CONSENT}\n\nVoice **{discord.utils.escape_markdown(title)}** ({visibility}) "
+            summary = (f"{CONSENT}\n\nVoice **{discord.utils.escape_markdown(title)}** "
+                       f"({VISIBILITY_NAMES[visibility]}) "
                        f"from {len(samples)} sample(s), {seconds:.0f} s of audio.")
             message = await interaction.followup.send(summary, view=consent, ephemeral=True, wait=True,
                                                       allowed_mentions=NO_MENTIONS)
@@ -157,7 +159,7 @@ class Clone(commands.Cog):
         embed = discord.Embed(title=f"Voice ready: {title}", colour=discord.Colour.green(),
                               description="Use it with `/speak voice:` or make it your voice below.")
         embed.add_field(name="Voice id", value=f"`{voice.id}`")
-        embed.add_field(name="Visibility", value=visibility)
+        embed.add_field(name="Visibility", value=VISIBILITY_NAMES[visibility])
         embed.add_field(name="Samples", value=f"{len(samples)} · {seconds:.0f} s")
         actions = VoiceActions(self.bot, user_id, voice_id=voice.id, title=title)
         await message.edit(content=None, embed=embed, view=actions)
@@ -178,6 +180,7 @@ class Clone(commands.Cog):
         enhance="Clean up noise in the samples (default: on)",
         cover="A cover image (needed for a public voice)",
     )
+    @app_commands.choices(visibility=VISIBILITY_CHOICES)
     @app_commands.guild_only()
     @expensive_cooldown("clone")
     async def clone(
@@ -190,13 +193,14 @@ class Clone(commands.Cog):
         transcript: str | None = None,
         description: str | None = None,
         tags: str | None = None,
-        visibility: Visibility = "private",
+        visibility: app_commands.Choice[str] | None = None,
         enhance: bool = True,
         cover: discord.Attachment | None = None,
     ) -> None:
         attachments = [a for a in (sample, sample2, sample3) if a is not None]
         await self.clone_flow(interaction, title=title, attachments=attachments, transcript=transcript,
-                              description=description, tags=tags, visibility=visibility,
+                              description=description, tags=tags,
+                              visibility=visibility.value if visibility else "private",
                               enhance=enhance, cover=cover)
 
     async def clone_from_message(self, interaction: discord.Interaction, message: discord.Message) -> None:

@@ -10,6 +10,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.errors import UserFacingError
+from bot.ui.voice_autocomplete import voice_autocomplete
 from bot.usage import expensive_cooldown
 from bot.voice.access import usable_voice
 from bot.voice.manager import SessionManager
@@ -70,11 +71,12 @@ class Speak(commands.Cog):
     @app_commands.command(name="speak", description="Say something in your voice channel")
     @app_commands.describe(
         text="What to say",
-        voice="A Fish Audio voice id (default: your voice, then the server's)",
+        voice="A Fish Audio voice: type to search (default: your voice, then the server's)",
         speed="Speaking speed, 0.5 to 2.0",
         model="The Fish Audio model",
     )
     @app_commands.choices(model=MODELS)
+    @app_commands.autocomplete(voice=voice_autocomplete)
     @app_commands.guild_only()
     @expensive_cooldown("speak")
     async def speak(

@@ -1,18 +1,178 @@
-"""Voices: browse the community voice library and manage your own voices (issue 5)."""
+"""Voices: browse the community voice library and manage the voices members cloned here."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import logging
+from typing import TYPE_CHECKING, Literal
 
+import discord
+from discord import app_commands
 from discord.ext import commands
+
+from bot.cloning import (
+    VISIBILITY_CHOICES,
+    VISIBILITY_NAMES,
+    check_description,
+    check_title,
+    parse_tags,
+    read_cover,
+)
+from bot.errors import UserFacingError
+from bot.fish import NotFoundError
+from bot.storage.models import VoiceOwnership
+from bot.storage.voice_owners import VoiceOwners
+from bot.ui.views import ConfirmView
+from bot.ui.voice_autocomplete import voice_autocomplete
+from bot.ui.voice_cards import SearchQuery, VoiceSearchView, voice_embed
+from bot.voice.access import usable_voice
 
 if TYPE_CHECKING:
     from bot.client import FishBot
 
+log = logging.getLogger(__name__)
 
-class Voices(commands.Cog):
+NO_MENTIONS = discord.AllowedMentions.none()
+SORTS = {"popular": "task_count", "newest": "created_at"}
+
+
+class Voices(commands.GroupCog, group_name="voices", group_description="The Fish Audio voice library"):
     def __init__(self, bot: FishBot) -> None:
         self.bot = bot
+        self.owners = VoiceOwners(bot.db)
+        super().__init__()
+
+    async def _own_record(self, interaction: discord.Interaction, voice_id: str) -> VoiceOwnership:
+        """The ownership record of a voice the member may change: their own, or any for a bot owner.
+        Another member's voice is reported as unknown, so its existence doesn't leak."""
+        record = await self.owners.get(voice_id)
+        if record is not None and record.user_id == interaction.user.id:
+            return record
+        if record is not None and await self.bot.is_bot_owner(interaction.user):
+            return record
+        if record is None and await self.bot.is_bot_owner(interaction.user):
+            raise UserFacingError("Only voices cloned through this bot can be managed here.")
+        raise UserFacingError(
+            "You can only change voices you cloned with this bot. See yours with `/voices mine`."
+        )
+
+    # --- browsing ------------------------------------------------------------------------------
+
+    @app_commands.command(name="search", description="Search the community voice library")
+    @app_commands.describe(
+        query="Words in the voice's title",
+        tags="Tags the voice must have, separated by commas",
+        language="A language code, e.g. en or ja",
+        sort="Most used or newest first",
+        page="Start at this page",
+    )
+    async def search(
+        self,
+        interaction: discord.Interaction,
+        query: str | None = None,
+        tags: str | None = None,
+        language: app_commands.Range[str, 2, 8] | None = None,
+        sort: Literal["popular", "newest"] = "popular",
+        page: app_commands.Range[int, 1, 1000] = 1,
+    ) -> None:
+        search = SearchQuery(title=(query or "").strip() or None, tags=parse_tags(tags),
+                             language=language.strip().lower() if language else None, sort_by=SORTS[sort])
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        result = await VoiceSearchView.fetch(self.bot, search, page)
+        view = VoiceSearchView(self.bot, interaction.user.id, search, page, result)
+        if page > view.pages:
+            # Past the end: show the last page instead of an empty one.
+            view.page = view.pages
+            view.result = await VoiceSearchView.fetch(self.bot, search, view.page)
+            view._sync()
+        view.message = await interaction.followup.send(embed=view.embed(), view=view, ephemeral=True,
+                                                       wait=True)
+
+    @app_commands.command(name="info", description="Everything about one voice")
+    @app_commands.describe(voice="The voice (type to search)")
+    @app_commands.autocomplete(voice=voice_autocomplete)
+    async def info(self, interaction: discord.Interaction, voice: str) -> None:
+        found = await usable_voice(self.bot, interaction.user.id, voice)
+        await interaction.response.send_message(embed=voice_embed(found), ephemeral=True,
+                                                allowed_mentions=NO_MENTIONS)
+
+    @app_commands.command(name="mine", description="The voices you cloned with this bot")
+    async def mine(self, interaction: discord.Interaction) -> None:
+        records = await self.owners.of_user(interaction.user.id)
+        embed = discord.Embed(title="Your voices", colour=discord.Colour.teal())
+        if not records:
+            embed.description = "You haven't cloned a voice yet. Try `/clone`."
+        for record in records[:25]:
+            embed.add_field(
+                name=record.title[:256],
+                value=f"`{record.voice_id}` · {VISIBILITY_NAMES.get(record.visibility, record.visibility)} · "
+                      f"{discord.utils.format_dt(record.created_at, 'D')}",
+                inline=False,
+            )
+        if len(records) > 25:
+            embed.set_footer(text=f"and {len(records) - 25} more")
+        await interaction.response.send_message(embed=embed, ephemeral=True)
+
+    # --- managing ------------------------------------------------------------------------------
+
+    @app_commands.command(name="edit", description="Change a voice you cloned")
+    @app_commands.describe(voice="One of your voices", title="A new title", description="A new description",
+                           visibility="Who can find and use it", tags="New tags, separated by commas",
+                           cover="A new cover image")
+    @app_commands.autocomplete(voice=voice_autocomplete)
+    @app_commands.choices(visibility=VISIBILITY_CHOICES)
+    async def edit(
+        self,
+        interaction: discord.Interaction,
+        voice: str,
+        title: str | None = None,
+        description: str | None = None,
+        visibility: app_commands.Choice[str] | None = None,
+        tags: str | None = None,
+        cover: discord.Attachment | None = None,
+    ) -> None:
+        record = await self._own_record(interaction, voice)
+        new_visibility = visibility.value if visibility else None
+        new_title = check_title(title) if title is not None else None
+        new_description = check_description(description)
+        new_tags = parse_tags(tags) if tags is not None else None
+        if all(v is None for v in (new_title, new_description, new_visibility, new_tags, cover)):
+            raise UserFacingError("Tell me what to change: a title, description, visibility, tags or cover.")
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        cover_bytes = await read_cover(cover)
+        try:
+            await self.bot.fish.voices.update(
+                record.voice_id, title=new_title, description=new_description, visibility=new_visibility,
+                tags=new_tags, cover_image=cover_bytes,
+            )
+        except NotFoundError:
+            await self.owners.remove(record.voice_id)
+            raise UserFacingError("That voice no longer exists on Fish Audio; I've forgotten it.") from None
+        await self.owners.update(record.voice_id, title=new_title, visibility=new_visibility)
+        shown = discord.utils.escape_markdown(new_title or record.title)
+        await interaction.followup.send(f"Updated **{shown}**.", ephemeral=True, allowed_mentions=NO_MENTIONS)
+
+    @app_commands.command(name="delete", description="Delete a voice you cloned")
+    @app_commands.describe(voice="One of your voices")
+    @app_commands.autocomplete(voice=voice_autocomplete)
+    async def delete(self, interaction: discord.Interaction, voice: str) -> None:
+        record = await self._own_record(interaction, voice)
+        title = discord.utils.escape_markdown(record.title)
+        confirm = ConfirmView(interaction.user.id, confirm_label="Delete it")
+        await interaction.response.send_message(
+            f"Delete **{title}** from Fish Audio for good? Anyone using it will lose it.",
+            view=confirm, ephemeral=True, allowed_mentions=NO_MENTIONS,
+        )
+        confirm.message = await interaction.original_response()
+        await confirm.wait()
+        if not confirm.value:
+            await interaction.followup.send("Nothing was deleted.", ephemeral=True)
+            return
+        try:
+            await self.bot.fish.voices.delete(record.voice_id)
+        except NotFoundError:
+            log.info("voice %s was already gone from Fish", record.voice_id)
+        await self.owners.remove(record.voice_id)
+        await interaction.followup.send(f"Deleted **{title}**.", ephemeral=True, allowed_mentions=NO_MENTIONS)
 
 
 async def setup(bot: FishBot) -> None:

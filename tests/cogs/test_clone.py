@@ -294,3 +294,11 @@ async def test_a_private_clone_is_usable_only_by_its_owner(harness, guild, membe
     spoken = await harness.run("speak", user_id=ANN, guild=guild, text="hello", voice=voice_id)
     assert any(s.files for s in spoken)
     assert fakefish.requests_for("tts")[-1].body["reference_id"] == voice_id
+
+
+async def test_unlisted_is_sent_as_the_apis_unlist(harness, guild, members, cdn, media, fakefish) -> None:
+    done = await clone_with_consent(harness, guild, [cdn.attachment(media.bytes("sine.mp3"), "a.mp3")],
+                                    visibility="unlist")
+    fields = {f.name: f.value for f in done.embeds[0].fields}
+    assert fields["Visibility"] == "unlisted"
+    assert fakefish.requests_for("model_create")[-1].form("visibility") == ["unlist"]

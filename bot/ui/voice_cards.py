@@ -1,0 +1,171 @@
+"""Embeds for voices, and the paginated search view of the community library."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import discord
+
+from bot.fish import PaginatedResponse, Voice
+from bot.ui.views import MemberView
+from bot.ui.voice_actions import VoiceActions
+
+if TYPE_CHECKING:
+    from bot.client import FishBot
+
+PAGE_SIZE = 10  # the API's (and the SDK's) default page size
+SEARCH_TIMEOUT_S = 300.0
+
+
+def _sample_text(voice: Voice) -> str | None:
+    return next((s.text for s in voice.samples if s.text), None)
+
+
+def cover_url(voice: Voice) -> str | None:
+    """The API documents `cover_image` as a URL; anything else can't be shown as a thumbnail."""
+    cover = voice.cover_image
+    return cover if cover.startswith(("https://", "http://")) else None
+
+
+def voice_embed(voice: Voice) -> discord.Embed:
+    """Everything /voices info shows."""
+    embed = discord.Embed(title=voice.title[:256], description=voice.description[:2000] or None,
+                          colour=discord.Colour.teal())
+    if voice.author is not None:
+        embed.add_field(name="Author", value=discord.utils.escape_markdown(voice.author.nickname or "?"))
+    embed.add_field(name="Tags", value=", ".join(voice.tags)[:1024] or "none")
+    embed.add_field(name="Languages", value=", ".join(voice.languages)[:1024] or "not given")
+    embed.add_field(name="Visibility", value=voice.visibility or "?")
+    embed.add_field(name="Used", value=f"{voice.task_count:,} times")
+    embed.add_field(name="Likes", value=f"{voice.like_count:,}")
+    if voice.created_at is not None:
+        embed.add_field(name="Created", value=discord.utils.format_dt(voice.created_at, "D"))
+    sample = _sample_text(voice)
+    if sample:
+        embed.add_field(name="Sample text", value=sample[:1024], inline=False)
+    url = cover_url(voice)
+    if url:
+        embed.set_thumbnail(url=url)
+    embed.set_footer(text=f"Voice id {voice.id}")
+    return embed
+
+
+class VoiceCard(VoiceActions):
+    """Preview / Use as my voice / Details for one voice picked from a list."""
+
+    def __init__(self, bot: FishBot, owner_id: int, voice: Voice) -> None:
+        super().__init__(bot, owner_id, voice_id=voice.id, title=voice.title, sample_text=_sample_text(voice))
+        self.voice = voice
+
+    @discord.ui.button(label="Details", style=discord.ButtonStyle.secondary, custom_id="details")
+    async def details(self, interaction: discord.Interaction, button: discord.ui.Button) -> None:
+        await interaction.response.send_message(embed=voice_embed(self.voice), ephemeral=True)
+
+
+@dataclass(frozen=True)
+class SearchQuery:
+    title: str | None
+    tags: list[str]
+    language: str | None
+    sort_by: str  # "task_count" (popular) or "created_at" (newest)
+
+    def describe(self) -> str:
+        parts = [f"“{self.title}”" if self.title else "all voices"]
+        if self.tags:
+            parts.append("tags " + ", ".join(self.tags))
+        if self.language:
+            parts.append(f"language {self.language}")
+        parts.append("newest first" if self.sort_by == "created_at" else "most used first")
+        return " · ".join(parts)
+
+
+class VoiceSearchView(MemberView):
+    """Pages of library voices with first/previous/next/last buttons and a menu of the page's voices."""
+
+    def __init__(self, bot: FishBot, owner_id: int, query: SearchQuery, page: int,
+                 result: PaginatedResponse[Voice]) -> None:
+        super().__init__(owner_id, timeout=SEARCH_TIMEOUT_S)
+        self.bot = bot
+        self.query = query
+        self.page = page
+        self.result = result
+        self._sync()
+
+    @property
+    def pages(self) -> int:
+        return max(1, math.ceil(self.result.total / PAGE_SIZE))
+
+    @staticmethod
+    async def fetch(bot: FishBot, query: SearchQuery, page: int) -> PaginatedResponse[Voice]:
+        return await bot.fish.voices.list(
+            page_size=PAGE_SIZE, page_number=page, title=query.title, tags=query.tags or None,
+            language=query.language, sort_by=query.sort_by,
+        )
+
+    def embed(self) -> discord.Embed:
+        embed = discord.Embed(title="Fish Audio voices", colour=discord.Colour.teal(),
+                              description=self.query.describe())
+        if not self.result.items:
+            embed.description += "\n\nNo voices found. Try other words or fewer filters."
+        for number, voice in enumerate(self.result.items, start=(self.page - 1) * PAGE_SIZE + 1):
+            author = voice.author.nickname if voice.author and voice.author.nickname else "?"
+            embed.add_field(
+                name=f"{number}. {voice.title}"[:256],
+                value=f"by {discord.utils.escape_markdown(author)} · used {voice.task_count:,}× · "
+                      f"{', '.join(voice.tags[:4]) or 'no tags'}"[:1024],
+                inline=False,
+            )
+        embed.set_footer(text=f"Page {self.page} of {self.pages} · {self.result.total:,} voices")
+        return embed
+
+    def _sync(self) -> None:
+        first_page, last_page = self.page <= 1, self.page >= self.pages
+        self.first.disabled = self.previous.disabled = first_page
+        self.next.disabled = self.last.disabled = last_page
+        self.pick.options = [
+            discord.SelectOption(label=voice.title[:100] or voice.id, value=voice.id,
+                                 description=voice.description[:100] or None)
+            for voice in self.result.items
+        ] or [discord.SelectOption(label="No voices on this page", value="-")]
+        self.pick.disabled = not self.result.items
+
+    async def _go(self, interaction: discord.Interaction, page: int) -> None:
+        page = min(max(1, page), self.pages)
+        await interaction.response.defer()
+        self.result = await self.fetch(self.bot, self.query, page)
+        self.page = page
+        self._sync()
+        await interaction.edit_original_response(embed=self.embed(), view=self)
+
+    @discord.ui.button(label="≪", style=discord.ButtonStyle.secondary, custom_id="first")
+    async def first(self, interaction: discord.Interaction, button: discord.ui.Button) -> None:
+        await self._go(interaction, 1)
+
+    @discord.ui.button(label="‹ Previous", style=discord.ButtonStyle.secondary, custom_id="previous")
+    async def previous(self, interaction: discord.Interaction, button: discord.ui.Button) -> None:
+        await self._go(interaction, self.page - 1)
+
+    @discord.ui.button(label="Next ›", style=discord.ButtonStyle.secondary, custom_id="next")
+    async def next(self, interaction: discord.Interaction, button: discord.ui.Button) -> None:
+        await self._go(interaction, self.page + 1)
+
+    @discord.ui.button(label="≫", style=discord.ButtonStyle.secondary, custom_id="last")
+    async def last(self, interaction: discord.Interaction, button: discord.ui.Button) -> None:
+        await self._go(interaction, self.pages)
+
+    @discord.ui.select(placeholder="Pick a voice to hear or use it", custom_id="pick", row=1)
+    async def pick(self, interaction: discord.Interaction, select: discord.ui.Select) -> None:
+        voice = next((v for v in self.result.items if v.id == select.values[0]), None)
+        if voice is None:
+            await interaction.response.send_message("That voice is no longer on this page.", ephemeral=True)
+            return
+        card = VoiceCard(self.bot, self.owner_id, voice)
+        embed = discord.Embed(title=voice.title[:256], colour=discord.Colour.teal(),
+                              description=(voice.description or "")[:500] or None)
+        url = cover_url(voice)
+        if url:
+            embed.set_thumbnail(url=url)
+        await interaction.response.send_message(embed=embed, view=card, ephemeral=True)
+        card.message = await interaction.original_response()
