@@ -24,6 +24,7 @@ EXTENSIONS: tuple[str, ...] = (
     "cogs.meta",
     "cogs.speak",
     "cogs.narration",
+    "cogs.member_voice",
     "cogs.voices",
     "cogs.clone",
     "cogs.transcribe",

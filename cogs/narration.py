@@ -1,18 +1,312 @@
-"""Narration: read a text channel aloud in voice, each member in their own voice (issue 4)."""
+"""Narration: read a text channel aloud in voice, each member in their own voice."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import logging
+from collections import OrderedDict
+from typing import TYPE_CHECKING, Literal
 
+import discord
+from discord import app_commands
 from discord.ext import commands
+
+from bot.errors import UserFacingError
+from bot.narration.announcer import Announcer
+from bot.narration.reading import spoken_name, words_of
+from bot.narration.settings import NAMESPACE, NICKNAMES, NarrationSettings, Nicknames
+from bot.ui.voice_autocomplete import voice_autocomplete
+from bot.usage import QuotaExceeded
+from bot.voice.access import usable_voice
+from bot.voice.prefs import NAMESPACE as VOICE_NAMESPACE
+from bot.voice.prefs import VoicePrefs, resolve_voice
+from bot.voice.request import SpeakRequest
+from bot.voice.session import QueueFull, VoiceSession
 
 if TYPE_CHECKING:
     from bot.client import FishBot
 
+log = logging.getLogger(__name__)
+
+NO_MENTIONS = discord.AllowedMentions.none()
+REMEMBERED_PREFIXES = 2000
+OnOff = Literal["skip", "name"]
+
+
+def _on(value: bool) -> str:
+    return "on" if value else "off"
+
 
 class Narration(commands.Cog):
+    narrate = app_commands.Group(name="narrate", description="Read a text channel aloud in voice",
+                                 guild_only=True, default_permissions=discord.Permissions(manage_guild=True))
+    settings_group = app_commands.Group(name="settings", description="This server's narration settings",
+                                        guild_only=True,
+                                        default_permissions=discord.Permissions(manage_guild=True))
+
     def __init__(self, bot: FishBot) -> None:
         self.bot = bot
+        self.announcer = Announcer()
+        # message id → the "Alice said" prefix it was queued with, so an edit keeps it.
+        self._prefixes: OrderedDict[int, str] = OrderedDict()
+
+    async def interaction_check(self, interaction: discord.Interaction) -> bool:  # type: ignore[override]
+        # default_permissions only hides the commands; this enforces Manage Server.
+        perms = interaction.permissions
+        if not (perms.manage_guild or perms.administrator):
+            raise app_commands.MissingPermissions(["manage_guild"])
+        return True
+
+    async def _config(self, guild_id: int) -> NarrationSettings:
+        return await self.bot.store.get_guild(guild_id, NAMESPACE, NarrationSettings)
+
+    def _require_enabled(self) -> None:
+        if not self.bot.settings.narration.enabled:
+            raise UserFacingError(
+                "Narration is switched off for this bot by its operator (`narration.enabled`; it needs "
+                "the Message Content intent)."
+            )
+
+    # --- /narrate ------------------------------------------------------------------------------
+
+    @narrate.command(name="start", description="Read a text channel aloud in the bot's voice channel")
+    @app_commands.describe(channel="The text channel to read (default: this one)")
+    async def narrate_start(self, interaction: discord.Interaction,
+                            channel: discord.TextChannel | discord.VoiceChannel | None = None) -> None:
+        self._require_enabled()
+        assert interaction.guild_id is not None
+        channel_id = channel.id if channel else interaction.channel_id
+        assert channel_id is not None
+        config = await self._config(interaction.guild_id)
+        channels = sorted({*config.channels, channel_id})
+        await self.bot.store.update_guild(interaction.guild_id, NAMESPACE, {"channels": channels},
+                                          model=NarrationSettings)
+        where = ("I'll join a member's voice channel when they write." if config.auto_join
+                 else "Bring me into voice with `/join`.")
+        if self.bot.voice_sessions.get(interaction.guild_id) is not None:
+            where = "I'm already in voice."
+        await interaction.response.send_message(f"Reading <#{channel_id}> aloud. {where}", ephemeral=True)
+
+    @narrate.command(name="stop", description="Stop reading a text channel aloud")
+    @app_commands.describe(channel="The channel (default: this one)")
+    async def narrate_stop(self, interaction: discord.Interaction,
+                           channel: discord.TextChannel | discord.VoiceChannel | None = None) -> None:
+        assert interaction.guild_id is not None
+        channel_id = channel.id if channel else interaction.channel_id
+        config = await self._config(interaction.guild_id)
+        if channel_id not in config.channels:
+            raise UserFacingError(f"I'm not reading <#{channel_id}>.")
+        channels = [c for c in config.channels if c != channel_id]
+        await self.bot.store.update_guild(interaction.guild_id, NAMESPACE, {"channels": channels},
+                                          model=NarrationSettings)
+        await interaction.response.send_message(f"Stopped reading <#{channel_id}>.", ephemeral=True)
+
+    # --- /settings -----------------------------------------------------------------------------
+
+    @settings_group.command(name="narration", description="How messages are read aloud here")
+    @app_commands.describe(
+        announce_names="Say who is speaking (again when the author changes or after a minute)",
+        same_channel="Only read members who are in the bot's voice channel",
+        read_bots="Read messages of bots and webhooks",
+        required_role="Only read members with this role",
+        any_role="Remove the required role",
+        auto_join="Join the author's voice channel when they write",
+        ignore_prefix="Messages starting with this are not read (empty: read everything)",
+        max_length="Longest message read, in characters (longer ones are cut)",
+        max_seconds="Longest time one message may speak",
+        custom_emoji="Say custom emoji by name, or skip them",
+        unicode_emoji="Say emoji by name, or skip them",
+    )
+    async def settings_narration(
+        self,
+        interaction: discord.Interaction,
+        announce_names: bool | None = None,
+        same_channel: bool | None = None,
+        read_bots: bool | None = None,
+        required_role: discord.Role | None = None,
+        any_role: bool | None = None,
+        auto_join: bool | None = None,
+        ignore_prefix: app_commands.Range[str, 0, 10] | None = None,
+        max_length: app_commands.Range[int, 1, 4000] | None = None,
+        max_seconds: app_commands.Range[float, 1, 600] | None = None,
+        custom_emoji: OnOff | None = None,
+        unicode_emoji: OnOff | None = None,
+    ) -> None:
+        assert interaction.guild_id is not None
+        changes: dict[str, object] = {
+            key: value for key, value in {
+                "announce_names": announce_names, "same_channel": same_channel, "read_bots": read_bots,
+                "auto_join": auto_join, "ignore_prefix": ignore_prefix, "max_length": max_length,
+                "max_seconds": max_seconds, "custom_emoji": custom_emoji, "unicode_emoji": unicode_emoji,
+            }.items() if value is not None
+        }
+        if required_role is not None:
+            changes["required_role"] = required_role.id
+        elif any_role:
+            changes["required_role"] = None
+        if changes:
+            await self.bot.store.update_guild(interaction.guild_id, NAMESPACE, changes,
+                                              model=NarrationSettings)
+        await interaction.response.send_message(embed=await self._settings_embed(interaction.guild_id),
+                                                ephemeral=True)
+
+    @settings_group.command(name="voice", description="The server's default voice and speed")
+    @app_commands.describe(voice="The default voice (type to search)", speed="The default speed, 0.5 to 2.0")
+    @app_commands.autocomplete(voice=voice_autocomplete)
+    async def settings_voice(self, interaction: discord.Interaction, voice: str | None = None,
+                             speed: app_commands.Range[float, 0.5, 2.0] | None = None) -> None:
+        assert interaction.guild_id is not None
+        changes: dict[str, object] = {}
+        if voice is not None:
+            found = await usable_voice(self.bot, interaction.user.id, voice)
+            changes.update(voice_id=found.id, voice_name=found.title[:100])
+        if speed is not None:
+            changes["speed"] = speed
+        if changes:
+            await self.bot.store.update_guild(interaction.guild_id, VOICE_NAMESPACE, changes,
+                                              model=VoicePrefs)
+        await interaction.response.send_message(embed=await self._settings_embed(interaction.guild_id),
+                                                ephemeral=True)
+
+    @settings_group.command(name="show", description="This server's narration settings")
+    async def settings_show(self, interaction: discord.Interaction) -> None:
+        assert interaction.guild_id is not None
+        await interaction.response.send_message(embed=await self._settings_embed(interaction.guild_id),
+                                                ephemeral=True)
+
+    async def _settings_embed(self, guild_id: int) -> discord.Embed:
+        config = await self._config(guild_id)
+        voice = await self.bot.store.get_guild(guild_id, VOICE_NAMESPACE, VoicePrefs)
+        operator = self.bot.settings.narration
+        embed = discord.Embed(title="Narration settings", colour=discord.Colour.blurple())
+        embed.add_field(name="Channels", value=" ".join(f"<#{c}>" for c in config.channels) or "none")
+        embed.add_field(name="Announce names", value=_on(config.announce_names))
+        embed.add_field(name="Same voice channel only", value=_on(config.same_channel))
+        embed.add_field(name="Read bots and webhooks", value=_on(config.read_bots))
+        embed.add_field(name="Required role",
+                        value=f"<@&{config.required_role}>" if config.required_role else "none")
+        embed.add_field(name="Auto-join", value=_on(config.auto_join))
+        embed.add_field(name="Ignore prefix",
+                        value=f"`{config.ignore_prefix}`" if config.ignore_prefix else "none")
+        embed.add_field(name="Max length",
+                        value=f"{config.max_length or operator.max_message_length} characters")
+        embed.add_field(name="Max time", value=f"{config.max_seconds or operator.max_spoken_seconds:g} s")
+        embed.add_field(name="Emoji", value=f"custom: {config.custom_emoji}, other: {config.unicode_emoji}")
+        embed.add_field(name="Default voice", value=voice.voice_name or voice.voice_id or "the bot's default")
+        embed.add_field(name="Default speed", value=f"{voice.speed:g}" if voice.speed else "normal")
+        if not operator.enabled:
+            embed.set_footer(text="Narration is switched off for this bot by its operator.")
+        return embed
+
+    # --- reading messages ----------------------------------------------------------------------
+
+    async def _session_for(self, member: discord.Member | None, config: NarrationSettings,
+                           guild: discord.Guild) -> VoiceSession | None:
+        session = self.bot.voice_sessions.get(guild.id)
+        if session is not None or not config.auto_join or member is None or member.voice is None:
+            return session
+        try:
+            return await self.bot.voice_sessions.join(member)
+        except UserFacingError as exc:
+            log.info("narration could not auto-join in guild %s: %s", guild.id, exc)
+            return None
+
+    async def _nickname(self, user_id: int, guild_id: int) -> str | None:
+        names = await self.bot.store.get_user(user_id, NICKNAMES, Nicknames)
+        return names.names.get(str(guild_id))
+
+    @commands.Cog.listener()
+    async def on_message(self, message: discord.Message) -> None:
+        guild = message.guild
+        if not self.bot.settings.narration.enabled or guild is None:
+            return
+        if not (message.content or message.attachments or message.stickers):
+            return
+        if self.bot.user is not None and message.author.id == self.bot.user.id:
+            return
+        config = await self._config(guild.id)
+        if message.channel.id not in config.channels:
+            return
+        automated = message.author.bot or message.webhook_id is not None
+        if automated and not config.read_bots:
+            return
+        if config.ignore_prefix and message.content.startswith(config.ignore_prefix):
+            return
+        member = message.author if isinstance(message.author, discord.Member) else None
+        if config.required_role and not automated and (
+            member is None or not any(role.id == config.required_role for role in member.roles)
+        ):
+            return
+        session = await self._session_for(member, config, guild)
+        if session is None:
+            return
+        if config.same_channel and not automated and (
+            member is None or member.voice is None or member.voice.channel != session.channel
+        ):
+            return
+        await self._queue(message, config, session)
+
+    async def _queue(self, message: discord.Message, config: NarrationSettings,
+                     session: VoiceSession) -> None:
+        operator = self.bot.settings.narration
+        assert message.guild is not None
+        words = words_of(message, config, max_length=config.max_length or operator.max_message_length)
+        if not words:
+            return
+        author = message.author
+        prefix = ""
+        if config.announce_names and self.announcer.should_announce(message.guild.id, author.id):
+            name = spoken_name(author.display_name, await self._nickname(author.id, message.guild.id))
+            prefix = f"{name} said: "
+        text = prefix + words
+        voice = await resolve_voice(self.bot.store, self.bot.settings, user_id=author.id,
+                                    guild_id=message.guild.id)
+        try:
+            reservation = await self.bot.usage.reserve(kind="tts_chars", amount=len(text), user_id=author.id,
+                                                       guild_id=message.guild.id)
+        except QuotaExceeded as exc:
+            log.info("not reading message %s: %s", message.id, exc)
+            return
+        request = SpeakRequest(
+            text=text, requester_id=author.id, requester_name=author.display_name, voice_id=voice.voice_id,
+            speed=voice.speed, message_id=message.id, on_outcome=reservation.finish,  # type: ignore[arg-type]
+            max_seconds=config.max_seconds or operator.max_spoken_seconds,
+        )
+        try:
+            session.enqueue(request)
+        except QueueFull:
+            await reservation.release("skipped")
+            log.info("narration queue full in guild %s; message %s not read", message.guild.id, message.id)
+            return
+        self._prefixes[message.id] = prefix
+        while len(self._prefixes) > REMEMBERED_PREFIXES:
+            self._prefixes.popitem(last=False)
+
+    @commands.Cog.listener()
+    async def on_raw_message_delete(self, payload: discord.RawMessageDeleteEvent) -> None:
+        session = self.bot.voice_sessions.get(payload.guild_id or 0)
+        if session is not None and await session.remove(payload.message_id):
+            log.debug("dropped deleted message %s from the queue", payload.message_id)
+
+    @commands.Cog.listener()
+    async def on_raw_bulk_message_delete(self, payload: discord.RawBulkMessageDeleteEvent) -> None:
+        session = self.bot.voice_sessions.get(payload.guild_id or 0)
+        if session is not None:
+            for message_id in payload.message_ids:
+                await session.remove(message_id)
+
+    @commands.Cog.listener()
+    async def on_raw_message_edit(self, payload: discord.RawMessageUpdateEvent) -> None:
+        session = self.bot.voice_sessions.get(payload.guild_id or 0)
+        prefix = self._prefixes.get(payload.message_id)
+        if session is None or prefix is None or payload.guild_id is None:
+            return
+        config = await self._config(payload.guild_id)
+        words = words_of(payload.message, config,
+                         max_length=config.max_length or self.bot.settings.narration.max_message_length)
+        if words:
+            await session.replace_text(payload.message_id, prefix + words)
+        else:
+            await session.remove(payload.message_id)
 
 
 async def setup(bot: FishBot) -> None:

@@ -382,7 +382,7 @@ class Harness:
         self.adapter.channel_id = int(channel_id)
         return payload
 
-    def command_interaction(self, name: str, *, user_id: int, guild: FakeGuild | None = None,
+    def command_interaction(self, name: str, /, *, user_id: int, guild: FakeGuild | None = None,
                             channel_id: int | None = None, permissions: int | None = None,
                             app_permissions: int | None = None, focused: str | None = None,
                             resolved: dict[str, Any] | None = None,
@@ -401,14 +401,14 @@ class Harness:
         payload = self._base(guild, user_id, channel_id, permissions, app_permissions, kind, data)
         return discord.Interaction(data=payload, state=self.bot._connection)  # type: ignore[arg-type]
 
-    async def run(self, name: str, **kwargs: Any) -> list[Sent]:
+    async def run(self, name: str, /, **kwargs: Any) -> list[Sent]:
         """Invoke a slash command to completion; returns what it sent."""
         before = len(self.sent)
         interaction = self.command_interaction(name, **kwargs)
         await self.bot.tree._call(interaction)
         return self.sent[before:]
 
-    async def autocomplete(self, name: str, focused: str, **kwargs: Any) -> list[dict[str, Any]]:
+    async def autocomplete(self, name: str, focused: str, /, **kwargs: Any) -> list[dict[str, Any]]:
         before = len(self.sent)
         interaction = self.command_interaction(name, focused=focused, **kwargs)
         await self.bot.tree._call(interaction)

@@ -20,21 +20,28 @@ class StreamingOpusSource(discord.AudioSource):
 
     silence = OPUS_SILENCE
 
-    def __init__(self, buffer: PacketBuffer) -> None:
+    def __init__(self, buffer: PacketBuffer, *, max_frames: int | None = None) -> None:
         self.buffer = buffer
         self.first_packet_at: float | None = None  # perf_counter, set in the player thread
         self.silence_frames = 0
+        # Narration's "max spoken seconds": the track ends after this many 20 ms frames.
+        self.max_frames = max_frames
+        self.frames = 0
 
     def is_opus(self) -> bool:
         return True
 
     def read(self) -> bytes:
+        if self.max_frames is not None and self.frames >= self.max_frames:
+            return b""  # cut short; cleanup() closes the buffer and so the upstream stream
         packet = self.buffer.get_nowait()
         if packet is None:  # underrun: keep the clip alive without blocking the player
             self.silence_frames += 1
             return self.silence
-        if packet and self.first_packet_at is None:
-            self.first_packet_at = time.perf_counter()
+        if packet:
+            self.frames += 1
+            if self.first_packet_at is None:
+                self.first_packet_at = time.perf_counter()
         return packet  # b"" ends the track
 
     def cleanup(self) -> None:

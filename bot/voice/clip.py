@@ -68,6 +68,7 @@ class Clip:
         cache: TTSCache | None = None,
     ) -> None:
         self.request = request
+        self._max_frames = None if request.max_seconds is None else round(request.max_seconds * 50)
         self._fish = fish
         self._model = model
         self._latency = latency
@@ -138,7 +139,7 @@ class Clip:
                 break
         audio = _prepend(head, chunks)
         if detect_container(head) in ("ogg", "webm"):
-            self.source = StreamingOpusSource(self.buffer)
+            self.source = StreamingOpusSource(self.buffer, max_frames=self._max_frames)
             self.ready.set()
             await pump_opus(audio, self.buffer)
             return
@@ -146,7 +147,7 @@ class Clip:
         log.warning("clip %s: Fish sent non-Opus audio; using the PCM path", self.request.id)
         self.buffer.max_packets = BUFFER_PCM_FRAMES
         self.buffer.low_water = BUFFER_PCM_FRAMES // 2
-        self.source = StreamingPCMSource(self.buffer)
+        self.source = StreamingPCMSource(self.buffer, max_frames=self._max_frames)
         self.ready.set()
         await pump_pcm(audio, self.buffer)
 

@@ -29,6 +29,8 @@ class SpeakRequest:
     notify: Notify | None = None
     # For narration: the message this request reads, so deletes and edits can find it.
     message_id: int | None = None
+    # For narration: stop speaking after this long (a long message can't hold the channel).
+    max_seconds: float | None = None
     # Told once how the request ended; /speak commits or releases the member's quota with it.
     on_outcome: OnOutcome | None = None
     id: int = field(default_factory=lambda: next(_next_id))

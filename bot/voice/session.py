@@ -112,6 +112,18 @@ class VoiceSession:
                 return True
         return False
 
+    async def replace_text(self, message_id: int, text: str) -> bool:
+        """An edited message is read as edited, if its clip hasn't been fetched yet."""
+        for request in self.queue:
+            if request.message_id == message_id:
+                if self._prefetched is not None and self._prefetched.request is request:
+                    await self._drop_prefetch()  # fetched with the old text: fetch again
+                request.text = text
+                if self.current is not None and self.current.downloaded:
+                    self._prefetch_next()
+                return True
+        return False
+
     # --- the player task --------------------------------------------------------------------
 
     async def _next_request(self) -> SpeakRequest | None:

@@ -1,0 +1,1 @@
+"""Narration: reading a text channel aloud in the bot's voice session."""

@@ -1,0 +1,63 @@
+"""From a Discord message to the words to say: names for its mentions, its attachments, the
+server's cleaning options and length limit."""
+
+from __future__ import annotations
+
+import discord
+
+from bot.narration.cleaning import CleanOptions, Names, clean
+from bot.narration.settings import NarrationSettings
+
+
+def attachment_kinds(message: discord.Message) -> list[str]:
+    kinds = []
+    for attachment in message.attachments:
+        kind = (attachment.content_type or "").split("/", 1)[0]
+        if attachment.is_voice_message():
+            kinds.append("voice message")
+        elif kind in ("image", "video"):
+            kinds.append(kind)
+        elif kind == "audio":
+            kinds.append("audio file")
+        else:
+            kinds.append("file")
+    kinds += ["sticker"] * len(message.stickers)
+    return kinds
+
+
+def names_for(message: discord.Message) -> Names:
+    mentioned = {user.id: user.display_name for user in message.mentions}
+    guild = message.guild
+
+    def user(user_id: int) -> str | None:
+        if user_id in mentioned:
+            return mentioned[user_id]
+        member = guild.get_member(user_id) if guild else None
+        return member.display_name if member else None
+
+    def role(role_id: int) -> str | None:
+        found = guild.get_role(role_id) if guild else None
+        return found.name if found else None
+
+    def channel(channel_id: int) -> str | None:
+        found = guild.get_channel_or_thread(channel_id) if guild else None
+        return found.name if found else None
+
+    return Names(user=user, role=role, channel=channel)
+
+
+def words_of(message: discord.Message, config: NarrationSettings, *, max_length: int) -> str:
+    options = CleanOptions(custom_emoji=config.custom_emoji, unicode_emoji=config.unicode_emoji)
+    text = clean(message.content, names=names_for(message), options=options,
+                 attachments=attachment_kinds(message))
+    if len(text) > max_length:
+        cut = text[:max_length]
+        text = (cut.rsplit(" ", 1)[0] if " " in cut else cut) + ", and so on"
+    return text
+
+
+def spoken_name(display_name: str, nickname: str | None) -> str:
+    """The nickname a member chose, else their display name without emoji and markup."""
+    if nickname:
+        return nickname
+    return clean(display_name) or "someone"

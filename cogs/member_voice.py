@@ -1,0 +1,112 @@
+"""Each member's own voice, speed and spoken name: /voice set|speed|show|reset and /nick set|reset."""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.errors import UserFacingError
+from bot.narration.cleaning import clean
+from bot.narration.settings import NICK_LIMIT, NICKNAMES, Nicknames
+from bot.ui.voice_actions import use_as_my_voice
+from bot.ui.voice_autocomplete import voice_autocomplete
+from bot.voice.access import usable_voice
+from bot.voice.prefs import NAMESPACE, VoicePrefs, resolve_voice
+
+if TYPE_CHECKING:
+    from bot.client import FishBot
+
+NO_MENTIONS = discord.AllowedMentions.none()
+_MENTION = re.compile(r"<[@#][!&]?\d+>|@(everyone|here)\b")
+
+
+class MemberVoice(commands.Cog):
+    voice = app_commands.Group(name="voice", description="The voice the bot uses for you")
+    nick = app_commands.Group(name="nick", description="How the bot says your name", guild_only=True)
+
+    def __init__(self, bot: FishBot) -> None:
+        self.bot = bot
+
+    async def _reply(self, interaction: discord.Interaction, text: str) -> None:
+        await interaction.response.send_message(text, ephemeral=True, allowed_mentions=NO_MENTIONS)
+
+    # --- /voice --------------------------------------------------------------------------------
+
+    @voice.command(name="set", description="Speak with this voice (in /speak and narration)")
+    @app_commands.describe(voice="The voice (type to search)")
+    @app_commands.autocomplete(voice=voice_autocomplete)
+    async def voice_set(self, interaction: discord.Interaction, voice: str) -> None:
+        found = await usable_voice(self.bot, interaction.user.id, voice)
+        await use_as_my_voice(self.bot, interaction, found.id, found.title)
+
+    @voice.command(name="speed", description="How fast your voice speaks")
+    @app_commands.describe(speed="0.5 (slow) to 2.0 (fast); 1.0 is normal")
+    async def voice_speed(self, interaction: discord.Interaction,
+                          speed: app_commands.Range[float, 0.5, 2.0]) -> None:
+        await self.bot.store.update_user(interaction.user.id, NAMESPACE, {"speed": speed}, model=VoicePrefs)
+        await self._reply(interaction, f"Your speed is now {speed:g}.")
+
+    @voice.command(name="show", description="The voice and speed the bot uses for you")
+    async def voice_show(self, interaction: discord.Interaction) -> None:
+        mine = await self.bot.store.get_user(interaction.user.id, NAMESPACE, VoicePrefs)
+        used = await resolve_voice(self.bot.store, self.bot.settings, user_id=interaction.user.id,
+                                   guild_id=interaction.guild_id)
+        if mine.voice_id:
+            voice = f"**{discord.utils.escape_markdown(mine.voice_name or mine.voice_id)}** (your choice)"
+        elif used.voice_id:
+            voice = f"`{used.voice_id}` (the server's or the bot's default)"
+        else:
+            voice = "Fish Audio's default voice"
+        speed = f"{used.speed:g}" if used.speed else "normal"
+        await self._reply(interaction, f"Voice: {voice}\nSpeed: {speed}")
+
+    @voice.command(name="reset", description="Go back to the server's default voice and speed")
+    async def voice_reset(self, interaction: discord.Interaction) -> None:
+        await self.bot.store.delete_user(interaction.user.id, NAMESPACE)
+        await self._reply(interaction, "Your voice and speed are back to the defaults.")
+
+    # --- /nick ---------------------------------------------------------------------------------
+
+    async def _target(self, interaction: discord.Interaction, member: discord.Member | None) -> int:
+        if member is None or member.id == interaction.user.id:
+            return interaction.user.id
+        if not (interaction.permissions.manage_nicknames or interaction.permissions.administrator):
+            raise app_commands.MissingPermissions(["manage_nicknames"])
+        return member.id
+
+    @nick.command(name="set", description="How the bot says a name when reading messages aloud")
+    @app_commands.describe(name="The name as it should be spoken",
+                           member="Someone else (needs Manage Nicknames)")
+    async def nick_set(self, interaction: discord.Interaction, name: app_commands.Range[str, 1, NICK_LIMIT],
+                       member: discord.Member | None = None) -> None:
+        if _MENTION.search(name):
+            raise UserFacingError("A spoken name can't contain mentions.")
+        spoken = clean(name)
+        if not spoken or len(spoken) > NICK_LIMIT:
+            raise UserFacingError(f"Give a name of 1 to {NICK_LIMIT} characters that can be spoken.")
+        target = await self._target(interaction, member)
+        assert interaction.guild_id is not None
+        current = await self.bot.store.get_user(target, NICKNAMES, Nicknames)
+        names = {**current.names, str(interaction.guild_id): spoken}
+        await self.bot.store.update_user(target, NICKNAMES, {"names": names}, model=Nicknames)
+        whose = "Your" if target == interaction.user.id else f"<@{target}>'s"
+        await self._reply(interaction, f"{whose} name will be read as “{spoken}” here.")
+
+    @nick.command(name="reset", description="Read the display name again")
+    @app_commands.describe(member="Someone else (needs Manage Nicknames)")
+    async def nick_reset(self, interaction: discord.Interaction,
+                         member: discord.Member | None = None) -> None:
+        target = await self._target(interaction, member)
+        assert interaction.guild_id is not None
+        current = await self.bot.store.get_user(target, NICKNAMES, Nicknames)
+        names = {k: v for k, v in current.names.items() if k != str(interaction.guild_id)}
+        await self.bot.store.update_user(target, NICKNAMES, {"names": names}, model=Nicknames)
+        await self._reply(interaction, "The display name will be read again.")
+
+
+async def setup(bot: FishBot) -> None:
+    await bot.add_cog(MemberVoice(bot))

@@ -1,0 +1,324 @@
+"""Narration end to end: gateway MESSAGE_CREATE/UPDATE/DELETE events through discord.py's own
+parsers into the voice queue, spoken by the Fish stand-in; settings through the real CommandTree."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any
+
+import discord
+import pytest
+
+from bot.client import FishBot, build_intents
+from bot.config import Settings
+from bot.narration.settings import NAMESPACE, NICKNAMES, NarrationSettings, Nicknames
+from bot.voice.prefs import NAMESPACE as VOICE_NAMESPACE
+from bot.voice.prefs import VoicePrefs
+from tests.bot_fixtures import make_settings, start_bot
+from tests.discord_harness import FakeGuild, Harness, message_payload, snowflake, wait_for
+from tests.storage.conftest import postgresql_url  # noqa: F401  (a fixture)
+
+ANN, BOB, CAT, HELPER_BOT = 4242, 5353, 6464, 9191
+MANAGE = discord.Permissions(manage_guild=True, manage_nicknames=True).value
+PLAIN = discord.Permissions(send_messages=True, connect=True, speak=True).value
+
+
+def settings_for(base_url: str, tmp_path: Path, **extra: Any) -> Settings:
+    return make_settings(base_url, tmp_path, narration={"enabled": True},
+                         speak={"stall_timeout_s": 2.0, "idle_timeout_s": 60.0, "alone_leave_delay_s": 5.0},
+                         fish={"timeout_s": 5.0, "max_retries": 0}, **extra)
+
+
+@pytest.fixture
+def bot_settings(fakefish: Any, tmp_path: Path) -> Settings:
+    fakefish.ms_per_char = 5.0  # short clips keep the tests quick
+    fakefish.min_seconds = 0.2
+    return settings_for(fakefish.base_url, tmp_path)
+
+
+class Room:
+    """A server with Ann and Bob in a voice channel, Cat outside it, and a text channel."""
+
+    def __init__(self, bot: FishBot, harness: Harness, guild: FakeGuild) -> None:
+        self.bot, self.harness, self.guild = bot, harness, guild
+        for user_id, name in ((ANN, "ann"), (BOB, "bob"), (CAT, "cat")):
+            guild.add_member(user_id, name)
+        guild.add_member(HELPER_BOT, "helperbot", bot=True)
+        self.voice_channel = guild.add_channel("Voice", kind=2)
+        guild.put_in_voice(ANN, self.voice_channel)
+        guild.put_in_voice(BOB, self.voice_channel)
+        self.text = guild.text_channel_id
+
+    async def join_and_bind(self) -> None:
+        await self.harness.run("join", user_id=ANN, guild=self.guild)
+        sent = await self.harness.run("narrate start", user_id=ANN, guild=self.guild, permissions=MANAGE)
+        assert "Reading" in sent[-1].content
+
+    def say(self, author_id: int, content: str, **extra: Any) -> dict[str, Any]:
+        payload = message_payload(self.guild, author_id=author_id, content=content,
+                                  channel_id=extra.pop("channel_id", None), **extra)
+        self.bot._connection.parse_message_create(payload)
+        return payload
+
+
+@pytest.fixture
+async def room(bot: FishBot, harness: Harness, guild: FakeGuild) -> Room:
+    return Room(bot, harness, guild)
+
+
+def spoken(fakefish: Any) -> list[str]:
+    return [r.body["text"] for r in fakefish.requests_for("tts")]
+
+
+async def settle() -> None:
+    await asyncio.sleep(0.3)  # long enough for any stray message to have been queued and fetched
+
+
+# --- reading -----------------------------------------------------------------------------------
+
+
+async def test_reads_a_message_in_the_authors_voice(bot, room, fakefish) -> None:
+    voice = fakefish.add_voice("Ann's pick", mine=False)
+    await bot.store.update_user(ANN, VOICE_NAMESPACE, {"voice_id": voice["_id"], "speed": 1.25},
+                                model=VoicePrefs)
+    await room.join_and_bind()
+    room.say(ANN, "hello <@5353>, look at https://example.com **now**")
+    await wait_for(lambda: len(spoken(fakefish)) == 1)
+    request = fakefish.requests_for("tts")[0]
+    assert request.body["text"] == "ann said: hello bob, look at a link now"
+    assert request.body["reference_id"] == voice["_id"]
+    assert request.body["prosody"]["speed"] == 1.25
+    session = bot.voice_sessions.get(room.guild.id)
+    await wait_for(lambda: session.clips_played == 1)
+    assert len(session.voice.packets) > 5
+
+
+async def test_names_are_said_when_the_author_changes_or_after_a_minute(bot, room, fakefish) -> None:
+    await room.join_and_bind()
+    cog = bot.get_cog("Narration")
+    now = [1000.0]
+    cog.announcer.clock = lambda: now[0]
+    for author, text in ((ANN, "one"), (ANN, "two"), (BOB, "three"), (ANN, "four")):
+        room.say(author, text)
+        await wait_for(lambda t=text: any(t in s for s in spoken(fakefish)) or
+                       len(bot.voice_sessions.get(room.guild.id).queue) > 0)
+        await asyncio.sleep(0.05)
+    now[0] += 61
+    room.say(ANN, "five")
+    await wait_for(lambda: len(spoken(fakefish)) == 5, timeout=15)
+    assert spoken(fakefish) == ["ann said: one", "two", "bob said: three", "ann said: four", "ann said: five"]
+
+
+async def test_messages_that_are_not_read(bot, room, guild, fakefish) -> None:
+    await room.join_and_bind()
+    other = guild.add_channel("elsewhere")
+    room.say(ANN, "wrong channel", channel_id=other)
+    room.say(CAT, "not in the voice channel")
+    room.say(HELPER_BOT, "a bot")
+    webhook = message_payload(guild, author_id=ANN, content="a webhook")
+    hook_user = {"id": str(snowflake()), "username": "hook", "discriminator": "0000", "avatar": None,
+                 "bot": True}
+    webhook.update(webhook_id=str(snowflake()), author=hook_user)
+    webhook.pop("member")
+    bot._connection.parse_message_create(webhook)
+    room.say(ANN, ";ignored by prefix")
+    room.say(ANN, "👍")
+    room.say(ANN, "final")
+    await wait_for(lambda: len(spoken(fakefish)) >= 1)
+    await settle()
+    assert spoken(fakefish) == ["ann said: final"]
+
+
+async def test_settings_widen_what_is_read(bot, room, guild, fakefish) -> None:
+    await room.join_and_bind()
+    sent = await room.harness.run("settings narration", user_id=ANN, guild=guild, permissions=MANAGE,
+                                  same_channel=False, read_bots=True, ignore_prefix="", announce_names=False,
+                                  unicode_emoji="name")
+    fields = {f.name: f.value for f in sent[-1].embeds[0].fields}
+    assert fields["Same voice channel only"] == "off" and fields["Ignore prefix"] == "none"
+    room.say(CAT, "outside")
+    await wait_for(lambda: len(spoken(fakefish)) == 1)
+    room.say(HELPER_BOT, "beep")
+    await wait_for(lambda: len(spoken(fakefish)) == 2)
+    room.say(ANN, ";now read 👍")
+    await wait_for(lambda: len(spoken(fakefish)) == 3)
+    assert spoken(fakefish) == ["outside", "beep", ";now read thumbs up"]
+
+
+async def test_required_role(bot, room, guild, fakefish) -> None:
+    role = guild.add_role("Speakers", 0)
+    guild.members = [m for m in guild.members if m["user"]["id"] != str(BOB)]
+    guild.add_member(BOB, "bob", roles=[role])
+    await room.join_and_bind()
+    await room.harness.run("settings narration", user_id=ANN, guild=guild, permissions=MANAGE,
+                           required_role=str(role), resolved={"roles": {str(role): guild.roles[-1]}})
+    room.say(ANN, "no role")
+    room.say(BOB, "has the role")
+    await wait_for(lambda: len(spoken(fakefish)) == 1)
+    await settle()
+    assert spoken(fakefish) == ["bob said: has the role"]
+
+
+async def test_deleted_messages_are_dropped_and_edits_are_read_as_edited(bot, room, guild, fakefish) -> None:
+    await room.join_and_bind()
+    fakefish.ttfb = 0.6  # the first clip is still downloading while the next messages arrive
+    first = room.say(ANN, "first message")
+    await wait_for(lambda: len(fakefish.requests_for("tts")) == 1 or
+                   bot.voice_sessions.get(guild.id).current is not None)
+    second = room.say(ANN, "second message")
+    third = room.say(ANN, "third message")
+    await wait_for(lambda: len(bot.voice_sessions.get(guild.id).queue) == 2)
+    bot._connection.parse_message_delete({"id": second["id"], "channel_id": second["channel_id"],
+                                          "guild_id": str(guild.id)})
+    edited = dict(third, content="third message, edited", edited_timestamp="2026-11-25T12:01:00+00:00")
+    bot._connection.parse_message_update(edited)
+    fakefish.ttfb = 0.0
+    await wait_for(lambda: len(spoken(fakefish)) == 2)
+    await settle()
+    assert spoken(fakefish) == ["ann said: first message", "third message, edited"]
+    assert first["id"] != second["id"]
+
+
+async def test_a_long_message_is_cut_at_the_spoken_time_limit(bot, room, guild, fakefish) -> None:
+    fakefish.ms_per_char = 70.0
+    await room.join_and_bind()
+    await room.harness.run("settings narration", user_id=ANN, guild=guild, permissions=MANAGE,
+                           max_seconds=1.0, announce_names=False)
+    room.say(ANN, "word " * 40)  # about 14 s of speech
+    session = bot.voice_sessions.get(guild.id)
+    await wait_for(lambda: session.clips_played == 1, timeout=10)
+    frames = [data for _, data in session.voice.packets if data != b"\xf8\xff\xfe"]
+    assert 40 <= len(frames) <= 55  # 1 s is 50 frames of 20 ms
+
+
+async def test_auto_join_brings_the_bot_to_the_author(bot, room, guild, fakefish) -> None:
+    sent = await room.harness.run("narrate start", user_id=ANN, guild=guild, permissions=MANAGE)
+    assert "/join" in sent[-1].content
+    room.say(ANN, "nobody hears this")
+    await settle()
+    assert bot.voice_sessions.get(guild.id) is None and spoken(fakefish) == []
+    await room.harness.run("settings narration", user_id=ANN, guild=guild, permissions=MANAGE, auto_join=True)
+    room.say(ANN, "now you come")
+    await wait_for(lambda: len(spoken(fakefish)) == 1)
+    session = bot.voice_sessions.get(guild.id)
+    assert session is not None and session.channel.id == room.voice_channel
+
+
+# --- settings and permissions ------------------------------------------------------------------
+
+
+async def test_settings_need_manage_server(room, guild) -> None:
+    for command, options in (("narrate start", {}), ("settings narration", {"read_bots": True}),
+                             ("settings show", {})):
+        sent = await room.harness.run(command, user_id=BOB, guild=guild, permissions=PLAIN, **options)
+        assert "Manage Server" in sent[-1].content and sent[-1].ephemeral
+
+
+async def test_the_operator_can_switch_narration_off(bot, room, guild, fakefish, monkeypatch) -> None:
+    await room.join_and_bind()
+    monkeypatch.setattr(bot.settings.narration, "enabled", False)
+    room.say(ANN, "not read")
+    await settle()
+    assert spoken(fakefish) == []
+    sent = await room.harness.run("narrate start", user_id=ANN, guild=guild, permissions=MANAGE)
+    assert "switched off for this bot by its operator" in sent[-1].content
+
+
+async def restart_keeps_settings(base_url: str, tmp_path: Path, database_url: str | None) -> None:
+    settings = settings_for(base_url, tmp_path)
+    if database_url is not None:
+        settings = settings.model_copy(update={"database_url": database_url})
+    first = await start_bot(settings)
+    try:
+        harness = Harness(first)
+        guild = FakeGuild(first)
+        guild.add_member(ANN, "ann")
+        guild_id, channel_id = guild.id, guild.text_channel_id
+        await harness.run("narrate start", user_id=ANN, guild=guild, permissions=MANAGE)
+        await harness.run("settings narration", user_id=ANN, guild=guild, permissions=MANAGE,
+                          announce_names=False, ignore_prefix="!")
+        harness.close()
+    finally:
+        await first.close()
+    second = await start_bot(settings)
+    try:
+        stored = await second.store.get_guild(guild_id, NAMESPACE, NarrationSettings)
+        assert stored.channels == [channel_id]
+        assert (stored.announce_names, stored.ignore_prefix) == (False, "!")
+    finally:
+        await second.close()
+
+
+async def test_bindings_and_settings_survive_a_restart_on_sqlite(fakefish, tmp_path) -> None:
+    await restart_keeps_settings(fakefish.base_url, tmp_path, None)
+
+
+async def test_bindings_and_settings_survive_a_restart_on_postgresql(fakefish, tmp_path,
+                                                                     postgresql_url: str) -> None:  # noqa: F811
+    await restart_keeps_settings(fakefish.base_url, tmp_path, postgresql_url)
+
+
+# --- members' voices and names -----------------------------------------------------------------
+
+
+async def test_nicknames_are_spoken_and_guarded(bot, room, guild, fakefish) -> None:
+    harness = room.harness
+    sent = await harness.run("nick set", user_id=ANN, guild=guild, name="Annie 🌸")
+    assert "“Annie”" in sent[-1].content
+    refused = await harness.run("nick set", user_id=ANN, guild=guild, permissions=PLAIN, name="Bobby",
+                                member=str(BOB), resolved={"users": {str(BOB): guild.members[2]["user"]},
+                                                           "members": {str(BOB): guild.members[2]}})
+    assert "Manage Nicknames" in refused[-1].content
+    allowed = await harness.run("nick set", user_id=ANN, guild=guild, permissions=MANAGE, name="Bobby",
+                                member=str(BOB), resolved={"users": {str(BOB): guild.members[2]["user"]},
+                                                           "members": {str(BOB): guild.members[2]}})
+    assert "read as “Bobby”" in allowed[-1].content
+    mention = await harness.run("nick set", user_id=ANN, guild=guild, name="hey @everyone")
+    assert "can't contain mentions" in mention[-1].content
+    await room.join_and_bind()
+    room.say(ANN, "hi")
+    await wait_for(lambda: len(spoken(fakefish)) == 1)
+    room.say(BOB, "yo")
+    await wait_for(lambda: len(spoken(fakefish)) == 2)
+    assert spoken(fakefish) == ["Annie said: hi", "Bobby said: yo"]
+
+
+async def test_voice_commands(bot, room, guild, fakefish) -> None:
+    harness = room.harness
+    voice = fakefish.add_voice("Calm narrator", mine=False)
+    sent = await harness.run("voice set", user_id=ANN, guild=guild, voice=voice["_id"])
+    assert "Your voice is now **Calm narrator**" in sent[-1].content
+    await harness.run("voice speed", user_id=ANN, guild=guild, speed=1.5)
+    shown = await harness.run("voice show", user_id=ANN, guild=guild)
+    assert "Calm narrator" in shown[-1].content and "Speed: 1.5" in shown[-1].content
+    unknown = await harness.run("voice set", user_id=ANN, guild=guild, voice="f" * 32)
+    assert "that you can use" in unknown[-1].content
+    await harness.run("voice reset", user_id=ANN, guild=guild)
+    prefs = await bot.store.get_user(ANN, VOICE_NAMESPACE, VoicePrefs)
+    assert prefs.voice_id is None and prefs.speed is None
+
+
+async def test_server_default_voice_is_used_when_the_member_has_none(bot, room, guild, fakefish) -> None:
+    voice = fakefish.add_voice("House voice", mine=False)
+    await room.harness.run("settings voice", user_id=ANN, guild=guild, permissions=MANAGE, voice=voice["_id"])
+    await room.join_and_bind()
+    room.say(BOB, "default please")
+    await wait_for(lambda: len(spoken(fakefish)) == 1)
+    assert fakefish.requests_for("tts")[0].body["reference_id"] == voice["_id"]
+
+
+async def test_forget_me_deletes_nickname_and_voice(bot, room, guild) -> None:
+    await room.harness.run("nick set", user_id=ANN, guild=guild, name="Annie")
+    await room.harness.run("voice speed", user_id=ANN, guild=guild, speed=0.8)
+    assert await bot.forget_user(ANN) >= 2
+    assert (await bot.store.get_user(ANN, NICKNAMES, Nicknames)).names == {}
+    assert (await bot.store.get_user(ANN, VOICE_NAMESPACE, VoicePrefs)).speed is None
+
+
+def test_narration_asks_for_the_message_content_intent(tmp_path: Path) -> None:
+    on = settings_for("http://127.0.0.1:1", tmp_path)
+    off = make_settings("http://127.0.0.1:1", tmp_path)
+    assert build_intents(on).message_content and build_intents(on).guild_messages
+    assert not build_intents(off).message_content
+

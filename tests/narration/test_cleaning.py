@@ -1,0 +1,111 @@
+"""The narration text cleaner, table-tested."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.narration.cleaning import CleanOptions, Names, clean
+
+NAMES = Names(
+    user={1: "Alice", 2: "Bob"}.get,
+    role={10: "Moderators"}.get,
+    channel={20: "general"}.get,
+)
+
+CASES: list[tuple[str, str]] = [
+    # plain text and whitespace
+    ("hello world", "hello world"),
+    ("  hello   \n\n world\t ", "hello world"),
+    ("", ""),
+    ("   \n  ", ""),
+    # mentions
+    ("hi <@1>", "hi Alice"),
+    ("hi <@!2>!", "hi Bob!"),
+    ("hi <@999>", "hi someone"),
+    ("ping <@&10>", "ping Moderators"),
+    ("ping <@&11>", "ping a role"),
+    ("see <#20>", "see general"),
+    ("see <#21>", "see a channel"),
+    ("use </speak:123456>", "use slash speak"),
+    ("meet <t:1700000000:R>", "meet a time"),
+    # custom emoji (named by default)
+    ("nice <:party_parrot:123>", "nice party parrot"),
+    ("nice <a:dance:456> move", "nice dance move"),
+    # links
+    ("look https://example.com/a?b=c now", "look a link now"),
+    ("look <https://example.com> now", "look a link now"),
+    ("read [the docs](https://example.com/docs)", "read the docs"),
+    ("http://a.b/c and https://d.e", "a link and a link"),
+    # code and spoilers
+    ("run `rm -rf /` now", "run a code block now"),
+    ("```py\nprint('hi')\n```", "a code block"),
+    ("before ```\ncode\n``` after", "before a code block after"),
+    ("unterminated ```code here", "unterminated a code block"),
+    ("the ending is ||they all die||", "the ending is a spoiler"),
+    # markdown
+    ("**bold** and *italic*", "bold and italic"),
+    ("__underline__ ~~strike~~", "underline strike"),
+    ("***both***", "both"),
+    ("# Big news", "Big news"),
+    ("### small header", "small header"),
+    ("-# subtext", "subtext"),
+    ("> quoted text", "quoted text"),
+    ("- one\n- two", "one two"),
+    ("1. first\n2. second", "first second"),
+    ("2 * 3 * 4 = 24", "2 * 3 * 4 = 24"),
+    ("_quiet_ please", "quiet please"),
+    ("snake_case_name", "snake_case_name"),
+    # unicode emoji (skipped by default)
+    ("I love it 😍", "I love it"),
+    ("👍", ""),
+    ("family 👨‍👩‍👧 time", "family time"),
+    ("go 🇯🇵 team", "go team"),
+    # repeated characters
+    ("soooooooo good", "sooo good"),
+    ("what!!!!!!!!", "what!!!"),
+    ("hahaha", "hahaha"),
+    ("哈哈哈哈哈哈", "哈哈哈"),
+    # scripts
+    ("你好，世界", "你好，世界"),
+    ("こんにちは <@1> さん", "こんにちは Alice さん"),
+    ("日本語の**太字**です", "日本語の太字です"),
+    ("مرحبا بالعالم", "مرحبا بالعالم"),
+    ("שלום <@2>", "שלום Bob"),
+    ("Ελληνικά και русский", "Ελληνικά και русский"),
+    # invisible characters
+    ("zero\u200bwidth", "zerowidth"),
+    ("\u200b\u200c\u200d\ufeff", ""),
+    ("rtl\u200fmark and soft\u00adhyphen", "rtlmark and softhyphen"),
+    ("a\u2060b", "ab"),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), CASES)
+def test_clean(text: str, expected: str) -> None:
+    assert clean(text, names=NAMES) == expected
+
+
+def test_there_are_enough_cases() -> None:
+    assert len(CASES) >= 40
+
+
+@pytest.mark.parametrize(("text", "options", "expected"), [
+    ("nice <:party_parrot:123>", CleanOptions(custom_emoji="skip"), "nice"),
+    ("I love it 😍", CleanOptions(unicode_emoji="name"), "I love it smiling face with heart-eyes"),
+    ("go 🇯🇵", CleanOptions(unicode_emoji="name"), "go Japan"),
+    ("soooooo", CleanOptions(max_repeat=5), "sooooo"),
+    ("soooooo", CleanOptions(max_repeat=0), "soooooo"),
+])
+def test_options(text: str, options: CleanOptions, expected: str) -> None:
+    assert clean(text, names=NAMES, options=options) == expected
+
+
+@pytest.mark.parametrize(("text", "attachments", "expected"), [
+    ("", ["image"], "an image"),
+    ("look", ["image"], "look, with an image"),
+    ("look", ["image", "image", "file"], "look, with 2 images and a file"),
+    ("", ["sticker"], "a sticker"),
+    ("👍", ["file", "video", "sticker"], "a file, a video and a sticker"),
+])
+def test_attachments(text: str, attachments: list[str], expected: str) -> None:
+    assert clean(text, names=NAMES, attachments=attachments) == expected
