@@ -14,11 +14,11 @@ from bot.media.errors import CorruptAudio, MediaTimeout
 
 Format = Literal["wav", "mp3", "opus"]
 
-_CODECS: dict[Format, list[str]] = {
-    "wav": ["-c:a", "pcm_s16le", "-f", "wav"],
-    "mp3": ["-c:a", "libmp3lame", "-q:a", "2", "-f", "mp3"],
+_CODECS: dict[Format, dict[str, str]] = {
+    "wav": {"c:a": "pcm_s16le", "f": "wav"},
+    "mp3": {"c:a": "libmp3lame", "q:a": "2", "f": "mp3"},
     # 48 kbps Opus keeps speech transparent at a fraction of WAV's size.
-    "opus": ["-c:a", "libopus", "-b:a", "48k", "-f", "ogg"],
+    "opus": {"c:a": "libopus", "b:a": "48k", "f": "ogg"},
 }
 
 
@@ -40,15 +40,20 @@ async def convert(
 ) -> bytes:
     """The first audio stream of `path` as `fmt` bytes (video, subtitles and metadata dropped)."""
     output = await asyncio.to_thread(_new_output)
-    args = ["ffmpeg", "-hide_banner", "-nostats", "-nostdin", "-v", "error", *ffmpeg.input_args(path)]
+    options: dict[str, str | int | None] = {"map": "0:a:0", "vn": None, "sn": None, "dn": None,
+                                             "map_metadata": "-1", **_CODECS[fmt]}
     if cap_s is not None:
-        args += ["-t", f"{cap_s:.3f}"]
-    args += ["-map", "0:a:0", "-vn", "-sn", "-dn", "-map_metadata", "-1"]
+        options["t"] = f"{cap_s:.3f}"
     if mono:
-        args += ["-ac", "1"]
+        options["ac"] = 1
     if sample_rate is not None:
-        args += ["-ar", str(sample_rate)]
-    args += [*_CODECS[fmt], "-y", str(output)]
+        options["ar"] = sample_rate
+    args = (
+        ffmpeg.safe_input(path).output(str(output), **options)
+        .global_args("-hide_banner", "-nostats", "-nostdin", "-v", "error")
+        .overwrite_output()
+        .compile()
+    )
     try:
         result = await ffmpeg.run(args, timeout_s=timeout_s, max_stdout=1024)
         if result.returncode != 0:

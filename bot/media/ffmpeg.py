@@ -9,6 +9,8 @@ import contextlib
 from dataclasses import dataclass
 from pathlib import Path
 
+import ffmpeg as ffmpeg_python
+
 # Demuxers of the audio and video files members upload (and Discord voice messages: ogg).
 SAFE_DEMUXERS = "mp3,wav,ogg,matroska,mov,flac,aac,aiff,caf,w64"
 
@@ -29,8 +31,13 @@ class Completed:
 
 
 def input_args(path: Path) -> list[str]:
-    """Options that must precede every `-i` of an untrusted file."""
+    """Options that must precede every `-i` of an untrusted file (ffprobe takes them as they are)."""
     return ["-format_whitelist", SAFE_DEMUXERS, "-protocol_whitelist", "file", "-i", str(path)]
+
+
+def safe_input(path: Path) -> ffmpeg_python.nodes.FilterableStream:
+    """An ffmpeg-python input of an untrusted file, with the demuxer and protocol whitelists."""
+    return ffmpeg_python.input(str(path), format_whitelist=SAFE_DEMUXERS, protocol_whitelist="file")
 
 
 async def _read_bounded(stream: asyncio.StreamReader, limit: int) -> bytes:

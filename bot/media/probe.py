@@ -60,11 +60,14 @@ async def _streams(path: Path, name: str, timeout_s: float) -> tuple[dict, list[
 
 async def _decode(path: Path, name: str, cap_s: float | None, timeout_s: float) -> tuple[float, float]:
     """Decode the first audio stream to the end (or `cap_s`): decoded seconds and peak dBFS."""
-    limit = ["-t", f"{cap_s:.3f}"] if cap_s is not None else []
-    args = ["ffmpeg", "-hide_banner", "-nostats", "-nostdin", *ffmpeg.input_args(path), *limit,
-            "-map", "0:a:0", "-vn", "-sn", "-dn",
-            "-af", f"aformat=sample_fmts=s16:sample_rates={_COUNT_RATE}:channel_layouts=mono,volumedetect",
-            "-f", "null", "-"]
+    limit = {"t": f"{cap_s:.3f}"} if cap_s is not None else {}
+    args = (
+        ffmpeg.safe_input(path)
+        .output("-", f="null", map="0:a:0", vn=None, sn=None, dn=None, **limit,
+                af=f"aformat=sample_fmts=s16:sample_rates={_COUNT_RATE}:channel_layouts=mono,volumedetect")
+        .global_args("-hide_banner", "-nostats", "-nostdin")
+        .compile()
+    )
     try:
         result = await ffmpeg.run(args, timeout_s=timeout_s, max_stdout=1024)
     except ffmpeg.ProcessTimeout:
