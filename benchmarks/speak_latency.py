@@ -42,6 +42,7 @@ from tests.discord_harness import FakeGuild, Harness, snowflake  # noqa: E402
 from tests.voice_standin import RecordingVoiceClient  # noqa: E402
 
 MS_PER_CHAR = 70.0  # the stand-in's speech rate: 15 s ≈ 215 characters
+NARRATION_MESSAGES = 10
 
 
 # --- the stand-in, in its own process -------------------------------------------------------
@@ -205,6 +206,74 @@ async def measure_naive(bench: Bench, seconds: float) -> float:
     return ttfa
 
 
+def clip_runs(client: RecordingVoiceClient, start: int = 0) -> list[tuple[list[float], int]]:
+    """Per clip: its audio packet times, and how many of discord.py's end-of-track silence frames
+    followed it (it ends every track with a burst of them)."""
+    runs: list[tuple[list[float], int]] = [([], 0)]
+    for t, data in client.packets[start:]:
+        if data is discord.player.OPUS_SILENCE:
+            times, silent = runs[-1]
+            runs[-1] = (times, silent + 1)
+        elif data is not UNDERRUN_FILL:
+            if runs[-1][1]:
+                runs.append(([], 0))
+            runs[-1][0].append(t)
+    return [run for run in runs if run[0]]
+
+
+async def measure_narration_gap(bench: Bench, messages: int) -> dict[str, list[float]]:
+    """Messages arriving faster than they are spoken. `handoff`: wall time from the end of one
+    clip's last 20 ms frame to the next clip's first packet; `stream`: the same plus the silence
+    frames between them, i.e. the pause a listener hears."""
+    session, client = await bench.session_in_new_guild()
+    played = session.clips_played
+    for i in range(messages):
+        session.enqueue(SpeakRequest(text=text_of_seconds(2.0, i), requester_id=1, requester_name="bench",
+                                     message_id=i + 1))
+    await wait_until(lambda: session.clips_played >= played + messages, 120)
+    handoff, stream = [], []
+    for (a, silent), (b, _) in itertools.pairwise(clip_runs(client)):
+        gap = (b[0] - (a[-1] + 0.020)) * 1000
+        handoff.append(gap)
+        stream.append(gap + 20 * silent)
+    return {"handoff": handoff, "stream": stream}
+
+
+async def measure_transports(bench: Bench, messages: int) -> dict[str, list[float]]:
+    """Time from sending one message's text to its first audio byte, on an idle line: one HTTP
+    stream per message (pooled keep-alive connection) versus one live WebSocket flushed per message."""
+    fish = bench.bot.fish
+    texts = [text_of_seconds(1.5, 20 + i) for i in range(messages)]
+    http: list[float] = []
+    for text in texts:
+        sent = time.perf_counter()
+        first: float | None = None
+        async for _chunk in fish.tts.stream(text=text, format="opus"):
+            first = first or time.perf_counter()
+        assert first is not None
+        http.append((first - sent) * 1000)
+    ws: list[float] = []
+    arrivals: list[float] = []
+    async with fish.tts.live(format="opus") as live:
+
+        async def consume() -> None:
+            async for _chunk in live.audio():
+                arrivals.append(time.perf_counter())
+
+        consumer = asyncio.create_task(consume())
+        for text in texts:
+            sent = time.perf_counter()
+            live.send_text(text)
+            live.flush()
+            await wait_until(lambda s=sent: any(t > s for t in arrivals), 30)
+            ws.append((min(t for t in arrivals if t > sent) - sent) * 1000)
+            # The whole message's audio arrives before the next is sent (an idle line each time).
+            await wait_until(lambda: time.perf_counter() - arrivals[-1] >= 0.4, 60)
+        live.stop()
+        await asyncio.wait_for(consumer, 30)
+    return {"http": http, "ws": ws}
+
+
 async def measure_concurrency(bench: Bench, streams: int, seconds: float) -> dict[str, float]:
     sessions = [await bench.session_in_new_guild() for _ in range(streams)]
     process = psutil.Process()
@@ -241,6 +310,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     texts = [text_of_seconds(3.0, i) for i in range(args.clips)]
     texts += [text_of_seconds(args.long_seconds, 7)]
     texts += [text_of_seconds(args.stream_seconds, i) for i in range(3)]
+    texts += [text_of_seconds(2.0, i) for i in range(NARRATION_MESSAGES)]
     try:
         with tempfile.TemporaryDirectory() as tmp:
             async with Bench(standin.base_url, Path(tmp)) as bench:
@@ -249,6 +319,9 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                 ttfa_long = await measure_long_utterance(bench, args.long_seconds)
                 naive = await measure_naive(bench, args.long_seconds)
                 concurrency = await measure_concurrency(bench, args.streams, args.stream_seconds)
+                narration_gaps = await measure_narration_gap(bench, NARRATION_MESSAGES)
+                await measure_transports(bench, NARRATION_MESSAGES)  # warms the stand-in's renders
+                transports = await measure_transports(bench, NARRATION_MESSAGES)
     finally:
         standin.stop()
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -267,6 +340,11 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         "cpu_pct_per_stream": round(concurrency["cpu_pct_per_stream"], 3),
         "concurrent_gap_p99_ms": round(concurrency["gap_p99_ms"], 2),
         "rss_mb": round(rss_mb, 1),
+        "narration_gap_ms": round(statistics.median(narration_gaps["stream"]), 2),
+        "narration_gap_max_ms": round(max(narration_gaps["stream"]), 2),
+        "narration_handoff_ms": round(statistics.median(narration_gaps["handoff"]), 2),
+        "message_ttfa_http_ms": round(statistics.median(transports["http"]), 1),
+        "message_ttfa_ws_ms": round(statistics.median(transports["ws"]), 1),
         "clips": args.clips,
         "ttfb_ms": args.ttfb * 1000,
         "rtf": args.rtf,

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Literal
 import discord
 from discord import app_commands
 from discord.ext import commands
+from pydantic import BaseModel
 
 from bot.errors import UserFacingError
 from bot.narration.announcer import Announcer
@@ -143,11 +144,7 @@ class Narration(commands.Cog):
             changes["required_role"] = required_role.id
         elif any_role:
             changes["required_role"] = None
-        if changes:
-            await self.bot.store.update_guild(interaction.guild_id, NAMESPACE, changes,
-                                              model=NarrationSettings)
-        await interaction.response.send_message(embed=await self._settings_embed(interaction.guild_id),
-                                                ephemeral=True)
+        await self._save_and_show(interaction, NAMESPACE, changes, NarrationSettings)
 
     @settings_group.command(name="voice", description="The server's default voice and speed")
     @app_commands.describe(voice="The default voice (type to search)", speed="The default speed, 0.5 to 2.0")
@@ -161,15 +158,17 @@ class Narration(commands.Cog):
             changes.update(voice_id=found.id, voice_name=found.title[:100])
         if speed is not None:
             changes["speed"] = speed
-        if changes:
-            await self.bot.store.update_guild(interaction.guild_id, VOICE_NAMESPACE, changes,
-                                              model=VoicePrefs)
-        await interaction.response.send_message(embed=await self._settings_embed(interaction.guild_id),
-                                                ephemeral=True)
+        await self._save_and_show(interaction, VOICE_NAMESPACE, changes, VoicePrefs)
 
     @settings_group.command(name="show", description="This server's narration settings")
     async def settings_show(self, interaction: discord.Interaction) -> None:
+        await self._save_and_show(interaction, NAMESPACE, {}, NarrationSettings)
+
+    async def _save_and_show(self, interaction: discord.Interaction, namespace: str,
+                             changes: dict[str, object], model: type[BaseModel]) -> None:
         assert interaction.guild_id is not None
+        if changes:
+            await self.bot.store.update_guild(interaction.guild_id, namespace, changes, model=model)
         await interaction.response.send_message(embed=await self._settings_embed(interaction.guild_id),
                                                 ephemeral=True)
 
