@@ -206,36 +206,31 @@ async def measure_naive(bench: Bench, seconds: float) -> float:
     return ttfa
 
 
-def clip_runs(client: RecordingVoiceClient, start: int = 0) -> list[tuple[list[float], int]]:
-    """Per clip: its audio packet times, and how many of discord.py's end-of-track silence frames
-    followed it (it ends every track with a burst of them)."""
-    runs: list[tuple[list[float], int]] = [([], 0)]
-    for t, data in client.packets[start:]:
-        if data is discord.player.OPUS_SILENCE:
-            times, silent = runs[-1]
-            runs[-1] = (times, silent + 1)
-        elif data is not UNDERRUN_FILL:
-            if runs[-1][1]:
-                runs.append(([], 0))
-            runs[-1][0].append(t)
-    return [run for run in runs if run[0]]
-
-
 async def measure_narration_gap(bench: Bench, messages: int) -> dict[str, list[float]]:
     """Messages arriving faster than they are spoken. `handoff`: wall time from the end of one
-    clip's last 20 ms frame to the next clip's first packet; `stream`: the same plus the silence
-    frames between them, i.e. the pause a listener hears."""
+    clip's last 20 ms frame to the next clip's first packet; `stream`: the same plus any of
+    discord.py's end-of-track silence frames between them, i.e. the pause a listener hears."""
     session, client = await bench.session_in_new_guild()
+    clips: list[Any] = []
+    new_clip = session._new_clip
+
+    def recording_new_clip(request: SpeakRequest) -> Any:
+        clips.append(new_clip(request))
+        return clips[-1]
+
+    session._new_clip = recording_new_clip  # type: ignore[method-assign]
     played = session.clips_played
     for i in range(messages):
         session.enqueue(SpeakRequest(text=text_of_seconds(2.0, i), requester_id=1, requester_name="bench",
                                      message_id=i + 1))
     await wait_until(lambda: session.clips_played >= played + messages, 120)
     handoff, stream = [], []
-    for (a, silent), (b, _) in itertools.pairwise(clip_runs(client)):
-        gap = (b[0] - (a[-1] + 0.020)) * 1000
-        handoff.append(gap)
-        stream.append(gap + 20 * silent)
+    for a, b in itertools.pairwise(clip.source for clip in clips):
+        end, start = a.last_packet_at + 0.020, b.first_packet_at
+        silent = sum(1 for t, data in client.packets
+                     if a.last_packet_at < t < start and data is discord.player.OPUS_SILENCE)
+        handoff.append((start - end) * 1000)
+        stream.append((start - end) * 1000 + 20 * silent)
     return {"handoff": handoff, "stream": stream}
 
 

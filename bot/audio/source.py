@@ -23,6 +23,7 @@ class StreamingOpusSource(discord.AudioSource):
     def __init__(self, buffer: PacketBuffer, *, max_frames: int | None = None) -> None:
         self.buffer = buffer
         self.first_packet_at: float | None = None  # perf_counter, set in the player thread
+        self.last_packet_at: float | None = None
         self.silence_frames = 0
         # Narration's "max spoken seconds": the track ends after this many 20 ms frames.
         self.max_frames = max_frames
@@ -40,8 +41,9 @@ class StreamingOpusSource(discord.AudioSource):
             return self.silence
         if packet:
             self.frames += 1
+            self.last_packet_at = time.perf_counter()
             if self.first_packet_at is None:
-                self.first_packet_at = time.perf_counter()
+                self.first_packet_at = self.last_packet_at
         return packet  # b"" ends the track
 
     def cleanup(self) -> None:

@@ -1,8 +1,9 @@
 """One guild's voice session: the connection, a queue of requests and the player task.
 
-Threading: discord.py's AudioPlayer runs `source.read()` and `after` in its own thread. The only
-thing that thread does to the event loop is `loop.call_soon_threadsafe(...)` in `after`; everything
-else here runs on the loop.
+Threading: discord.py's AudioPlayer runs `source.read()` and `after` in its own thread. That thread
+touches the loop only through `loop.call_soon_threadsafe(...)` (in `after`, and when the chain source
+moves on to the next clip); it only reads `_prefetched` and a clip's `source`, attributes the loop
+sets atomically. Everything else here runs on the loop.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from collections.abc import Awaitable, Callable, Iterable
 
 import discord
 
+from bot.audio.chain import ChainSource
 from bot.config import Settings
 from bot.fish import FishClient
 from bot.fish.messages import user_message
@@ -49,8 +51,14 @@ class VoiceSession:
         self.current: Clip | None = None
         self._prefetched: Clip | None = None
         self._wakeup = asyncio.Event()
-        # One event per track, so a late `after` from a skipped track can't end the next one.
-        self._track_done: asyncio.Event | None = None
+        # The running player's one source, which carries on with the prefetched clip when the
+        # current one ends (no end-of-track silence between queued messages), and its end.
+        self._chain: ChainSource | None = None
+        self._player_done = asyncio.Event()
+        self._player_done.set()
+        # The source the loop is waiting on, with the event set when it ends: one per clip, so a
+        # late notice about a skipped clip can't end the next one.
+        self._clip_end: tuple[discord.AudioSource, asyncio.Event] | None = None
         self._alone_timer: asyncio.TimerHandle | None = None
         self._closed = False
         self.clips_played = 0
@@ -84,10 +92,10 @@ class VoiceSession:
         clip = self.current
         if clip is None:
             return None
+        # Its buffer closes, so the player moves on to the next clip, or ends if none is ready.
         await clip.cancel()
-        self.voice.stop()  # the player thread ends and calls `after`
-        if self._track_done is not None:
-            self._track_done.set()
+        if self._clip_end is not None:
+            self._clip_end[1].set()
         return clip.request
 
     async def stop(self) -> int:
@@ -186,6 +194,24 @@ class VoiceSession:
 
         return after
 
+    def _next_source(self) -> discord.AudioSource | None:
+        """Player thread: the prefetched clip's source, once its first bytes chose one."""
+        clip = self._prefetched
+        return clip.source if clip is not None else None
+
+    def _switch_callback(self) -> Callable[[discord.AudioSource, discord.AudioSource], None]:
+        loop = asyncio.get_running_loop()
+
+        def switched(finished: discord.AudioSource, _started: discord.AudioSource) -> None:
+            with contextlib.suppress(RuntimeError):
+                loop.call_soon_threadsafe(self._source_ended, finished)
+
+        return switched
+
+    def _source_ended(self, source: discord.AudioSource) -> None:
+        if self._clip_end is not None and self._clip_end[0] is source:
+            self._clip_end[1].set()
+
     async def _play(self, clip: Clip) -> None:
         clip.on_downloaded(self._prefetch_next)
         # Nothing can play before the first bytes anyway; they also tell Opus from other audio.
@@ -194,12 +220,25 @@ class VoiceSession:
             return
         if not self.voice.is_connected():
             raise ConnectionError("voice connection lost")
-        done = self._track_done = asyncio.Event()
-        self.voice.play(
-            clip.source, after=self._after_callback(done), application="voip", signal_type="voice"
-        )
+        ended = asyncio.Event()
+        self._clip_end = (clip.source, ended)
+        chained = (self._chain is not None and self._chain.current is clip.source
+                   and not self._player_done.is_set())
+        if not chained:  # the player had ended (or moved on before this clip was ready)
+            if self.voice.is_playing():
+                self.voice.stop()
+            self._player_done = asyncio.Event()
+            self._chain = ChainSource(clip.source, self._next_source, self._switch_callback())
+            self.voice.play(self._chain, after=self._after_callback(self._player_done),
+                            application="voip", signal_type="voice")
         clip.played = True
-        await done.wait()
+        player_done = self._player_done
+        waiters = {asyncio.ensure_future(ended.wait()), asyncio.ensure_future(player_done.wait())}
+        try:
+            await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for waiter in waiters:
+                waiter.cancel()
 
     async def _report(self, clip: Clip) -> None:
         error = clip.error
@@ -227,7 +266,7 @@ class VoiceSession:
                     await self._play(clip)
                 finally:
                     self.current = None
-                    self._track_done = None
+                    self._clip_end = None
                     await clip.cancel()
                     await request.finish(clip.outcome)
                 await self._report(clip)

@@ -84,6 +84,23 @@ async def test_queue_plays_in_order_and_prefetches_the_next(bot, harness, guild,
     assert requests[1].received_at < first_clip_end
 
 
+async def test_queued_clips_continue_in_one_player_without_end_of_track_silence(bot, harness, guild,
+                                                                                   fakefish) -> None:
+    fakefish.rtf = 0.5
+    user_id, _ = in_voice(guild)
+    await speak(harness, guild, user_id, "the first of two messages")
+    await speak(harness, guild, user_id, "and the second one")
+    session = bot.voice_sessions.get(guild.id)
+    await wait_for(lambda: session.clips_played == 2, timeout=20)
+    client = voice_client(bot, guild)
+    expected = [OggDemuxer().feed(fakefish.audio_of(i)) for i in range(2)]
+    # discord.py ends a track with five of its own silence frames: here they come only once, after
+    # both clips, which followed each other packet to packet in the same player.
+    end_of_track = [i for i, (_, data) in enumerate(client.packets) if data is discord.player.OPUS_SILENCE]
+    assert end_of_track == list(range(len(client.packets) - 5, len(client.packets)))
+    assert [data for _, data in client.packets[:-5]] == expected[0] + expected[1]
+
+
 async def test_skip_cancels_the_upstream_stream(bot, harness, guild, fakefish) -> None:
     fakefish.rtf = 1.0  # real time: the long clip is still streaming when we skip
     user_id, _ = in_voice(guild)
