@@ -34,3 +34,6 @@ def setup_logging(level: str, secrets: list[str]) -> None:
     redactor = RedactSecrets(secrets)
     for handler in logging.getLogger().handlers:
         handler.addFilter(redactor)
+    # Alembic narrates every plugin and migration step at INFO; only its problems are news.
+    if logging.getLevelName(level) > logging.DEBUG:
+        logging.getLogger("alembic").setLevel(logging.WARNING)
