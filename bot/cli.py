@@ -288,6 +288,12 @@ async def _check(settings: Settings, args: argparse.Namespace) -> int:
                 await client.login(settings.discord_token.get_secret_value())
                 info = await client.application_info()
                 report(True, "Discord login", f"application {info.name} ({info.id})")
+                if settings.needs_message_content:
+                    flags = info.flags
+                    granted = flags.gateway_message_content or flags.gateway_message_content_limited
+                    report(granted, "Message Content intent",
+                           "enabled" if granted else "off in the developer portal: narration and "
+                           "automatic transcripts need it (Bot → Privileged Gateway Intents)")
             except discord.LoginFailure:
                 report(False, "Discord login", "DISCORD_TOKEN was rejected")
             except discord.HTTPException as exc:

@@ -54,3 +54,12 @@ async def test_db_upgrade_applies_every_migration_once(tmp_path: Path) -> None:
     assert code == 0 and "0001_initial" in out
     code, out, _ = await fishbot("db", "upgrade", cwd=tmp_path, env=env)
     assert code == 0 and "nothing to apply" in out
+
+
+async def test_check_warns_that_narration_needs_the_message_content_intent(fakefish, tmp_path: Path) -> None:
+    env = {"DISCORD_TOKEN": "x" * 20, "FISH_API_KEY": "test-key", "FISH_BASE_URL": fakefish.base_url}
+    _, quiet, _ = await fishbot("check", cwd=tmp_path, env=env)
+    assert "Message Content" not in quiet
+    code, out, err = await fishbot("check", cwd=tmp_path, env={**env, "FISHBOT_NARRATION__ENABLED": "true"})
+    assert code == 0, out + err
+    assert "[warn] narration or automatic transcription is on" in out and "Message Content intent" in out
