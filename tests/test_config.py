@@ -127,3 +127,18 @@ def test_cli_never_prints_a_misplaced_secret(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert secret not in result.stderr + result.stdout
     assert "log_level" in result.stderr
+
+
+def test_the_example_config_is_valid_and_every_key_is_known(monkeypatch: pytest.MonkeyPatch,
+                                                           tmp_path: Path) -> None:
+    # Sections reject unknown keys, so a key the code dropped would fail here.
+    monkeypatch.setenv("DISCORD_TOKEN", "x" * 20)
+    monkeypatch.setenv("FISH_API_KEY", "key")
+    settings = load_settings(ROOT / "config.example.toml")
+    assert settings.narration.enabled is False and settings.transcribe.auto_transcribe is False
+    stale = tmp_path / "config.toml"
+    example = (ROOT / "config.example.toml").read_text()
+    assert "[clone]\n" in example
+    stale.write_text(example.replace("[clone]\n", "[clone]\ndaily_limit = 3\n"))
+    with pytest.raises(ConfigError, match="daily_limit"):
+        load_settings(stale)
