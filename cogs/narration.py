@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import weakref
 from collections import OrderedDict
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
 import discord
@@ -12,7 +15,8 @@ from discord.ext import commands
 from pydantic import BaseModel
 
 from bot.errors import UserFacingError
-from bot.narration.announcer import Announcer
+from bot.narration.announcer import Announcer, Last
+from bot.narration.notices import Notices
 from bot.narration.reading import spoken_name, words_of
 from bot.narration.settings import NAMESPACE, NICKNAMES, NarrationSettings, Nicknames
 from bot.ui.voice_autocomplete import voice_autocomplete
@@ -29,8 +33,18 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 NO_MENTIONS = discord.AllowedMentions.none()
-REMEMBERED_PREFIXES = 2000
+REMEMBERED_MESSAGES = 2000
 OnOff = Literal["skip", "name"]
+
+
+@dataclass
+class Queued:
+    """A message narration queued: who wrote it and the "Alice said: " it is read with."""
+
+    author_id: int
+    prefix: str
+    message: discord.Message
+    before: Last  # the announcer's state before it, in case it is dropped unspoken
 
 
 def _on(value: bool) -> str:
@@ -47,8 +61,12 @@ class Narration(commands.Cog):
     def __init__(self, bot: FishBot) -> None:
         self.bot = bot
         self.announcer = Announcer()
-        # message id → the "Alice said" prefix it was queued with, so an edit keeps it.
-        self._prefixes: OrderedDict[int, str] = OrderedDict()
+        self.notices = Notices()
+        self._locks: dict[int, asyncio.Lock] = {}
+        # The session each server's announcements belong to (a new session starts afresh).
+        self._session_of: weakref.WeakValueDictionary[int, VoiceSession] = weakref.WeakValueDictionary()
+        # Recently queued messages, so deletes and edits know their author and name prefix.
+        self._queued: OrderedDict[int, Queued] = OrderedDict()
 
     async def interaction_check(self, interaction: discord.Interaction) -> bool:  # type: ignore[override]
         # default_permissions only hides the commands; this enforces Manage Server.
@@ -197,6 +215,12 @@ class Narration(commands.Cog):
         return embed
 
     # --- reading messages ----------------------------------------------------------------------
+    # discord.py runs each event's listener in a task of its own. One lock per server makes them
+    # take turns in arrival order: messages are queued in the order they were sent, and a delete
+    # or edit waits until its message has been queued.
+
+    def _lock(self, guild_id: int) -> asyncio.Lock:
+        return self._locks.setdefault(guild_id, asyncio.Lock())
 
     async def _session_for(self, member: discord.Member | None, config: NarrationSettings,
                            guild: discord.Guild) -> VoiceSession | None:
@@ -213,15 +237,31 @@ class Narration(commands.Cog):
         names = await self.bot.store.get_user(user_id, NICKNAMES, Nicknames)
         return names.names.get(str(guild_id))
 
+    async def _tell(self, message: discord.Message, text: str) -> None:
+        """Why a message wasn't read: a reply, at most one per member and server every few minutes
+        (a busy channel must not fill with the bot's notices); never a ping."""
+        assert message.guild is not None
+        if not self.notices.due(message.guild.id, message.author.id):
+            return
+        try:
+            await message.reply(f"I couldn't read this aloud: {text}", mention_author=False,
+                                allowed_mentions=NO_MENTIONS)
+        except discord.HTTPException:
+            log.info("could not tell member %s why message %s wasn't read", message.author.id, message.id)
+
     @commands.Cog.listener()
     async def on_message(self, message: discord.Message) -> None:
         guild = message.guild
-        if not self.bot.settings.narration.enabled or guild is None:
+        if not self.bot.settings.narration.enabled or guild is None or message.is_system():
             return
         if not (message.content or message.attachments or message.stickers):
             return
         if self.bot.user is not None and message.author.id == self.bot.user.id:
             return
+        async with self._lock(guild.id):
+            await self._consider(message, guild)
+
+    async def _consider(self, message: discord.Message, guild: discord.Guild) -> None:
         config = await self._config(guild.id)
         if message.channel.id not in config.channels:
             return
@@ -247,65 +287,122 @@ class Narration(commands.Cog):
     async def _queue(self, message: discord.Message, config: NarrationSettings,
                      session: VoiceSession) -> None:
         operator = self.bot.settings.narration
-        assert message.guild is not None
+        guild = message.guild
+        assert guild is not None
         words = words_of(message, config, max_length=config.max_length or operator.max_message_length)
         if not words:
             return
+        if self._session_of.get(guild.id) is not session:  # a new session: say the first name again
+            self.announcer.forget(guild.id)
+            self._session_of[guild.id] = session
         author = message.author
         prefix = ""
-        if config.announce_names and self.announcer.should_announce(message.guild.id, author.id):
-            name = spoken_name(author.display_name, await self._nickname(author.id, message.guild.id))
+        if config.announce_names and self.announcer.should_announce(guild.id, author.id):
+            name = spoken_name(author.display_name, await self._nickname(author.id, guild.id))
             prefix = f"{name} said: "
         text = prefix + words
-        voice = await resolve_voice(self.bot.store, self.bot.settings, user_id=author.id,
-                                    guild_id=message.guild.id)
+        voice = await resolve_voice(self.bot.store, self.bot.settings, user_id=author.id, guild_id=guild.id)
         try:
             reservation = await self.bot.usage.reserve(kind="tts_chars", amount=len(text), user_id=author.id,
-                                                       guild_id=message.guild.id)
+                                                       guild_id=guild.id)
         except QuotaExceeded as exc:
-            log.info("not reading message %s: %s", message.id, exc)
+            await self._tell(message, str(exc))
             return
+
+        async def notify(reason: str) -> None:
+            await self._tell(message, reason)
+
         request = SpeakRequest(
             text=text, requester_id=author.id, requester_name=author.display_name, voice_id=voice.voice_id,
             speed=voice.speed, message_id=message.id, on_outcome=reservation.finish,  # type: ignore[arg-type]
-            max_seconds=config.max_seconds or operator.max_spoken_seconds,
+            max_seconds=config.max_seconds or operator.max_spoken_seconds, notify=notify,
         )
         try:
             session.enqueue(request)
         except QueueFull:
             await reservation.release("skipped")
-            log.info("narration queue full in guild %s; message %s not read", message.guild.id, message.id)
+            await self._tell(message, "too many messages are waiting to be spoken.")
             return
-        self._prefixes[message.id] = prefix
-        while len(self._prefixes) > REMEMBERED_PREFIXES:
-            self._prefixes.popitem(last=False)
+        before = self.announcer.queued(guild.id, author.id)
+        self._queued[message.id] = Queued(author.id, prefix, message, before)
+        while len(self._queued) > REMEMBERED_MESSAGES:
+            self._queued.popitem(last=False)
+
+    async def _drop(self, session: VoiceSession, guild_id: int, message_id: int) -> None:
+        """Take a message out of the queue, and keep the announcements right: if it was the last
+        one queued, as if it had never come; if its author's name was to be said with it, say it
+        with their next queued message instead."""
+        queued = self._queued.pop(message_id, None)
+        if not await session.remove(message_id) or queued is None:
+            return
+        later = [r for r in session.queue
+                 if r.message_id is not None and r.message_id > message_id and r.message_id in self._queued]
+        if not later:
+            self.announcer.restore(guild_id, queued.before)
+            return
+        following = self._queued[later[0].message_id]  # type: ignore[index]
+        if queued.prefix and following.author_id == queued.author_id and not following.prefix:
+            following.prefix = queued.prefix
+            await session.replace_text(later[0].message_id, queued.prefix + later[0].text)  # type: ignore[arg-type]
 
     @commands.Cog.listener()
     async def on_raw_message_delete(self, payload: discord.RawMessageDeleteEvent) -> None:
-        session = self.bot.voice_sessions.get(payload.guild_id or 0)
-        if session is not None and await session.remove(payload.message_id):
-            log.debug("dropped deleted message %s from the queue", payload.message_id)
+        await self._deleted(payload.guild_id, [payload.message_id])
 
     @commands.Cog.listener()
     async def on_raw_bulk_message_delete(self, payload: discord.RawBulkMessageDeleteEvent) -> None:
-        session = self.bot.voice_sessions.get(payload.guild_id or 0)
-        if session is not None:
-            for message_id in payload.message_ids:
-                await session.remove(message_id)
+        await self._deleted(payload.guild_id, sorted(payload.message_ids))
+
+    async def _deleted(self, guild_id: int | None, message_ids: list[int]) -> None:
+        if guild_id is None:
+            return
+        async with self._lock(guild_id):
+            session = self.bot.voice_sessions.get(guild_id)
+            if session is None:
+                return
+            playing = session.current.request.message_id if session.current is not None else None
+            if playing is not None and playing in message_ids:
+                await session.skip()  # taken back (or removed by a moderator) while being read
+            for message_id in message_ids:
+                await self._drop(session, guild_id, message_id)
 
     @commands.Cog.listener()
     async def on_raw_message_edit(self, payload: discord.RawMessageUpdateEvent) -> None:
-        session = self.bot.voice_sessions.get(payload.guild_id or 0)
-        prefix = self._prefixes.get(payload.message_id)
-        if session is None or prefix is None or payload.guild_id is None:
+        if payload.guild_id is None:
             return
-        config = await self._config(payload.guild_id)
-        words = words_of(payload.message, config,
-                         max_length=config.max_length or self.bot.settings.narration.max_message_length)
-        if words:
-            await session.replace_text(payload.message_id, prefix + words)
-        else:
-            await session.remove(payload.message_id)
+        async with self._lock(payload.guild_id):
+            await self._edited(payload.guild_id, payload.message)
+
+    async def _edited(self, guild_id: int, message: discord.Message) -> None:
+        session = self.bot.voice_sessions.get(guild_id)
+        queued = self._queued.get(message.id)
+        request = session.waiting(message.id) if session is not None else None
+        if session is None or queued is None or request is None:
+            return  # already spoken (or being spoken), or never queued
+        config = await self._config(guild_id)
+        max_length = config.max_length or self.bot.settings.narration.max_message_length
+        ignored = bool(config.ignore_prefix) and message.content.startswith(config.ignore_prefix)
+        words = "" if ignored else words_of(message, config, max_length=max_length)
+        if not words:  # edited down to nothing, or to the ignore prefix
+            await self._drop(session, guild_id, message.id)
+            return
+        text = queued.prefix + words
+        if text == request.text:
+            return  # an embed or link preview arrived; the words didn't change
+        # The edit is paid for at its own length; the first version's amount goes back.
+        try:
+            reservation = await self.bot.usage.reserve(kind="tts_chars", amount=len(text),
+                                                       user_id=message.author.id, guild_id=guild_id)
+        except QuotaExceeded as exc:
+            await self._drop(session, guild_id, message.id)
+            await self._tell(queued.message, str(exc))
+            return
+        previous = request.on_outcome
+        if await session.replace_text(message.id, text, on_outcome=reservation.finish):  # type: ignore[arg-type]
+            if previous is not None:
+                await previous("skipped")
+        else:  # it started playing while the quota was reserved: the first version is read
+            await reservation.release("skipped")
 
 
 async def setup(bot: FishBot) -> None:

@@ -22,7 +22,7 @@ from bot.fish import FishClient
 from bot.fish.messages import user_message
 from bot.usage.tts_cache import TTSCache
 from bot.voice.clip import Clip, ClipStalled
-from bot.voice.request import SpeakRequest
+from bot.voice.request import OnOutcome, SpeakRequest
 
 log = logging.getLogger(__name__)
 
@@ -111,26 +111,37 @@ class VoiceSession:
 
     async def remove(self, message_id: int) -> bool:
         """Drop a waiting request by the message it reads (narration deletes)."""
-        for request in list(self.queue):
-            if request.message_id == message_id:
-                if self._prefetched is not None and self._prefetched.request is request:
-                    await self._drop_prefetch()
-                self.queue.remove(request)
-                await request.finish("skipped")
-                return True
-        return False
+        request = self.waiting(message_id)
+        if request is None:
+            return False
+        # Out of the queue before any await, so the player can't start it meanwhile.
+        self.queue.remove(request)
+        if self._prefetched is not None and self._prefetched.request is request:
+            await self._drop_prefetch()
+        if self.current is not None and self.current.downloaded:
+            self._prefetch_next()  # the next one in line, so the chain doesn't run dry
+        await request.finish("skipped")
+        return True
 
-    async def replace_text(self, message_id: int, text: str) -> bool:
-        """An edited message is read as edited, if its clip hasn't been fetched yet."""
-        for request in self.queue:
-            if request.message_id == message_id:
-                if self._prefetched is not None and self._prefetched.request is request:
-                    await self._drop_prefetch()  # fetched with the old text: fetch again
-                request.text = text
-                if self.current is not None and self.current.downloaded:
-                    self._prefetch_next()
-                return True
-        return False
+    def waiting(self, message_id: int) -> SpeakRequest | None:
+        """The queued (not yet playing) request reading this message, if any."""
+        return next((r for r in self.queue if r.message_id == message_id), None)
+
+    async def replace_text(self, message_id: int, text: str, *, on_outcome: OnOutcome | None = None) -> bool:
+        """An edited message is read as edited if it hasn't started playing (a clip prefetched with
+        the old text is fetched again). `on_outcome` replaces the request's (the edit's quota)."""
+        request = self.waiting(message_id)
+        if request is None:
+            return False
+        # Changed before any await, so the player can't take the request half-edited.
+        request.text = text
+        if on_outcome is not None:
+            request.on_outcome = on_outcome
+        if self._prefetched is not None and self._prefetched.request is request:
+            await self._drop_prefetch()
+        if self.current is not None and self.current.downloaded:
+            self._prefetch_next()
+        return True
 
     # --- the player task --------------------------------------------------------------------
 

@@ -17,6 +17,7 @@ from bot.voice.prefs import NAMESPACE as VOICE_NAMESPACE
 from bot.voice.prefs import VoicePrefs
 from tests.bot_fixtures import make_settings, start_bot
 from tests.discord_harness import FakeGuild, Harness, message_payload, snowflake, wait_for
+from tests.rest_recorder import RestRecorder
 from tests.storage.conftest import postgresql_url  # noqa: F401  (a fixture)
 
 ANN, BOB, CAT, HELPER_BOT = 4242, 5353, 6464, 9191
@@ -69,6 +70,12 @@ async def room(bot: FishBot, harness: Harness, guild: FakeGuild) -> Room:
 
 def spoken(fakefish: Any) -> list[str]:
     return [r.body["text"] for r in fakefish.requests_for("tts")]
+
+
+async def first_clip_slow(fakefish: Any) -> None:
+    """Wait until the stand-in has planned the first clip, so it keeps the slow start it was given
+    (the stand-in reads `ttfb` when it renders a request)."""
+    await wait_for(lambda: any(r.planned_audio for r in fakefish.requests_for("tts")))
 
 
 async def settle() -> None:
@@ -124,6 +131,8 @@ async def test_messages_that_are_not_read(bot, room, guild, fakefish) -> None:
     bot._connection.parse_message_create(webhook)
     room.say(ANN, ";ignored by prefix")
     room.say(ANN, "👍")
+    thread_created = message_payload(guild, author_id=ANN, content="a new thread's name")
+    bot._connection.parse_message_create(dict(thread_created, type=18))  # a system message
     room.say(ANN, "final")
     await wait_for(lambda: len(spoken(fakefish)) >= 1)
     await settle()
@@ -164,8 +173,7 @@ async def test_deleted_messages_are_dropped_and_edits_are_read_as_edited(bot, ro
     await room.join_and_bind()
     fakefish.ttfb = 0.6  # the first clip is still downloading while the next messages arrive
     first = room.say(ANN, "first message")
-    await wait_for(lambda: len(fakefish.requests_for("tts")) == 1 or
-                   bot.voice_sessions.get(guild.id).current is not None)
+    await first_clip_slow(fakefish)
     second = room.say(ANN, "second message")
     third = room.say(ANN, "third message")
     await wait_for(lambda: len(bot.voice_sessions.get(guild.id).queue) == 2)
@@ -205,6 +213,162 @@ async def test_auto_join_brings_the_bot_to_the_author(bot, room, guild, fakefish
     assert session is not None and session.channel.id == room.voice_channel
 
 
+async def test_messages_are_queued_in_the_order_they_were_sent(bot, room, fakefish, monkeypatch) -> None:
+    await room.join_and_bind()
+    get_user = bot.store.get_user
+
+    async def slow_for_ann(user_id: int, namespace: str, model: Any) -> Any:
+        if user_id == ANN:  # Ann's lookups take a while (a busy database, a slow pool connection)
+            await asyncio.sleep(0.3)
+        return await get_user(user_id, namespace, model)
+
+    monkeypatch.setattr(bot.store, "get_user", slow_for_ann)
+    room.say(ANN, "first")
+    room.say(BOB, "second")
+    await wait_for(lambda: len(spoken(fakefish)) == 2)
+    assert spoken(fakefish) == ["ann said: first", "bob said: second"]
+
+
+async def test_a_message_deleted_while_it_is_being_queued_is_not_read(bot, room, guild, fakefish,
+                                                                      monkeypatch) -> None:
+    await room.join_and_bind()
+    fakefish.ttfb = 1.5  # Bob's clip is still downloading, so nothing after it is fetched yet
+    room.say(BOB, "one")
+    await first_clip_slow(fakefish)
+    get_user = bot.store.get_user
+
+    async def slow_for_ann(user_id: int, namespace: str, model: Any) -> Any:
+        if user_id == ANN:
+            await asyncio.sleep(0.3)
+        return await get_user(user_id, namespace, model)
+
+    monkeypatch.setattr(bot.store, "get_user", slow_for_ann)
+    oops = room.say(ANN, "oops, wrong channel")
+    # Deleted at once: the delete event arrives while the message is still being looked at.
+    bot._connection.parse_message_delete({"id": oops["id"], "channel_id": oops["channel_id"],
+                                          "guild_id": str(guild.id)})
+    room.say(BOB, "two")
+    fakefish.ttfb = 0.0
+    await wait_for(lambda: len(spoken(fakefish)) == 2)
+    await settle()
+    assert spoken(fakefish) == ["bob said: one", "two"]
+
+
+async def test_deleting_the_message_being_spoken_stops_it(bot, room, guild, fakefish) -> None:
+    fakefish.ms_per_char = 70.0
+    await room.join_and_bind()
+    long = room.say(ANN, "a rather long message that takes a few seconds to read")  # about 4.5 s
+    session = bot.voice_sessions.get(guild.id)
+    await wait_for(lambda: len(session.voice.packets) > 10)
+    bot._connection.parse_message_delete({"id": long["id"], "channel_id": long["channel_id"],
+                                          "guild_id": str(guild.id)})
+    await wait_for(lambda: session.clips_played == 1, timeout=3)
+    frames = [data for _, data in session.voice.packets if data != b"\xf8\xff\xfe"]
+    assert len(frames) < 100  # stopped within about a second, not after 4.5 s
+
+
+async def test_a_deleted_announcement_moves_to_the_authors_next_message(bot, room, guild, fakefish) -> None:
+    await room.join_and_bind()
+    fakefish.ttfb = 0.8
+    room.say(ANN, "first")
+    session = bot.voice_sessions.get(guild.id)
+    await first_clip_slow(fakefish)
+
+    def delete(payload: dict[str, Any]) -> None:
+        bot._connection.parse_message_delete({"id": payload["id"], "channel_id": payload["channel_id"],
+                                              "guild_id": str(guild.id)})
+
+    b1 = room.say(BOB, "b1")
+    await wait_for(lambda: session.waiting(int(b1["id"])) is not None)
+    assert session.waiting(int(b1["id"])).text == "bob said: b1"
+    delete(b1)  # nothing of Bob's follows: his next message says his name
+    await wait_for(lambda: session.waiting(int(b1["id"])) is None)
+    b2 = room.say(BOB, "b2")
+    b3 = room.say(BOB, "b3")
+    await wait_for(lambda: session.waiting(int(b3["id"])) is not None)
+    assert [r.text for r in session.queue] == ["bob said: b2", "b3"]
+    delete(b2)  # the name was to be said with b2: b3 says it now
+    await wait_for(lambda: session.waiting(int(b2["id"])) is None)
+    fakefish.ttfb = 0.0
+    await wait_for(lambda: len(spoken(fakefish)) == 2)
+    await settle()
+    assert spoken(fakefish) == ["ann said: first", "bob said: b3"]
+
+
+async def test_edits_are_read_as_edited_and_paid_at_their_new_length(bot, room, guild, fakefish) -> None:
+    await room.join_and_bind()
+    fakefish.ttfb = 0.8
+    room.say(ANN, "first message")
+    session = bot.voice_sessions.get(guild.id)
+    await first_clip_slow(fakefish)
+    second = room.say(ANN, "second message")
+    third = room.say(ANN, "third")
+    await wait_for(lambda: len(session.queue) == 2)
+
+    def edit(payload: dict[str, Any], content: str) -> None:
+        bot._connection.parse_message_update(dict(payload, content=content,
+                                                  edited_timestamp="2026-11-25T12:01:00+00:00"))
+
+    edit(second, ";never mind")  # now starts with the ignore prefix: not read
+    edit(third, "third, and longer")
+    await wait_for(lambda: [r.text for r in session.queue] == ["third, and longer"])
+    fakefish.ttfb = 0.0
+    await wait_for(lambda: session.clips_played == 2)
+    await settle()
+    assert spoken(fakefish) == ["ann said: first message", "third, and longer"]
+    await bot.usage.drain()
+    usage = await bot.usage.member_today(ANN, guild.id)
+    assert usage.used["tts_chars"] == len("ann said: first message") + len("third, and longer")
+
+
+async def test_a_link_preview_is_not_an_edit(bot, room, guild, fakefish) -> None:
+    fakefish.ms_per_char = 70.0  # the first clip plays for a while after its download
+    await room.join_and_bind()
+    room.say(ANN, "look at this")
+    link = room.say(ANN, "https://example.com")
+    await wait_for(lambda: len(fakefish.requests_for("tts")) == 2)  # the second one is prefetched
+    # Discord sends MESSAGE_UPDATE when it adds the preview; the words are the same.
+    preview = dict(link, embeds=[{"type": "link", "url": "https://example.com", "title": "Example"}])
+    bot._connection.parse_message_update(preview)
+    session = bot.voice_sessions.get(guild.id)
+    await wait_for(lambda: session.clips_played == 2, timeout=10)
+    assert spoken(fakefish) == ["ann said: look at this", "a link"]
+
+
+# --- telling members why -------------------------------------------------------------------------
+
+
+async def test_a_member_over_quota_is_told_once_without_a_ping(bot, room, guild, fakefish,
+                                                                monkeypatch) -> None:
+    rest = RestRecorder(bot, monkeypatch)
+    monkeypatch.setattr(bot.settings.quotas, "tts_chars_per_member", 40)
+    await room.join_and_bind()
+    room.say(ANN, "short")
+    await wait_for(lambda: len(spoken(fakefish)) == 1)
+    too_long = room.say(ANN, "this message is much too long for what is left today")
+    await wait_for(lambda: len(rest.messages) == 1)
+    room.say(ANN, "and this one is also far too long for the quota")
+    await settle()
+    assert spoken(fakefish) == ["ann said: short"]
+    [(channel_id, reply)] = rest.messages
+    assert channel_id == room.text and "couldn't read this aloud" in reply["content"]
+    assert str(reply["message_reference"]["message_id"]) == too_long["id"]
+    assert reply["allowed_mentions"] == {"parse": [], "replied_user": False}
+
+
+async def test_a_fish_error_is_explained_under_the_message(bot, room, guild, fakefish, monkeypatch) -> None:
+    rest = RestRecorder(bot, monkeypatch)
+    await room.join_and_bind()
+    fakefish.fail("tts", status=402)
+    message = room.say(BOB, "hello")
+    await wait_for(lambda: len(rest.messages) == 1)
+    [(_, reply)] = rest.messages
+    assert str(reply["message_reference"]["message_id"]) == message["id"]
+    assert "credit" in reply["content"].lower()
+    await bot.usage.drain()
+    assert (await bot.usage.member_today(BOB, guild.id)).used["tts_chars"] == 0
+
+
 # --- settings and permissions ------------------------------------------------------------------
 
 
@@ -225,38 +389,52 @@ async def test_the_operator_can_switch_narration_off(bot, room, guild, fakefish,
     assert "switched off for this bot by its operator" in sent[-1].content
 
 
-async def restart_keeps_settings(base_url: str, tmp_path: Path, database_url: str | None) -> None:
-    settings = settings_for(base_url, tmp_path)
+async def restart_keeps_settings(fakefish: Any, tmp_path: Path, database_url: str | None) -> None:
+    settings = settings_for(fakefish.base_url, tmp_path)
     if database_url is not None:
         settings = settings.model_copy(update={"database_url": database_url})
+    house = fakefish.add_voice("House voice", mine=False)
     first = await start_bot(settings)
     try:
         harness = Harness(first)
         guild = FakeGuild(first)
         guild.add_member(ANN, "ann")
-        guild_id, channel_id = guild.id, guild.text_channel_id
+        voice_channel = guild.add_channel("Voice", kind=2)
+        guild.put_in_voice(ANN, voice_channel)
         await harness.run("narrate start", user_id=ANN, guild=guild, permissions=MANAGE)
         await harness.run("settings narration", user_id=ANN, guild=guild, permissions=MANAGE,
                           announce_names=False, ignore_prefix="!")
+        await harness.run("settings voice", user_id=ANN, guild=guild, permissions=MANAGE, voice=house["_id"])
         harness.close()
     finally:
         await first.close()
     second = await start_bot(settings)
     try:
-        stored = await second.store.get_guild(guild_id, NAMESPACE, NarrationSettings)
-        assert stored.channels == [channel_id]
-        assert (stored.announce_names, stored.ignore_prefix) == (False, "!")
+        stored = await second.store.get_guild(guild.id, NAMESPACE, NarrationSettings)
+        assert stored.channels == [guild.text_channel_id]
+        # The new bot reads the bound channel with the stored settings, as Discord would drive it.
+        guild.bot = second
+        guild.sync()
+        harness = Harness(second)
+        await harness.run("join", user_id=ANN, guild=guild)
+        for content in ("!not this one", "after the restart"):
+            second._connection.parse_message_create(message_payload(guild, author_id=ANN, content=content))
+        await wait_for(lambda: len(spoken(fakefish)) == 1)
+        await settle()
+        assert spoken(fakefish) == ["after the restart"]
+        assert fakefish.requests_for("tts")[0].body["reference_id"] == house["_id"]
+        harness.close()
     finally:
         await second.close()
 
 
 async def test_bindings_and_settings_survive_a_restart_on_sqlite(fakefish, tmp_path) -> None:
-    await restart_keeps_settings(fakefish.base_url, tmp_path, None)
+    await restart_keeps_settings(fakefish, tmp_path, None)
 
 
 async def test_bindings_and_settings_survive_a_restart_on_postgresql(fakefish, tmp_path,
                                                                      postgresql_url: str) -> None:  # noqa: F811
-    await restart_keeps_settings(fakefish.base_url, tmp_path, postgresql_url)
+    await restart_keeps_settings(fakefish, tmp_path, postgresql_url)
 
 
 # --- members' voices and names -----------------------------------------------------------------
