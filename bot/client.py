@@ -12,6 +12,7 @@ from discord.ext import commands
 from bot.config import Settings
 from bot.errors import FishTree
 from bot.fish import FishClient
+from bot.i18n.commands import CatalogTranslator
 from bot.storage.db import Database
 from bot.storage.settings import SettingsStore
 from bot.usage import UsageLedger
@@ -24,6 +25,7 @@ EXTENSIONS: tuple[str, ...] = (
     "cogs.meta",
     "cogs.speak",
     "cogs.narration",
+    "cogs.language",  # adds /settings language to narration's group
     "cogs.member_voice",
     "cogs.voices",
     "cogs.clone",
@@ -82,6 +84,8 @@ class FishBot(commands.AutoShardedBot):
         self.data_deleters: dict[str, Callable[[int], Awaitable[int]]] = {}
 
     async def setup_hook(self) -> None:
+        # Command names, descriptions and choices in each member's client language (at sync).
+        await self.tree.set_translator(CatalogTranslator())
         for extension in self.initial_extensions:
             await self.load_extension(extension)
         log.info("loaded %d extensions", len(self.initial_extensions))

@@ -242,6 +242,7 @@ class FakeGuild:
              "flags": 0}
         ]
         self.name = name
+        self.locale = "en-US"  # the server's Discord community locale (preferred_locale)
         self.text_channel_id = self.add_channel("general", kind=0)
         self.add_member(BOT_USER_ID, "fishbot", bot=True)
 
@@ -286,7 +287,7 @@ class FakeGuild:
                 "unavailable": False, "afk_timeout": 300, "verification_level": 0,
                 "default_message_notifications": 0, "explicit_content_filter": 0,
                 "mfa_level": 0, "nsfw_level": 0, "premium_tier": 0,
-                "preferred_locale": "en-US", "system_channel_flags": 0, "threads": [],
+                "preferred_locale": self.locale, "system_channel_flags": 0, "threads": [],
                 "stage_instances": [], "guild_scheduled_events": [], "icon": None,
                 "splash": None, "banner": None, "description": None}
 
@@ -330,6 +331,7 @@ class Harness:
     def __init__(self, bot: discord.Client) -> None:
         self.bot = bot
         self.adapter = RecordingAdapter()
+        self.locale = "en-US"  # the member's Discord client language, sent with every interaction
         self._token = async_context.set(self.adapter)
         bot._connection.application_id = APPLICATION_ID
         if bot._connection.user is None:  # self_id derives from it
@@ -357,7 +359,7 @@ class Harness:
               kind: int, data: dict[str, Any]) -> dict[str, Any]:
         payload: dict[str, Any] = {
             "id": str(snowflake()), "application_id": str(APPLICATION_ID), "type": kind,
-            "token": f"token-{snowflake()}", "version": 1, "locale": "en-US",
+            "token": f"token-{snowflake()}", "version": 1, "locale": self.locale,
             "entitlements": [], "authorizing_integration_owners": {}, "data": data,
             "attachment_size_limit": 10 * 1024 * 1024,
         }
@@ -367,7 +369,7 @@ class Harness:
             member = next(m for m in guild.members if m["user"]["id"] == str(user_id))
             perms = permissions if permissions is not None else guild.everyone_permissions
             payload.update({
-                "guild_id": str(guild.id), "guild_locale": "en-US", "context": 0,
+                "guild_id": str(guild.id), "guild_locale": guild.locale, "context": 0,
                 "member": {**member, "permissions": str(perms)},
                 "app_permissions": str(app_permissions if app_permissions is not None
                                        else discord.Permissions.all().value),
@@ -405,13 +407,15 @@ class Harness:
         """Invoke a slash command to completion; returns what it sent."""
         before = len(self.sent)
         interaction = self.command_interaction(name, **kwargs)
-        await self.bot.tree._call(interaction)
+        # In a task of its own, as discord.py runs it: what the handler sets in its context (the
+        # reply language) stays there.
+        await asyncio.create_task(self.bot.tree._call(interaction))
         return self.sent[before:]
 
     async def autocomplete(self, name: str, focused: str, /, **kwargs: Any) -> list[dict[str, Any]]:
         before = len(self.sent)
         interaction = self.command_interaction(name, focused=focused, **kwargs)
-        await self.bot.tree._call(interaction)
+        await asyncio.create_task(self.bot.tree._call(interaction))
         answers = [s for s in self.sent[before:] if s.callback_type == AUTOCOMPLETE_RESULT]
         assert answers, "autocomplete sent no choices"
         return answers[-1].payload["data"]["choices"]
@@ -424,7 +428,7 @@ class Harness:
         payload = self._base(guild, user_id, int(message["channel_id"]), kwargs.get("permissions"),
                              None, 2, data)
         interaction = discord.Interaction(data=payload, state=self.bot._connection)  # type: ignore[arg-type]
-        await self.bot.tree._call(interaction)
+        await asyncio.create_task(self.bot.tree._call(interaction))
         return self.sent[before:]
 
     async def click(self, message: Sent, custom_id: str, *, user_id: int,

@@ -1,0 +1,59 @@
+"""Numbers, durations, dates and lists in the current language's conventions (Babel's CLDR data)."""
+
+from __future__ import annotations
+
+import math
+from datetime import date, datetime
+
+from babel import Locale, UnknownLocaleError
+from babel.dates import format_date as _format_date
+from babel.dates import format_datetime as _format_datetime
+from babel.lists import format_list as _format_list
+from babel.numbers import format_decimal
+from babel.units import format_unit
+
+from bot.i18n.core import current_language
+
+
+def _locale() -> Locale:
+    language = current_language()
+    try:
+        return Locale.parse(language)
+    except (UnknownLocaleError, ValueError):  # a test's pseudo-locale: English conventions
+        return Locale.parse("en")
+
+
+def number(value: float, *, decimals: int | None = None) -> str:
+    """12345.5 → "12,345.5" (en), "12.345,5" (de), "12 345,5" (fr)."""
+    if decimals is not None:
+        pattern = "#,##0" + ("." + "0" * decimals if decimals else "")
+        return format_decimal(value, format=pattern, locale=_locale())
+    return format_decimal(value, locale=_locale())
+
+
+def duration(seconds: float) -> str:
+    """A wait or a length, rounded up to whole seconds: "45 sec", "2 min, 5 sec", "2 分5 秒"."""
+    total = max(1, math.ceil(seconds))
+    hours, rest = divmod(total, 3600)
+    minutes, secs = divmod(rest, 60)
+    locale = _locale()
+    parts = [format_unit(value, unit, length="short", locale=locale)
+             for value, unit in ((hours, "duration-hour"), (minutes, "duration-minute"),
+                                 (secs, "duration-second")) if value]
+    try:
+        return _format_list(parts, style="unit", locale=locale)
+    except KeyError:  # some locales' CLDR data lacks the three-item unit pattern
+        return _format_list(parts, locale=locale)
+
+
+def day(value: date) -> str:
+    return _format_date(value, format="medium", locale=_locale())
+
+
+def moment(value: datetime) -> str:
+    return _format_datetime(value, format="medium", locale=_locale())
+
+
+def listing(items: list[str]) -> str:
+    """["a", "b", "c"] → "a, b, and c" / "a、b、c" / "a, b und c"."""
+    return _format_list(items, locale=_locale())
