@@ -8,17 +8,35 @@ answered with a generic apology, never a traceback.
 from __future__ import annotations
 
 import logging
-import math
 
 import discord
 from discord import app_commands
 
 from bot.fish.errors import FishError
 from bot.fish.messages import user_message
+from bot.i18n import N_, _
+from bot.i18n.core import set_language
+from bot.i18n.formatting import duration, listing
+from bot.i18n.resolve import interaction_language, language_of
 
 log = logging.getLogger(__name__)
 
-GENERIC_FAILURE = "Something went wrong on my side. The bot's operator can find the details in the log."
+GENERIC_FAILURE = N_("Something went wrong on my side. The bot's operator can find the details in the log.")
+# The permissions the bot's checks name; others are shown with Discord's English name.
+PERMISSION_NAMES = {
+    "manage_guild": N_("Manage Server"),
+    "manage_nicknames": N_("Manage Nicknames"),
+    "manage_messages": N_("Manage Messages"),
+    "administrator": N_("Administrator"),
+    "connect": N_("Connect"),
+    "speak": N_("Speak"),
+    "send_messages": N_("Send Messages"),
+    "embed_links": N_("Embed Links"),
+    "attach_files": N_("Attach Files"),
+    "read_message_history": N_("Read Message History"),
+    "view_channel": N_("View Channels"),
+    "mute_members": N_("Mute Members"),
+}
 
 
 class UserFacingError(Exception):
@@ -26,16 +44,9 @@ class UserFacingError(Exception):
 
 
 def _permission_names(permissions: list[str]) -> str:
-    names = [name.replace("_", " ").replace("guild", "server").title() for name in permissions]
-    return ", ".join(names)
-
-
-def _duration(seconds: float) -> str:
-    seconds = max(1, math.ceil(seconds))
-    if seconds < 60:
-        return f"{seconds} s"
-    minutes, rest = divmod(seconds, 60)
-    return f"{minutes} min {rest} s" if rest else f"{minutes} min"
+    names = [_(PERMISSION_NAMES[name]) if name in PERMISSION_NAMES
+             else name.replace("_", " ").replace("guild", "server").title() for name in permissions]
+    return listing(names)
 
 
 def describe_error(error: BaseException) -> tuple[str, bool]:
@@ -46,30 +57,34 @@ def describe_error(error: BaseException) -> tuple[str, bool]:
         # Transformers (e.g. the voice autocompleter) may refuse a value with their own reason.
         if isinstance(error.__cause__, UserFacingError | FishError):
             return describe_error(error.__cause__)
-        return f"“{str(error.value)[:80]}” is not a valid {error.type.name} here.", False
+        return _("“{value}” is not a valid {kind} here.").format(
+            value=str(error.value)[:80], kind=error.type.name), False
     if isinstance(error, UserFacingError):
         return str(error), False
     if isinstance(error, FishError):
         return user_message(error), False
     if isinstance(error, app_commands.MissingPermissions):
-        return f"You need the {_permission_names(error.missing_permissions)} permission to do that.", False
+        names = _permission_names(error.missing_permissions)
+        return _("You need the {permissions} permission to do that.").format(permissions=names), False
     if isinstance(error, app_commands.BotMissingPermissions):
         names = _permission_names(error.missing_permissions)
-        return f"I need the {names} permission here to do that. Ask a server admin.", False
+        return _("I need the {permissions} permission here to do that. Ask a server admin.").format(
+            permissions=names), False
     if isinstance(error, app_commands.CommandOnCooldown):
-        return f"Slow down: you can use this again in {_duration(error.retry_after)}.", False
+        return _("Slow down: you can use this again in {wait}.").format(
+            wait=duration(error.retry_after)), False
     if isinstance(error, app_commands.NoPrivateMessage):
-        return "This command only works in a server.", False
+        return _("This command only works in a server."), False
     if isinstance(error, app_commands.MissingRole | app_commands.MissingAnyRole):
-        return "You don't have the role this command needs.", False
+        return _("You don't have the role this command needs."), False
     if isinstance(error, app_commands.CheckFailure):
         text = str(error)
         if text and not text.startswith("The check functions"):
             return text, False
-        return "You can't use this command here.", False
+        return _("You can't use this command here."), False
     if isinstance(error, discord.Forbidden):
-        return "Discord didn't let me do that: I'm missing a permission in this channel.", False
-    return GENERIC_FAILURE, True
+        return _("Discord didn't let me do that: I'm missing a permission in this channel."), False
+    return _(GENERIC_FAILURE), True
 
 
 async def send_ephemeral(interaction: discord.Interaction, content: str) -> None:
@@ -87,13 +102,34 @@ async def send_ephemeral(interaction: discord.Interaction, content: str) -> None
         log.warning("could not deliver an error message for interaction %s", interaction.id)
 
 
+async def use_interaction_language(interaction: discord.Interaction) -> None:
+    """Translate the rest of this interaction's task into the member's language."""
+    store = getattr(interaction.client, "store", None)
+    if store is None:  # a bare client (tests of the tree alone): the member's locale or English
+        set_language(language_of(interaction.locale) or "en")
+        return
+    try:
+        language = await interaction_language(store, interaction)
+    except Exception:  # the settings database is unreachable: answer anyway
+        log.warning("could not read the server's language; using its Discord locale", exc_info=True)
+        language = language_of(interaction.guild_locale) or "en"
+    set_language(language)
+
+
 def _context(interaction: discord.Interaction) -> str:
     command = interaction.command.qualified_name if interaction.command else "?"
     return f"command={command} guild={interaction.guild_id} user={interaction.user.id}"
 
 
 class FishTree(app_commands.CommandTree):
-    """The command tree with fishbot's one error handler."""
+    """The command tree with fishbot's one error handler, answering in the member's language."""
+
+    async def interaction_check(self, interaction: discord.Interaction) -> bool:
+        # The first thing discord.py runs for every command, context menu and autocomplete, in the
+        # interaction's own task: everything after it (the command, its checks, on_error) replies
+        # in this language.
+        await use_interaction_language(interaction)
+        return True
 
     async def on_error(
         self, interaction: discord.Interaction, error: app_commands.AppCommandError

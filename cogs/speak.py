@@ -10,6 +10,8 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.errors import UserFacingError
+from bot.i18n import _, ngettext
+from bot.i18n.formatting import number
 from bot.ui.voice_autocomplete import voice_autocomplete
 from bot.usage import expensive_cooldown
 from bot.voice.access import usable_voice
@@ -30,10 +32,11 @@ MODELS = [app_commands.Choice(name=m, value=m) for m in ("s1", "s2-pro", "s2.1-p
 def _clean_text(text: str, limit: int) -> str:
     text = text.strip()
     if not text:
-        raise UserFacingError("Give me something to say.")
+        raise UserFacingError(_("Give me something to say."))
     if len(text) > limit:
         raise UserFacingError(
-            f"That's {len(text):,} characters; the limit here is {limit:,}. Split it up."
+            _("That's {length} characters; the limit here is {limit}. Split it up.").format(
+                length=number(len(text)), limit=number(limit))
         )
     return text
 
@@ -51,19 +54,20 @@ class Speak(commands.Cog):
 
     def _member(self, interaction: discord.Interaction) -> discord.Member:
         if not isinstance(interaction.user, discord.Member) or interaction.guild is None:
-            raise UserFacingError("This only works in a server.")
+            raise UserFacingError(_("This only works in a server."))
         return interaction.user
 
     def _session(self, interaction: discord.Interaction) -> VoiceSession:
         session = self.sessions.get(interaction.guild_id or 0)
         if session is None:
-            raise UserFacingError("I'm not in a voice channel here.")
+            raise UserFacingError(_("I'm not in a voice channel here."))
         return session
 
     def _require_same_channel(self, member: discord.Member, session: VoiceSession) -> None:
         if member.voice is None or member.voice.channel != session.channel:
             raise UserFacingError(
-                f"Join {session.channel.mention} to control what I say there."  # type: ignore[union-attr]
+                _("Join {channel} to control what I say there.").format(
+                    channel=session.channel.mention)  # type: ignore[union-attr]
             )
 
     # --- commands ------------------------------------------------------------------------
@@ -110,7 +114,8 @@ class Speak(commands.Cog):
         await interaction.response.defer(ephemeral=True, thinking=True)
         session = await self.sessions.join(member)
         await interaction.followup.send(
-            f"Ready in {session.channel.mention}.", ephemeral=True  # type: ignore[union-attr]
+            _("Ready in {channel}.").format(channel=session.channel.mention),  # type: ignore[union-attr]
+            ephemeral=True,
         )
 
     @app_commands.command(name="leave", description="Make the bot leave the voice channel")
@@ -120,7 +125,7 @@ class Speak(commands.Cog):
         session = self._session(interaction)
         self._require_same_channel(member, session)
         await session.close()
-        await interaction.response.send_message("Left the voice channel.", ephemeral=True)
+        await interaction.response.send_message(_("Left the voice channel."), ephemeral=True)
 
     @app_commands.command(name="skip", description="Skip what the bot is saying now")
     @app_commands.guild_only()
@@ -130,9 +135,9 @@ class Speak(commands.Cog):
         self._require_same_channel(member, session)
         skipped = await session.skip()
         if skipped is None:
-            raise UserFacingError("I'm not saying anything right now.")
+            raise UserFacingError(_("I'm not saying anything right now."))
         await interaction.response.send_message(
-            f"Skipped {skipped.requester_name}'s message.", ephemeral=True,
+            _("Skipped {name}'s message.").format(name=skipped.requester_name), ephemeral=True,
             allowed_mentions=NO_MENTIONS,
         )
 
@@ -144,25 +149,29 @@ class Speak(commands.Cog):
         self._require_same_channel(member, session)
         dropped = await session.stop()
         await interaction.response.send_message(
-            f"Stopped; dropped {dropped} message(s).", ephemeral=True
+            ngettext("Stopped; dropped {count} message.", "Stopped; dropped {count} messages.",
+                     dropped).format(count=number(dropped)),
+            ephemeral=True,
         )
 
     @app_commands.command(name="queue", description="What the bot is saying and what is waiting")
     @app_commands.guild_only()
     async def queue(self, interaction: discord.Interaction) -> None:
         session = self._session(interaction)
-        embed = discord.Embed(title="Speech queue", colour=discord.Colour.blurple())
+        embed = discord.Embed(title=_("Speech queue"), colour=discord.Colour.blurple())
         if session.current is not None:
             request = session.current.request
             embed.add_field(
-                name="Now", value=f"{request.requester_name}: {request.preview()}", inline=False
+                name=_("Now"), value=f"{request.requester_name}: {request.preview()}", inline=False
             )
         waiting = [
             f"{i}. {r.requester_name}: {r.preview()}" for i, r in enumerate(session.queue, 1)
         ]
-        embed.description = "\n".join(waiting[:20]) or "Nothing waiting."
+        embed.description = "\n".join(waiting[:20]) or _("Nothing waiting.")
         if len(waiting) > 20:
-            embed.set_footer(text=f"and {len(waiting) - 20} more")
+            more = len(waiting) - 20
+            footer = ngettext("and {count} more", "and {count} more", more)
+            embed.set_footer(text=footer.format(count=number(more)))
         await interaction.response.send_message(
             embed=embed, ephemeral=True, allowed_mentions=NO_MENTIONS
         )

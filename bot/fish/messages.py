@@ -5,8 +5,10 @@ Nothing here ever includes the API key or a raw body longer than `MAX_DETAIL` ch
 
 from __future__ import annotations
 
-import math
 import re
+
+from bot.i18n import _
+from bot.i18n.formatting import duration
 
 from .errors import (
     AuthenticationError,
@@ -37,39 +39,39 @@ def _clean(text: str, limit: int = MAX_DETAIL) -> str:
 
 
 def _seconds(value: float | None) -> str:
-    return f"{max(1, math.ceil(value))} s" if value is not None else "a few seconds"
+    return duration(value) if value is not None else _("a few seconds")
 
 
 def user_message(exc: BaseException) -> str:
     """A short, human explanation of `exc` that is safe to show any Discord member."""
     if isinstance(exc, AuthenticationError):
-        return "The bot's Fish Audio API key is invalid. Please tell the bot owner."
+        return _("The bot's Fish Audio API key is invalid. Please tell the bot owner.")
     if isinstance(exc, InsufficientCreditError):
-        return "The bot's Fish Audio API credit has run out. Please tell the bot owner."
+        return _("The bot's Fish Audio API credit has run out. Please tell the bot owner.")
     if isinstance(exc, PermissionDeniedError):
-        return "Fish Audio refused access to that voice or feature (it may be private)."
+        return _("Fish Audio refused access to that voice or feature (it may be private).")
     if isinstance(exc, NotFoundError):
-        return "That voice or model was not found on Fish Audio."
+        return _("That voice or model was not found on Fish Audio.")
     if isinstance(exc, PayloadTooLargeError):
-        return "That file is too large for Fish Audio."
+        return _("That file is too large for Fish Audio.")
     if isinstance(exc, ValidationError):
         detail = first_detail_message(exc.detail) or exc.message
-        return f"Fish Audio rejected the request: {_clean(detail)}"
+        return _("Fish Audio rejected the request: {detail}").format(detail=_clean(detail))
     if isinstance(exc, RateLimitError):
-        return f"Fish Audio is busy right now. Try again in {_seconds(exc.retry_after)}."
+        return _("Fish Audio is busy right now. Try again in {wait}.").format(wait=_seconds(exc.retry_after))
     if isinstance(exc, ServerError):
-        return "Fish Audio is having trouble right now. Try again later."
+        return _("Fish Audio is having trouble right now. Try again later.")
     if isinstance(exc, FishAPIError):
-        return f"Fish Audio rejected the request: {_clean(exc.message)}"
+        return _("Fish Audio rejected the request: {detail}").format(detail=_clean(exc.message))
     if isinstance(exc, FishTimeoutError):
-        return "Fish Audio took too long to answer. Try again in a moment."
+        return _("Fish Audio took too long to answer. Try again in a moment.")
     if isinstance(exc, FishNetworkError):
-        return "Could not reach Fish Audio (network problem). Try again in a moment."
+        return _("Could not reach Fish Audio (network problem). Try again in a moment.")
     if isinstance(exc, WebSocketError):
-        return "The live connection to Fish Audio broke off. Try again."
+        return _("The live connection to Fish Audio broke off. Try again.")
     if isinstance(exc, FishResponseError):
-        return "Fish Audio sent an answer the bot could not understand. Try again later."
+        return _("Fish Audio sent an answer the bot could not understand. Try again later.")
     if isinstance(exc, FishError):
-        return "Something went wrong talking to Fish Audio. Try again later."
-    return "Something went wrong. Try again later."
+        return _("Something went wrong talking to Fish Audio. Try again later.")
+    return _("Something went wrong. Try again later.")
 

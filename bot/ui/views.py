@@ -7,11 +7,12 @@ import logging
 
 import discord
 
-from bot.errors import describe_error, send_ephemeral
+from bot.errors import describe_error, send_ephemeral, use_interaction_language
+from bot.i18n import N_, _
 
 log = logging.getLogger(__name__)
 
-NOT_YOURS = "These buttons belong to someone else's command. Run it yourself to get your own."
+NOT_YOURS = N_("These buttons belong to someone else's command. Run it yourself to get your own.")
 
 
 class MemberView(discord.ui.View):
@@ -23,9 +24,11 @@ class MemberView(discord.ui.View):
         self.message: discord.InteractionMessage | discord.WebhookMessage | None = None
 
     async def interaction_check(self, interaction: discord.Interaction) -> bool:
+        # A button's callback runs in a task of its own: answer in the presser's language.
+        await use_interaction_language(interaction)
         if interaction.user.id == self.owner_id:
             return True
-        await interaction.response.send_message(NOT_YOURS, ephemeral=True)
+        await interaction.response.send_message(_(NOT_YOURS), ephemeral=True)
         return False
 
     def disable_all(self) -> None:
@@ -52,12 +55,13 @@ class MemberView(discord.ui.View):
 class ConfirmView(MemberView):
     """Asks one yes/no question; `value` is True, False, or None when it timed out."""
 
-    def __init__(self, owner_id: int, *, confirm_label: str = "Confirm",
+    def __init__(self, owner_id: int, *, confirm_label: str | None = None,
                  style: discord.ButtonStyle = discord.ButtonStyle.danger,
                  timeout: float = 60.0) -> None:
         super().__init__(owner_id, timeout=timeout)
         self.value: bool | None = None
-        self.confirm.label = confirm_label
+        self.confirm.label = confirm_label or _("Confirm")
+        self.cancel.label = _("Cancel")
         self.confirm.style = style
 
     async def _finish(self, interaction: discord.Interaction, value: bool) -> None:

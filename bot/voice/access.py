@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from bot.errors import UserFacingError
 from bot.fish import NotFoundError, Voice
+from bot.i18n import _
 from bot.storage.voice_owners import VoiceOwners
 
 if TYPE_CHECKING:
@@ -15,7 +16,8 @@ if TYPE_CHECKING:
 
 
 def unknown_voice(voice_id: str) -> UserFacingError:
-    return UserFacingError(f"There's no Fish Audio voice with the id `{voice_id[:64]}` that you can use.")
+    text = _("There's no Fish Audio voice with the id `{voice_id}` that you can use.")
+    return UserFacingError(text.format(voice_id=voice_id[:64]))
 
 
 async def usable_voice(bot: FishBot, user_id: int, voice_id: str) -> Voice:

@@ -4,29 +4,33 @@ from __future__ import annotations
 
 import discord
 
+from bot.i18n import N_, _
+from bot.i18n.formatting import listing, number
+
 VoiceChannel = discord.VoiceChannel | discord.StageChannel
 
 
 def join_problem(channel: VoiceChannel, member: discord.Member) -> str | None:
     """Why the bot can't usefully speak in `channel` for `member`, or None when it can."""
     if member.is_timed_out():
-        return "You're timed out in this server, so I can't speak for you right now."
+        return _("You're timed out in this server, so I can't speak for you right now.")
     me = channel.guild.me
     perms = channel.permissions_for(me)
     missing = [
-        name
+        _(name)
         for name, granted in (
-            ("View Channel", perms.view_channel),
-            ("Connect", perms.connect),
-            ("Speak", perms.speak),
+            (N_("View Channels"), perms.view_channel),
+            (N_("Connect"), perms.connect),
+            (N_("Speak"), perms.speak),
         )
         if not granted
     ]
     if isinstance(channel, discord.StageChannel) and not perms.mute_members:
         # Without stage-moderator rights the bot joins as a listener and can only ask to speak.
-        missing.append("Mute Members (to become a stage speaker)")
+        missing.append(_("Mute Members (to become a stage speaker)"))
     if missing:
-        return f"I can't speak in {channel.mention}: I'm missing {', '.join(missing)} there."
+        return _("I can't speak in {channel}: I'm missing {permissions} there.").format(
+            channel=channel.mention, permissions=listing(missing))
     already_in = me.voice is not None and me.voice.channel == channel
     if (
         not already_in
@@ -34,5 +38,6 @@ def join_problem(channel: VoiceChannel, member: discord.Member) -> str | None:
         and len(channel.members) >= channel.user_limit
         and not perms.move_members
     ):
-        return f"{channel.mention} is full ({channel.user_limit} members)."
+        return _("{channel} is full ({count} members).").format(
+            channel=channel.mention, count=number(channel.user_limit))
     return None

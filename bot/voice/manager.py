@@ -9,6 +9,7 @@ import discord
 from bot.config import Settings
 from bot.errors import UserFacingError
 from bot.fish import FishClient
+from bot.i18n import _
 from bot.usage.tts_cache import TTSCache
 from bot.voice.joining import VoiceChannel, join_problem
 from bot.voice.session import VoiceSession
@@ -46,7 +47,7 @@ class SessionManager:
     async def join(self, member: discord.Member, *, move_if_idle: bool = True) -> VoiceSession:
         """The guild's session in the member's channel, connecting or moving as needed."""
         if member.voice is None or member.voice.channel is None:
-            raise UserFacingError("Join a voice channel first.")
+            raise UserFacingError(_("Join a voice channel first."))
         channel: VoiceChannel = member.voice.channel  # type: ignore[assignment]
         problem = join_problem(channel, member)
         if problem is not None:
@@ -67,8 +68,8 @@ class SessionManager:
                 return session
             if self._busy(session) or not move_if_idle:
                 raise UserFacingError(
-                    f"I'm already speaking in {session.channel.mention}. "  # type: ignore[union-attr]
-                    "Join that channel, or wait until I'm done."
+                    _("I'm already speaking in {channel}. Join that channel, or wait until I'm done.").format(
+                        channel=session.channel.mention)  # type: ignore[union-attr]
                 )
             await session.voice.move_to(channel)
             session.humans_changed()
@@ -76,9 +77,11 @@ class SessionManager:
         try:
             voice = await channel.connect(cls=self.voice_client_cls, self_deaf=True, timeout=20)
         except TimeoutError:
-            raise UserFacingError(f"I couldn't connect to {channel.mention} in time.") from None
+            raise UserFacingError(
+                _("I couldn't connect to {channel} in time.").format(channel=channel.mention)) from None
         except discord.ClientException as exc:
-            raise UserFacingError(f"I couldn't join {channel.mention}: {exc}") from None
+            text = _("I couldn't join {channel}: {reason}")
+            raise UserFacingError(text.format(channel=channel.mention, reason=exc)) from None
         if isinstance(channel, discord.StageChannel):
             await guild.me.edit(suppress=False)  # become a speaker (join_problem checked rights)
         session = VoiceSession(

@@ -8,6 +8,8 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
+from bot.i18n import current_language
+
 log = logging.getLogger(__name__)
 
 _next_id = itertools.count(1)
@@ -33,6 +35,8 @@ class SpeakRequest:
     max_seconds: float | None = None
     # Told once how the request ended; /speak commits or releases the member's quota with it.
     on_outcome: OnOutcome | None = None
+    # The language `notify` speaks: the requester's, from where the request was made.
+    language: str = field(default_factory=current_language)
     id: int = field(default_factory=lambda: next(_next_id))
     created: float = field(default_factory=time.monotonic)
     _finished: bool = field(default=False, init=False, repr=False)

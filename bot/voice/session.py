@@ -20,6 +20,7 @@ from bot.audio.chain import ChainSource
 from bot.config import Settings
 from bot.fish import FishClient
 from bot.fish.messages import user_message
+from bot.i18n import _, using_language
 from bot.usage.tts_cache import TTSCache
 from bot.voice.clip import Clip, ClipStalled
 from bot.voice.request import OnOutcome, SpeakRequest
@@ -255,10 +256,11 @@ class VoiceSession:
         error = clip.error
         if error is None or clip.request.notify is None:
             return
-        if isinstance(error, ClipStalled):
-            text = "Fish Audio stopped sending audio for your message, so I skipped it."
-        else:
-            text = user_message(error)
+        with using_language(clip.request.language):  # this runs in the session's task
+            if isinstance(error, ClipStalled):
+                text = _("Fish Audio stopped sending audio for your message, so I skipped it.")
+            else:
+                text = user_message(error)
         try:
             await clip.request.notify(text)
         except discord.HTTPException:

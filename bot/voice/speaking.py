@@ -10,6 +10,8 @@ import discord
 
 from bot.errors import UserFacingError
 from bot.fish import TTSConfig
+from bot.i18n import _
+from bot.i18n.formatting import number
 from bot.usage import TTSKey
 from bot.voice.request import SpeakRequest
 from bot.voice.session import QueueFull
@@ -60,14 +62,16 @@ async def queue_speech(
         await reservation.release("skipped")
         if isinstance(exc, QueueFull):
             raise UserFacingError(
-                f"The queue is full ({bot.settings.speak.queue_limit} waiting). Try again soon."
+                _("The queue is full ({count} waiting). Try again soon.").format(
+                    count=number(bot.settings.speak.queue_limit))
             ) from None
         raise
-    where = "Speaking now" if ahead == 0 else f"Queued at #{ahead + 1}"
-    await interaction.followup.send(
-        f"{where} in {session.channel.mention}.",  # type: ignore[union-attr]
-        ephemeral=True,
-    )
+    channel = session.channel.mention  # type: ignore[union-attr]
+    if ahead == 0:
+        reply = _("Speaking now in {channel}.").format(channel=channel)
+    else:
+        reply = _("Queued at #{position} in {channel}.").format(position=number(ahead + 1), channel=channel)
+    await interaction.followup.send(reply, ephemeral=True)
 
 
 async def reply_with_file(
@@ -78,13 +82,13 @@ async def reply_with_file(
     voice_id: str | None,
     speed: float | None,
     model: str | None = None,
-    content: str = "You're not in a voice channel, so here it is as a file.",
+    content: str | None = None,
     ephemeral: bool = False,
 ) -> None:
     """Synthesise the whole clip and attach it (from the cache of short phrases when possible)."""
     settings = bot.settings
     file_format = settings.speak.file_format
-    extension, _ = FILE_TYPES[file_format]
+    extension, _mime = FILE_TYPES[file_format]
     usage = {"kind": "tts_chars", "amount": len(text), "user_id": interaction.user.id,
              "guild_id": interaction.guild_id}
     key = TTSKey(text=text, voice_id=voice_id, speed=speed, model=model or settings.fish.model,
@@ -113,9 +117,9 @@ async def reply_with_file(
             )
         bot.usage.tts_cache.put(key, audio)
     if len(audio) > interaction.filesize_limit:
-        raise UserFacingError("That clip is larger than Discord lets me upload here. Try less text.")
+        raise UserFacingError(_("That clip is larger than Discord lets me upload here. Try less text."))
     await interaction.followup.send(
-        content,
+        content if content is not None else _("You're not in a voice channel, so here it is as a file."),
         file=discord.File(io.BytesIO(audio), filename=f"speech.{extension}"),
         allowed_mentions=NO_MENTIONS,
         ephemeral=ephemeral,

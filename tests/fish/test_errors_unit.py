@@ -98,7 +98,7 @@ def test_key_is_scrubbed_from_error_bodies() -> None:
         (PayloadTooLargeError(413, "x"), "That file is too large for Fish Audio."),
         (ValidationError(422, "x", detail=[{"msg": "text too long"}]),
          "Fish Audio rejected the request: text too long"),
-        (RateLimitError(429, "x", retry_after=2.2), "Fish Audio is busy right now. Try again in 3 s."),
+        (RateLimitError(429, "x", retry_after=2.2), "Fish Audio is busy right now. Try again in 3 sec."),
         (RateLimitError(429, "x"), "Fish Audio is busy right now. Try again in a few seconds."),
         (ServerError(503, "x"), "Fish Audio is having trouble right now. Try again later."),
         (FishAPIError(400, "bad format"), "Fish Audio rejected the request: bad format"),
