@@ -15,8 +15,8 @@ from bot.audio.buffer import PacketBuffer
 from bot.audio.pcm import pump_pcm
 from bot.audio.pipeline import detect_container, pump_opus
 from bot.audio.source import StreamingOpusSource, StreamingPCMSource
-from bot.fish import FishClient, TTSConfig
-from bot.usage.tts_cache import TTSCache, TTSKey
+from bot.audio.tts_cache import TTSCache
+from bot.fish import FishClient
 from bot.voice.request import SpeakRequest
 
 log = logging.getLogger(__name__)
@@ -61,18 +61,12 @@ class Clip:
         request: SpeakRequest,
         fish: FishClient,
         *,
-        model: str,
-        latency: str,
-        opus_bitrate: int,
         stall_timeout: float,
         cache: TTSCache | None = None,
     ) -> None:
         self.request = request
         self._max_frames = None if request.max_seconds is None else round(request.max_seconds * 50)
         self._fish = fish
-        self._model = model
-        self._latency = latency
-        self._opus_bitrate = opus_bitrate
         self._stall_timeout = stall_timeout
         self.buffer = PacketBuffer(max_packets=BUFFER_PACKETS)
         # Chosen once the first bytes show the container: Opus pass-through, or PCM via ffmpeg.
@@ -95,14 +89,6 @@ class Clip:
         if not self.played:
             return "skipped"
         return "cached" if self.cached else "ok"
-
-    def _cache_key(self) -> TTSKey:
-        request = self.request
-        return TTSKey(
-            text=request.text, voice_id=request.voice_id, speed=request.speed,
-            model=request.model or self._model, format="opus", latency=self._latency,
-            opus_bitrate=self._opus_bitrate,
-        )
 
     @property
     def started(self) -> bool:
@@ -161,27 +147,20 @@ class Clip:
             self._failed(exc)
 
     async def _produce(self) -> None:
-        request = self.request
-        cache, key = self._cache, self._cache_key()
+        # Read once: an edit may give the queued request a new spec, not this clip.
+        spec = self.request.spec
+        cache = self._cache
         if cache is not None:
-            audio = cache.get(key)
+            audio = cache.get(spec)
             if audio is not None:
                 self.cached = True
                 await self._replay(audio)
                 return
-            if cache.cacheable(request.text):
+            if cache.cacheable(spec.text):
                 self._kept = []
         try:
             async with asyncio.timeout(self._stall_timeout):
-                stream = await self._fish.tts.stream(
-                    text=request.text,
-                    reference_id=request.voice_id,
-                    format="opus",
-                    latency=self._latency,  # type: ignore[arg-type]
-                    speed=request.speed,
-                    config=TTSConfig(opus_bitrate=self._opus_bitrate),  # type: ignore[arg-type]
-                    model=request.model or self._model,
-                )
+                stream = await self._fish.tts.stream(text=spec.text, **spec.tts_options())
         except TimeoutError:
             self._failed(ClipStalled(f"Fish sent nothing for {self._stall_timeout:g} s"))
             return
@@ -203,7 +182,7 @@ class Clip:
             self._failed(exc)
             return
         if cache is not None and self._kept is not None and self._complete:
-            cache.put(key, b"".join(self._kept))
+            cache.put(spec, b"".join(self._kept))
         self._kept = None
 
     def _failed(self, exc: BaseException) -> None:
