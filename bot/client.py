@@ -12,12 +12,14 @@ import discord
 from discord.ext import commands
 
 from bot.audio.tts_cache import TTSCache
+from bot.command_sync import sync_if_changed
 from bot.config import Settings
 from bot.errors import FishTree
 from bot.fish import FishClient
 from bot.speech.service import SpeechService
 from bot.storage.db import Database
 from bot.storage.settings import SettingsStore
+from bot.storage.state import StateStore
 from bot.usage import UsageLedger
 from bot.voice.manager import SessionManager
 
@@ -61,6 +63,7 @@ class FishBot(commands.AutoShardedBot):
         voice_sessions: SessionManager,
         speech: SpeechService,
         extensions: Sequence[str] = EXTENSIONS,
+        auto_sync: bool = False,
         **options: Any,
     ) -> None:
         super().__init__(
@@ -77,6 +80,9 @@ class FishBot(commands.AutoShardedBot):
         self.fish = fish
         self.db = db
         self.store = store
+        self.state = StateStore(db)
+        # `run` registers the slash commands itself when they changed since the last sync.
+        self.auto_sync = auto_sync
         # Quotas and the usage ledger, for every cog that spends Fish credits.
         self.usage = usage
         self.tts_cache = tts_cache
@@ -92,6 +98,8 @@ class FishBot(commands.AutoShardedBot):
         for extension in self.initial_extensions:
             await self.load_extension(extension)
         log.info("loaded %d extensions", len(self.initial_extensions))
+        if self.auto_sync:
+            await sync_if_changed(self.tree, self.state)
 
     async def is_bot_owner(self, user: discord.abc.User) -> bool:
         """Owners from config; without any configured, the application's owner or team."""

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from bot.config import Settings
-from tests.discord_harness import FakeGuild, Harness
+from tests.discord_harness import APPLICATION_ID, FakeGuild, Harness
 
 if TYPE_CHECKING:
     from bot.client import FishBot
@@ -27,15 +27,16 @@ def make_settings(base_url: str, tmp_path: Path, **sections: Any) -> Settings:
     )
 
 
-async def start_bot(settings: Settings) -> FishBot:
+async def start_bot(settings: Settings, **options: Any) -> FishBot:
     """The bot `fishbot run` builds (`build_bot`), with the recording voice client, set up as
     login() would, minus the network."""
     # Imported here so that test modules that don't need a whole bot never import the voice stack.
     from bot.cli import build_bot
     from tests.voice_standin import RecordingVoiceClient
 
-    bot = await build_bot(settings, voice_client_cls=RecordingVoiceClient)
-    await bot._async_setup_hook()
+    bot = await build_bot(settings, voice_client_cls=RecordingVoiceClient, **options)
+    bot._connection.application_id = APPLICATION_ID  # what login() learns from Discord
+    await bot._async_setup_hook()  # what login() does before setup_hook, minus the network
     await bot.setup_hook()
     return bot
 

@@ -41,7 +41,7 @@ def test_lower_layers_do_not_import_the_bot_or_the_cogs() -> None:
 
 def test_the_rule_catches_a_type_checking_import(tmp_path: Path) -> None:
     module = tmp_path / "helper.py"
-    module.write_text("from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from bot.client import FishBot\n")
+    module.write_text("if TYPE_CHECKING:\n    from bot.client import FishBot\n")
     assert any(forbidden(name) for name in imported_modules(module))
     module.write_text("from bot.clients_registry import x\nimport cogsworth\n")
     assert not any(forbidden(name) for name in imported_modules(module))
