@@ -19,13 +19,13 @@ from bot.narration.announcer import Announcer, Last
 from bot.narration.notices import Notices
 from bot.narration.reading import spoken_name, words_of
 from bot.narration.settings import NAMESPACE, NICKNAMES, NarrationSettings, Nicknames
+from bot.speech.service import SpeechQueueFull
 from bot.ui.voice_autocomplete import voice_autocomplete
 from bot.usage import QuotaExceeded
 from bot.voice.access import usable_voice
 from bot.voice.prefs import NAMESPACE as VOICE_NAMESPACE
 from bot.voice.prefs import VoicePrefs, resolve_voice
-from bot.voice.request import SpeakRequest
-from bot.voice.session import QueueFull, VoiceSession
+from bot.voice.session import VoiceSession
 
 if TYPE_CHECKING:
     from bot.client import FishBot
@@ -134,6 +134,7 @@ class Narration(commands.Cog):
         max_seconds="Longest time one message may speak",
         custom_emoji="Say custom emoji by name, or skip them",
         unicode_emoji="Say emoji by name, or skip them",
+        read_everyone="Say @everyone and @here as \"everyone\" and \"here\" (off: skip them)",
     )
     async def settings_narration(
         self,
@@ -149,6 +150,7 @@ class Narration(commands.Cog):
         max_seconds: app_commands.Range[float, 1, 600] | None = None,
         custom_emoji: OnOff | None = None,
         unicode_emoji: OnOff | None = None,
+        read_everyone: bool | None = None,
     ) -> None:
         assert interaction.guild_id is not None
         changes: dict[str, object] = {
@@ -156,6 +158,7 @@ class Narration(commands.Cog):
                 "announce_names": announce_names, "same_channel": same_channel, "read_bots": read_bots,
                 "auto_join": auto_join, "ignore_prefix": ignore_prefix, "max_length": max_length,
                 "max_seconds": max_seconds, "custom_emoji": custom_emoji, "unicode_emoji": unicode_emoji,
+                "read_everyone": read_everyone,
             }.items() if value is not None
         }
         if required_role is not None:
@@ -172,7 +175,7 @@ class Narration(commands.Cog):
         assert interaction.guild_id is not None
         changes: dict[str, object] = {}
         if voice is not None:
-            found = await usable_voice(self.bot, interaction.user.id, voice)
+            found = await usable_voice(self.bot.fish, self.bot.db, interaction.user.id, voice)
             changes.update(voice_id=found.id, voice_name=found.title[:100])
         if speed is not None:
             changes["speed"] = speed
@@ -208,6 +211,7 @@ class Narration(commands.Cog):
                         value=f"{config.max_length or operator.max_message_length} characters")
         embed.add_field(name="Max time", value=f"{config.max_seconds or operator.max_spoken_seconds:g} s")
         embed.add_field(name="Emoji", value=f"custom: {config.custom_emoji}, other: {config.unicode_emoji}")
+        embed.add_field(name="@everyone / @here", value="said" if config.read_everyone else "skipped")
         embed.add_field(name="Default voice", value=voice.voice_name or voice.voice_id or "the bot's default")
         embed.add_field(name="Default speed", value=f"{voice.speed:g}" if voice.speed else "normal")
         if not operator.enabled:
@@ -302,25 +306,21 @@ class Narration(commands.Cog):
             prefix = f"{name} said: "
         text = prefix + words
         voice = await resolve_voice(self.bot.store, self.bot.settings, user_id=author.id, guild_id=guild.id)
-        try:
-            reservation = await self.bot.usage.reserve(kind="tts_chars", amount=len(text), user_id=author.id,
-                                                       guild_id=guild.id)
-        except QuotaExceeded as exc:
-            await self._tell(message, str(exc))
-            return
+        speech = self.bot.speech
 
         async def notify(reason: str) -> None:
             await self._tell(message, reason)
 
-        request = SpeakRequest(
-            text=text, requester_id=author.id, requester_name=author.display_name, voice_id=voice.voice_id,
-            speed=voice.speed, message_id=message.id, on_outcome=reservation.finish,  # type: ignore[arg-type]
-            max_seconds=config.max_seconds or operator.max_spoken_seconds, notify=notify,
-        )
         try:
-            session.enqueue(request)
-        except QueueFull:
-            await reservation.release("skipped")
+            await speech.queue(
+                author, speech.spec(text, voice_id=voice.voice_id, speed=voice.speed), notify,
+                into=session, message_id=message.id,
+                max_seconds=config.max_seconds or operator.max_spoken_seconds,
+            )
+        except QuotaExceeded as exc:
+            await self._tell(message, str(exc))
+            return
+        except SpeechQueueFull:
             await self._tell(message, "too many messages are waiting to be spoken.")
             return
         before = self.announcer.queued(guild.id, author.id)
@@ -389,20 +389,11 @@ class Narration(commands.Cog):
         text = queued.prefix + words
         if text == request.text:
             return  # an embed or link preview arrived; the words didn't change
-        # The edit is paid for at its own length; the first version's amount goes back.
         try:
-            reservation = await self.bot.usage.reserve(kind="tts_chars", amount=len(text),
-                                                       user_id=message.author.id, guild_id=guild_id)
+            await self.bot.speech.replace_text(session, message.id, text, user_id=message.author.id)
         except QuotaExceeded as exc:
             await self._drop(session, guild_id, message.id)
             await self._tell(queued.message, str(exc))
-            return
-        previous = request.on_outcome
-        if await session.replace_text(message.id, text, on_outcome=reservation.finish):  # type: ignore[arg-type]
-            if previous is not None:
-                await previous("skipped")
-        else:  # it started playing while the quota was reserved: the first version is read
-            await reservation.release("skipped")
 
 
 async def setup(bot: FishBot) -> None:

@@ -12,13 +12,13 @@ from discord.ext import commands
 from bot.errors import UserFacingError
 from bot.i18n import _, ngettext
 from bot.i18n.formatting import number
+from bot.ui.speaking import in_voice, send_as_file, speak_in_voice
 from bot.ui.voice_autocomplete import voice_autocomplete
 from bot.usage import expensive_cooldown
 from bot.voice.access import usable_voice
 from bot.voice.manager import SessionManager
 from bot.voice.prefs import resolve_voice
 from bot.voice.session import VoiceSession
-from bot.voice.speaking import in_voice, queue_speech, reply_with_file
 
 if TYPE_CHECKING:
     from bot.client import FishBot
@@ -94,18 +94,19 @@ class Speak(commands.Cog):
         member = self._member(interaction)
         text = _clean_text(text, self.bot.settings.speak.max_text_length)
         if voice:
-            await usable_voice(self.bot, member.id, voice)
+            await usable_voice(self.bot.fish, self.bot.db, member.id, voice)
         chosen = await resolve_voice(
             self.bot.store, self.bot.settings, user_id=member.id, guild_id=member.guild.id,
             voice_id=voice, speed=speed,
         )
         model_name = model.value if model else None
+        speech = self.bot.speech
         if not in_voice(member):
-            await reply_with_file(self.bot, interaction, text, voice_id=chosen.voice_id,
-                                  speed=chosen.speed, model=model_name)
+            spec = speech.file_spec(text, voice_id=chosen.voice_id, speed=chosen.speed, model=model_name)
+            await send_as_file(speech, interaction, spec)
             return
-        await queue_speech(self.bot, interaction, member, text, voice_id=chosen.voice_id,
-                           speed=chosen.speed, model=model_name)
+        spec = speech.spec(text, voice_id=chosen.voice_id, speed=chosen.speed, model=model_name)
+        await speak_in_voice(speech, interaction, member, spec)
 
     @app_commands.command(name="join", description="Bring the bot into your voice channel")
     @app_commands.guild_only()
@@ -159,15 +160,17 @@ class Speak(commands.Cog):
     async def queue(self, interaction: discord.Interaction) -> None:
         session = self._session(interaction)
         embed = discord.Embed(title=_("Speech queue"), colour=discord.Colour.blurple())
+        # What is playing goes first, in the description: Discord draws fields after it.
+        lines = []
         if session.current is not None:
             request = session.current.request
-            embed.add_field(
-                name=_("Now"), value=f"{request.requester_name}: {request.preview()}", inline=False
-            )
+            now = _("**Now:** {name}: {text}").format(name=request.requester_name, text=request.preview())
+            lines += [now, ""]
         waiting = [
             f"{i}. {r.requester_name}: {r.preview()}" for i, r in enumerate(session.queue, 1)
         ]
-        embed.description = "\n".join(waiting[:20]) or _("Nothing waiting.")
+        lines += waiting[:20] or [_("Nothing waiting.")]
+        embed.description = "\n".join(lines)
         if len(waiting) > 20:
             more = len(waiting) - 20
             footer = ngettext("and {count} more", "and {count} more", more)

@@ -13,9 +13,11 @@ from bot.i18n.formatting import duration
 from .errors import (
     AuthenticationError,
     FishAPIError,
+    FishConnectError,
     FishError,
     FishNetworkError,
     FishResponseError,
+    FishStreamError,
     FishTimeoutError,
     InsufficientCreditError,
     NotFoundError,
@@ -60,13 +62,21 @@ def user_message(exc: BaseException) -> str:
     if isinstance(exc, RateLimitError):
         return _("Fish Audio is busy right now. Try again in {wait}.").format(wait=_seconds(exc.retry_after))
     if isinstance(exc, ServerError):
-        return _("Fish Audio is having trouble right now. Try again later.")
+        if exc.status == 503:
+            return _("Fish Audio is busy (overloaded) right now. Try again in {wait}.").format(
+                wait=_seconds(exc.retry_after))
+        return _("Fish Audio had an error on its side (HTTP {status}). Try again later.").format(
+            status=exc.status)
     if isinstance(exc, FishAPIError):
         return _("Fish Audio rejected the request: {detail}").format(detail=_clean(exc.message))
     if isinstance(exc, FishTimeoutError):
-        return _("Fish Audio took too long to answer. Try again in a moment.")
+        return _("Timed out waiting for Fish Audio. Try again in a moment.")
+    if isinstance(exc, FishConnectError):
+        return _("Could not connect to Fish Audio. Try again in a moment.")
+    if isinstance(exc, FishStreamError):
+        return _("Fish Audio stopped sending part-way through its answer. Try again.")
     if isinstance(exc, FishNetworkError):
-        return _("Could not reach Fish Audio (network problem). Try again in a moment.")
+        return _("The connection to Fish Audio broke before it answered. Try again in a moment.")
     if isinstance(exc, WebSocketError):
         return _("The live connection to Fish Audio broke off. Try again.")
     if isinstance(exc, FishResponseError):

@@ -15,8 +15,9 @@ from bot.audio.buffer import PacketBuffer
 from bot.audio.pcm import pump_pcm
 from bot.audio.pipeline import detect_container, pump_opus
 from bot.audio.source import StreamingOpusSource, StreamingPCMSource
-from bot.fish import FishClient, TTSConfig
-from bot.usage.tts_cache import TTSCache, TTSKey
+from bot.audio.tts_cache import TTSCache
+from bot.fish import FishClient, FishConnectError, FishNetworkError
+from bot.speech.spec import SpeechSpec
 from bot.voice.request import SpeakRequest
 
 log = logging.getLogger(__name__)
@@ -61,18 +62,12 @@ class Clip:
         request: SpeakRequest,
         fish: FishClient,
         *,
-        model: str,
-        latency: str,
-        opus_bitrate: int,
         stall_timeout: float,
         cache: TTSCache | None = None,
     ) -> None:
         self.request = request
         self._max_frames = None if request.max_seconds is None else round(request.max_seconds * 50)
         self._fish = fish
-        self._model = model
-        self._latency = latency
-        self._opus_bitrate = opus_bitrate
         self._stall_timeout = stall_timeout
         self.buffer = PacketBuffer(max_packets=BUFFER_PACKETS)
         # Chosen once the first bytes show the container: Opus pass-through, or PCM via ffmpeg.
@@ -86,23 +81,16 @@ class Clip:
         self._complete = False  # Fish's stream ended normally (not cut by a skip)
         self.cached = False  # served from the TTS cache, without calling Fish
         self.played = False  # the session started playing it
+        self.retried = False  # a stream that broke before any audio was asked for again
 
     @property
     def outcome(self) -> str:
         """How the request ended, for its quota reservation."""
         if self.error is not None:
-            return "failed"
+            return "partial" if self.played and self.buffer.packets_in > 0 else "failed"
         if not self.played:
             return "skipped"
         return "cached" if self.cached else "ok"
-
-    def _cache_key(self) -> TTSKey:
-        request = self.request
-        return TTSKey(
-            text=request.text, voice_id=request.voice_id, speed=request.speed,
-            model=request.model or self._model, format="opus", latency=self._latency,
-            opus_bitrate=self._opus_bitrate,
-        )
 
     @property
     def started(self) -> bool:
@@ -161,50 +149,57 @@ class Clip:
             self._failed(exc)
 
     async def _produce(self) -> None:
-        request = self.request
-        cache, key = self._cache, self._cache_key()
+        # Read once: an edit may give the queued request a new spec, not this clip.
+        spec = self.request.spec
+        cache = self._cache
         if cache is not None:
-            audio = cache.get(key)
+            audio = cache.get(spec)
             if audio is not None:
                 self.cached = True
                 await self._replay(audio)
                 return
-            if cache.cacheable(request.text):
+            if cache.cacheable(spec.text):
                 self._kept = []
+        for attempt in (1, 2):
+            try:
+                await self._fetch(spec)
+            except asyncio.CancelledError:
+                self.buffer.close()
+                self.ready.set()
+                raise
+            except Exception as exc:
+                if attempt == 1 and self._may_retry(exc):
+                    log.info("clip %s: Fish's stream broke before any audio (%s); asking again",
+                             self.request.id, type(exc).__name__)
+                    self.retried = True
+                    continue
+                self._failed(exc)
+                return
+            break
+        if cache is not None and self._kept is not None and self._complete:
+            cache.put(spec, b"".join(self._kept))
+        self._kept = None
+
+    def _may_retry(self, exc: Exception) -> bool:
+        """Once, when a stream Fish had opened broke before its first byte: nothing was played or
+        buffered, so asking again can't repeat audio. Not for a connection that couldn't be made
+        (the client already retried that) nor a time-out (the member has waited long enough)."""
+        return (self.first_byte_at is None and isinstance(exc, FishNetworkError)
+                and not isinstance(exc, FishConnectError))
+
+    async def _fetch(self, spec: SpeechSpec) -> None:
         try:
             async with asyncio.timeout(self._stall_timeout):
-                stream = await self._fish.tts.stream(
-                    text=request.text,
-                    reference_id=request.voice_id,
-                    format="opus",
-                    latency=self._latency,  # type: ignore[arg-type]
-                    speed=request.speed,
-                    config=TTSConfig(opus_bitrate=self._opus_bitrate),  # type: ignore[arg-type]
-                    model=request.model or self._model,
-                )
+                stream = await self._fish.tts.stream(text=spec.text, **spec.tts_options())
         except TimeoutError:
-            self._failed(ClipStalled(f"Fish sent nothing for {self._stall_timeout:g} s"))
-            return
-        except asyncio.CancelledError:
-            self.buffer.close()
-            self.ready.set()
-            raise
-        except Exception as exc:
-            self._failed(exc)
-            return
-        try:
-            async with stream:
-                await self._pump(self._chunks(stream))
-        except asyncio.CancelledError:
-            self.buffer.close()
-            self.ready.set()
-            raise
-        except Exception as exc:
-            self._failed(exc)
-            return
-        if cache is not None and self._kept is not None and self._complete:
-            cache.put(key, b"".join(self._kept))
-        self._kept = None
+            raise ClipStalled(f"Fish sent nothing for {self._stall_timeout:g} s") from None
+        async with stream:
+            await self._pump(self._chunks(stream))
+
+    @property
+    def broke_part_way(self) -> bool:
+        """It failed after some of its audio had arrived (that part played, or will)."""
+        return self.error is not None and self.buffer.packets_in > 0
 
     def _failed(self, exc: BaseException) -> None:
         self.error = exc

@@ -17,15 +17,18 @@ from collections.abc import Awaitable, Callable, Iterable
 import discord
 
 from bot.audio.chain import ChainSource
+from bot.audio.tts_cache import TTSCache
 from bot.config import Settings
 from bot.fish import FishClient
 from bot.fish.messages import user_message
-from bot.i18n import _, using_language
-from bot.usage.tts_cache import TTSCache
+from bot.i18n import N_, _, using_language
 from bot.voice.clip import Clip, ClipStalled
 from bot.voice.request import OnOutcome, SpeakRequest
 
 log = logging.getLogger(__name__)
+
+
+PART_WAY = N_("Fish Audio stopped sending audio part-way; the rest was skipped.")
 
 
 class QueueFull(Exception):
@@ -135,7 +138,7 @@ class VoiceSession:
         if request is None:
             return False
         # Changed before any await, so the player can't take the request half-edited.
-        request.text = text
+        request.spec = request.spec.with_text(text)
         if on_outcome is not None:
             request.on_outcome = on_outcome
         if self._prefetched is not None and self._prefetched.request is request:
@@ -158,15 +161,8 @@ class VoiceSession:
         return self.queue.popleft()
 
     def _new_clip(self, request: SpeakRequest) -> Clip:
-        fish = self._settings.fish
         return Clip(
-            request,
-            self._fish,
-            model=fish.model,
-            latency=fish.latency,
-            opus_bitrate=self._settings.speak.opus_bitrate,
-            stall_timeout=self._settings.speak.stall_timeout_s,
-            cache=self._tts_cache,
+            request, self._fish, stall_timeout=self._settings.speak.stall_timeout_s, cache=self._tts_cache
         )
 
     def _prefetch_next(self) -> None:
@@ -257,8 +253,10 @@ class VoiceSession:
         if error is None or clip.request.notify is None:
             return
         with using_language(clip.request.language):  # this runs in the session's task
-            if isinstance(error, ClipStalled):
-                text = _("Fish Audio stopped sending audio for your message, so I skipped it.")
+            if clip.broke_part_way:
+                text = _(PART_WAY)
+            elif isinstance(error, ClipStalled):
+                text = _("Timed out waiting for Fish Audio to send audio for your message, so I skipped it.")
             else:
                 text = user_message(error)
         try:

@@ -12,13 +12,13 @@ from tests.discord_harness import wait_for
 
 MANAGE_GUILD = discord.Permissions(manage_guild=True).value
 
-# Per language: the /speak reply, an error, and the /queue embed's title and "Now" field.
+# Per language: the /speak reply, an error, and the /queue embed's title and "Now" line.
 EXPECTED = {
     "ja": {"speaking": "で話しています。", "empty": "話す内容を入力してください。",
-           "title": "読み上げキュー", "now": "再生中",
+           "title": "読み上げキュー", "now": "**再生中：** Alice：",
            "not_in_voice": "このサーバーではボイスチャンネルにいません。"},
     "de": {"speaking": "Ich spreche jetzt in", "empty": "Sag mir, was ich sagen soll.",
-           "title": "Sprachwarteschlange", "now": "Jetzt",
+           "title": "Sprachwarteschlange", "now": "**Jetzt:** Alice: ",
            "not_in_voice": "Ich bin hier in keinem Sprachkanal."},
 }
 
@@ -43,7 +43,7 @@ async def test_reply_error_and_embed_in_the_members_language(bot, harness, guild
     await wait_for(lambda: session.current is not None)
     embed = (await harness.run("queue", user_id=user_id, guild=guild))[-1].embeds[0]
     assert embed.title == expected["title"]
-    assert embed.fields[0].name == expected["now"]
+    assert (embed.description or "").startswith(expected["now"])
     await session.close()
 
 
@@ -71,7 +71,7 @@ async def test_a_failed_clip_is_explained_later_in_the_requesters_language(bot, 
     session = bot.voice_sessions.get(guild.id)
     await wait_for(lambda: session.clips_played == 1, timeout=15)
     notices = [s.content for s in harness.sent if s.kind == "followup" and s.ephemeral]
-    assert "Fish Audio에 지금 문제가 있어요. 나중에 다시 시도하세요." in notices
+    assert "Fish Audio 쪽에서 오류가 났어요(HTTP 500). 나중에 다시 시도하세요." in notices
 
 
 async def test_unsupported_client_language_falls_back_to_the_server_then_english(bot, harness,
