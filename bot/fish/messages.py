@@ -10,6 +10,7 @@ import re
 
 from .errors import (
     AuthenticationError,
+    BlankAudioError,
     FishAPIError,
     FishError,
     FishNetworkError,
@@ -20,8 +21,10 @@ from .errors import (
     PayloadTooLargeError,
     PermissionDeniedError,
     RateLimitError,
+    ReferenceNotFoundError,
     ServerError,
     ValidationError,
+    VoiceNotReadyError,
     WebSocketError,
     first_detail_message,
 )
@@ -48,6 +51,10 @@ def user_message(exc: BaseException) -> str:
         return "The bot's Fish Audio API credit has run out. Please tell the bot owner."
     if isinstance(exc, PermissionDeniedError):
         return "Fish Audio refused access to that voice or feature (it may be private)."
+    if isinstance(exc, ReferenceNotFoundError):
+        return "That voice no longer exists on Fish Audio (it was deleted or made private)."
+    if isinstance(exc, VoiceNotReadyError):
+        return "That voice is still being trained on Fish Audio. Try again in a minute."
     if isinstance(exc, NotFoundError):
         return "That voice or model was not found on Fish Audio."
     if isinstance(exc, PayloadTooLargeError):
@@ -67,6 +74,8 @@ def user_message(exc: BaseException) -> str:
         return "Could not reach Fish Audio (network problem). Try again in a moment."
     if isinstance(exc, WebSocketError):
         return "The live connection to Fish Audio broke off. Try again."
+    if isinstance(exc, BlankAudioError):
+        return "Fish Audio sent back an empty clip (a known Fish fault). Try again."
     if isinstance(exc, FishResponseError):
         return "Fish Audio sent an answer the bot could not understand. Try again later."
     if isinstance(exc, FishError):

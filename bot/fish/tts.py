@@ -6,6 +6,7 @@ arrives); here the response is opened with `send(stream=True)` and read with `ai
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncGenerator, AsyncIterable, AsyncIterator, Awaitable, Callable, Generator
 from types import TracebackType
 from typing import Any
@@ -13,6 +14,7 @@ from typing import Any
 import httpx
 import ormsgpack
 
+from .errors import BlankAudioError
 from .http import HTTPCore, translate_transport_error
 from .live import LiveSession, WebSocketOptions, stream_websocket
 from .models import (
@@ -22,6 +24,7 @@ from .models import (
     LatencyMode,
     Model,
     ReferenceAudio,
+    ReferenceId,
     TextEvent,
     TTSConfig,
     build_tts_request,
@@ -30,6 +33,18 @@ from .models import (
 )
 
 _DEFAULT_CONFIG = TTSConfig()  # never mutated: build_tts_request copies it
+log = logging.getLogger("bot.fish")
+
+# A known Fish fault answers 200 with a blank clip of about 417 bytes (fish-audio-python#128).
+# Real speech is far larger: even "ok" at Fish's lowest bitrate (24 kbps Opus) is about 1 KB, and
+# any format spends well over 8 bytes per character of text. Below this, the clip is blank.
+BLANK_FLOOR_BYTES = 600
+BLANK_BYTES_PER_CHAR = 8
+
+
+def min_plausible_bytes(text: str) -> int:
+    """The fewest bytes a genuine clip of `text` can have (0: no check for blank text)."""
+    return max(BLANK_FLOOR_BYTES, BLANK_BYTES_PER_CHAR * len(text)) if text.strip() else 0
 
 
 class AudioStream:
@@ -41,11 +56,13 @@ class AudioStream:
     Cancelling the iterating task or closing the stream drops the connection at once.
     """
 
-    def __init__(self, open_response: Callable[[], Awaitable[httpx.Response]]) -> None:
+    def __init__(self, open_response: Callable[[], Awaitable[httpx.Response]], *, min_bytes: int = 0) -> None:
         self._open_response = open_response
         self._response: httpx.Response | None = None
         self._chunks: AsyncGenerator[bytes, None] | None = None
         self._closed = False
+        self._min_bytes = min_bytes
+        self.received = 0  # audio bytes handed out so far
 
     async def start(self) -> AudioStream:
         if self._response is None and not self._closed:
@@ -74,6 +91,14 @@ class AudioStream:
                 chunk = await self._chunks.__anext__()
             except StopAsyncIteration:
                 await self.aclose()
+                if self.received < self._min_bytes:
+                    # A complete answer this small is the blank-clip fault, not speech: an error,
+                    # so it is never played as silence nor cached.
+                    log.warning(
+                        "Fish Audio sent a blank clip: %d bytes where at least %d were expected",
+                        self.received, self._min_bytes,
+                    )
+                    raise BlankAudioError(self.received, self._min_bytes) from None
                 raise
             except (httpx.HTTPError, httpx.StreamError) as exc:
                 closed_by_us = self._closed
@@ -85,6 +110,7 @@ class AudioStream:
                 await self.aclose()
                 raise
             if chunk:
+                self.received += len(chunk)
                 return chunk
         raise StopAsyncIteration
 
@@ -118,17 +144,18 @@ class TTS:
         self,
         *,
         text: str,
-        reference_id: str | None = None,
-        references: list[ReferenceAudio] | None = None,
+        reference_id: ReferenceId | None = None,
+        references: list[ReferenceAudio] | list[list[ReferenceAudio]] | None = None,
         format: AudioFormat | None = None,
         latency: LatencyMode | None = None,
         speed: float | None = None,
         config: TTSConfig = _DEFAULT_CONFIG,
         model: Model = DEFAULT_MODEL,
+        features: list[str] | None = None,
     ) -> AudioStream:
         request = build_tts_request(
             text, config, reference_id=reference_id, references=references,
-            format=format, latency=latency, speed=speed,
+            format=format, latency=latency, speed=speed, features=features,
         )
         body = ormsgpack.packb(tts_payload(request))
         headers = {"content-type": "application/msgpack", "model": check_model(model)}
@@ -139,42 +166,44 @@ class TTS:
                 "POST", "/v1/tts", retry=True, stream=True, content=body, headers=headers
             )
 
-        return AudioStream(open_response)
+        return AudioStream(open_response, min_bytes=min_plausible_bytes(text))
 
     async def convert(
         self,
         *,
         text: str,
-        reference_id: str | None = None,
-        references: list[ReferenceAudio] | None = None,
+        reference_id: ReferenceId | None = None,
+        references: list[ReferenceAudio] | list[list[ReferenceAudio]] | None = None,
         format: AudioFormat | None = None,
         latency: LatencyMode | None = None,
         speed: float | None = None,
         config: TTSConfig = _DEFAULT_CONFIG,
         model: Model = DEFAULT_MODEL,
+        features: list[str] | None = None,
     ) -> bytes:
         stream = self.stream(
             text=text, reference_id=reference_id, references=references, format=format,
-            latency=latency, speed=speed, config=config, model=model,
+            latency=latency, speed=speed, config=config, model=model, features=features,
         )
         return await stream.collect()
 
     def live(
         self,
         *,
-        reference_id: str | None = None,
-        references: list[ReferenceAudio] | None = None,
+        reference_id: ReferenceId | None = None,
+        references: list[ReferenceAudio] | list[list[ReferenceAudio]] | None = None,
         format: AudioFormat | None = None,
         latency: LatencyMode | None = None,
         speed: float | None = None,
         config: TTSConfig = _DEFAULT_CONFIG,
         model: Model = DEFAULT_MODEL,
+        features: list[str] | None = None,
         ws_options: WebSocketOptions | None = None,
     ) -> LiveSession:
         """A live session on one socket: `async with client.tts.live(...) as session:`."""
         request = build_tts_request(
             "", config, reference_id=reference_id, references=references,
-            format=format, latency=latency, speed=speed,
+            format=format, latency=latency, speed=speed, features=features,
         )
         return LiveSession(self._core, tts_payload(request), check_model(model), ws_options)
 
@@ -182,18 +211,19 @@ class TTS:
         self,
         text_stream: AsyncIterable[str | TextEvent | FlushEvent],
         *,
-        reference_id: str | None = None,
-        references: list[ReferenceAudio] | None = None,
+        reference_id: ReferenceId | None = None,
+        references: list[ReferenceAudio] | list[list[ReferenceAudio]] | None = None,
         format: AudioFormat | None = None,
         latency: LatencyMode | None = None,
         speed: float | None = None,
         config: TTSConfig = _DEFAULT_CONFIG,
         model: Model = DEFAULT_MODEL,
+        features: list[str] | None = None,
         ws_options: WebSocketOptions | None = None,
     ) -> AsyncIterator[bytes]:
         """Audio for text fed over WebSocket. Use with `async for`; `aclose()` it if you stop early."""
         session = self.live(
             reference_id=reference_id, references=references, format=format, latency=latency,
-            speed=speed, config=config, model=model, ws_options=ws_options,
+            speed=speed, config=config, model=model, ws_options=ws_options, features=features,
         )
         return stream_websocket(session, text_stream)
