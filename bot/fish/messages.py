@@ -54,9 +54,9 @@ def user_message(exc: BaseException) -> str:
     if isinstance(exc, PermissionDeniedError):
         return "Fish Audio refused access to that voice or feature (it may be private)."
     if isinstance(exc, ReferenceNotFoundError):
-        return "That voice no longer exists on Fish Audio (it was deleted or made private)."
+        return "That voice was not found on Fish Audio any more (it was deleted or made private)."
     if isinstance(exc, VoiceNotReadyError):
-        return "That voice is still being trained on Fish Audio. Try again in a minute."
+        return "Fish Audio refused that voice: it is still being trained. Try again in a minute."
     if isinstance(exc, NotFoundError):
         return "That voice or model was not found on Fish Audio."
     if isinstance(exc, PayloadTooLargeError):

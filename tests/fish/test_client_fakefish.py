@@ -106,7 +106,7 @@ async def test_unknown_voice_is_not_found(client: FishClient, fakefish: Any) -> 
         await client.tts.convert(text=TEXT, reference_id="0" * 32)
     assert info.value.status == 400
     assert user_message(info.value) == (
-        "That voice no longer exists on Fish Audio (it was deleted or made private)."
+        "That voice was not found on Fish Audio any more (it was deleted or made private)."
     )
 
 

@@ -55,7 +55,7 @@ async def test_deleted_voice_is_reference_not_found(client: FishClient, fakefish
         await client.tts.convert(text=TEXT, reference_id=voice["_id"], format="pcm")
     assert info.value.status == 400 and info.value.message == "Reference not found"
     assert user_message(info.value) == (
-        "That voice no longer exists on Fish Audio (it was deleted or made private)."
+        "That voice was not found on Fish Audio any more (it was deleted or made private)."
     )
 
 
@@ -66,7 +66,7 @@ async def test_voice_in_training_is_not_ready(client: FishClient, fakefish: Any)
     with pytest.raises(VoiceNotReadyError) as info:
         await client.tts.convert(text=TEXT, reference_id=created.id)
     assert user_message(info.value) == (
-        "That voice is still being trained on Fish Audio. Try again in a minute."
+        "Fish Audio refused that voice: it is still being trained. Try again in a minute."
     )
 
 
