@@ -18,7 +18,6 @@ from bot.fish import (
     RateLimitError,
     ReferenceAudio,
     ReferenceNotFoundError,
-    TTSConfig,
     VoiceNotReadyError,
     public_url,
     user_message,
@@ -103,10 +102,10 @@ async def test_multi_speaker_request_shapes_reach_the_wire(client: FishClient, f
     await stream.aclose()  # only the request shape matters: it validates and serialises
     from bot.fish.models import build_tts_request, tts_payload
 
-    payload = tts_payload(build_tts_request(text, TTSConfig(), references=refs))
+    payload = tts_payload(build_tts_request(text, {"references": refs}))
     assert payload["references"] == [[{"audio": b"x", "text": "one"}], [{"audio": b"y", "text": "two"}]]
     assert ormsgpack.unpackb(ormsgpack.packb(payload))["references"][1][0]["text"] == "two"
-    assert "features" not in tts_payload(build_tts_request(text, TTSConfig()))
+    assert "features" not in tts_payload(build_tts_request(text, {}))
 
 
 # --- live TTS ---------------------------------------------------------------------------------
