@@ -12,6 +12,7 @@ from bot.i18n.formatting import duration
 
 from .errors import (
     AuthenticationError,
+    BlankAudioError,
     FishAPIError,
     FishConnectError,
     FishError,
@@ -24,8 +25,10 @@ from .errors import (
     PayloadTooLargeError,
     PermissionDeniedError,
     RateLimitError,
+    ReferenceNotFoundError,
     ServerError,
     ValidationError,
+    VoiceNotReadyError,
     WebSocketError,
     first_detail_message,
 )
@@ -52,6 +55,10 @@ def user_message(exc: BaseException) -> str:
         return _("The bot's Fish Audio API credit has run out. Please tell the bot owner.")
     if isinstance(exc, PermissionDeniedError):
         return _("Fish Audio refused access to that voice or feature (it may be private).")
+    if isinstance(exc, ReferenceNotFoundError):
+        return _("That voice was not found on Fish Audio any more (it was deleted or made private).")
+    if isinstance(exc, VoiceNotReadyError):
+        return _("Fish Audio refused that voice: it is still being trained. Try again in a minute.")
     if isinstance(exc, NotFoundError):
         return _("That voice or model was not found on Fish Audio.")
     if isinstance(exc, PayloadTooLargeError):
@@ -79,6 +86,8 @@ def user_message(exc: BaseException) -> str:
         return _("The connection to Fish Audio broke before it answered. Try again in a moment.")
     if isinstance(exc, WebSocketError):
         return _("The live connection to Fish Audio broke off. Try again.")
+    if isinstance(exc, BlankAudioError):
+        return _("Fish Audio sent back an empty clip (a known Fish fault). Try again.")
     if isinstance(exc, FishResponseError):
         return _("Fish Audio sent an answer the bot could not understand. Try again later.")
     if isinstance(exc, FishError):
