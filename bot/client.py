@@ -12,6 +12,7 @@ from discord.ext import commands
 from bot.config import Settings
 from bot.errors import FishTree
 from bot.fish import FishClient
+from bot.narration.spoken import Dictionaries
 from bot.storage.db import Database
 from bot.storage.settings import SettingsStore
 from bot.usage import UsageLedger
@@ -24,6 +25,7 @@ EXTENSIONS: tuple[str, ...] = (
     "cogs.meta",
     "cogs.speak",
     "cogs.narration",
+    "cogs.dictionary",
     "cogs.member_voice",
     "cogs.voices",
     "cogs.clone",
@@ -72,6 +74,8 @@ class FishBot(commands.AutoShardedBot):
         self.store = store
         # Quotas, the usage ledger and the TTS cache, for every cog that spends Fish credits.
         self.usage = UsageLedger(db, settings, store=store)
+        # Each server's compiled pronunciation dictionary, for everything that speaks.
+        self.dictionaries = Dictionaries(store)
         self.initial_extensions = tuple(extensions)
         # Tests and the benchmark inject a voice client that records packets instead of sending.
         self.voice_sessions = SessionManager(
