@@ -137,6 +137,7 @@ class Narration(commands.Cog):
         unicode_emoji="Say emoji by name, or skip them",
         repeat_cap="Longest run of one character (3: \"sooooo\" → \"sooo\"); 0: no cap, else 2 to 100",
         expressive_cues="Let [bracket] cues and <tags> in messages change the delivery (off: read as words)",
+        read_everyone="Say @everyone and @here as \"everyone\" and \"here\" (off: skip them)",
     )
     async def settings_narration(
         self,
@@ -154,6 +155,7 @@ class Narration(commands.Cog):
         unicode_emoji: OnOff | None = None,
         repeat_cap: app_commands.Range[int, 0, 100] | None = None,
         expressive_cues: bool | None = None,
+        read_everyone: bool | None = None,
     ) -> None:
         assert interaction.guild_id is not None
         if repeat_cap == 1:
@@ -164,6 +166,7 @@ class Narration(commands.Cog):
                 "auto_join": auto_join, "ignore_prefix": ignore_prefix, "max_length": max_length,
                 "max_seconds": max_seconds, "custom_emoji": custom_emoji, "unicode_emoji": unicode_emoji,
                 "max_repeat": repeat_cap, "expressive_cues": expressive_cues,
+                "read_everyone": read_everyone,
             }.items() if value is not None
         }
         if required_role is not None:
@@ -219,6 +222,7 @@ class Narration(commands.Cog):
         embed.add_field(name="Repeated characters",
                         value=f"capped at {config.max_repeat}" if config.max_repeat else "not capped")
         embed.add_field(name="Expressive cues", value=_on(config.expressive_cues))
+        embed.add_field(name="@everyone / @here", value="said" if config.read_everyone else "skipped")
         embed.add_field(name="Default voice", value=voice.voice_name or voice.voice_id or "the bot's default")
         embed.add_field(name="Default speed", value=f"{voice.speed:g}" if voice.speed else "normal")
         if not operator.enabled:

@@ -52,7 +52,7 @@ def names_in(guild: discord.Guild | None, mentioned: dict[int, str] | None = Non
 
 def clean_options(config: NarrationSettings) -> CleanOptions:
     return CleanOptions(custom_emoji=config.custom_emoji, unicode_emoji=config.unicode_emoji,
-                        max_repeat=config.max_repeat)
+                        max_repeat=config.max_repeat, read_everyone=config.read_everyone)
 
 
 def words_of(message: discord.Message, config: NarrationSettings, *, max_length: int) -> str:

@@ -37,6 +37,7 @@ class NarrationSettings(BaseModel):
         if value == 1:
             raise ValueError("the repeated-character cap is 0 (off) or 2 to 100")
         return value
+    read_everyone: bool = True  # say @everyone / @here as "everyone" / "here" (off: skip them)
 
 
 class Nicknames(BaseModel):
