@@ -17,6 +17,7 @@ from bot.config import Settings
 from bot.errors import FishTree
 from bot.fish import FishClient
 from bot.i18n.commands import CatalogTranslator
+from bot.narration.spoken import Dictionaries
 from bot.speech.service import SpeechService
 from bot.storage.db import Database
 from bot.storage.settings import SettingsStore
@@ -32,6 +33,7 @@ EXTENSIONS: tuple[str, ...] = (
     "cogs.speak",
     "cogs.narration",
     "cogs.language",  # adds /settings language to narration's group
+    "cogs.dictionary",
     "cogs.member_voice",
     "cogs.voices",
     "cogs.clone",
@@ -91,6 +93,8 @@ class FishBot(commands.AutoShardedBot):
         self.voice_sessions = voice_sessions
         # Saying something in voice or as a file: /speak, the voice previews, narration.
         self.speech = speech
+        # Each server's compiled pronunciation dictionary, for everything that speaks.
+        self.dictionaries = Dictionaries(store)
         self.initial_extensions = tuple(extensions)
         # Cogs that store per-member data register a deleter here (in cog_load), so /forget-me
         # reaches every table without knowing the features.
