@@ -534,7 +534,7 @@ class Narration(commands.Cog):
             try:
                 await speech.queue(member, speech.spec(text, voice_id=voice.voice_id, speed=voice.speed),
                                    None, into=session)
-            except (QuotaExceeded, SpeechQueueFull) as exc:
+            except (QuotaExceeded, SpeechQueueFull, FishUnavailable) as exc:
                 log.info("no %s announcement in guild %s: %s", verb, member.guild.id, exc)
 
     @commands.Cog.listener()
