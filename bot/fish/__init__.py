@@ -43,6 +43,7 @@ from .models import (
     is_known_model,
 )
 from .tts import AudioStream
+from .voice_design import VoiceDesignCandidate
 
 __all__ = [
     "DEFAULT_MODEL",
@@ -82,6 +83,7 @@ __all__ = [
     "ValidationError",
     "Visibility",
     "Voice",
+    "VoiceDesignCandidate",
     "WebSocketError",
     "WebSocketOptions",
     "is_known_model",

@@ -26,6 +26,7 @@ ENDPOINTS = (
     "model_delete",
     "credits",
     "package",
+    "voice_design",
 )
 
 NO_PERMISSION = "No permission -- see authorization schemes"

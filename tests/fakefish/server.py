@@ -13,7 +13,7 @@ from typing import Any
 
 from aiohttp import web
 
-from . import account, asr, live, tts, voices
+from . import account, asr, live, tts, voice_design, voices
 from .faults import Fault, Faults, error_response
 from .library import VoiceLibrary
 from .records import BodyError, RecordedRequest, decode_body, redact_headers
@@ -56,6 +56,7 @@ class FakeFish:
         self.asr_duration_unit = asr_duration_unit
         self.check_reference_id = check_reference_id
         self.asr_script: list[Any] = []
+        self.designed: list[dict[str, Any]] = []  # voice-design candidates sent (voice_design.py)
         self.library = VoiceLibrary()
         if seed:
             self.library.seed()
@@ -82,6 +83,7 @@ class FakeFish:
         app.router.add_delete("/model/{id}", self._wrap("model_delete", voices.handle_delete))
         app.router.add_get("/wallet/self/api-credit", self._wrap("credits", account.handle_credits))
         app.router.add_get("/wallet/self/package", self._wrap("package", account.handle_package))
+        app.router.add_post("/v1/voice-design", self._wrap("voice_design", voice_design.handle))
         return app
 
     async def start(self) -> FakeFish:
