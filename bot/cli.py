@@ -137,7 +137,7 @@ async def build_bot(settings: Settings, **options: object):
 
 async def _run(settings: Settings, args: argparse.Namespace) -> int:
     assert settings.discord_token is not None
-    options: dict[str, object] = {}
+    options: dict[str, object] = {"auto_sync": True}
     if args.shard_count is not None:
         options["shard_count"] = args.shard_count
     if args.shard_ids is not None:
@@ -167,6 +167,8 @@ async def _run(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def _sync(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.command_sync import sync_global
+
     assert settings.discord_token is not None
     guild_id = settings.dev_guild_id if args.dev else args.guild
     if args.dev and guild_id is None:
@@ -182,12 +184,14 @@ async def _sync(settings: Settings, args: argparse.Namespace) -> int:
         except discord.LoginFailure:
             print("fishbot: Discord rejected DISCORD_TOKEN.", file=sys.stderr)
             return EXIT_CONFIG
-        guild = discord.Object(guild_id) if guild_id is not None else None
-        if guild is not None:
+        if guild_id is not None:
+            guild = discord.Object(guild_id)
             bot.tree.copy_global_to(guild=guild)
-        synced = await bot.tree.sync(guild=guild)
+            count = len(await bot.tree.sync(guild=guild))
+        else:
+            count = await sync_global(bot.tree, bot.state)  # recorded: `run` won't sync again
     where = f"server {guild_id}" if guild_id is not None else "all servers (global)"
-    print(f"Synced {len(synced)} commands to {where}.")
+    print(f"Synced {count} commands to {where}.")
     if guild_id is None:
         print("Global commands can take up to an hour to appear in Discord.")
     return 0

@@ -9,11 +9,13 @@ from collections.abc import Awaitable, Callable, Sequence
 import discord
 from discord.ext import commands
 
+from bot.command_sync import sync_if_changed
 from bot.config import Settings
 from bot.errors import FishTree
 from bot.fish import FishClient
 from bot.storage.db import Database
 from bot.storage.settings import SettingsStore
+from bot.storage.state import StateStore
 from bot.usage import UsageLedger
 from bot.voice.manager import SessionManager
 
@@ -54,6 +56,7 @@ class FishBot(commands.AutoShardedBot):
         store: SettingsStore,
         extensions: Sequence[str] = EXTENSIONS,
         voice_client_cls: type[discord.VoiceClient] = discord.VoiceClient,
+        auto_sync: bool = False,
         **options: object,
     ) -> None:
         super().__init__(
@@ -70,6 +73,9 @@ class FishBot(commands.AutoShardedBot):
         self.fish = fish
         self.db = db
         self.store = store
+        self.state = StateStore(db)
+        # `run` registers the slash commands itself when they changed since the last sync.
+        self.auto_sync = auto_sync
         # Quotas, the usage ledger and the TTS cache, for every cog that spends Fish credits.
         self.usage = UsageLedger(db, settings, store=store)
         self.initial_extensions = tuple(extensions)
@@ -85,6 +91,8 @@ class FishBot(commands.AutoShardedBot):
         for extension in self.initial_extensions:
             await self.load_extension(extension)
         log.info("loaded %d extensions", len(self.initial_extensions))
+        if self.auto_sync:
+            await sync_if_changed(self.tree, self.state)
 
     async def is_bot_owner(self, user: discord.abc.User) -> bool:
         """Owners from config; without any configured, the application's owner or team."""

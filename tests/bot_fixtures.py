@@ -14,7 +14,7 @@ from bot.fish import FishClient
 from bot.storage.db import Database
 from bot.storage.migrations import upgrade
 from bot.storage.settings import SettingsStore
-from tests.discord_harness import FakeGuild, Harness
+from tests.discord_harness import APPLICATION_ID, FakeGuild, Harness
 
 if TYPE_CHECKING:
     from bot.client import FishBot
@@ -31,7 +31,7 @@ def make_settings(base_url: str, tmp_path: Path, **sections: Any) -> Settings:
     )
 
 
-async def start_bot(settings: Settings) -> FishBot:
+async def start_bot(settings: Settings, **options: Any) -> FishBot:
     # Imported here so that test modules that don't need a whole bot never import the voice stack.
     from bot.client import FishBot
     from tests.voice_standin import RecordingVoiceClient
@@ -47,8 +47,9 @@ async def start_bot(settings: Settings) -> FishBot:
     )
     bot = FishBot(
         settings=settings, fish=fish, db=db, store=SettingsStore(db),
-        voice_client_cls=RecordingVoiceClient,
+        voice_client_cls=RecordingVoiceClient, **options,
     )
+    bot._connection.application_id = APPLICATION_ID  # what login() learns from Discord
     await bot._async_setup_hook()  # what login() does before setup_hook, minus the network
     await bot.setup_hook()
     return bot

@@ -45,3 +45,27 @@ class FakeResponse:
     def __init__(self, status: int) -> None:
         self.status = status
         self.reason = "Forbidden"
+
+
+class CommandSyncRecorder:
+    """Replaces the global bulk upsert (what `tree.sync()` sends) on every bot's HTTP client:
+    records each payload and answers as Discord does, or fails with `fail_status`."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.calls: list[list[dict[str, Any]]] = []
+        self.fail_status: int | None = None
+        recorder = self
+
+        async def bulk_upsert_global_commands(
+            http: Any, application_id: int, payload: list[dict[str, Any]]
+        ) -> list[dict[str, Any]]:
+            if recorder.fail_status is not None:
+                raise discord.HTTPException(FakeResponse(recorder.fail_status), "failed")
+            recorder.calls.append(payload)
+            return [{"description": "", **command, "id": str(snowflake()),
+                     "application_id": str(application_id),
+                     "version": str(snowflake()), "default_member_permissions": None}
+                    for command in payload]
+
+        monkeypatch.setattr(discord.http.HTTPClient, "bulk_upsert_global_commands",
+                            bulk_upsert_global_commands)

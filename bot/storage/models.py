@@ -9,7 +9,19 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Date, DateTime, Index, Integer, MetaData, String, func
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Date,
+    DateTime,
+    Float,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    func,
+)
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -117,3 +129,29 @@ class UsageEvent(Base):
     created_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), nullable=False, default=utcnow, server_default=func.now()
     )
+
+
+class BotState(Base):
+    """Small bot-wide values shared by every process, e.g. the hash of the last command sync."""
+
+    __tablename__ = "bot_state"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text, nullable=False)
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), nullable=False, default=utcnow, server_default=func.now()
+    )
+
+
+class CommandCooldown(Base):
+    """A member's rate limit for one expensive command, shared by every process and server.
+
+    ``ready_at`` is the GCRA "theoretical arrival time" (Unix seconds): one atomic upsert both
+    checks and spends an allowance.
+    """
+
+    __tablename__ = "command_cooldowns"
+
+    user_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    command: Mapped[str] = mapped_column(String(24), primary_key=True)
+    ready_at: Mapped[float] = mapped_column(Float(precision=53), nullable=False)
