@@ -186,6 +186,6 @@ class DesignView(MemberView):
         embed.add_field(name="Voice id", value=f"`{voice.id}`")
         embed.add_field(name="Visibility", value=VISIBILITY_NAMES[visibility])
         embed.add_field(name="Made from", value=f"candidate {candidate.index + 1}")
-        actions = VoiceActions(self.bot, user_id, voice_id=voice.id, title=title)
+        actions = VoiceActions(self.bot.speech, self.bot.store, user_id, voice_id=voice.id, title=title)
         actions.message = await interaction.followup.send(embed=embed, view=actions, ephemeral=True,
                                                           allowed_mentions=NO_MENTIONS, wait=True)
