@@ -3,6 +3,7 @@
 from .client import AsyncFishAudio, FishClient
 from .errors import (
     AuthenticationError,
+    BlankAudioError,
     FishAPIError,
     FishConnectError,
     FishError,
@@ -15,13 +16,18 @@ from .errors import (
     PayloadTooLargeError,
     PermissionDeniedError,
     RateLimitError,
+    ReferenceNotFoundError,
     ServerError,
     ValidationError,
+    VoiceNotReadyError,
     WebSocketError,
 )
 from .live import LiveSession, WebSocketOptions
 from .messages import user_message
 from .models import (
+    ASR_MODELS,
+    DEFAULT_ASR_MODEL,
+    DEFAULT_CDN_BASE,
     DEFAULT_MODEL,
     KNOWN_MODELS,
     ASRResponse,
@@ -44,11 +50,15 @@ from .models import (
     Visibility,
     Voice,
     is_known_model,
+    public_url,
 )
 from .tts import AudioStream
 from .voice_design import VoiceDesignCandidate
 
 __all__ = [
+    "ASR_MODELS",
+    "DEFAULT_ASR_MODEL",
+    "DEFAULT_CDN_BASE",
     "DEFAULT_MODEL",
     "KNOWN_MODELS",
     "ASRResponse",
@@ -58,6 +68,7 @@ __all__ = [
     "AudioStream",
     "AuthenticationError",
     "Author",
+    "BlankAudioError",
     "Credits",
     "FishAPIError",
     "FishClient",
@@ -80,6 +91,7 @@ __all__ = [
     "Prosody",
     "RateLimitError",
     "ReferenceAudio",
+    "ReferenceNotFoundError",
     "Sample",
     "ServerError",
     "TTSConfig",
@@ -90,8 +102,10 @@ __all__ = [
     "Visibility",
     "Voice",
     "VoiceDesignCandidate",
+    "VoiceNotReadyError",
     "WebSocketError",
     "WebSocketOptions",
     "is_known_model",
+    "public_url",
     "user_message",
 ]
