@@ -32,11 +32,14 @@ def number(value: float, *, decimals: int | None = None) -> str:
 
 
 def duration(seconds: float) -> str:
-    """A wait or a length, rounded up to whole seconds: "45 sec", "2 min, 5 sec", "2 分5 秒"."""
+    """A wait or a length, rounded up to whole seconds: "45 s", "2 min 5 s", "2 分 5 秒", "2 Min., 5 Sek."."""
     total = max(1, math.ceil(seconds))
     hours, rest = divmod(total, 3600)
     minutes, secs = divmod(rest, 60)
     locale = _locale()
+    if locale.language == "en":  # the unit symbols fishbot's English has always used
+        return " ".join(f"{value} {unit}" for value, unit in ((hours, "h"), (minutes, "min"), (secs, "s"))
+                        if value)
     parts = [format_unit(value, unit, length="short", locale=locale)
              for value, unit in ((hours, "duration-hour"), (minutes, "duration-minute"),
                                  (secs, "duration-second")) if value]

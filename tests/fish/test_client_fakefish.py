@@ -134,7 +134,7 @@ async def test_429_gives_up_after_max_retries(client: FishClient, fakefish: Any)
         await client.tts.stream(text=TEXT)
     assert info.value.retry_after == 0.05
     assert len(fakefish.requests_for("tts")) == 3  # 1 + max_retries
-    assert user_message(info.value) == "Fish Audio is busy right now. Try again in 1 sec."
+    assert user_message(info.value) == "Fish Audio is busy right now. Try again in 1 s."
 
 
 async def test_5xx_at_start_is_retried_for_tts(client: FishClient, fakefish: Any) -> None:

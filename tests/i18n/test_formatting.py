@@ -13,7 +13,7 @@ from bot.i18n.formatting import day, duration, listing, number
 @pytest.mark.parametrize(
     "language, big, wait, long_wait, items",
     [
-        ("en", "12,345.5", "4 sec", "2 min, 5 sec", "a, b, and c"),
+        ("en", "12,345.5", "4 s", "2 min 5 s", "a, b, and c"),
         ("ja", "12,345.5", "4 秒", "2 分 5 秒", "a、b、c"),
         ("ko", "12,345.5", "4초", "2분 5초", "a, b 및 c"),
         ("zh_Hans", "12,345.5", "4秒", "2分钟5秒", "a、b和c"),
@@ -42,4 +42,4 @@ def test_dates_and_fixed_decimals() -> None:
 
 def test_hours_join_the_units() -> None:
     with using_language("en"):
-        assert duration(3725) == "1 hr, 2 min, 5 sec"
+        assert duration(3725) == "1 h 2 min 5 s"

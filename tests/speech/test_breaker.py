@@ -39,7 +39,7 @@ def test_opens_after_repeated_outages_and_probes_after_a_growing_cool_off() -> N
     assert breaker.is_open and breaker.outage == 1
     with pytest.raises(FishUnavailable) as refused:
         breaker.check()
-    assert refused.value.retry_in == 5 and "Try again in 5 sec" in str(refused.value)
+    assert refused.value.retry_in == 5 and "Try again in 5 s" in str(refused.value)
     clock.now += 5
     breaker.refuse_if_open()  # the cool-off is over: queueing is allowed again
     assert breaker.check() is True  # one probe...
