@@ -19,6 +19,7 @@ from bot.narration.announcer import Announcer, Last
 from bot.narration.notices import Notices
 from bot.narration.reading import spoken_name, words_of
 from bot.narration.settings import NAMESPACE, NICKNAMES, NarrationSettings, Nicknames
+from bot.permissions import require_permissions
 from bot.speech.service import SpeechQueueFull
 from bot.ui.voice_autocomplete import voice_autocomplete
 from bot.usage import QuotaExceeded
@@ -69,10 +70,9 @@ class Narration(commands.Cog):
         self._queued: OrderedDict[int, Queued] = OrderedDict()
 
     async def interaction_check(self, interaction: discord.Interaction) -> bool:  # type: ignore[override]
-        # default_permissions only hides the commands; this enforces Manage Server.
-        perms = interaction.permissions
-        if not (perms.manage_guild or perms.administrator):
-            raise app_commands.MissingPermissions(["manage_guild"])
+        # default_permissions only hides the commands; this enforces Manage Server on every
+        # command of the cog (all of them configure the server).
+        require_permissions(interaction, manage_guild=True)
         return True
 
     async def _config(self, guild_id: int) -> NarrationSettings:

@@ -23,6 +23,8 @@ from discord.webhook.async_ import AsyncWebhookAdapter, async_context
 
 _ids = itertools.count(1_100_000_000_000_000_000)
 APPLICATION_ID = 1_000_000_000_000_000_001
+# The Discord account that owns the application (what `GET /oauth2/applications/@me` names).
+APPLICATION_OWNER_ID = 1_000_000_000_000_000_099
 BOT_USER_ID = 1_000_000_000_000_000_002
 EPHEMERAL = 1 << 6
 
@@ -332,6 +334,9 @@ class Harness:
         self.adapter = RecordingAdapter()
         self._token = async_context.set(self.adapter)
         bot._connection.application_id = APPLICATION_ID
+        # The one REST call a bot makes to learn its owner (the owner check's fallback).
+        self._http_application_info = bot.http.application_info
+        setattr(bot.http, "application_info", self._application_info)  # noqa: B010
         if bot._connection.user is None:  # self_id derives from it
             bot._connection.user = discord.ClientUser(
                 state=bot._connection, data=user_payload(BOT_USER_ID, "fishbot", bot=True)
@@ -339,6 +344,12 @@ class Harness:
 
     def close(self) -> None:
         async_context.reset(self._token)
+        setattr(self.bot.http, "application_info", self._http_application_info)  # noqa: B010
+
+    async def _application_info(self) -> dict[str, Any]:
+        return {"id": str(APPLICATION_ID), "name": "fishbot", "description": "", "icon": None,
+                "bot_public": True, "bot_require_code_grant": False, "verify_key": "0" * 64,
+                "owner": user_payload(APPLICATION_OWNER_ID, "app-owner"), "team": None, "flags": 0}
 
     @property
     def sent(self) -> list[Sent]:
