@@ -102,6 +102,7 @@ class FishBot(commands.AutoShardedBot):
         # the bot closes them all in close()).
         self.add_listener(voice_sessions.on_voice_state_update, "on_voice_state_update")
         self.add_listener(voice_sessions.on_channel_delete, "on_guild_channel_delete")
+        self.add_listener(voice_sessions.on_guild_remove, "on_guild_remove")
         # Saying something in voice or as a file: /speak, the voice previews, narration.
         self.speech = speech
         self.initial_extensions = tuple(extensions)
