@@ -18,6 +18,7 @@ from bot.command_sync import sync_if_changed
 from bot.config import Settings
 from bot.errors import FishTree
 from bot.fish import FishClient
+from bot.narration.spoken import Dictionaries
 from bot.speech.service import SpeechService
 from bot.storage.db import Database
 from bot.storage.settings import SettingsStore
@@ -32,6 +33,7 @@ EXTENSIONS: tuple[str, ...] = (
     "cogs.meta",
     "cogs.speak",
     "cogs.narration",
+    "cogs.dictionary",
     "cogs.member_voice",
     "cogs.voices",
     "cogs.clone",
@@ -105,6 +107,8 @@ class FishBot(commands.AutoShardedBot):
         self.add_listener(voice_sessions.on_guild_remove, "on_guild_remove")
         # Saying something in voice or as a file: /speak, the voice previews, narration.
         self.speech = speech
+        # Each server's compiled pronunciation dictionary, for everything that speaks.
+        self.dictionaries = Dictionaries(store)
         self.initial_extensions = tuple(extensions)
         self._pruning: asyncio.Task[None] | None = None
 
