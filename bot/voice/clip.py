@@ -17,6 +17,7 @@ from bot.audio.pipeline import detect_container, pump_opus
 from bot.audio.source import StreamingOpusSource, StreamingPCMSource
 from bot.audio.tts_cache import TTSCache
 from bot.fish import FishClient, FishConnectError, FishError, FishNetworkError
+from bot.speech.breaker import FishBreaker, FishUnavailable
 from bot.speech.spec import SpeechSpec
 from bot.voice.request import SpeakRequest
 
@@ -64,6 +65,7 @@ class Clip:
         *,
         stall_timeout: float,
         cache: TTSCache | None = None,
+        breaker: FishBreaker | None = None,
     ) -> None:
         self.request = request
         self._max_frames = None if request.max_seconds is None else round(request.max_seconds * 50)
@@ -77,6 +79,7 @@ class Clip:
         self.error: BaseException | None = None
         self.first_byte_at: float | None = None
         self._cache = cache
+        self._breaker = breaker
         self._kept: list[bytes] | None = None  # the Ogg bytes of a cacheable clip, as they arrive
         self._complete = False  # Fish's stream ended normally (not cut by a skip)
         self.cached = False  # served from the TTS cache, without calling Fish
@@ -160,14 +163,22 @@ class Clip:
                 return
             if cache.cacheable(spec.text):
                 self._kept = []
+        breaker = self._breaker
+        probe = False
         for attempt in (1, 2):
             try:
+                if breaker is not None:
+                    probe = breaker.check()
                 await self._fetch(spec)
             except asyncio.CancelledError:
+                if breaker is not None and probe:
+                    breaker.abandon()
                 self.buffer.close()
                 self.ready.set()
                 raise
             except Exception as exc:
+                if breaker is not None and not isinstance(exc, FishUnavailable):
+                    breaker.failure(exc)
                 if attempt == 1 and self._may_retry(exc):
                     log.info("clip %s: Fish's stream broke before any audio (%s); asking again",
                              self.request.id, type(exc).__name__)
@@ -176,6 +187,8 @@ class Clip:
                 self._failed(exc)
                 return
             break
+        if breaker is not None:
+            breaker.success()
         if cache is not None and self._kept is not None and self._complete:
             cache.put(spec, b"".join(self._kept))
         self._kept = None
@@ -205,7 +218,7 @@ class Clip:
         self.error = exc
         self.buffer.fail(exc)
         self.ready.set()
-        if isinstance(exc, FishError | ClipStalled):  # expected: the member is told what happened
+        if isinstance(exc, FishError | ClipStalled | FishUnavailable):  # expected: the member is told
             log.info("clip %s failed: %s", self.request.id, type(exc).__name__)
         else:  # a bug or an unforeseen fault: keep the traceback for the operator
             log.error("clip %s failed unexpectedly", self.request.id, exc_info=exc)
