@@ -67,8 +67,7 @@ class Speak(commands.Cog):
     def _require_same_channel(self, member: discord.Member, session: VoiceSession) -> None:
         if member.voice is None or member.voice.channel != session.channel:
             raise UserFacingError(
-                _("Join {channel} to control what I say there.").format(
-                    channel=session.channel.mention)  # type: ignore[union-attr]
+                _("Join {channel} to control what I say there.").format(channel=session.channel.mention)
             )
 
     async def _spoken(self, guild: discord.Guild, text: str, model: str, config: NarrationSettings) -> str:
@@ -131,8 +130,7 @@ class Speak(commands.Cog):
         await interaction.response.defer(ephemeral=True, thinking=True)
         session = await self.sessions.join(member)
         await interaction.followup.send(
-            _("Ready in {channel}.").format(channel=session.channel.mention),  # type: ignore[union-attr]
-            ephemeral=True,
+            _("Ready in {channel}.").format(channel=session.channel.mention), ephemeral=True
         )
 
     @app_commands.command(name="leave", description="Make the bot leave the voice channel")

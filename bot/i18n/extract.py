@@ -12,6 +12,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from babel.messages.catalog import Catalog
 from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
 from babel.messages.frontend import CommandLineInterface
@@ -31,11 +33,14 @@ def code_catalog() -> Catalog:
     for filename, _lineno, message, comments, context in extract_from_dir(
         str(ROOT), METHOD_MAP, keywords=DEFAULT_KEYWORDS, strip_comment_tags=True
     ):
+        # File only, no line number: the catalogs don't change each time code moves. (Babel writes
+        # a None line as just the file, though its type hints ask for an int.)
+        where: Any = (filename, None)
         existing = catalog.get(message, context=context)
-        if existing is not None and (filename, None) not in existing.locations:
-            existing.locations.append((filename, None))
+        if existing is not None and where not in existing.locations:
+            existing.locations.append(where)
             continue
-        catalog.add(message, locations=[(filename, None)], auto_comments=comments, context=context,
+        catalog.add(message, locations=[where], auto_comments=comments, context=context,
                     flags=("python-brace-format",) if "{" in str(message) else ())
     return catalog
 

@@ -71,8 +71,8 @@ async def _extract() -> list[Metadata]:
 
     with tempfile.TemporaryDirectory() as tmp:
         settings = Settings(
-            discord_token="unused-for-extraction",  # type: ignore[arg-type]
-            fish_api_key="unused-for-extraction",  # type: ignore[arg-type]
+            discord_token="unused-for-extraction",
+            fish_api_key="unused-for-extraction",
             database_url=f"sqlite+aiosqlite:///{Path(tmp, 'extract.db').as_posix()}",
             data_dir=Path(tmp),
             narration={"enabled": True},

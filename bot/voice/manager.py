@@ -51,7 +51,7 @@ class SessionManager:
         """The guild's session in the member's channel, connecting or moving as needed."""
         if member.voice is None or member.voice.channel is None:
             raise UserFacingError(_("Join a voice channel first."))
-        channel: VoiceChannel = member.voice.channel  # type: ignore[assignment]
+        channel: VoiceChannel = member.voice.channel
         problem = join_problem(channel, member)
         if problem is not None:
             raise UserFacingError(problem)
@@ -76,7 +76,7 @@ class SessionManager:
             if self._busy(session) or not move_if_idle:
                 raise UserFacingError(
                     _("I'm already speaking in {channel}. Join that channel, or wait until I'm done.").format(
-                        channel=session.channel.mention)  # type: ignore[union-attr]
+                        channel=session.channel.mention)
                 )
             session.moving_to = channel.id
             await session.voice.move_to(channel)
@@ -120,7 +120,7 @@ class SessionManager:
 
     async def on_channel_delete(self, channel: discord.abc.GuildChannel) -> None:
         session = self.get(channel.guild.id)
-        if session is not None and session.channel.id == channel.id:  # type: ignore[union-attr]
+        if session is not None and session.channel.id == channel.id:
             await session.close()
 
     async def on_guild_remove(self, guild: discord.Guild) -> None:
