@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from collections import OrderedDict
 
+from bot.expressive import cues
 from bot.fish.models import reads_phonemes
 from bot.narration.pronunciation import Dictionary, Entry
 from bot.narration.settings import DICTIONARY_NAMESPACE, PronunciationSettings
@@ -37,9 +38,14 @@ def neutralise(text: str, *, expressive_cues: bool = False) -> str:
 
 
 def for_model(text: str, *, model: str, dictionary: Dictionary | None = None,
-              expressive_cues: bool = False) -> str:
-    """What to send Fish for `text` (already cleaned of Discord markup) on `model`."""
-    text = neutralise(text, expressive_cues=expressive_cues)
+              expressive_cues: bool = False, style: str | None = None) -> str:
+    """What to send Fish for `text` (already cleaned of Discord markup) on `model`: with the
+    server's expressive cues on, the member's cues rewritten for the model (bot.expressive.cues:
+    a cue the model would read aloud is dropped), else neutralised; a member's `style` applies
+    to the whole text either way."""
+    if not text.strip():
+        return ""  # a style alone is not something to say
+    text = cues.for_model(text, model, style=style, cues_allowed=expressive_cues)
     if dictionary is not None:
         text = dictionary.apply(text, phonemes=reads_phonemes(model))
     return text
