@@ -30,6 +30,7 @@ log = logging.getLogger(__name__)
 EXTENSIONS: tuple[str, ...] = (
     "cogs.meta",
     "cogs.speak",
+    "cogs.scene",
     "cogs.narration",
     "cogs.dictionary",
     "cogs.member_voice",
