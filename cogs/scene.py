@@ -4,6 +4,7 @@ request where the model can take it, else as consecutive clips played back to ba
 from __future__ import annotations
 
 import dataclasses
+import functools
 import io
 import logging
 from typing import TYPE_CHECKING
@@ -177,13 +178,14 @@ class Scene(commands.Cog):
         parts = build_parts(lines, voices, model, cues_allowed=config.expressive_cues, render=render)
         to_file = as_file or not in_voice(requester)
         speech = self.bot.speech
-        make = speech.file_spec if to_file else speech.spec
+        make = functools.partial(speech.file_spec if to_file else speech.spec, model=model,
+                                 volume=config.spec_volume,
+                                 normalize_loudness=config.spec_normalize_loudness)
         if one_request(parts, model):
             request = multi_speaker_request(parts)
-            specs = [dataclasses.replace(make(request.text, model=model), speakers=tuple(request.voices))]
+            specs = [dataclasses.replace(make(request.text), speakers=tuple(request.voices))]
         else:
-            clips = consecutive_clips(parts)
-            specs = [make(part.text, voice_id=part.voice_id, model=model) for part in clips]
+            specs = [make(part.text, voice_id=part.voice_id) for part in consecutive_clips(parts)]
         how = (f"{len(voices)} voices in one request" if specs[0].speakers
                else f"{len(specs)} clip{'' if len(specs) == 1 else 's'} back to back")
         if to_file:

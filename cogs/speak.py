@@ -74,13 +74,13 @@ class Speak(commands.Cog):
                 f"Join {session.channel.mention} to control what I say there."  # type: ignore[union-attr]
             )
 
-    async def _spoken(self, member: discord.Member, text: str, model: str, style: str | None) -> str:
+    async def _spoken(self, member: discord.Member, text: str, model: str, style: str | None,
+                      config: NarrationSettings) -> str:
         """The text as narration would say it: mentions as names, custom emoji and links as words
         (the server's narration cleaning settings), cues written for `model` (the member's own
         only when the server allows them; `style`, else their default style then, on the whole
         text), the dictionary applied."""
         guild = member.guild
-        config = await self.bot.store.get_guild(guild.id, NARRATION_NAMESPACE, NarrationSettings)
         if style is not None:
             style = check_style(style, model)
         elif config.expressive_cues:
@@ -118,7 +118,8 @@ class Speak(commands.Cog):
         member = self._member(interaction)
         text = _clean_text(text, self.bot.settings.speak.max_text_length)
         model_name = model.value if model else None
-        text = await self._spoken(member, text, model_name or self.bot.settings.fish.model, style)
+        config = await self.bot.store.get_guild(member.guild.id, NARRATION_NAMESPACE, NarrationSettings)
+        text = await self._spoken(member, text, model_name or self.bot.settings.fish.model, style, config)
         if voice:
             await usable_voice(self.bot.fish, self.bot.db, member.id, voice)
         chosen = await resolve_voice(
@@ -127,10 +128,13 @@ class Speak(commands.Cog):
         )
         speech = self.bot.speech
         if not in_voice(member):
-            spec = speech.file_spec(text, voice_id=chosen.voice_id, speed=chosen.speed, model=model_name)
+            spec = speech.file_spec(text, voice_id=chosen.voice_id, speed=chosen.speed, model=model_name,
+                                    volume=config.spec_volume,
+                                    normalize_loudness=config.spec_normalize_loudness)
             await send_as_file(speech, interaction, spec)
             return
-        spec = speech.spec(text, voice_id=chosen.voice_id, speed=chosen.speed, model=model_name)
+        spec = speech.spec(text, voice_id=chosen.voice_id, speed=chosen.speed, model=model_name,
+                           volume=config.spec_volume, normalize_loudness=config.spec_normalize_loudness)
         await speak_in_voice(speech, interaction, member, spec)
 
     @app_commands.command(name="join", description="Bring the bot into your voice channel")

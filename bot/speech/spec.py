@@ -37,6 +37,8 @@ class SpeechSpec:
     # A scene in one request: the voice of each `<|speaker:N|>` in the text, in order (then
     # `voice_id` is unused). A tuple, so the spec stays hashable as the cache key.
     speakers: tuple[str, ...] = ()
+    # Fish's `prosody.normalize_loudness` (S2 family; on by default at Fish); None leaves it unsent.
+    normalize_loudness: bool | None = None
 
     @classmethod
     def build(
@@ -48,6 +50,8 @@ class SpeechSpec:
         speed: float | None = None,
         model: str | None = None,
         format: SpeechFormat = "opus",
+        volume: float | None = None,
+        normalize_loudness: bool | None = None,
     ) -> SpeechSpec:
         """The spec for `text` with the request's choices, the operator's settings filling the
         rest (model, latency, Opus bitrate). `format` is "opus" for voice; files use
@@ -60,6 +64,8 @@ class SpeechSpec:
             latency=settings.fish.latency,
             format=format,
             opus_bitrate=settings.speak.opus_bitrate,
+            volume=volume,
+            normalize_loudness=normalize_loudness,
         )
 
     def with_text(self, text: str) -> SpeechSpec:
@@ -69,8 +75,9 @@ class SpeechSpec:
     def tts_options(self) -> TTSOptions:
         """The keyword arguments of `FishClient.tts.stream/convert` besides `text`."""
         prosody = None
-        if self.volume is not None:
-            prosody = Prosody(speed=self.speed or 1.0, volume=self.volume)
+        if self.volume is not None or self.normalize_loudness is not None:
+            prosody = Prosody(speed=self.speed or 1.0, volume=self.volume or 0.0,
+                              normalize_loudness=self.normalize_loudness)
         return TTSOptions(
             reference_id=list(self.speakers) if self.speakers else self.voice_id,
             format=self.format,
