@@ -11,7 +11,7 @@ Fish's models disagree on how a cue is written (fish-audio-api.md §0):
 Members write cues one way (brackets, and paired tags for drama-3) and `render` rewrites them for
 the model: a cue the model cannot act on is dropped rather than read aloud, and text that only
 looks like a cue (`[citation needed]`, `(happy)` on s1, a `<|speaker:1|>` marker) is neutralised:
-the words stay, the markup goes.
+the words stay, as an aside in parentheses where that is safe.
 """
 
 from __future__ import annotations
@@ -164,10 +164,11 @@ def s1_emotion(words: str) -> str | None:
 def neutralise(text: str, model: str, on: date | None = None) -> str:
     """Plain text made safe for `model`: nothing in it can act as a cue or a speaker change."""
     text = _ANGLE_TAG.sub(" ", _FISH_TOKEN.sub(" ", text))
-    text = text.replace("[", "").replace("]", "")  # "[citation needed]" → "citation needed"
-    if dialect(model, on) == "parens":  # s1 reads its own emotions in parentheses as cues
-        text = _S1_PAREN.sub(lambda m: m[1] if s1_emotion(m[1]) == m[1].lower() else m[0], text)
-    return text
+    if dialect(model, on) == "parens":
+        # s1 reads brackets as words, but its own emotions in parentheses as cues.
+        text = text.replace("[", " ").replace("]", " ")
+        return _S1_PAREN.sub(lambda m: m[1] if s1_emotion(m[1]) == m[1].lower() else m[0], text)
+    return text.replace("[", "(").replace("]", ")")  # "[citation needed]" → "(citation needed)"
 
 
 def _direction(words: str, kind: Dialect) -> str:
