@@ -33,6 +33,7 @@ EXTENSIONS: tuple[str, ...] = (
     "cogs.meta",
     "cogs.speak",
     "cogs.scene",
+    "cogs.speak_help",
     "cogs.narration",
     "cogs.dictionary",
     "cogs.speak_message",
