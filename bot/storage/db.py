@@ -69,10 +69,9 @@ SUPPORTED_FORMS = (
     "postgresql://user:password@host:5432/dbname, postgres://…, postgresql+asyncpg://…"
 )
 
-# How long a SQLite connection waits for another writer's lock before failing (milliseconds):
-# long enough that concurrent writers (several tasks, or two processes on one file) queue up
-# instead of ever surfacing "database is locked".
-SQLITE_BUSY_TIMEOUT_MS = 30_000
+# How long a SQLite connection waits for another writer's lock before failing (milliseconds).
+# With WAL and BEGIN IMMEDIATE for writes, concurrent writers queue up on it (tested).
+SQLITE_BUSY_TIMEOUT_MS = 5_000
 # Execution option read by the "begin" listener below; see Database.session(write=True).
 _SQLITE_BEGIN_OPTION = "fishbot_sqlite_begin"
 
