@@ -115,3 +115,25 @@ async def test_run_with_only_discord_unreachable_names_only_discord(fakefish, tm
     last = err.strip().splitlines()[-1]
     assert last.startswith("fishbot: could not reach Discord (") and "Fish Audio" not in last
     assert fakefish.requests_for("credits")  # Fish was asked, and answered
+
+
+async def test_check_says_why_the_database_failed(fakefish, tmp_path: Path) -> None:
+    """Regression: only the exception's type name was printed."""
+    (tmp_path / "not-a-dir").write_text("")
+    env = {"DISCORD_TOKEN": "x" * 20, "FISH_API_KEY": "test-key", "FISH_BASE_URL": fakefish.base_url,
+           "DATABASE_URL": f"sqlite:///{tmp_path / 'not-a-dir' / 'bot.db'}"}
+    code, out, _ = await fishbot("check", cwd=tmp_path, env=env)
+    assert code == 1
+    line = next(line for line in out.splitlines() if line.startswith("[FAIL] database"))
+    assert "FileExistsError: [Errno 17] File exists" in line and "not-a-dir" in line, line
+
+
+async def test_check_names_an_unreachable_database_without_its_password(fakefish, tmp_path: Path) -> None:
+    secret = "hunter2-db-password"
+    env = {"DISCORD_TOKEN": "x" * 20, "FISH_API_KEY": "test-key", "FISH_BASE_URL": fakefish.base_url,
+           "DATABASE_URL": f"postgresql://fishbot:{secret}@127.0.0.1:1/fishbot"}
+    code, out, err = await fishbot("check", cwd=tmp_path, env=env)
+    assert code == 1
+    line = next(line for line in out.splitlines() if line.startswith("[FAIL] database"))
+    assert "127.0.0.1" in line and ("refused" in line.lower() or "connect" in line.lower()), line
+    assert secret not in out + err

@@ -18,7 +18,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import case, delete, func, insert, select, update
@@ -49,6 +49,10 @@ log = logging.getLogger(__name__)
 # A ledger write that meets a database outage (a server restart) is retried this long, in the
 # background, before it is given up (and logged).
 LEDGER_RETRY_S = 120.0
+
+# Counters are only needed for today's quotas; a week is kept for reports. Pruned every 6 hours.
+COUNTER_RETENTION_DAYS = 7
+PRUNE_INTERVAL_S = 6 * 3600
 
 GUILD_TOTAL = 0  # user_id of a guild's total row
 DIRECT_MESSAGES = 0  # guild_id of usage outside any guild
@@ -296,6 +300,17 @@ class UsageLedger:
                 delete(UsageCounter).where(UsageCounter.user_id == user_id, UsageCounter.day < utc_day())
             )
         return int(events.rowcount or 0) + int(counters.rowcount or 0)  # type: ignore[attr-defined]
+
+    async def prune_forever(self, every: float = PRUNE_INTERVAL_S) -> None:
+        """Delete counters older than COUNTER_RETENTION_DAYS now and then every `every` seconds,
+        until cancelled (the bot runs it from start to close). Failures are logged, not fatal."""
+        while True:
+            try:
+                removed = await self.prune_counters(utc_day() - timedelta(days=COUNTER_RETENTION_DAYS))
+                log.debug("pruned %d old quota counters", removed)
+            except Exception:
+                log.exception("could not prune old quota counters")
+            await asyncio.sleep(every)
 
     async def prune_counters(self, before: date) -> int:
         """Delete counters of days before `before` (the ledger keeps the history)."""
