@@ -3,7 +3,6 @@ thread, and the Fish stand-in streaming real Ogg Opus over HTTP on 127.0.0.1."""
 
 from __future__ import annotations
 
-import asyncio
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -128,8 +127,10 @@ async def test_stop_clears_queue_and_closes_streams(bot, harness, guild, fakefis
     assert not session.queue
     await wait_for(lambda: session.current is None)
     assert await fakefish.wait_disconnect("tts", timeout=3)
-    await asyncio.sleep(0.2)
-    assert len(tts_requests(fakefish)) == 2  # the third was never fetched
+    # A barrier: a new message, fetched after anything the stop left behind.
+    await speak(harness, guild, user_id, "after the stop")
+    await wait_for(lambda: len(tts_requests(fakefish)) >= 3)
+    assert [r.body["text"] for r in tts_requests(fakefish)][2:] == ["after the stop"]  # never "three"
 
 
 @pytest.mark.parametrize(
