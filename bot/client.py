@@ -17,6 +17,7 @@ from bot.storage.db import Database
 from bot.storage.settings import SettingsStore
 from bot.storage.state import StateStore
 from bot.usage import UsageLedger
+from bot.usage.cooldowns import SharedCooldowns
 from bot.voice.manager import SessionManager
 
 log = logging.getLogger(__name__)
@@ -74,6 +75,8 @@ class FishBot(commands.AutoShardedBot):
         self.db = db
         self.store = store
         self.state = StateStore(db)
+        # Cooldowns of the credit-spending commands, shared by every process on the database.
+        self.cooldowns = SharedCooldowns(db)
         # `run` registers the slash commands itself when they changed since the last sync.
         self.auto_sync = auto_sync
         # Quotas, the usage ledger and the TTS cache, for every cog that spends Fish credits.
@@ -88,6 +91,8 @@ class FishBot(commands.AutoShardedBot):
         self.data_deleters: dict[str, Callable[[int], Awaitable[int]]] = {}
 
     async def setup_hook(self) -> None:
+        # Other processes on the same PostgreSQL database change settings too.
+        await self.store.listen()
         for extension in self.initial_extensions:
             await self.load_extension(extension)
         log.info("loaded %d extensions", len(self.initial_extensions))
@@ -106,6 +111,7 @@ class FishBot(commands.AutoShardedBot):
     async def forget_user(self, user_id: int) -> int:
         """Delete everything stored about a member; returns how many records went."""
         removed = await self.store.delete_user(user_id)
+        removed += await self.cooldowns.delete_user(user_id)
         for deleter in self.data_deleters.values():
             removed += await deleter(user_id)
         log.info("deleted %d stored records at a member's request", removed)
@@ -118,4 +124,5 @@ class FishBot(commands.AutoShardedBot):
         finally:
             await self.usage.drain()  # outcomes of requests that ended during shutdown
             await self.fish.close()
+            await self.store.close()
             await self.db.close()
