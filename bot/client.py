@@ -3,6 +3,7 @@ examples/advanced_startup.py pattern), so tests can hand it a stand-in Fish API 
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 
@@ -13,6 +14,7 @@ from bot.command_sync import sync_if_changed
 from bot.config import Settings
 from bot.errors import FishTree
 from bot.fish import FishClient
+from bot.metrics import MetricsServer
 from bot.storage.db import Database
 from bot.storage.settings import SettingsStore
 from bot.storage.state import StateStore
@@ -21,6 +23,9 @@ from bot.usage.cooldowns import SharedCooldowns
 from bot.voice.manager import SessionManager
 
 log = logging.getLogger(__name__)
+
+# A stop (SIGTERM from Docker, 10 s before SIGKILL) must finish within 5 s in all.
+VOICE_CLOSE_TIMEOUT_S = 3.0
 
 # One extension per feature; each is a thin module under cogs/.
 EXTENSIONS: tuple[str, ...] = (
@@ -89,6 +94,8 @@ class FishBot(commands.AutoShardedBot):
         # Cogs that store per-member data register a deleter here (in cog_load), so /forget-me
         # reaches every table without knowing the features.
         self.data_deleters: dict[str, Callable[[int], Awaitable[int]]] = {}
+        self._shutdown: asyncio.Future[None] | None = None
+        self.metrics_server: MetricsServer | None = None  # metrics.port set: /metrics, /healthz
 
     async def setup_hook(self) -> None:
         # Other processes on the same PostgreSQL database change settings too.
@@ -98,6 +105,10 @@ class FishBot(commands.AutoShardedBot):
         log.info("loaded %d extensions", len(self.initial_extensions))
         if self.auto_sync:
             await sync_if_changed(self.tree, self.state)
+        port = self.settings.metrics.port
+        if port is not None:
+            self.metrics_server = MetricsServer(self, self.settings.metrics.host, port)
+            await self.metrics_server.start()
 
     async def is_bot_owner(self, user: discord.abc.User) -> bool:
         """Owners from config; without any configured, the application's owner or team."""
@@ -117,12 +128,32 @@ class FishBot(commands.AutoShardedBot):
         log.info("deleted %d stored records at a member's request", removed)
         return removed
 
+    async def __aexit__(self, *exc_info: object) -> None:
+        # discord.py skips close() once is_closed(), which turns true as close() *begins*
+        # (e.g. from a SIGTERM handler): always wait for the shutdown to finish.
+        await self.close()
+
     async def close(self) -> None:
+        """Shut down in order, once (SIGTERM, `async with`, tests): voice sessions first (their
+        reservations settle as their clips end), then the gateway, then the bookkeeping, Fish
+        and the database. Bounded so a container stop never reaches SIGKILL."""
+        if self._shutdown is None:
+            self._shutdown = asyncio.ensure_future(self._close_everything())
+        await asyncio.shield(self._shutdown)
+
+    async def _close_everything(self) -> None:
         try:
-            await self.voice_sessions.close_all()
+            try:
+                async with asyncio.timeout(VOICE_CLOSE_TIMEOUT_S):
+                    await self.voice_sessions.close_all()
+            except TimeoutError:
+                log.warning("voice sessions did not close within %s s", VOICE_CLOSE_TIMEOUT_S)
             await super().close()
         finally:
             await self.usage.drain()  # outcomes of requests that ended during shutdown
+            if self.metrics_server is not None:
+                await self.metrics_server.close()
             await self.fish.close()
             await self.store.close()
             await self.db.close()
+            log.info("shut down")

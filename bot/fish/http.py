@@ -18,6 +18,8 @@ import httpx
 from pydantic import BaseModel
 from pydantic import ValidationError as PydanticValidationError
 
+from bot import metrics
+
 from .errors import (
     FishAPIError,
     FishError,
@@ -108,6 +110,7 @@ class HTTPCore:
             text = ""
         finally:
             await response.aclose()
+        metrics.fish_error(response.status_code)
         return error_from_response(response.status_code, text, response.headers, secret=self._api_key)
 
     async def send(
@@ -133,11 +136,13 @@ class HTTPCore:
                 response = await self.client.send(request, stream=stream)
             except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
                 error: FishError = translate_transport_error(exc)
+                metrics.fish_error("network")
                 if attempt + 1 < attempts:
                     await self._sleep(attempt, error, method, path, "connect failed")
                     continue
                 raise error from None
             except (httpx.HTTPError, httpx.StreamError) as exc:
+                metrics.fish_error("network")
                 raise translate_transport_error(exc) from None
             if response.is_success:
                 return response

@@ -81,6 +81,8 @@ class Clip:
         self.task: asyncio.Task[None] | None = None
         self.error: BaseException | None = None
         self.first_byte_at: float | None = None
+        self.requested_at: float | None = None  # perf_counter when the TTS request went out
+        self.play_at: float | None = None  # when the session started an idle player with it
         self._cache = cache
         self._kept: list[bytes] | None = None  # the Ogg bytes of a cacheable clip, as they arrive
         self._complete = False  # Fish's stream ended normally (not cut by a skip)
@@ -171,6 +173,7 @@ class Clip:
                 return
             if cache.cacheable(request.text):
                 self._kept = []
+        self.requested_at = time.perf_counter()
         try:
             async with asyncio.timeout(self._stall_timeout):
                 stream = await self._fish.tts.stream(

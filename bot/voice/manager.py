@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 import discord
 
+from bot import metrics
 from bot.config import Settings
 from bot.errors import UserFacingError
 from bot.fish import FishClient
@@ -31,6 +33,7 @@ class SessionManager:
         # Tests and the benchmark pass a stand-in that records packets instead of sending them.
         self.voice_client_cls = voice_client_cls
         self.sessions: dict[int, VoiceSession] = {}
+        metrics.watch(self)
 
     def get(self, guild_id: int) -> VoiceSession | None:
         session = self.sessions.get(guild_id)
@@ -106,5 +109,5 @@ class SessionManager:
             await session.close()
 
     async def close_all(self) -> None:
-        for session in list(self.sessions.values()):
-            await session.close()
+        # Together: each disconnect waits on Discord, and shutdown has a deadline.
+        await asyncio.gather(*(session.close() for session in list(self.sessions.values())))

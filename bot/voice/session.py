@@ -11,12 +11,15 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections import deque
 from collections.abc import Awaitable, Callable, Iterable
 
 import discord
 
+from bot import metrics
 from bot.audio.chain import ChainSource
+from bot.audio.source import StreamingOpusSource
 from bot.config import Settings
 from bot.fish import FishClient
 from bot.fish.messages import user_message
@@ -73,6 +76,11 @@ class VoiceSession:
     @property
     def closed(self) -> bool:
         return self._closed
+
+    @property
+    def streams(self) -> int:
+        """Clips streaming from Fish or playing now (the current one and the prefetched one)."""
+        return (self.current is not None) + (self._prefetched is not None)
 
     def enqueue(self, request: SpeakRequest) -> int:
         """Queue a request; returns how many requests are ahead of it (0 = it plays now).
@@ -236,6 +244,7 @@ class VoiceSession:
         chained = (self._chain is not None and self._chain.current is clip.source
                    and not self._player_done.is_set())
         if not chained:  # the player had ended (or moved on before this clip was ready)
+            clip.play_at = time.perf_counter()
             if self.voice.is_playing():
                 self.voice.stop()
             self._player_done = asyncio.Event()
@@ -280,6 +289,7 @@ class VoiceSession:
                     self._clip_end = None
                     await clip.cancel()
                     await request.finish(clip.outcome)
+                    _observe(clip)
                 await self._report(clip)
                 self.clips_played += 1
         except ConnectionError:
@@ -334,6 +344,20 @@ class VoiceSession:
         log.info("voice session in guild %s ended (%s)", self.guild_id, reason)
         if self._on_closed is not None:
             await self._on_closed(self)
+
+
+def _observe(clip: Clip) -> None:
+    """A clip ended: its figures into the metrics (on the loop, once per clip)."""
+    metrics.CLIPS.labels(outcome=clip.outcome).inc()
+    source = clip.source
+    if isinstance(source, StreamingOpusSource):
+        metrics.FRAMES.inc(source.frames)
+        metrics.LATE_FRAMES.inc(source.late_frames)
+    if clip.requested_at is not None and clip.first_byte_at is not None:
+        metrics.FISH_TTFB.observe(clip.first_byte_at - clip.requested_at)
+    first_packet = getattr(source, "first_packet_at", None)
+    if clip.play_at is not None and clip.first_byte_at is not None and first_packet is not None:
+        metrics.OVERHEAD.observe(max(first_packet - max(clip.first_byte_at, clip.play_at), 0.0))
 
 
 async def _skipped(requests: Iterable[SpeakRequest]) -> None:
