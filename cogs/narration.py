@@ -134,6 +134,7 @@ class Narration(commands.Cog):
         max_seconds="Longest time one message may speak",
         custom_emoji="Say custom emoji by name, or skip them",
         unicode_emoji="Say emoji by name, or skip them",
+        read_everyone="Say @everyone and @here as \"everyone\" and \"here\" (off: skip them)",
     )
     async def settings_narration(
         self,
@@ -149,6 +150,7 @@ class Narration(commands.Cog):
         max_seconds: app_commands.Range[float, 1, 600] | None = None,
         custom_emoji: OnOff | None = None,
         unicode_emoji: OnOff | None = None,
+        read_everyone: bool | None = None,
     ) -> None:
         assert interaction.guild_id is not None
         changes: dict[str, object] = {
@@ -156,6 +158,7 @@ class Narration(commands.Cog):
                 "announce_names": announce_names, "same_channel": same_channel, "read_bots": read_bots,
                 "auto_join": auto_join, "ignore_prefix": ignore_prefix, "max_length": max_length,
                 "max_seconds": max_seconds, "custom_emoji": custom_emoji, "unicode_emoji": unicode_emoji,
+                "read_everyone": read_everyone,
             }.items() if value is not None
         }
         if required_role is not None:
@@ -208,6 +211,7 @@ class Narration(commands.Cog):
                         value=f"{config.max_length or operator.max_message_length} characters")
         embed.add_field(name="Max time", value=f"{config.max_seconds or operator.max_spoken_seconds:g} s")
         embed.add_field(name="Emoji", value=f"custom: {config.custom_emoji}, other: {config.unicode_emoji}")
+        embed.add_field(name="@everyone / @here", value="said" if config.read_everyone else "skipped")
         embed.add_field(name="Default voice", value=voice.voice_name or voice.voice_id or "the bot's default")
         embed.add_field(name="Default speed", value=f"{voice.speed:g}" if voice.speed else "normal")
         if not operator.enabled:

@@ -152,15 +152,16 @@ class Speak(commands.Cog):
     async def queue(self, interaction: discord.Interaction) -> None:
         session = self._session(interaction)
         embed = discord.Embed(title="Speech queue", colour=discord.Colour.blurple())
+        # What is playing goes first, in the description: Discord draws fields after it.
+        lines = []
         if session.current is not None:
             request = session.current.request
-            embed.add_field(
-                name="Now", value=f"{request.requester_name}: {request.preview()}", inline=False
-            )
+            lines += [f"**Now:** {request.requester_name}: {request.preview()}", ""]
         waiting = [
             f"{i}. {r.requester_name}: {r.preview()}" for i, r in enumerate(session.queue, 1)
         ]
-        embed.description = "\n".join(waiting[:20]) or "Nothing waiting."
+        lines += waiting[:20] or ["Nothing waiting."]
+        embed.description = "\n".join(lines)
         if len(waiting) > 20:
             embed.set_footer(text=f"and {len(waiting) - 20} more")
         await interaction.response.send_message(

@@ -60,11 +60,11 @@ class PacketBuffer:
         self.finished = True
 
     def fail(self, error: BaseException) -> None:
-        """The producer failed: the consumer drains nothing more and ends the track."""
+        """The producer failed: nothing more will come. What already arrived still plays (a
+        stream that broke part-way is heard up to the break), then the track ends."""
         with self._lock:
             self.error = error
             self.finished = True
-            self._packets.clear()
 
     def close(self) -> None:
         """The consumer is gone: drop everything and release a waiting producer."""

@@ -89,6 +89,14 @@ class FishNetworkError(FishError):
     """The connection could not be made or dropped mid-request/stream."""
 
 
+class FishConnectError(FishNetworkError):
+    """No connection to Fish Audio could be made (DNS, refused, unreachable)."""
+
+
+class FishStreamError(FishNetworkError):
+    """The connection dropped after Fish had started answering (part of the body arrived)."""
+
+
 class FishResponseError(FishError):
     """A 2xx answer whose body does not fit the expected shape (not JSON, or missing fields)."""
 

@@ -22,6 +22,7 @@ from bot import metrics
 
 from .errors import (
     FishAPIError,
+    FishConnectError,
     FishError,
     FishNetworkError,
     FishResponseError,
@@ -41,7 +42,7 @@ def translate_transport_error(exc: Exception) -> FishError:
     if isinstance(exc, httpx.TimeoutException):
         return FishTimeoutError(f"Fish Audio did not respond in time ({type(exc).__name__})")
     if isinstance(exc, httpx.ConnectError):
-        return FishNetworkError("could not connect to Fish Audio")
+        return FishConnectError("could not connect to Fish Audio")
     return FishNetworkError(f"connection to Fish Audio failed ({type(exc).__name__})")
 
 

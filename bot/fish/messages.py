@@ -11,9 +11,11 @@ import re
 from .errors import (
     AuthenticationError,
     FishAPIError,
+    FishConnectError,
     FishError,
     FishNetworkError,
     FishResponseError,
+    FishStreamError,
     FishTimeoutError,
     InsufficientCreditError,
     NotFoundError,
@@ -58,13 +60,19 @@ def user_message(exc: BaseException) -> str:
     if isinstance(exc, RateLimitError):
         return f"Fish Audio is busy right now. Try again in {_seconds(exc.retry_after)}."
     if isinstance(exc, ServerError):
-        return "Fish Audio is having trouble right now. Try again later."
+        if exc.status == 503:
+            return f"Fish Audio is busy (overloaded) right now. Try again in {_seconds(exc.retry_after)}."
+        return f"Fish Audio had an error on its side (HTTP {exc.status}). Try again later."
     if isinstance(exc, FishAPIError):
         return f"Fish Audio rejected the request: {_clean(exc.message)}"
     if isinstance(exc, FishTimeoutError):
-        return "Fish Audio took too long to answer. Try again in a moment."
+        return "Timed out waiting for Fish Audio. Try again in a moment."
+    if isinstance(exc, FishConnectError):
+        return "Could not connect to Fish Audio. Try again in a moment."
+    if isinstance(exc, FishStreamError):
+        return "Fish Audio stopped sending part-way through its answer. Try again."
     if isinstance(exc, FishNetworkError):
-        return "Could not reach Fish Audio (network problem). Try again in a moment."
+        return "The connection to Fish Audio broke before it answered. Try again in a moment."
     if isinstance(exc, WebSocketError):
         return "The live connection to Fish Audio broke off. Try again."
     if isinstance(exc, FishResponseError):

@@ -13,6 +13,7 @@ from typing import Any
 import httpx
 import ormsgpack
 
+from .errors import FishStreamError
 from .http import HTTPCore, translate_transport_error
 from .live import LiveSession, WebSocketOptions, stream_websocket
 from .models import (
@@ -80,7 +81,10 @@ class AudioStream:
                 await self.aclose()
                 if closed_by_us:  # aclose() from another task interrupted this read
                     raise StopAsyncIteration from None
-                raise translate_transport_error(exc) from None
+                if isinstance(exc, httpx.TimeoutException):
+                    raise translate_transport_error(exc) from None
+                # Fish had answered 200 and this body was under way: a break, not "unreachable".
+                raise FishStreamError(f"Fish Audio's answer broke off ({type(exc).__name__})") from None
             except BaseException:  # cancellation: release the connection before unwinding
                 await self.aclose()
                 raise

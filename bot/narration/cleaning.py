@@ -23,6 +23,8 @@ _USER = re.compile(r"<@!?(\d+)>")
 _ROLE = re.compile(r"<@&(\d+)>")
 _CHANNEL = re.compile(r"<#(\d+)>")
 _SLASH = re.compile(r"</([\w -]+):\d+>")
+# Discord's mass mentions: Fish would say "at everyone".
+_MASS_MENTION = re.compile(r"@(everyone|here)\b")
 _TIMESTAMP = re.compile(r"<t:-?\d+(?::[tTdDfFR])?>")
 _CUSTOM_EMOJI = re.compile(r"<a?:(\w+):\d+>")
 _MASKED_LINK = re.compile(r"\[([^\]]+)\]\(<?https?://[^)\s]+>?\)")
@@ -42,6 +44,7 @@ class CleanOptions:
     custom_emoji: EmojiMode = "name"
     unicode_emoji: EmojiMode = "skip"
     max_repeat: int = 3  # "soooooo" → "sooo", "!!!!!!" → "!!!"
+    read_everyone: bool = True  # "@everyone" / "@here" said as "everyone" / "here", or skipped
 
 
 @dataclass(frozen=True)
@@ -80,6 +83,7 @@ def clean(text: str, *, names: Names | None = None, options: CleanOptions | None
     text = _ROLE.sub(lambda m: names.role(int(m[1])) or "a role", text)
     text = _CHANNEL.sub(lambda m: names.channel(int(m[1])) or "a channel", text)
     text = _SLASH.sub(lambda m: f"slash {m[1]}", text)
+    text = _MASS_MENTION.sub(lambda m: m[1] if options.read_everyone else " ", text)
     text = _TIMESTAMP.sub(" a time ", text)
     text = _CUSTOM_EMOJI.sub(
         lambda m: f" {m[1].replace('_', ' ')} " if options.custom_emoji == "name" else " ", text

@@ -47,7 +47,8 @@ def names_for(message: discord.Message) -> Names:
 
 
 def words_of(message: discord.Message, config: NarrationSettings, *, max_length: int) -> str:
-    options = CleanOptions(custom_emoji=config.custom_emoji, unicode_emoji=config.unicode_emoji)
+    options = CleanOptions(custom_emoji=config.custom_emoji, unicode_emoji=config.unicode_emoji,
+                           read_everyone=config.read_everyone)
     text = clean(message.content, names=names_for(message), options=options,
                  attachments=attachment_kinds(message))
     if len(text) > max_length:

@@ -26,6 +26,7 @@ class NarrationSettings(BaseModel):
     max_seconds: float | None = Field(None, gt=0, le=600)  # None: the operator's default
     custom_emoji: EmojiMode = "name"
     unicode_emoji: EmojiMode = "skip"
+    read_everyone: bool = True  # say @everyone / @here as "everyone" / "here" (off: skip them)
 
 
 class Nicknames(BaseModel):

@@ -17,10 +17,12 @@ Kind = Literal["tts_chars", "clones", "transcribe_seconds"]
 KINDS: tuple[Kind, ...] = get_args(Kind)
 Scope = Literal["member", "guild"]
 
-# Outcomes recorded in the ledger. Only "ok" keeps the reserved amount; every other outcome
-# gives it back to the quota ("cached": served without calling Fish; "denied": over quota).
-Outcome = Literal["ok", "failed", "skipped", "cached", "denied"]
-SPENT: frozenset[str] = frozenset({"ok"})
+# Outcomes recorded in the ledger. "ok" and "partial" keep the reserved amount; every other
+# outcome gives it back to the quota ("cached": served without calling Fish; "denied": over quota).
+# "partial": Fish accepted the text and streamed part of the audio before the stream broke; Fish
+# bills by the text it accepted, so it counts as spent.
+Outcome = Literal["ok", "partial", "failed", "skipped", "cached", "denied"]
+SPENT: frozenset[str] = frozenset({"ok", "partial"})
 
 OVERRIDES_NAMESPACE = "quotas"
 

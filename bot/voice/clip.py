@@ -15,7 +15,7 @@ from bot.audio.buffer import PacketBuffer
 from bot.audio.pcm import pump_pcm
 from bot.audio.pipeline import detect_container, pump_opus
 from bot.audio.source import StreamingOpusSource, StreamingPCMSource
-from bot.fish import FishClient, TTSConfig
+from bot.fish import FishClient, FishConnectError, FishNetworkError, TTSConfig
 from bot.usage.tts_cache import TTSCache, TTSKey
 from bot.voice.request import SpeakRequest
 
@@ -88,12 +88,13 @@ class Clip:
         self._complete = False  # Fish's stream ended normally (not cut by a skip)
         self.cached = False  # served from the TTS cache, without calling Fish
         self.played = False  # the session started playing it
+        self.retried = False  # a stream that broke before any audio was asked for again
 
     @property
     def outcome(self) -> str:
         """How the request ended, for its quota reservation."""
         if self.error is not None:
-            return "failed"
+            return "partial" if self.played and self.buffer.packets_in > 0 else "failed"
         if not self.played:
             return "skipped"
         return "cached" if self.cached else "ok"
@@ -173,7 +174,36 @@ class Clip:
                 return
             if cache.cacheable(request.text):
                 self._kept = []
-        self.requested_at = time.perf_counter()
+        for attempt in (1, 2):
+            try:
+                await self._fetch()
+            except asyncio.CancelledError:
+                self.buffer.close()
+                self.ready.set()
+                raise
+            except Exception as exc:
+                if attempt == 1 and self._may_retry(exc):
+                    log.info("clip %s: Fish's stream broke before any audio (%s); asking again",
+                             request.id, type(exc).__name__)
+                    self.retried = True
+                    continue
+                self._failed(exc)
+                return
+            break
+        if cache is not None and self._kept is not None and self._complete:
+            cache.put(key, b"".join(self._kept))
+        self._kept = None
+
+    def _may_retry(self, exc: Exception) -> bool:
+        """Once, when a stream Fish had opened broke before its first byte: nothing was played or
+        buffered, so asking again can't repeat audio. Not for a connection that couldn't be made
+        (the client already retried that) nor a time-out (the member has waited long enough)."""
+        return (self.first_byte_at is None and isinstance(exc, FishNetworkError)
+                and not isinstance(exc, FishConnectError))
+
+    async def _fetch(self) -> None:
+        request = self.request
+        self.requested_at = time.perf_counter()  # per attempt: TTFB of the one that answered
         try:
             async with asyncio.timeout(self._stall_timeout):
                 stream = await self._fish.tts.stream(
@@ -186,28 +216,14 @@ class Clip:
                     model=request.model or self._model,
                 )
         except TimeoutError:
-            self._failed(ClipStalled(f"Fish sent nothing for {self._stall_timeout:g} s"))
-            return
-        except asyncio.CancelledError:
-            self.buffer.close()
-            self.ready.set()
-            raise
-        except Exception as exc:
-            self._failed(exc)
-            return
-        try:
-            async with stream:
-                await self._pump(self._chunks(stream))
-        except asyncio.CancelledError:
-            self.buffer.close()
-            self.ready.set()
-            raise
-        except Exception as exc:
-            self._failed(exc)
-            return
-        if cache is not None and self._kept is not None and self._complete:
-            cache.put(key, b"".join(self._kept))
-        self._kept = None
+            raise ClipStalled(f"Fish sent nothing for {self._stall_timeout:g} s") from None
+        async with stream:
+            await self._pump(self._chunks(stream))
+
+    @property
+    def broke_part_way(self) -> bool:
+        """It failed after some of its audio had arrived (that part played, or will)."""
+        return self.error is not None and self.buffer.packets_in > 0
 
     def _failed(self, exc: BaseException) -> None:
         self.error = exc

@@ -13,7 +13,8 @@ log = logging.getLogger(__name__)
 _next_id = itertools.count(1)
 
 Notify = Callable[[str], Awaitable[None]]
-# "ok" (played), "cached" (played from the TTS cache), "failed", "skipped" (dropped before playing).
+# "ok" (played), "cached" (played from the TTS cache), "partial" (Fish's stream broke after some of
+# the audio arrived, which played), "failed", "skipped" (dropped before playing).
 OnOutcome = Callable[[str], Awaitable[None]]
 
 

@@ -30,6 +30,9 @@ from bot.voice.request import OnOutcome, SpeakRequest
 log = logging.getLogger(__name__)
 
 
+PART_WAY = "Fish Audio stopped sending audio part-way; the rest was skipped."
+
+
 class QueueFull(Exception):
     pass
 
@@ -264,8 +267,10 @@ class VoiceSession:
         error = clip.error
         if error is None or clip.request.notify is None:
             return
-        if isinstance(error, ClipStalled):
-            text = "Fish Audio stopped sending audio for your message, so I skipped it."
+        if clip.broke_part_way:
+            text = PART_WAY
+        elif isinstance(error, ClipStalled):
+            text = "Timed out waiting for Fish Audio to send audio for your message, so I skipped it."
         else:
             text = user_message(error)
         try:

@@ -103,10 +103,14 @@ async def test_failure_ends_the_track_and_close_releases_the_producer() -> None:
     StreamingOpusSource(buffer).cleanup()  # the player is done with the source
     with pytest.raises(BufferClosed):
         await asyncio.wait_for(blocked, 1)
+    # A failed producer: what arrived before the failure still plays, then the track ends.
     failed = PacketBuffer()
     await failed.put(b"x")
+    await failed.put(b"y")
     failed.fail(RuntimeError("upstream broke"))
-    assert StreamingOpusSource(failed).read() == b""
+    source = StreamingOpusSource(failed)
+    assert [source.read(), source.read(), source.read()] == [b"x", b"y", b""]
+    assert failed.drained and isinstance(failed.error, RuntimeError)
 
 
 async def _chunks(data: bytes, size: int):

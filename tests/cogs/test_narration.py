@@ -155,6 +155,20 @@ async def test_settings_widen_what_is_read(bot, room, guild, fakefish) -> None:
     assert spoken(fakefish) == ["outside", "beep", ";now read thumbs up"]
 
 
+async def test_everyone_and_here_are_said_as_words_or_skipped(bot, room, guild, fakefish) -> None:
+    await room.join_and_bind()
+    await room.harness.run("settings narration", user_id=ANN, guild=guild, permissions=MANAGE,
+                           announce_names=False)
+    room.say(ANN, "@everyone the match starts")
+    await wait_for(lambda: len(spoken(fakefish)) == 1)
+    sent = await room.harness.run("settings narration", user_id=ANN, guild=guild, permissions=MANAGE,
+                                  read_everyone=False)
+    assert {f.name: f.value for f in sent[-1].embeds[0].fields}["@everyone / @here"] == "skipped"
+    room.say(ANN, "@here come on in")
+    await wait_for(lambda: len(spoken(fakefish)) == 2)
+    assert spoken(fakefish) == ["everyone the match starts", "come on in"]
+
+
 async def test_required_role(bot, room, guild, fakefish) -> None:
     role = guild.add_role("Speakers", 0)
     guild.members = [m for m in guild.members if m["user"]["id"] != str(BOB)]

@@ -10,10 +10,12 @@ from typing import Any
 import discord
 import httpx
 import pytest
+from sqlalchemy import select
 
 from bot.audio.ogg import OggDemuxer
 from bot.fish.errors import error_from_response
 from bot.fish.messages import user_message
+from bot.storage.models import UsageEvent
 from tests.discord_harness import FakeGuild, Harness, snowflake, wait_for
 from tests.voice_standin import RecordingVoiceClient
 
@@ -159,18 +161,66 @@ def user_message_for(status: int) -> str:
     return user_message(error_from_response(status, '{"message": "x"}', headers))
 
 
-async def test_mid_stream_drop_and_stall_are_reported(bot, harness, guild, fakefish) -> None:
+async def ledger(bot: Any) -> list[tuple[int, str]]:
+    async with bot.db.session() as session:
+        rows = (await session.scalars(select(UsageEvent).order_by(UsageEvent.id))).all()
+    return [(r.amount, r.outcome) for r in rows]
+
+
+def whole_packets(audio: bytes) -> list[bytes]:
+    """The Opus packets of complete Ogg pages in `audio` (what a player can have got of a cut stream)."""
+    return OggDemuxer().feed(audio)
+
+
+@pytest.mark.parametrize("fault", ["disconnect_after_bytes", "stall_after_bytes"])
+async def test_stream_cut_part_way_plays_what_arrived(bot, harness, guild, fakefish, fault: str) -> None:
     user_id, _ = in_voice(guild)
-    fakefish.fail("tts", disconnect_after_bytes=2000)
-    await speak(harness, guild, user_id, "dropped halfway through this sentence " * 3)
+    text = ("this sentence breaks off halfway through the audio " * 3).strip()
+    fakefish.fail("tts", **{fault: 12000})
+    await speak(harness, guild, user_id, text)
     session = bot.voice_sessions.get(guild.id)
-    await wait_for(lambda: session.clips_played == 1)
-    fakefish.fail("tts", stall_after_bytes=2000)
-    await speak(harness, guild, user_id, "this one stalls in the middle " * 3)
-    await wait_for(lambda: session.clips_played == 2, timeout=15)
+    await wait_for(lambda: session.clips_played == 1, timeout=15)
+    sent = fakefish.audio_of(0)
+    assert 0 < len(sent) <= 12000
+    arrived = [p for p in whole_packets(sent) if p != SILENCE]
+    assert len(whole_packets(sent)) > 50  # over a second of speech reached the bot before the break
+    # Every packet that arrived was played, in order: nothing received was thrown away.
+    assert audio_packets(voice_client(bot, guild)) == arrived
+    notices = [s.content for s in harness.sent if s.kind == "followup" and s.ephemeral]
+    assert notices[-1] == "Fish Audio stopped sending audio part-way; the rest was skipped."
+    assert len(tts_requests(fakefish)) == 1  # audio had arrived: never asked again
+    # Fish accepted the text and sent audio for it: the ledger counts the characters as spent.
+    assert await ledger(bot) == [(len(text), "partial")]
+    assert (await bot.usage.member_today(user_id, guild.id)).used["tts_chars"] == len(text)
+
+
+async def test_stream_broken_before_any_audio_is_asked_for_once_more(bot, harness, guild, fakefish) -> None:
+    user_id, _ = in_voice(guild)
+    fakefish.fail("tts", disconnect_after_bytes=0)  # 200, then the connection drops: no audio
+    await speak(harness, guild, user_id, "a second try plays this")
+    session = bot.voice_sessions.get(guild.id)
+    await wait_for(lambda: session.clips_played == 1, timeout=15)
+    requests = tts_requests(fakefish)
+    assert len(requests) == 2 and requests[0].dropped and not requests[0].audio
+    assert audio_packets(voice_client(bot, guild)) == [
+        p for p in whole_packets(fakefish.audio_of(1)) if p != SILENCE]
+    assert [s.content for s in harness.sent if s.kind == "followup"][-1].startswith("Speaking now")
+    assert await ledger(bot) == [(len("a second try plays this"), "ok")]
+
+
+async def test_stream_broken_twice_before_any_audio_is_told_and_released(bot, harness, guild,
+                                                                         fakefish) -> None:
+    user_id, _ = in_voice(guild)
+    fakefish.fail("tts", disconnect_after_bytes=0, times=2)
+    await speak(harness, guild, user_id, "never arrives")
+    session = bot.voice_sessions.get(guild.id)
+    await wait_for(lambda: session.clips_played == 1, timeout=15)
+    assert len(tts_requests(fakefish)) == 2
+    assert not audio_packets(voice_client(bot, guild))
     notices = [s.content for s in harness.sent if s.kind == "followup"]
-    assert any("connection" in n.lower() or "network" in n.lower() for n in notices)
-    assert any("stopped sending audio" in n for n in notices)
+    assert notices[-1] == "Fish Audio stopped sending part-way through its answer. Try again."
+    assert await ledger(bot) == [(len("never arrives"), "failed")]
+    assert (await bot.usage.member_today(user_id, guild.id)).used["tts_chars"] == 0
 
 
 async def test_not_in_voice_gets_a_file(bot, harness, guild, fakefish) -> None:
@@ -243,8 +293,10 @@ async def test_queue_command_lists_requests(bot, harness, guild, fakefish) -> No
     await wait_for(lambda: session.current is not None)
     sent = await harness.run("queue", user_id=user_id, guild=guild)
     embed = sent[-1].embeds[0]
-    assert embed.fields[0].name == "Now" and "Erin" in embed.fields[0].value
-    assert "1. Erin: second <@123> message" in (embed.description or "")
+    lines = (embed.description or "").splitlines()
+    # What is playing comes first, then the waiting list (fields would be drawn below it).
+    assert lines[0].startswith("**Now:** Erin: first") and not embed.fields
+    assert lines[2] == "1. Erin: second <@123> message"
     assert sent[-1].allowed_mentions == {"parse": []}
 
 
@@ -299,7 +351,7 @@ async def test_fish_timeout_before_any_audio_is_reported(bot, harness, guild, fa
     session = bot.voice_sessions.get(guild.id)
     await wait_for(lambda: session.clips_played == 2, timeout=15)
     notices = [s.content for s in harness.sent if s.kind == "followup"]
-    assert any("stopped sending audio" in n for n in notices)
+    assert "Timed out waiting for Fish Audio to send audio for your message, so I skipped it." in notices
     assert len(audio_packets(voice_client(bot, guild))) > 10
 
 

@@ -18,6 +18,7 @@ from bot.fish import (
     AuthenticationError,
     FishClient,
     FishNetworkError,
+    FishStreamError,
     FishTimeoutError,
     FlushEvent,
     InsufficientCreditError,
@@ -39,7 +40,8 @@ TEXT = "Hello there, this is a streaming test of the fish client."
 CREDIT_GONE = "The bot's Fish Audio API credit has run out. Please tell the bot owner."
 BAD_KEY = "The bot's Fish Audio API key is invalid. Please tell the bot owner."
 NOT_FOUND = "That voice or model was not found on Fish Audio."
-TROUBLE = "Fish Audio is having trouble right now. Try again later."
+TROUBLE = "Fish Audio had an error on its side (HTTP 500). Try again later."
+BUSY = "Fish Audio is busy (overloaded) right now. Try again in a few seconds."
 LIVE_BROKE = "The live connection to Fish Audio broke off. Try again."
 
 
@@ -189,7 +191,7 @@ async def test_stall_raises_timeout(fakefish: Any) -> None:
         stream = await client.tts.stream(text=TEXT)
         with pytest.raises(FishTimeoutError) as info:
             await stream.collect()
-    assert user_message(info.value) == "Fish Audio took too long to answer. Try again in a moment."
+    assert user_message(info.value) == "Timed out waiting for Fish Audio. Try again in a moment."
     assert await fakefish.wait_disconnect("tts", timeout=2)
 
 
@@ -202,7 +204,8 @@ async def test_mid_stream_drop_raises_network_error(client: FishClient, fakefish
             received += chunk
     assert 0 < len(received) <= 700 and fakefish.requests_for("tts")[-1].dropped
     assert len(fakefish.requests_for("tts")) == 1  # audio was delivered: never retried
-    assert user_message(info.value) == "Could not reach Fish Audio (network problem). Try again in a moment."
+    assert isinstance(info.value, FishStreamError)
+    assert user_message(info.value) == "Fish Audio stopped sending part-way through its answer. Try again."
 
 
 async def test_wrong_key_is_authentication_error(fakefish: Any) -> None:
@@ -384,7 +387,7 @@ async def test_list_retries_5xx_then_gives_up(client: FishClient, fakefish: Any)
     with pytest.raises(ServerError) as info:
         await client.voices.list()
     assert len(fakefish.requests_for("model_list")) == 2 + 3
-    assert user_message(info.value) == TROUBLE
+    assert user_message(info.value) == BUSY
 
 
 async def test_get_voice_and_not_found(client: FishClient, fakefish: Any) -> None:

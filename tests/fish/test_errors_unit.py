@@ -11,8 +11,11 @@ from bot.fish import (
     AuthenticationError,
     FishAPIError,
     FishClient,
+    FishConnectError,
+    FishError,
     FishNetworkError,
     FishResponseError,
+    FishStreamError,
     FishTimeoutError,
     InsufficientCreditError,
     NotFoundError,
@@ -100,10 +103,15 @@ def test_key_is_scrubbed_from_error_bodies() -> None:
          "Fish Audio rejected the request: text too long"),
         (RateLimitError(429, "x", retry_after=2.2), "Fish Audio is busy right now. Try again in 3 s."),
         (RateLimitError(429, "x"), "Fish Audio is busy right now. Try again in a few seconds."),
-        (ServerError(503, "x"), "Fish Audio is having trouble right now. Try again later."),
+        (ServerError(500, "x"), "Fish Audio had an error on its side (HTTP 500). Try again later."),
+        (ServerError(503, "x", retry_after=4),
+         "Fish Audio is busy (overloaded) right now. Try again in 4 s."),
         (FishAPIError(400, "bad format"), "Fish Audio rejected the request: bad format"),
-        (FishTimeoutError("t"), "Fish Audio took too long to answer. Try again in a moment."),
-        (FishNetworkError("n"), "Could not reach Fish Audio (network problem). Try again in a moment."),
+        (FishTimeoutError("t"), "Timed out waiting for Fish Audio. Try again in a moment."),
+        (FishConnectError("c"), "Could not connect to Fish Audio. Try again in a moment."),
+        (FishStreamError("s"), "Fish Audio stopped sending part-way through its answer. Try again."),
+        (FishNetworkError("n"),
+         "The connection to Fish Audio broke before it answered. Try again in a moment."),
         (WebSocketError("w"), "The live connection to Fish Audio broke off. Try again."),
         (FishResponseError("r"), "Fish Audio sent an answer the bot could not understand. Try again later."),
         (RuntimeError("boom"), "Something went wrong. Try again later."),
@@ -111,6 +119,57 @@ def test_key_is_scrubbed_from_error_bodies() -> None:
 )
 def test_user_message(error: BaseException, expected: str) -> None:
     assert user_message(error) == expected
+
+
+# What happened, in the member's words: every client error class says one of these and no other.
+WHAT_HAPPENED = {
+    "could not connect": "Could not connect",
+    "stopped mid-stream": ("part-way", "broke"),
+    "timed out waiting": "Timed out waiting",
+    "rejected the request": ("rejected", "refused", "not found", "invalid", "too large"),
+    "sent an unreadable answer": "could not understand",
+    "out of credit": "credit has run out",
+    "busy": "busy",
+    "failed on its side": "error on its side",
+}
+
+
+@pytest.mark.parametrize(
+    ("error", "happened"),
+    [
+        (FishConnectError("c"), "could not connect"),
+        (FishStreamError("s"), "stopped mid-stream"),
+        (FishNetworkError("n"), "stopped mid-stream"),
+        (WebSocketError("w"), "stopped mid-stream"),
+        (FishTimeoutError("t"), "timed out waiting"),
+        (FishAPIError(400, "bad"), "rejected the request"),
+        (ValidationError(422, "x"), "rejected the request"),
+        (AuthenticationError(401, "x"), "rejected the request"),
+        (PermissionDeniedError(403, "x"), "rejected the request"),
+        (NotFoundError(404, "x"), "rejected the request"),
+        (PayloadTooLargeError(413, "x"), "rejected the request"),
+        (FishResponseError("r"), "sent an unreadable answer"),
+        (InsufficientCreditError(402, "x"), "out of credit"),
+        (RateLimitError(429, "x"), "busy"),
+        (ServerError(503, "x"), "busy"),
+        (ServerError(500, "x"), "failed on its side"),
+        (ServerError(502, "x"), "failed on its side"),
+    ],
+)
+def test_each_error_class_names_what_happened(error: FishError, happened: str) -> None:
+    text = user_message(error)
+    matches = {name for name, needles in WHAT_HAPPENED.items()
+               if any(n.lower() in text.lower()
+                      for n in ((needles,) if isinstance(needles, str) else needles))}
+    assert matches == {happened}, text
+
+
+def test_every_client_error_class_is_in_the_table() -> None:
+    import bot.fish.errors as errors
+
+    classes = {c for c in vars(errors).values() if isinstance(c, type) and issubclass(c, FishError)}
+    tabled = {type(error) for error, _ in test_each_error_class_names_what_happened.pytestmark[0].args[1]}
+    assert classes - tabled == {FishError}
 
 
 def test_user_message_truncates_and_masks() -> None:

@@ -77,6 +77,10 @@ CASES: list[tuple[str, str]] = [
     ("\u200b\u200c\u200d\ufeff", ""),
     ("rtl\u200fmark and soft\u00adhyphen", "rtlmark and softhyphen"),
     ("a\u2060b", "ab"),
+    # mass mentions: the word, not "at everyone"
+    ("@everyone meeting now", "everyone meeting now"),
+    ("hey @here, look", "hey here, look"),
+    ("mail me at bob@heretic.example", "mail me at bob@heretic.example"),
 ]
 
 
@@ -95,6 +99,7 @@ def test_there_are_enough_cases() -> None:
     ("go 🇯🇵", CleanOptions(unicode_emoji="name"), "go Japan"),
     ("soooooo", CleanOptions(max_repeat=5), "sooooo"),
     ("soooooo", CleanOptions(max_repeat=0), "soooooo"),
+    ("@everyone meeting @here now", CleanOptions(read_everyone=False), "meeting now"),
 ])
 def test_options(text: str, options: CleanOptions, expected: str) -> None:
     assert clean(text, names=NAMES, options=options) == expected
