@@ -163,7 +163,7 @@ async def measure_latency(bench: Bench, standin: StandIn, clips: int) -> dict[st
         start_packet = len(client.packets)
         played = session.clips_played
         requested = time.perf_counter()
-        session.enqueue(SpeakRequest(text=text_of_seconds(3.0, i), requester_id=1,
+        session.enqueue(SpeakRequest(spec=bench.bot.speech.spec(text_of_seconds(3.0, i)), requester_id=1,
                                      requester_name="bench"))
         await wait_until(lambda p=played: session.clips_played > p, 60)
         times = audio_times(client, start_packet)
@@ -180,7 +180,7 @@ async def measure_long_utterance(bench: Bench, seconds: float) -> float:
     session, client = await bench.session_in_new_guild()
     start_packet = len(client.packets)
     requested = time.perf_counter()
-    session.enqueue(SpeakRequest(text=text_of_seconds(seconds, 7), requester_id=1,
+    session.enqueue(SpeakRequest(spec=bench.bot.speech.spec(text_of_seconds(seconds, 7)), requester_id=1,
                                  requester_name="bench"))
     await wait_until(lambda: len(audio_times(client, start_packet)) > 0, 60)
     ttfa = (audio_times(client, start_packet)[0] - requested) * 1000
@@ -221,8 +221,8 @@ async def measure_narration_gap(bench: Bench, messages: int) -> dict[str, list[f
     session._new_clip = recording_new_clip  # type: ignore[method-assign]
     played = session.clips_played
     for i in range(messages):
-        session.enqueue(SpeakRequest(text=text_of_seconds(2.0, i), requester_id=1, requester_name="bench",
-                                     message_id=i + 1))
+        spec = bench.bot.speech.spec(text_of_seconds(2.0, i))
+        session.enqueue(SpeakRequest(spec=spec, requester_id=1, requester_name="bench", message_id=i + 1))
     await wait_until(lambda: session.clips_played >= played + messages, 120)
     handoff, stream = [], []
     for a, b in itertools.pairwise(clip.source for clip in clips):
@@ -275,8 +275,8 @@ async def measure_concurrency(bench: Bench, streams: int, seconds: float) -> dic
     cpu_before = sum(process.cpu_times()[:2])
     wall_before = time.perf_counter()
     for i, (session, _) in enumerate(sessions):
-        session.enqueue(SpeakRequest(text=text_of_seconds(seconds, i % 3), requester_id=1,
-                                     requester_name="bench"))
+        spec = bench.bot.speech.spec(text_of_seconds(seconds, i % 3))
+        session.enqueue(SpeakRequest(spec=spec, requester_id=1, requester_name="bench"))
     await wait_until(lambda: all(s.clips_played == 1 for s, _ in sessions), seconds * 4 + 60)
     cpu = sum(process.cpu_times()[:2]) - cpu_before
     wall = time.perf_counter() - wall_before

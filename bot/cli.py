@@ -11,12 +11,18 @@ import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import discord
 from pydantic import SecretStr
 
 from bot.config import ConfigError, MetricsSection, Settings, load_settings
 from bot.logs import setup_logging
+
+if TYPE_CHECKING:
+    from bot.client import FishBot
+    from bot.fish import FishClient
+    from bot.storage.db import Database
 
 log = logging.getLogger("fishbot")
 
@@ -94,7 +100,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 # --- building the bot from its parts ---------------------------------------------------------
 
 
-async def _open_database(settings: Settings):
+async def _open_database(settings: Settings) -> Database:
     from bot.storage.db import Database
 
     db = Database(settings.resolved_database_url)
@@ -102,7 +108,7 @@ async def _open_database(settings: Settings):
     return db
 
 
-def _fish_client(settings: Settings):
+def _fish_client(settings: Settings) -> FishClient:
     from bot.fish import FishClient
 
     assert settings.fish_api_key is not None
@@ -114,10 +120,18 @@ def _fish_client(settings: Settings):
     )
 
 
-async def build_bot(settings: Settings, **options: object):
+async def build_bot(
+    settings: Settings, *, voice_client_cls: type[discord.VoiceClient] = discord.VoiceClient, **options: Any
+) -> FishBot:
+    """Every service the bot runs, built here and handed in (the tests build their bots here too;
+    they pass a `voice_client_cls` that records packets instead of sending them)."""
+    from bot.audio.tts_cache import TTSCache
     from bot.client import FishBot
+    from bot.speech.service import SpeechService
     from bot.storage.migrations import upgrade
     from bot.storage.settings import SettingsStore
+    from bot.usage import UsageLedger
+    from bot.voice.manager import SessionManager
 
     db = await _open_database(settings)
     try:
@@ -127,12 +141,15 @@ async def build_bot(settings: Settings, **options: object):
         raise
     if applied:
         log.info("applied database migrations: %s", ", ".join(applied))
+    fish = _fish_client(settings)
+    store = SettingsStore(db)
+    usage = UsageLedger(db, settings, store=store)
+    tts_cache = TTSCache(settings.credits.tts_cache_entries, settings.credits.tts_cache_max_chars)
+    sessions = SessionManager(fish, settings, voice_client_cls=voice_client_cls, tts_cache=tts_cache)
+    speech = SpeechService(fish=fish, ledger=usage, sessions=sessions, cache=tts_cache, settings=settings)
     return FishBot(
-        settings=settings,
-        fish=_fish_client(settings),
-        db=db,
-        store=SettingsStore(db),
-        **options,
+        settings=settings, fish=fish, db=db, store=store, usage=usage, tts_cache=tts_cache,
+        voice_sessions=sessions, speech=speech, **options,
     )
 
 
@@ -141,7 +158,7 @@ async def build_bot(settings: Settings, **options: object):
 
 async def _run(settings: Settings, args: argparse.Namespace) -> int:
     assert settings.discord_token is not None
-    options: dict[str, object] = {"auto_sync": True}
+    options: dict[str, Any] = {"auto_sync": True}
     if args.shard_count is not None:
         options["shard_count"] = args.shard_count
     if args.shard_ids is not None:

@@ -1,20 +1,24 @@
-"""The bot itself: an AutoShardedBot built from injected dependencies (discord.py's
-examples/advanced_startup.py pattern), so tests can hand it a stand-in Fish API and a temp DB."""
+"""The bot itself: an AutoShardedBot handed every service it runs (discord.py's
+examples/advanced_startup.py pattern). `bot.cli.build_bot` builds them, for `run` and for the
+tests alike; cogs take from the bot the services they use and pass those on, never the bot."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
 
 import discord
 from discord.ext import commands
 
+from bot.audio.tts_cache import TTSCache
 from bot.command_sync import sync_if_changed
 from bot.config import Settings
 from bot.errors import FishTree
 from bot.fish import FishClient
 from bot.metrics import MetricsServer
+from bot.speech.service import SpeechService
 from bot.storage.db import Database
 from bot.storage.settings import SettingsStore
 from bot.storage.state import StateStore
@@ -60,10 +64,13 @@ class FishBot(commands.AutoShardedBot):
         fish: FishClient,
         db: Database,
         store: SettingsStore,
+        usage: UsageLedger,
+        tts_cache: TTSCache,
+        voice_sessions: SessionManager,
+        speech: SpeechService,
         extensions: Sequence[str] = EXTENSIONS,
-        voice_client_cls: type[discord.VoiceClient] = discord.VoiceClient,
         auto_sync: bool = False,
-        **options: object,
+        **options: Any,
     ) -> None:
         super().__init__(
             # No prefix commands: a mention prefix needs no message content intent.
@@ -73,7 +80,7 @@ class FishBot(commands.AutoShardedBot):
             allowed_mentions=discord.AllowedMentions.none(),
             tree_cls=FishTree,
             owner_ids=set(settings.owner_ids) or None,
-            **options,  # type: ignore[arg-type]
+            **options,
         )
         self.settings = settings
         self.fish = fish
@@ -84,13 +91,13 @@ class FishBot(commands.AutoShardedBot):
         self.cooldowns = SharedCooldowns(db)
         # `run` registers the slash commands itself when they changed since the last sync.
         self.auto_sync = auto_sync
-        # Quotas, the usage ledger and the TTS cache, for every cog that spends Fish credits.
-        self.usage = UsageLedger(db, settings, store=store)
+        # Quotas and the usage ledger, for every cog that spends Fish credits.
+        self.usage = usage
+        self.tts_cache = tts_cache
+        self.voice_sessions = voice_sessions
+        # Saying something in voice or as a file: /speak, the voice previews, narration.
+        self.speech = speech
         self.initial_extensions = tuple(extensions)
-        # Tests and the benchmark inject a voice client that records packets instead of sending.
-        self.voice_sessions = SessionManager(
-            fish, settings, voice_client_cls=voice_client_cls, tts_cache=self.usage.tts_cache
-        )
         # Cogs that store per-member data register a deleter here (in cog_load), so /forget-me
         # reaches every table without knowing the features.
         self.data_deleters: dict[str, Callable[[int], Awaitable[int]]] = {}

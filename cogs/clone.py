@@ -161,7 +161,7 @@ class Clone(commands.Cog):
         embed.add_field(name="Voice id", value=f"`{voice.id}`")
         embed.add_field(name="Visibility", value=VISIBILITY_NAMES[visibility])
         embed.add_field(name="Samples", value=f"{len(samples)} · {seconds:.0f} s")
-        actions = VoiceActions(self.bot, user_id, voice_id=voice.id, title=title)
+        actions = VoiceActions(self.bot.speech, self.bot.store, user_id, voice_id=voice.id, title=title)
         await message.edit(content=None, embed=embed, view=actions)
         actions.message = message
 

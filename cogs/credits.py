@@ -208,7 +208,7 @@ class Credits(commands.Cog):
             )
         lines = [f"{n}. <@{user_id}> — {_spent_line(spent)}" for n, (user_id, spent) in enumerate(top, 1)]
         embed.add_field(name="Top members", value="\n".join(lines) or "Nobody yet.", inline=False)
-        cache = self.usage.tts_cache
+        cache = self.bot.tts_cache
         served = outcomes.get("cached", 0)
         embed.add_field(
             name="Speech cache",

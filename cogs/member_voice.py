@@ -40,8 +40,8 @@ class MemberVoice(commands.Cog):
     @app_commands.describe(voice="The voice (type to search)")
     @app_commands.autocomplete(voice=voice_autocomplete)
     async def voice_set(self, interaction: discord.Interaction, voice: str) -> None:
-        found = await usable_voice(self.bot, interaction.user.id, voice)
-        await use_as_my_voice(self.bot, interaction, found.id, found.title)
+        found = await usable_voice(self.bot.fish, self.bot.db, interaction.user.id, voice)
+        await use_as_my_voice(self.bot.store, interaction, found.id, found.title)
 
     @voice.command(name="speed", description="How fast your voice speaks")
     @app_commands.describe(speed="0.5 (slow) to 2.0 (fast); 1.0 is normal")

@@ -19,13 +19,13 @@ from bot.narration.announcer import Announcer, Last
 from bot.narration.notices import Notices
 from bot.narration.reading import spoken_name, words_of
 from bot.narration.settings import NAMESPACE, NICKNAMES, NarrationSettings, Nicknames
+from bot.speech.service import SpeechQueueFull
 from bot.ui.voice_autocomplete import voice_autocomplete
 from bot.usage import QuotaExceeded
 from bot.voice.access import usable_voice
 from bot.voice.prefs import NAMESPACE as VOICE_NAMESPACE
 from bot.voice.prefs import VoicePrefs, resolve_voice
-from bot.voice.request import SpeakRequest
-from bot.voice.session import QueueFull, VoiceSession
+from bot.voice.session import VoiceSession
 
 if TYPE_CHECKING:
     from bot.client import FishBot
@@ -175,7 +175,7 @@ class Narration(commands.Cog):
         assert interaction.guild_id is not None
         changes: dict[str, object] = {}
         if voice is not None:
-            found = await usable_voice(self.bot, interaction.user.id, voice)
+            found = await usable_voice(self.bot.fish, self.bot.db, interaction.user.id, voice)
             changes.update(voice_id=found.id, voice_name=found.title[:100])
         if speed is not None:
             changes["speed"] = speed
@@ -306,25 +306,21 @@ class Narration(commands.Cog):
             prefix = f"{name} said: "
         text = prefix + words
         voice = await resolve_voice(self.bot.store, self.bot.settings, user_id=author.id, guild_id=guild.id)
-        try:
-            reservation = await self.bot.usage.reserve(kind="tts_chars", amount=len(text), user_id=author.id,
-                                                       guild_id=guild.id)
-        except QuotaExceeded as exc:
-            await self._tell(message, str(exc))
-            return
+        speech = self.bot.speech
 
         async def notify(reason: str) -> None:
             await self._tell(message, reason)
 
-        request = SpeakRequest(
-            text=text, requester_id=author.id, requester_name=author.display_name, voice_id=voice.voice_id,
-            speed=voice.speed, message_id=message.id, on_outcome=reservation.finish,  # type: ignore[arg-type]
-            max_seconds=config.max_seconds or operator.max_spoken_seconds, notify=notify,
-        )
         try:
-            session.enqueue(request)
-        except QueueFull:
-            await reservation.release("skipped")
+            await speech.queue(
+                author, speech.spec(text, voice_id=voice.voice_id, speed=voice.speed), notify,
+                into=session, message_id=message.id,
+                max_seconds=config.max_seconds or operator.max_spoken_seconds,
+            )
+        except QuotaExceeded as exc:
+            await self._tell(message, str(exc))
+            return
+        except SpeechQueueFull:
             await self._tell(message, "too many messages are waiting to be spoken.")
             return
         before = self.announcer.queued(guild.id, author.id)
@@ -393,20 +389,11 @@ class Narration(commands.Cog):
         text = queued.prefix + words
         if text == request.text:
             return  # an embed or link preview arrived; the words didn't change
-        # The edit is paid for at its own length; the first version's amount goes back.
         try:
-            reservation = await self.bot.usage.reserve(kind="tts_chars", amount=len(text),
-                                                       user_id=message.author.id, guild_id=guild_id)
+            await self.bot.speech.replace_text(session, message.id, text, user_id=message.author.id)
         except QuotaExceeded as exc:
             await self._drop(session, guild_id, message.id)
             await self._tell(queued.message, str(exc))
-            return
-        previous = request.on_outcome
-        if await session.replace_text(message.id, text, on_outcome=reservation.finish):  # type: ignore[arg-type]
-            if previous is not None:
-                await previous("skipped")
-        else:  # it started playing while the quota was reserved: the first version is read
-            await reservation.release("skipped")
 
 
 async def setup(bot: FishBot) -> None:

@@ -10,13 +10,13 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.errors import UserFacingError
+from bot.ui.speaking import in_voice, send_as_file, speak_in_voice
 from bot.ui.voice_autocomplete import voice_autocomplete
 from bot.usage import expensive_cooldown
 from bot.voice.access import usable_voice
 from bot.voice.manager import SessionManager
 from bot.voice.prefs import resolve_voice
 from bot.voice.session import VoiceSession
-from bot.voice.speaking import in_voice, queue_speech, reply_with_file
 
 if TYPE_CHECKING:
     from bot.client import FishBot
@@ -90,18 +90,19 @@ class Speak(commands.Cog):
         member = self._member(interaction)
         text = _clean_text(text, self.bot.settings.speak.max_text_length)
         if voice:
-            await usable_voice(self.bot, member.id, voice)
+            await usable_voice(self.bot.fish, self.bot.db, member.id, voice)
         chosen = await resolve_voice(
             self.bot.store, self.bot.settings, user_id=member.id, guild_id=member.guild.id,
             voice_id=voice, speed=speed,
         )
         model_name = model.value if model else None
+        speech = self.bot.speech
         if not in_voice(member):
-            await reply_with_file(self.bot, interaction, text, voice_id=chosen.voice_id,
-                                  speed=chosen.speed, model=model_name)
+            spec = speech.file_spec(text, voice_id=chosen.voice_id, speed=chosen.speed, model=model_name)
+            await send_as_file(speech, interaction, spec)
             return
-        await queue_speech(self.bot, interaction, member, text, voice_id=chosen.voice_id,
-                           speed=chosen.speed, model=model_name)
+        spec = speech.spec(text, voice_id=chosen.voice_id, speed=chosen.speed, model=model_name)
+        await speak_in_voice(speech, interaction, member, spec)
 
     @app_commands.command(name="join", description="Bring the bot into your voice channel")
     @app_commands.guild_only()

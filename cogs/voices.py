@@ -77,12 +77,13 @@ class Voices(commands.GroupCog, group_name="voices", group_description="The Fish
         search = SearchQuery(title=(query or "").strip() or None, tags=parse_tags(tags),
                              language=language.strip().lower() if language else None, sort_by=SORTS[sort])
         await interaction.response.defer(ephemeral=True, thinking=True)
-        result = await VoiceSearchView.fetch(self.bot, search, page)
-        view = VoiceSearchView(self.bot, interaction.user.id, search, page, result)
+        result = await VoiceSearchView.fetch(self.bot.fish, search, page)
+        view = VoiceSearchView(self.bot.fish, self.bot.speech, self.bot.store, interaction.user.id, search,
+                               page, result)
         if page > view.pages:
             # Past the end: show the last page instead of an empty one.
             view.page = view.pages
-            view.result = await VoiceSearchView.fetch(self.bot, search, view.page)
+            view.result = await VoiceSearchView.fetch(self.bot.fish, search, view.page)
             view._sync()
         view.message = await interaction.followup.send(embed=view.embed(), view=view, ephemeral=True,
                                                        wait=True)
@@ -91,7 +92,7 @@ class Voices(commands.GroupCog, group_name="voices", group_description="The Fish
     @app_commands.describe(voice="The voice (type to search)")
     @app_commands.autocomplete(voice=voice_autocomplete)
     async def info(self, interaction: discord.Interaction, voice: str) -> None:
-        found = await usable_voice(self.bot, interaction.user.id, voice)
+        found = await usable_voice(self.bot.fish, self.bot.db, interaction.user.id, voice)
         await interaction.response.send_message(embed=voice_embed(found), ephemeral=True,
                                                 allowed_mentions=NO_MENTIONS)
 

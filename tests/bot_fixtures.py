@@ -10,10 +10,6 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from bot.config import Settings
-from bot.fish import FishClient
-from bot.storage.db import Database
-from bot.storage.migrations import upgrade
-from bot.storage.settings import SettingsStore
 from tests.discord_harness import APPLICATION_ID, FakeGuild, Harness
 
 if TYPE_CHECKING:
@@ -32,23 +28,13 @@ def make_settings(base_url: str, tmp_path: Path, **sections: Any) -> Settings:
 
 
 async def start_bot(settings: Settings, **options: Any) -> FishBot:
+    """The bot `fishbot run` builds (`build_bot`), with the recording voice client, set up as
+    login() would, minus the network."""
     # Imported here so that test modules that don't need a whole bot never import the voice stack.
-    from bot.client import FishBot
+    from bot.cli import build_bot
     from tests.voice_standin import RecordingVoiceClient
 
-    db = Database(settings.resolved_database_url)
-    await upgrade(db)
-    assert settings.fish_api_key is not None
-    fish = FishClient(
-        api_key=settings.fish_api_key.get_secret_value(),
-        base_url=settings.fish_base_url,
-        timeout=settings.fish.timeout_s,
-        max_retries=settings.fish.max_retries,
-    )
-    bot = FishBot(
-        settings=settings, fish=fish, db=db, store=SettingsStore(db),
-        voice_client_cls=RecordingVoiceClient, **options,
-    )
+    bot = await build_bot(settings, voice_client_cls=RecordingVoiceClient, **options)
     bot._connection.application_id = APPLICATION_ID  # what login() learns from Discord
     await bot._async_setup_hook()  # what login() does before setup_hook, minus the network
     await bot.setup_hook()

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime
 import decimal
 import logging
-from typing import Annotated, Any, Generic, Literal, TypeVar
+from typing import Annotated, Any, Generic, Literal, TypedDict, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic import ValidationError as PydanticValidationError
@@ -104,27 +104,38 @@ class TTSRequest(TTSConfig):
     text: str
 
 
-def build_tts_request(
-    text: str,
-    config: TTSConfig,
-    *,
-    reference_id: str | None = None,
-    references: list[ReferenceAudio] | None = None,
-    format: AudioFormat | None = None,
-    latency: LatencyMode | None = None,
-    speed: float | None = None,
-) -> TTSRequest:
-    """Direct kwargs override `config` (as in the SDK) but, unlike it, are validated too."""
+class TTSOptions(TypedDict, total=False):
+    """The options every TTS call takes (`stream`, `convert`, `live`, `stream_websocket`), named
+    once. Direct options override `config` (as in the SDK); `model` goes in the `model` header."""
+
+    reference_id: str | None
+    references: list[ReferenceAudio] | None
+    format: AudioFormat | None
+    latency: LatencyMode | None
+    speed: float | None
+    config: TTSConfig
+    model: Model
+
+
+def build_tts_request(text: str, options: TTSOptions) -> TTSRequest:
+    """The request body for `text` with `options`: direct options override `config` (as in the
+    SDK) but, unlike it, are validated too."""
+    config = options.get("config") or TTSConfig()
     fields: dict[str, Any] = {**config.model_dump(), "text": text}
     fields["references"] = list(config.references)
+    reference_id = options.get("reference_id")
     if reference_id is not None:
         fields["reference_id"] = reference_id
+    references = options.get("references")
     if references is not None:
         fields["references"] = list(references)
-    if format is not None:
-        fields["format"] = format
+    audio_format = options.get("format")
+    if audio_format is not None:
+        fields["format"] = audio_format
+    latency = options.get("latency")
     if latency is not None:
         fields["latency"] = latency
+    speed = options.get("speed")
     if speed is not None:
         base = config.prosody or Prosody()
         fields["prosody"] = base.model_copy(update={"speed": speed}).model_dump()

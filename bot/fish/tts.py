@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncGenerator, AsyncIterable, AsyncIterator, Awaitable, Callable, Generator
 from types import TracebackType
-from typing import Any
+from typing import Any, Unpack
 
 import httpx
 import ormsgpack
@@ -18,19 +18,13 @@ from .http import HTTPCore, translate_transport_error
 from .live import LiveSession, WebSocketOptions, stream_websocket
 from .models import (
     DEFAULT_MODEL,
-    AudioFormat,
     FlushEvent,
-    LatencyMode,
-    Model,
-    ReferenceAudio,
     TextEvent,
-    TTSConfig,
+    TTSOptions,
     build_tts_request,
     check_model,
     tts_payload,
 )
-
-_DEFAULT_CONFIG = TTSConfig()  # never mutated: build_tts_request copies it
 
 
 class AudioStream:
@@ -113,29 +107,17 @@ class AudioStream:
 
 
 class TTS:
-    """`client.tts`: HTTP streaming, one-shot conversion and live (WebSocket) sessions."""
+    """`client.tts`: HTTP streaming, one-shot conversion and live (WebSocket) sessions.
+
+    Every method takes the same options (`TTSOptions`: reference_id, references, format, latency,
+    speed, config, model), as keywords like the SDK's."""
 
     def __init__(self, core: HTTPCore) -> None:
         self._core = core
 
-    def stream(
-        self,
-        *,
-        text: str,
-        reference_id: str | None = None,
-        references: list[ReferenceAudio] | None = None,
-        format: AudioFormat | None = None,
-        latency: LatencyMode | None = None,
-        speed: float | None = None,
-        config: TTSConfig = _DEFAULT_CONFIG,
-        model: Model = DEFAULT_MODEL,
-    ) -> AudioStream:
-        request = build_tts_request(
-            text, config, reference_id=reference_id, references=references,
-            format=format, latency=latency, speed=speed,
-        )
-        body = ormsgpack.packb(tts_payload(request))
-        headers = {"content-type": "application/msgpack", "model": check_model(model)}
+    def stream(self, *, text: str, **options: Unpack[TTSOptions]) -> AudioStream:
+        body = ormsgpack.packb(tts_payload(build_tts_request(text, options)))
+        headers = {"content-type": "application/msgpack", "model": _model(options)}
 
         async def open_response() -> httpx.Response:
             # Retrying is safe here: an error status arrives before any audio was handed out.
@@ -145,59 +127,26 @@ class TTS:
 
         return AudioStream(open_response)
 
-    async def convert(
-        self,
-        *,
-        text: str,
-        reference_id: str | None = None,
-        references: list[ReferenceAudio] | None = None,
-        format: AudioFormat | None = None,
-        latency: LatencyMode | None = None,
-        speed: float | None = None,
-        config: TTSConfig = _DEFAULT_CONFIG,
-        model: Model = DEFAULT_MODEL,
-    ) -> bytes:
-        stream = self.stream(
-            text=text, reference_id=reference_id, references=references, format=format,
-            latency=latency, speed=speed, config=config, model=model,
-        )
-        return await stream.collect()
+    async def convert(self, *, text: str, **options: Unpack[TTSOptions]) -> bytes:
+        return await self.stream(text=text, **options).collect()
 
     def live(
-        self,
-        *,
-        reference_id: str | None = None,
-        references: list[ReferenceAudio] | None = None,
-        format: AudioFormat | None = None,
-        latency: LatencyMode | None = None,
-        speed: float | None = None,
-        config: TTSConfig = _DEFAULT_CONFIG,
-        model: Model = DEFAULT_MODEL,
-        ws_options: WebSocketOptions | None = None,
+        self, *, ws_options: WebSocketOptions | None = None, **options: Unpack[TTSOptions]
     ) -> LiveSession:
         """A live session on one socket: `async with client.tts.live(...) as session:`."""
-        request = build_tts_request(
-            "", config, reference_id=reference_id, references=references,
-            format=format, latency=latency, speed=speed,
-        )
-        return LiveSession(self._core, tts_payload(request), check_model(model), ws_options)
+        request = build_tts_request("", options)
+        return LiveSession(self._core, tts_payload(request), _model(options), ws_options)
 
     def stream_websocket(
         self,
         text_stream: AsyncIterable[str | TextEvent | FlushEvent],
         *,
-        reference_id: str | None = None,
-        references: list[ReferenceAudio] | None = None,
-        format: AudioFormat | None = None,
-        latency: LatencyMode | None = None,
-        speed: float | None = None,
-        config: TTSConfig = _DEFAULT_CONFIG,
-        model: Model = DEFAULT_MODEL,
         ws_options: WebSocketOptions | None = None,
+        **options: Unpack[TTSOptions],
     ) -> AsyncIterator[bytes]:
         """Audio for text fed over WebSocket. Use with `async for`; `aclose()` it if you stop early."""
-        session = self.live(
-            reference_id=reference_id, references=references, format=format, latency=latency,
-            speed=speed, config=config, model=model, ws_options=ws_options,
-        )
-        return stream_websocket(session, text_stream)
+        return stream_websocket(self.live(ws_options=ws_options, **options), text_stream)
+
+
+def _model(options: TTSOptions) -> str:
+    return check_model(options.get("model", DEFAULT_MODEL))

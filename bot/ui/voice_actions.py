@@ -3,16 +3,13 @@ their voice."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import discord
 
+from bot.speech.service import SpeechService
+from bot.storage.settings import SettingsStore
+from bot.ui.speaking import in_voice, send_as_file, speak_in_voice
 from bot.ui.views import MemberView
 from bot.voice.prefs import NAMESPACE, VoicePrefs
-from bot.voice.speaking import in_voice, queue_speech, reply_with_file
-
-if TYPE_CHECKING:
-    from bot.client import FishBot
 
 NO_MENTIONS = discord.AllowedMentions.none()
 PREVIEW_LIMIT = 200
@@ -23,8 +20,9 @@ def preview_text(title: str, sample_text: str | None) -> str:
     return text[:PREVIEW_LIMIT]
 
 
-async def use_as_my_voice(bot: FishBot, interaction: discord.Interaction, voice_id: str, title: str) -> None:
-    await bot.store.update_user(interaction.user.id, NAMESPACE,
+async def use_as_my_voice(store: SettingsStore, interaction: discord.Interaction, voice_id: str,
+                          title: str) -> None:
+    await store.update_user(interaction.user.id, NAMESPACE,
                                 {"voice_id": voice_id, "voice_name": title[:100]}, model=VoicePrefs)
     text = f"Your voice is now **{discord.utils.escape_markdown(title)}**. `/speak` and narration use it."
     if interaction.response.is_done():
@@ -33,34 +31,35 @@ async def use_as_my_voice(bot: FishBot, interaction: discord.Interaction, voice_
         await interaction.response.send_message(text, ephemeral=True, allowed_mentions=NO_MENTIONS)
 
 
-async def preview_voice(bot: FishBot, interaction: discord.Interaction, voice_id: str, title: str,
+async def preview_voice(speech: SpeechService, interaction: discord.Interaction, voice_id: str, title: str,
                         sample_text: str | None = None) -> None:
     """Speak a sample in the member's voice channel through the server's queue, or send it as a
     file when they are not in one (or not in a server)."""
     text = preview_text(title, sample_text)
     member = interaction.user
     if isinstance(member, discord.Member) and in_voice(member):
-        await queue_speech(bot, interaction, member, text, voice_id=voice_id, speed=None)
+        await speak_in_voice(speech, interaction, member, speech.spec(text, voice_id=voice_id))
         return
-    await reply_with_file(bot, interaction, text, voice_id=voice_id, speed=None, ephemeral=True,
-                          content=f"A preview of **{discord.utils.escape_markdown(title)}**:")
+    await send_as_file(speech, interaction, speech.file_spec(text, voice_id=voice_id), ephemeral=True,
+                       content=f"A preview of **{discord.utils.escape_markdown(title)}**:")
 
 
 class VoiceActions(MemberView):
     """Preview / Use as my voice buttons for one voice."""
 
-    def __init__(self, bot: FishBot, owner_id: int, *, voice_id: str, title: str,
-                 sample_text: str | None = None, timeout: float = 600) -> None:
+    def __init__(self, speech: SpeechService, store: SettingsStore, owner_id: int, *, voice_id: str,
+                 title: str, sample_text: str | None = None, timeout: float = 600) -> None:
         super().__init__(owner_id, timeout=timeout)
-        self.bot = bot
+        self.speech = speech
+        self.store = store
         self.voice_id = voice_id
         self.title = title
         self.sample_text = sample_text
 
     @discord.ui.button(label="Preview", style=discord.ButtonStyle.primary, custom_id="preview")
     async def preview(self, interaction: discord.Interaction, button: discord.ui.Button) -> None:
-        await preview_voice(self.bot, interaction, self.voice_id, self.title, self.sample_text)
+        await preview_voice(self.speech, interaction, self.voice_id, self.title, self.sample_text)
 
     @discord.ui.button(label="Use as my voice", style=discord.ButtonStyle.success, custom_id="use")
     async def use(self, interaction: discord.Interaction, button: discord.ui.Button) -> None:
-        await use_as_my_voice(self.bot, interaction, self.voice_id, self.title)
+        await use_as_my_voice(self.store, interaction, self.voice_id, self.title)

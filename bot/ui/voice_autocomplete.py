@@ -8,18 +8,17 @@ import asyncio
 import logging
 import time
 from collections import OrderedDict
-from typing import TYPE_CHECKING, cast
+from typing import Protocol, runtime_checkable
 from weakref import WeakKeyDictionary
 
 import discord
 from discord import app_commands
 
-from bot.fish import FishError, Voice
+from bot.fish import FishClient, FishError, Voice
+from bot.storage.db import Database
+from bot.storage.settings import SettingsStore
 from bot.storage.voice_owners import VoiceOwners
 from bot.voice.prefs import NAMESPACE, VoicePrefs
-
-if TYPE_CHECKING:
-    from bot.client import FishBot
 
 log = logging.getLogger(__name__)
 
@@ -53,8 +52,17 @@ class LibraryCache:
             self._entries.popitem(last=False)
 
 
-# One cache per bot (tests run several bots, each with its own stand-in).
-_caches: WeakKeyDictionary[FishBot, LibraryCache] = WeakKeyDictionary()
+# One cache per Fish client (tests run several bots, each with its own stand-in).
+_caches: WeakKeyDictionary[FishClient, LibraryCache] = WeakKeyDictionary()
+
+
+@runtime_checkable
+class VoiceSources(Protocol):
+    """What the autocompleter reads; the bot (`interaction.client`) provides it."""
+
+    fish: FishClient
+    db: Database
+    store: SettingsStore
 
 
 def _name(title: str, note: str = "") -> str:
@@ -62,15 +70,15 @@ def _name(title: str, note: str = "") -> str:
     return title[: NAME_LIMIT - len(suffix)] + suffix
 
 
-async def library_matches(bot: FishBot, typed: str) -> list[Voice]:
+async def library_matches(fish: FishClient, typed: str) -> list[Voice]:
     key = typed.casefold()
-    cache = _caches.setdefault(bot, LibraryCache())
+    cache = _caches.setdefault(fish, LibraryCache())
     cached = cache.get(key)
     if cached is not None:
         return cached
     try:
         async with asyncio.timeout(LIBRARY_TIMEOUT_S):
-            page = await bot.fish.voices.list(title=typed or None, page_size=MAX_CHOICES)
+            page = await fish.voices.list(title=typed or None, page_size=MAX_CHOICES)
     except (FishError, TimeoutError) as exc:
         # Local choices still answer; don't cache the failure, the next key press may work.
         log.info("voice autocomplete without the library: %s", type(exc).__name__)
@@ -79,26 +87,28 @@ async def library_matches(bot: FishBot, typed: str) -> list[Voice]:
     return page.items
 
 
-async def voice_choices(bot: FishBot, user_id: int, guild_id: int | None,
+async def voice_choices(sources: VoiceSources, user_id: int, guild_id: int | None,
                         typed: str) -> list[app_commands.Choice[str]]:
     wanted = typed.strip().casefold()
     choices: dict[str, app_commands.Choice[str]] = {}
-    for record in await VoiceOwners(bot.db).of_user(user_id):
+    for record in await VoiceOwners(sources.db).of_user(user_id):
         if wanted in record.title.casefold() or wanted == record.voice_id:
             choices.setdefault(record.voice_id, app_commands.Choice(name=_name(record.title, "yours"),
                                                                     value=record.voice_id))
     if guild_id is not None:
-        server = await bot.store.get_guild(guild_id, NAMESPACE, VoicePrefs)
+        server = await sources.store.get_guild(guild_id, NAMESPACE, VoicePrefs)
         if server.voice_id and wanted in (server.voice_name or server.voice_id).casefold():
             choices.setdefault(server.voice_id, app_commands.Choice(
                 name=_name(server.voice_name or server.voice_id, "server default"), value=server.voice_id))
     if len(choices) < MAX_CHOICES:
-        for voice in await library_matches(bot, typed.strip()):
+        for voice in await library_matches(sources.fish, typed.strip()):
             choices.setdefault(voice.id, app_commands.Choice(name=_name(voice.title), value=voice.id))
     return list(choices.values())[:MAX_CHOICES]
 
 
 async def voice_autocomplete(interaction: discord.Interaction,
                              current: str) -> list[app_commands.Choice[str]]:
-    bot = cast("FishBot", interaction.client)
-    return await voice_choices(bot, interaction.user.id, interaction.guild_id, current)
+    sources = interaction.client
+    if not isinstance(sources, VoiceSources):
+        return []
+    return await voice_choices(sources, interaction.user.id, interaction.guild_id, current)

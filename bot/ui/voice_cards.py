@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import discord
 
-from bot.fish import PaginatedResponse, Voice
+from bot.fish import FishClient, PaginatedResponse, Voice
+from bot.speech.service import SpeechService
+from bot.storage.settings import SettingsStore
 from bot.ui.views import MemberView
 from bot.ui.voice_actions import VoiceActions
-
-if TYPE_CHECKING:
-    from bot.client import FishBot
 
 PAGE_SIZE = 10  # the API's (and the SDK's) default page size
 SEARCH_TIMEOUT_S = 300.0
@@ -55,8 +53,9 @@ def voice_embed(voice: Voice) -> discord.Embed:
 class VoiceCard(VoiceActions):
     """Preview / Use as my voice / Details for one voice picked from a list."""
 
-    def __init__(self, bot: FishBot, owner_id: int, voice: Voice) -> None:
-        super().__init__(bot, owner_id, voice_id=voice.id, title=voice.title, sample_text=_sample_text(voice))
+    def __init__(self, speech: SpeechService, store: SettingsStore, owner_id: int, voice: Voice) -> None:
+        super().__init__(speech, store, owner_id, voice_id=voice.id, title=voice.title,
+                         sample_text=_sample_text(voice))
         self.voice = voice
 
     @discord.ui.button(label="Details", style=discord.ButtonStyle.secondary, custom_id="details")
@@ -84,10 +83,12 @@ class SearchQuery:
 class VoiceSearchView(MemberView):
     """Pages of library voices with first/previous/next/last buttons and a menu of the page's voices."""
 
-    def __init__(self, bot: FishBot, owner_id: int, query: SearchQuery, page: int,
-                 result: PaginatedResponse[Voice]) -> None:
+    def __init__(self, fish: FishClient, speech: SpeechService, store: SettingsStore, owner_id: int,
+                 query: SearchQuery, page: int, result: PaginatedResponse[Voice]) -> None:
         super().__init__(owner_id, timeout=SEARCH_TIMEOUT_S)
-        self.bot = bot
+        self.fish = fish
+        self.speech = speech
+        self.store = store
         self.query = query
         self.page = page
         self.result = result
@@ -98,8 +99,8 @@ class VoiceSearchView(MemberView):
         return max(1, math.ceil(self.result.total / PAGE_SIZE))
 
     @staticmethod
-    async def fetch(bot: FishBot, query: SearchQuery, page: int) -> PaginatedResponse[Voice]:
-        return await bot.fish.voices.list(
+    async def fetch(fish: FishClient, query: SearchQuery, page: int) -> PaginatedResponse[Voice]:
+        return await fish.voices.list(
             page_size=PAGE_SIZE, page_number=page, title=query.title, tags=query.tags or None,
             language=query.language, sort_by=query.sort_by,
         )
@@ -134,7 +135,7 @@ class VoiceSearchView(MemberView):
     async def _go(self, interaction: discord.Interaction, page: int) -> None:
         page = min(max(1, page), self.pages)
         await interaction.response.defer()
-        self.result = await self.fetch(self.bot, self.query, page)
+        self.result = await self.fetch(self.fish, self.query, page)
         self.page = page
         self._sync()
         await interaction.edit_original_response(embed=self.embed(), view=self)
@@ -161,7 +162,7 @@ class VoiceSearchView(MemberView):
         if voice is None:
             await interaction.response.send_message("That voice is no longer on this page.", ephemeral=True)
             return
-        card = VoiceCard(self.bot, self.owner_id, voice)
+        card = VoiceCard(self.speech, self.store, self.owner_id, voice)
         embed = discord.Embed(title=voice.title[:256], colour=discord.Colour.teal(),
                               description=(voice.description or "")[:500] or None)
         url = cover_url(voice)

@@ -1,12 +1,11 @@
-"""Credits and cost control: the usage ledger, atomic daily quotas, cooldowns, the TTS cache and
-the low-balance monitor. The bot exposes the service as `bot.usage` (a UsageLedger)."""
+"""Credits and cost control: the usage ledger, atomic daily quotas, cooldowns and the low-balance
+monitor. The bot exposes the service as `bot.usage` (a UsageLedger)."""
 
 from bot.usage.cooldowns import expensive_cooldown, member_cooldown
 from bot.usage.ledger import MemberUsage, UsageLedger
 from bot.usage.monitor import LowBalanceMonitor
 from bot.usage.quotas import KINDS, Kind, Limits, Outcome, QuotaExceeded, QuotaOverrides
 from bot.usage.reservation import Reservation
-from bot.usage.tts_cache import TTSCache, TTSKey
 
 __all__ = [
     "KINDS",
@@ -18,8 +17,6 @@ __all__ = [
     "QuotaExceeded",
     "QuotaOverrides",
     "Reservation",
-    "TTSCache",
-    "TTSKey",
     "UsageLedger",
     "expensive_cooldown",
     "member_cooldown",

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Coroutine
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
@@ -45,7 +44,6 @@ from bot.usage.quotas import (
     utc_day,
 )
 from bot.usage.reservation import Reservation, ReserveContext
-from bot.usage.tts_cache import TTSCache
 
 log = logging.getLogger(__name__)
 
@@ -83,8 +81,6 @@ class UsageLedger:
         self._db = db
         self._settings = settings
         self._store = store
-        credits = settings.credits
-        self.tts_cache = TTSCache(credits.tts_cache_entries, credits.tts_cache_max_chars)
         self._tasks: set[asyncio.Future[None]] = set()
 
     # --- limits -------------------------------------------------------------------------------
@@ -151,15 +147,17 @@ class UsageLedger:
             counters=tuple(key for _, key, _ in rows),
         )
 
-    def _spawn(self, coroutine: Coroutine[Any, Any, None]) -> asyncio.Future[None]:
-        task = asyncio.ensure_future(coroutine)
+    def settle(self, reservation: Reservation, outcome: Outcome) -> asyncio.Future[None]:
+        """Record a reservation's outcome and give its amount back unless it was spent, in a task
+        of its own (kept until `drain`), so a cancelled caller can't leave it half-done."""
+        task = asyncio.ensure_future(self._settle(reservation, outcome))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
         return task
 
-    async def _finish(self, reservation: Reservation, outcome: Outcome) -> None:
-        """Record the outcome; give the amount back unless it was spent. Never raises: this is
-        bookkeeping after the fact, and a failed release only over-counts (the safe side)."""
+    async def _settle(self, reservation: Reservation, outcome: Outcome) -> None:
+        """Never raises: this is bookkeeping after the fact, and a failed release only
+        over-counts (the safe side)."""
         try:
             async with self._db.session(write=True) as session:
                 if outcome not in SPENT and reservation.amount:

@@ -49,7 +49,7 @@ class Reservation:
             self.outcome = outcome
             # A task of its own, shielded: a cancelled caller (a skipped clip, a closing session)
             # must not leave the quota half-updated.
-            self._task = self.ledger._spawn(self.ledger._finish(self, outcome))
+            self._task = self.ledger.settle(self, outcome)
         await asyncio.shield(self._task)
 
     def callback(self) -> Callable[[Outcome], Awaitable[None]]:

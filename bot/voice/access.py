@@ -4,28 +4,24 @@ away from everyone else."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from bot.errors import UserFacingError
-from bot.fish import NotFoundError, Voice
+from bot.fish import FishClient, NotFoundError, Voice
+from bot.storage.db import Database
 from bot.storage.voice_owners import VoiceOwners
-
-if TYPE_CHECKING:
-    from bot.client import FishBot
 
 
 def unknown_voice(voice_id: str) -> UserFacingError:
     return UserFacingError(f"There's no Fish Audio voice with the id `{voice_id[:64]}` that you can use.")
 
 
-async def usable_voice(bot: FishBot, user_id: int, voice_id: str) -> Voice:
+async def usable_voice(fish: FishClient, db: Database, user_id: int, voice_id: str) -> Voice:
     """The voice, if it exists and `user_id` may speak with it: library voices, and voices cloned
     through the bot only by the member who cloned them unless made public. Another member's
     private or unlisted voice looks exactly like a missing one."""
-    record = await VoiceOwners(bot.db).get(voice_id)
+    record = await VoiceOwners(db).get(voice_id)
     if record is not None and record.user_id != user_id and record.visibility != "public":
         raise unknown_voice(voice_id)
     try:
-        return await bot.fish.voices.get(voice_id)
+        return await fish.voices.get(voice_id)
     except NotFoundError:
         raise unknown_voice(voice_id) from None

@@ -15,8 +15,9 @@ from bot.audio.buffer import PacketBuffer
 from bot.audio.pcm import pump_pcm
 from bot.audio.pipeline import detect_container, pump_opus
 from bot.audio.source import StreamingOpusSource, StreamingPCMSource
-from bot.fish import FishClient, FishConnectError, FishNetworkError, TTSConfig
-from bot.usage.tts_cache import TTSCache, TTSKey
+from bot.audio.tts_cache import TTSCache
+from bot.fish import FishClient, FishConnectError, FishNetworkError
+from bot.speech.spec import SpeechSpec
 from bot.voice.request import SpeakRequest
 
 log = logging.getLogger(__name__)
@@ -61,18 +62,12 @@ class Clip:
         request: SpeakRequest,
         fish: FishClient,
         *,
-        model: str,
-        latency: str,
-        opus_bitrate: int,
         stall_timeout: float,
         cache: TTSCache | None = None,
     ) -> None:
         self.request = request
         self._max_frames = None if request.max_seconds is None else round(request.max_seconds * 50)
         self._fish = fish
-        self._model = model
-        self._latency = latency
-        self._opus_bitrate = opus_bitrate
         self._stall_timeout = stall_timeout
         self.buffer = PacketBuffer(max_packets=BUFFER_PACKETS)
         # Chosen once the first bytes show the container: Opus pass-through, or PCM via ffmpeg.
@@ -98,14 +93,6 @@ class Clip:
         if not self.played:
             return "skipped"
         return "cached" if self.cached else "ok"
-
-    def _cache_key(self) -> TTSKey:
-        request = self.request
-        return TTSKey(
-            text=request.text, voice_id=request.voice_id, speed=request.speed,
-            model=request.model or self._model, format="opus", latency=self._latency,
-            opus_bitrate=self._opus_bitrate,
-        )
 
     @property
     def started(self) -> bool:
@@ -164,19 +151,20 @@ class Clip:
             self._failed(exc)
 
     async def _produce(self) -> None:
-        request = self.request
-        cache, key = self._cache, self._cache_key()
+        # Read once: an edit may give the queued request a new spec, not this clip.
+        spec = self.request.spec
+        cache = self._cache
         if cache is not None:
-            audio = cache.get(key)
+            audio = cache.get(spec)
             if audio is not None:
                 self.cached = True
                 await self._replay(audio)
                 return
-            if cache.cacheable(request.text):
+            if cache.cacheable(spec.text):
                 self._kept = []
         for attempt in (1, 2):
             try:
-                await self._fetch()
+                await self._fetch(spec)
             except asyncio.CancelledError:
                 self.buffer.close()
                 self.ready.set()
@@ -184,14 +172,14 @@ class Clip:
             except Exception as exc:
                 if attempt == 1 and self._may_retry(exc):
                     log.info("clip %s: Fish's stream broke before any audio (%s); asking again",
-                             request.id, type(exc).__name__)
+                             self.request.id, type(exc).__name__)
                     self.retried = True
                     continue
                 self._failed(exc)
                 return
             break
         if cache is not None and self._kept is not None and self._complete:
-            cache.put(key, b"".join(self._kept))
+            cache.put(spec, b"".join(self._kept))
         self._kept = None
 
     def _may_retry(self, exc: Exception) -> bool:
@@ -201,20 +189,11 @@ class Clip:
         return (self.first_byte_at is None and isinstance(exc, FishNetworkError)
                 and not isinstance(exc, FishConnectError))
 
-    async def _fetch(self) -> None:
-        request = self.request
+    async def _fetch(self, spec: SpeechSpec) -> None:
         self.requested_at = time.perf_counter()  # per attempt: TTFB of the one that answered
         try:
             async with asyncio.timeout(self._stall_timeout):
-                stream = await self._fish.tts.stream(
-                    text=request.text,
-                    reference_id=request.voice_id,
-                    format="opus",
-                    latency=self._latency,  # type: ignore[arg-type]
-                    speed=request.speed,
-                    config=TTSConfig(opus_bitrate=self._opus_bitrate),  # type: ignore[arg-type]
-                    model=request.model or self._model,
-                )
+                stream = await self._fish.tts.stream(text=spec.text, **spec.tts_options())
         except TimeoutError:
             raise ClipStalled(f"Fish sent nothing for {self._stall_timeout:g} s") from None
         async with stream:

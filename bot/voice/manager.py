@@ -8,10 +8,10 @@ import logging
 import discord
 
 from bot import metrics
+from bot.audio.tts_cache import TTSCache
 from bot.config import Settings
 from bot.errors import UserFacingError
 from bot.fish import FishClient
-from bot.usage.tts_cache import TTSCache
 from bot.voice.joining import VoiceChannel, join_problem
 from bot.voice.session import VoiceSession
 

@@ -8,6 +8,8 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
+from bot.speech.spec import SpeechSpec
+
 log = logging.getLogger(__name__)
 
 _next_id = itertools.count(1)
@@ -20,12 +22,11 @@ OnOutcome = Callable[[str], Awaitable[None]]
 
 @dataclass(eq=False)
 class SpeakRequest:
-    text: str
+    """A spec to say, who asked for it and how they are told (the queue's unit)."""
+
+    spec: SpeechSpec
     requester_id: int
     requester_name: str
-    voice_id: str | None = None
-    speed: float | None = None
-    model: str | None = None
     # Tells the requester why their clip failed (an ephemeral follow-up, a channel reply...).
     notify: Notify | None = None
     # For narration: the message this request reads, so deletes and edits can find it.
@@ -48,6 +49,10 @@ class SpeakRequest:
                 await self.on_outcome(outcome)
             except Exception:
                 log.exception("recording the outcome of speak request %s failed", self.id)
+
+    @property
+    def text(self) -> str:
+        return self.spec.text
 
     def preview(self, limit: int = 60) -> str:
         text = " ".join(self.text.split())

@@ -20,10 +20,10 @@ import discord
 from bot import metrics
 from bot.audio.chain import ChainSource
 from bot.audio.source import StreamingOpusSource
+from bot.audio.tts_cache import TTSCache
 from bot.config import Settings
 from bot.fish import FishClient
 from bot.fish.messages import user_message
-from bot.usage.tts_cache import TTSCache
 from bot.voice.clip import Clip, ClipStalled
 from bot.voice.request import OnOutcome, SpeakRequest
 
@@ -145,7 +145,7 @@ class VoiceSession:
         if request is None:
             return False
         # Changed before any await, so the player can't take the request half-edited.
-        request.text = text
+        request.spec = request.spec.with_text(text)
         if on_outcome is not None:
             request.on_outcome = on_outcome
         if self._prefetched is not None and self._prefetched.request is request:
@@ -168,15 +168,8 @@ class VoiceSession:
         return self.queue.popleft()
 
     def _new_clip(self, request: SpeakRequest) -> Clip:
-        fish = self._settings.fish
         return Clip(
-            request,
-            self._fish,
-            model=fish.model,
-            latency=fish.latency,
-            opus_bitrate=self._settings.speak.opus_bitrate,
-            stall_timeout=self._settings.speak.stall_timeout_s,
-            cache=self._tts_cache,
+            request, self._fish, stall_timeout=self._settings.speak.stall_timeout_s, cache=self._tts_cache
         )
 
     def _prefetch_next(self) -> None:

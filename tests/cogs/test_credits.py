@@ -145,7 +145,7 @@ async def test_admin_sees_server_totals_top_users_and_cache_rate(bot, harness, g
     await bot.usage.record(kind="tts_chars", amount=12, user_id=alice, guild_id=guild.id, outcome="cached")
     other = FakeGuild(bot, name="Elsewhere")
     await spend(bot, other, member(other), 999)  # another server's usage stays out
-    cache = bot.usage.tts_cache
+    cache = bot.tts_cache
     cache.hits, cache.misses = 3, 1
     if who == "owner":
         guild.add_member(OWNER, "Owner")

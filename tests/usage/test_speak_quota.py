@@ -122,7 +122,7 @@ async def test_repeated_short_phrase_reaches_fish_once(bot, harness, guild, fake
     assert len(audio) % 2 == 0 and audio[: len(audio) // 2] == audio[len(audio) // 2:]
     assert await outcomes(bot) == [(10, "ok"), (10, "cached")]
     assert await used(bot, guild, user_id) == 10  # the cached one cost nothing
-    assert (bot.usage.tts_cache.hits, bot.usage.tts_cache.misses) == (1, 1)
+    assert (bot.tts_cache.hits, bot.tts_cache.misses) == (1, 1)
     # Long texts are not cached: each one is a Fish request.
     long_text = "a sentence longer than the cache limit"  + "!" * 5
     for n in (3, 4):
@@ -140,7 +140,7 @@ async def test_skipped_download_is_not_cached(bot, harness, guild, fakefish) -> 
     await wait_for(lambda: len(bot.get_guild(guild.id).voice_client.packets) > 5)
     await harness.run("skip", user_id=user_id, guild=guild)
     await wait_for(lambda: session.clips_played == 1)
-    assert len(bot.usage.tts_cache) == 0
+    assert len(bot.tts_cache) == 0
 
 
 async def test_file_replies_use_the_cache_and_the_quota(bot, harness, guild, fakefish) -> None:

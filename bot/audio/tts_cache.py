@@ -1,10 +1,12 @@
 """A small in-memory cache of short TTS clips, so a phrase said again ("Alice said", a greeting)
-costs no credits the second time. Bounded by entries and bytes; least recently used goes first."""
+costs no credits the second time. Bounded by entries and bytes; least recently used goes first.
+Used by the voice clips and the file replies; the billing side only records "cached" outcomes."""
 
 from __future__ import annotations
 
 from collections import OrderedDict
-from dataclasses import dataclass
+
+from bot.speech.spec import SpeechSpec
 
 # Per-process bounds besides the configured entry count: a short clip is tens of KB, so these
 # only stop pathological cases (a huge clip, a huge configured count) from eating the memory.
@@ -12,27 +14,16 @@ MAX_TOTAL_BYTES = 64 * 1024 * 1024
 MAX_ENTRY_BYTES = 2 * 1024 * 1024
 
 
-@dataclass(frozen=True, slots=True)
-class TTSKey:
-    """Everything that changes the audio Fish returns."""
-
-    text: str
-    voice_id: str | None
-    speed: float | None
-    model: str
-    format: str
-    latency: str
-    opus_bitrate: int | None = None
-
-
 class TTSCache:
+    """Complete clips keyed by their `SpeechSpec` (which holds everything that changes the audio)."""
+
     def __init__(self, max_entries: int, max_chars: int, *, max_bytes: int = MAX_TOTAL_BYTES,
                  max_entry_bytes: int = MAX_ENTRY_BYTES) -> None:
         self.max_entries = max_entries
         self.max_chars = max_chars
         self.max_bytes = max_bytes
         self.max_entry_bytes = max_entry_bytes
-        self._entries: OrderedDict[TTSKey, bytes] = OrderedDict()
+        self._entries: OrderedDict[SpeechSpec, bytes] = OrderedDict()
         self._bytes = 0
         self.hits = 0
         self.misses = 0
@@ -40,7 +31,7 @@ class TTSCache:
     def cacheable(self, text: str) -> bool:
         return self.max_entries > 0 and 0 < len(text) <= self.max_chars
 
-    def get(self, key: TTSKey) -> bytes | None:
+    def get(self, key: SpeechSpec) -> bytes | None:
         """The cached audio, counting a hit or a miss (only for cacheable texts)."""
         if not self.cacheable(key.text):
             return None
@@ -52,7 +43,7 @@ class TTSCache:
         self.hits += 1
         return audio
 
-    def put(self, key: TTSKey, audio: bytes) -> bool:
+    def put(self, key: SpeechSpec, audio: bytes) -> bool:
         """Keep a complete clip; returns whether it was stored."""
         if not self.cacheable(key.text) or not audio or len(audio) > self.max_entry_bytes:
             return False

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from bot.usage import TTSCache, TTSKey
+import dataclasses
+from typing import Any
+
+from bot.audio.tts_cache import TTSCache
+from bot.speech.spec import SpeechSpec
 
 
-def key(text: str, **changes: object) -> TTSKey:
-    fields: dict[str, object] = {"text": text, "voice_id": "v1", "speed": None, "model": "s2.1-pro",
-                                 "format": "opus", "latency": "balanced", "opus_bitrate": -1000}
-    return TTSKey(**(fields | changes))  # type: ignore[arg-type]
+def key(text: str, **changes: Any) -> SpeechSpec:
+    spec = SpeechSpec(text=text, voice_id="v1", speed=None, model="s2.1-pro", format="opus",
+                      latency="balanced", opus_bitrate=-1000)
+    return dataclasses.replace(spec, **changes)
 
 
 def test_identical_requests_hit_and_any_setting_changes_the_key() -> None:
@@ -17,11 +21,11 @@ def test_identical_requests_hit_and_any_setting_changes_the_key() -> None:
     assert cache.put(key("Alice said"), b"ogg-1")
     assert cache.get(key("Alice said")) == b"ogg-1"
     for change in ({"voice_id": "v2"}, {"speed": 1.5}, {"model": "s1"}, {"format": "mp3"},
-                   {"latency": "normal"}, {"opus_bitrate": 64000}):
+                   {"latency": "normal"}, {"opus_bitrate": 64000}, {"volume": 3.0}):
         assert cache.get(key("Alice said", **change)) is None
     assert cache.get(key("alice said")) is None
-    assert (cache.hits, cache.misses) == (1, 8)
-    assert cache.hit_rate == 1 / 9
+    assert (cache.hits, cache.misses) == (1, 9)
+    assert cache.hit_rate == 1 / 10
 
 
 def test_long_texts_are_neither_cached_nor_counted() -> None:

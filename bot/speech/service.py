@@ -1,0 +1,173 @@
+"""`SpeechService`: the one path from a `SpeechSpec` to audio a member hears, for /speak, the voice
+previews and narration.
+
+    spec = speech.spec(text, voice_id=..., speed=...)
+    placed = await speech.queue(member, spec, notify, accepted=defer)   # in their voice channel
+    audio = await speech.render(spec, user_id=..., guild_id=..., accepted=defer)  # as a file
+
+Both reserve the member's characters first (QuotaExceeded before anything else happens), then
+call `accepted()` — the caller's hook to defer its interaction — and only then join voice or call
+Fish. Callers own their Discord replies: the service never touches an interaction; it tells a
+requester about a failed clip only through the plain `notify(text)` callback it is given.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+import discord
+
+from bot.audio.tts_cache import TTSCache
+from bot.config import Settings
+from bot.errors import UserFacingError
+from bot.fish import FishClient
+from bot.speech.spec import SpeechFormat, SpeechSpec
+from bot.usage import UsageLedger
+from bot.voice.manager import SessionManager
+from bot.voice.request import Notify, SpeakRequest
+from bot.voice.session import QueueFull, VoiceSession
+
+Accepted = Callable[[], Awaitable[None]]
+
+
+class SpeechQueueFull(UserFacingError):
+    """The server's speech queue has no room (the amount reserved has been given back)."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"The queue is full ({limit} waiting). Try again soon.")
+        self.limit = limit
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Where a queued spec went: `ahead` requests before it (0 = it plays now), in `channel`."""
+
+    ahead: int
+    channel: discord.abc.Connectable
+
+    @property
+    def position(self) -> int:
+        """1-based place in the queue (1 = speaking now)."""
+        return self.ahead + 1
+
+
+class SpeechService:
+    def __init__(
+        self,
+        *,
+        fish: FishClient,
+        ledger: UsageLedger,
+        sessions: SessionManager,
+        cache: TTSCache,
+        settings: Settings,
+    ) -> None:
+        self._fish = fish
+        self._ledger = ledger
+        self._sessions = sessions
+        self._cache = cache
+        self._settings = settings
+
+    def spec(
+        self,
+        text: str,
+        *,
+        voice_id: str | None = None,
+        speed: float | None = None,
+        model: str | None = None,
+        format: SpeechFormat = "opus",
+    ) -> SpeechSpec:
+        """`SpeechSpec.build` with this bot's settings."""
+        return SpeechSpec.build(self._settings, text, voice_id=voice_id, speed=speed, model=model,
+                                format=format)
+
+    def file_spec(self, text: str, *, voice_id: str | None = None, speed: float | None = None,
+                  model: str | None = None) -> SpeechSpec:
+        """The spec of a clip sent as a file (in the operator's `speak.file_format`)."""
+        return self.spec(text, voice_id=voice_id, speed=speed, model=model,
+                         format=self._settings.speak.file_format)
+
+    async def queue(
+        self,
+        requester: discord.Member | discord.User,
+        spec: SpeechSpec,
+        notify: Notify | None,
+        *,
+        into: VoiceSession | None = None,
+        accepted: Accepted | None = None,
+        message_id: int | None = None,
+        max_seconds: float | None = None,
+    ) -> Placement:
+        """Reserve the characters, join the requester's voice channel (or use `into`, an existing
+        session) and queue the spec. Returns its placement.
+
+        `notify(text)` tells the requester why their clip failed later; `message_id` and
+        `max_seconds` are narration's (the message read, a cap on its speaking time). Raises
+        QuotaExceeded, SpeechQueueFull, or UserFacingError when the channel can't be joined;
+        in every case the reservation has been given back."""
+        guild_id = into.guild_id if into is not None else _guild_id(requester)
+        reservation = await self._ledger.reserve(
+            kind="tts_chars", amount=len(spec.text), user_id=requester.id, guild_id=guild_id
+        )
+        try:
+            if accepted is not None:
+                await accepted()
+            session = into
+            if session is None:
+                if not isinstance(requester, discord.Member):
+                    raise UserFacingError("This only works in a server.")
+                session = await self._sessions.join(requester)
+            request = SpeakRequest(
+                spec=spec, requester_id=requester.id, requester_name=requester.display_name,
+                notify=notify, message_id=message_id, max_seconds=max_seconds,
+                on_outcome=reservation.finish,
+            )
+            ahead = session.enqueue(request)
+        except BaseException as exc:
+            await reservation.release("skipped")
+            if isinstance(exc, QueueFull):
+                raise SpeechQueueFull(self._settings.speak.queue_limit) from None
+            raise
+        return Placement(ahead=ahead, channel=session.channel)
+
+    async def replace_text(self, session: VoiceSession, message_id: int, text: str, *, user_id: int) -> bool:
+        """A queued message was edited: read it as edited if it hasn't started playing. The edit is
+        paid for at its own length (QuotaExceeded if that's over quota); the first version's
+        amount goes back. Returns False when it had already started (the first version is read)."""
+        request = session.waiting(message_id)
+        if request is None:
+            return False
+        reservation = await self._ledger.reserve(
+            kind="tts_chars", amount=len(text), user_id=user_id, guild_id=session.guild_id
+        )
+        previous = request.on_outcome
+        if not await session.replace_text(message_id, text, on_outcome=reservation.finish):
+            await reservation.release("skipped")  # it started playing while the quota was reserved
+            return False
+        if previous is not None:
+            await previous("skipped")
+        return True
+
+    async def render(
+        self, spec: SpeechSpec, *, user_id: int, guild_id: int | None, accepted: Accepted | None = None
+    ) -> bytes:
+        """The whole clip as bytes in `spec.format`: from the TTS cache (recorded as "cached")
+        or from Fish, with the characters reserved first and committed when the audio arrived."""
+        audio = self._cache.get(spec)
+        if audio is not None:
+            if accepted is not None:
+                await accepted()
+            await self._ledger.record(kind="tts_chars", amount=len(spec.text), user_id=user_id,
+                                      guild_id=guild_id, outcome="cached")
+            return audio
+        async with self._ledger.reserve(kind="tts_chars", amount=len(spec.text), user_id=user_id,
+                                        guild_id=guild_id):
+            if accepted is not None:
+                await accepted()
+            audio = await self._fish.tts.convert(text=spec.text, **spec.tts_options())
+        self._cache.put(spec, audio)
+        return audio
+
+
+def _guild_id(requester: discord.Member | discord.User) -> int | None:
+    return requester.guild.id if isinstance(requester, discord.Member) else None

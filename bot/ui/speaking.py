@@ -1,0 +1,65 @@
+"""Answering an interaction that says something: queued in the member's voice channel with their
+place in the queue, or attached as a file. The interaction side of `SpeechService`, shared by
+/speak and the voice previews."""
+
+from __future__ import annotations
+
+import io
+
+import discord
+
+from bot.errors import UserFacingError
+from bot.speech.service import Accepted, SpeechService
+from bot.speech.spec import SpeechSpec
+
+NO_MENTIONS = discord.AllowedMentions.none()
+FILE_TYPES = {"opus": ("ogg", "audio/ogg"), "mp3": ("mp3", "audio/mpeg")}
+
+
+def in_voice(member: discord.Member) -> bool:
+    return member.voice is not None and member.voice.channel is not None
+
+
+def _defer(interaction: discord.Interaction, *, ephemeral: bool) -> Accepted:
+    async def defer() -> None:
+        if not interaction.response.is_done():
+            await interaction.response.defer(ephemeral=ephemeral, thinking=True)
+
+    return defer
+
+
+async def speak_in_voice(speech: SpeechService, interaction: discord.Interaction, member: discord.Member,
+                         spec: SpeechSpec) -> None:
+    """Queue `spec` in the member's voice channel; answers ephemerally with the place in the queue,
+    and later with the reason if the clip fails."""
+
+    async def notify(message: str) -> None:
+        await interaction.followup.send(message, ephemeral=True, allowed_mentions=NO_MENTIONS)
+
+    # Deferred only once the quota is reserved, so a refusal is the interaction's first answer.
+    placed = await speech.queue(member, spec, notify, accepted=_defer(interaction, ephemeral=True))
+    where = "Speaking now" if placed.ahead == 0 else f"Queued at #{placed.position}"
+    mention = getattr(placed.channel, "mention", "your voice channel")
+    await interaction.followup.send(f"{where} in {mention}.", ephemeral=True)
+
+
+async def send_as_file(
+    speech: SpeechService,
+    interaction: discord.Interaction,
+    spec: SpeechSpec,
+    *,
+    content: str = "You're not in a voice channel, so here it is as a file.",
+    ephemeral: bool = False,
+) -> None:
+    """Synthesise the whole clip (from the cache of short phrases when possible) and attach it."""
+    audio = await speech.render(spec, user_id=interaction.user.id, guild_id=interaction.guild_id,
+                                accepted=_defer(interaction, ephemeral=ephemeral))
+    if len(audio) > interaction.filesize_limit:
+        raise UserFacingError("That clip is larger than Discord lets me upload here. Try less text.")
+    extension, _ = FILE_TYPES[spec.format]
+    await interaction.followup.send(
+        content,
+        file=discord.File(io.BytesIO(audio), filename=f"speech.{extension}"),
+        allowed_mentions=NO_MENTIONS,
+        ephemeral=ephemeral,
+    )
