@@ -107,6 +107,7 @@ class FishBot(commands.AutoShardedBot):
     async def setup_hook(self) -> None:
         # Other processes on the same PostgreSQL database change settings too.
         await self.store.listen()
+        self.voice_sessions.warm_fish()  # the first /speak after start needn't wait for TLS
         for extension in self.initial_extensions:
             await self.load_extension(extension)
         log.info("loaded %d extensions", len(self.initial_extensions))

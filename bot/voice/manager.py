@@ -33,6 +33,7 @@ class SessionManager:
         # Tests and the benchmark pass a stand-in that records packets instead of sending them.
         self.voice_client_cls = voice_client_cls
         self.sessions: dict[int, VoiceSession] = {}
+        self._background: set[asyncio.Task[None]] = set()
         metrics.watch(self)
 
     def get(self, guild_id: int) -> VoiceSession | None:
@@ -76,6 +77,8 @@ class SessionManager:
             await session.voice.move_to(channel)
             session.humans_changed()
             return session
+        # While the voice handshake runs, open the connection to Fish the first clip will use.
+        self.warm_fish()
         try:
             voice = await channel.connect(cls=self.voice_client_cls, self_deaf=True, timeout=20)
         except TimeoutError:
@@ -90,6 +93,12 @@ class SessionManager:
         )
         self.sessions[guild.id] = session
         return session
+
+    def warm_fish(self) -> None:
+        """Pre-connect to Fish in the background (start-up, a session starting)."""
+        task = asyncio.create_task(self._fish.warm(), name="fish-warm")
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
 
     async def on_voice_state_update(
         self, member: discord.Member, before: discord.VoiceState, after: discord.VoiceState
@@ -111,3 +120,5 @@ class SessionManager:
     async def close_all(self) -> None:
         # Together: each disconnect waits on Discord, and shutdown has a deadline.
         await asyncio.gather(*(session.close() for session in list(self.sessions.values())))
+        for task in list(self._background):
+            task.cancel()

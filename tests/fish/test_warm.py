@@ -16,7 +16,8 @@ async def test_start_up_pre_connects_and_the_first_speech_reuses_the_connection(
     member = guild.add_member(snowflake(), "Alice")
     guild.put_in_voice(member, guild.add_channel("Voice", kind=2))
     await harness.run("speak", user_id=member, guild=guild, text="First words after start-up.")
-    tts_ports = [port for method, path, port in fakefish.peers if path == "/v1/tts"]
+    await wait_for(lambda: any(path == "/v1/tts" for _, path, _ in fakefish.peers))
+    tts_ports = [port for _, path, port in fakefish.peers if path == "/v1/tts"]
     assert tts_ports == [warm_port]
 
 
