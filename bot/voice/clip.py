@@ -16,6 +16,7 @@ from bot.audio.pcm import pump_pcm
 from bot.audio.pipeline import detect_container, pump_opus
 from bot.audio.source import StreamingOpusSource, StreamingPCMSource
 from bot.audio.tts_cache import TTSCache
+from bot.config import Settings
 from bot.fish import FishClient, FishConnectError, FishNetworkError
 from bot.speech.spec import SpeechSpec
 from bot.voice.request import SpeakRequest
@@ -218,3 +219,8 @@ class Clip:
             self.task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self.task
+
+
+def new_clip(request: SpeakRequest, fish: FishClient, settings: Settings, cache: TTSCache | None) -> Clip:
+    """A clip for `request` with the operator's settings (not started)."""
+    return Clip(request, fish, stall_timeout=settings.speak.stall_timeout_s, cache=cache)

@@ -12,7 +12,9 @@ from bot.audio.tts_cache import TTSCache
 from bot.config import Settings
 from bot.errors import UserFacingError
 from bot.fish import FishClient
+from bot.voice.clip import Clip, new_clip
 from bot.voice.joining import VoiceChannel, join_problem
+from bot.voice.request import SpeakRequest
 from bot.voice.session import VoiceSession
 
 log = logging.getLogger(__name__)
@@ -47,14 +49,31 @@ class SessionManager:
     def _busy(self, session: VoiceSession) -> bool:
         return session.current is not None or bool(session.queue)
 
-    async def join(self, member: discord.Member, *, move_if_idle: bool = True) -> VoiceSession:
-        """The guild's session in the member's channel, connecting or moving as needed."""
+    def joinable(self, member: discord.Member) -> VoiceChannel:
+        """The member's voice channel if the bot can join it; UserFacingError naming what's
+        missing otherwise (no I/O: checked before anything is spent)."""
         if member.voice is None or member.voice.channel is None:
             raise UserFacingError("Join a voice channel first.")
         channel: VoiceChannel = member.voice.channel  # type: ignore[assignment]
         problem = join_problem(channel, member)
         if problem is not None:
             raise UserFacingError(problem)
+        return channel
+
+    def head_start(self, request: SpeakRequest) -> Clip:
+        """Start fetching `request`'s audio now, before it has a session (a cold /speak: Fish
+        works while the voice connection is made). Hand the clip to `VoiceSession.enqueue`, or
+        cancel it."""
+        clip = new_clip(request, self._fish, self._settings, self._tts_cache)
+        clip.start()
+        return clip
+
+    async def join(
+        self, member: discord.Member, *, move_if_idle: bool = True, warm: bool = True
+    ) -> VoiceSession:
+        """The guild's session in the member's channel, connecting or moving as needed.
+        `warm=False`: a Fish request is already on its way (no need to pre-connect)."""
+        channel = self.joinable(member)
         guild = member.guild
         session = self.get(guild.id)
         voice = guild.voice_client
@@ -78,7 +97,8 @@ class SessionManager:
             session.humans_changed()
             return session
         # While the voice handshake runs, open the connection to Fish the first clip will use.
-        self.warm_fish()
+        if warm:
+            self.warm_fish()
         try:
             voice = await channel.connect(cls=self.voice_client_cls, self_deaf=True, timeout=20)
         except TimeoutError:

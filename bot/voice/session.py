@@ -13,7 +13,8 @@ import contextlib
 import logging
 import time
 from collections import deque
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Coroutine, Iterable
+from typing import Any
 
 import discord
 
@@ -24,7 +25,7 @@ from bot.audio.tts_cache import TTSCache
 from bot.config import Settings
 from bot.fish import FishClient
 from bot.fish.messages import user_message
-from bot.voice.clip import Clip, ClipStalled
+from bot.voice.clip import Clip, ClipStalled, new_clip
 from bot.voice.request import OnOutcome, SpeakRequest
 
 log = logging.getLogger(__name__)
@@ -67,6 +68,7 @@ class VoiceSession:
         self._clip_end: tuple[discord.AudioSource, asyncio.Event] | None = None
         self._alone_timer: asyncio.TimerHandle | None = None
         self._closed = False
+        self._background: set[asyncio.Future[None]] = set()
         self.clips_played = 0
         self._task = asyncio.create_task(self._run(), name=f"voice-session-{self.guild_id}")
 
@@ -85,14 +87,22 @@ class VoiceSession:
         """Clips streaming from Fish or playing now (the current one and the prefetched one)."""
         return (self.current is not None) + (self._prefetched is not None)
 
-    def enqueue(self, request: SpeakRequest) -> int:
+    def enqueue(self, request: SpeakRequest, *, started: Clip | None = None) -> int:
         """Queue a request; returns how many requests are ahead of it (0 = it plays now).
 
+        `started`: the request's clip, already fetching (a cold /speak starts Fish while the
+        voice connection is made); it plays as this request's clip when the request is next in
+        line, and is dropped otherwise (a rare race: someone else's request got in first).
         Raises QueueFull."""
         if len(self.queue) >= self._settings.speak.queue_limit:
             raise QueueFull
         ahead = len(self.queue) + (self.current is not None)
         self.queue.append(request)
+        if started is not None:
+            if self.queue[0] is request and self._prefetched is None:
+                self._prefetched = started
+            else:
+                self._spawn(started.cancel())
         self._wakeup.set()
         if self.current is not None and self.current.downloaded:
             self._prefetch_next()
@@ -154,6 +164,11 @@ class VoiceSession:
             self._prefetch_next()
         return True
 
+    def _spawn(self, coroutine: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.ensure_future(coroutine)
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
     # --- the player task --------------------------------------------------------------------
 
     async def _next_request(self) -> SpeakRequest | None:
@@ -168,9 +183,7 @@ class VoiceSession:
         return self.queue.popleft()
 
     def _new_clip(self, request: SpeakRequest) -> Clip:
-        return Clip(
-            request, self._fish, stall_timeout=self._settings.speak.stall_timeout_s, cache=self._tts_cache
-        )
+        return new_clip(request, self._fish, self._settings, self._tts_cache)
 
     def _prefetch_next(self) -> None:
         """Start fetching the head of the queue while the current clip plays (one ahead).

@@ -51,10 +51,12 @@ async def test_a_user_change_in_one_process_is_seen_by_the_other(two_stores) -> 
 async def test_guild_changes_and_deletions_reach_the_other_process(two_stores) -> None:
     first, second = two_stores
     await first.update_guild(GUILD, "speak", {"speed": 1.5}, model=Prefs)
+    await wait_for(lambda: second.remote_changes == 1)  # notifications arrive in commit order
     assert (await second.get_guild(GUILD, "speak", Prefs)).speed == 1.5
     await second.get_user(USER, "voice", Prefs)
+    seen = second.remote_changes
     await first.update_user(USER, "voice", {"voice": "calm"}, model=Prefs)
-    await wait_for(lambda: second.remote_changes >= 1)
+    await wait_for(lambda: second.remote_changes > seen)
     assert (await second.get_user(USER, "voice", Prefs)).voice == "calm"
 
     seen = second.remote_changes
