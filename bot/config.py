@@ -44,6 +44,9 @@ class SpeakSection(_Section):
     stall_timeout_s: float = Field(15.0, gt=0)
     opus_bitrate: Literal[-1000, 24000, 32000, 48000, 64000] = -1000
     file_format: Literal["opus", "mp3"] = "opus"
+    # How long a voice session waits for discord.py to reconnect a dropped voice connection
+    # (4006, 4015, a server move...) before it gives up, tells the requester and leaves.
+    reconnect_timeout_s: float = Field(60.0, gt=0)
 
 
 class NarrationSection(_Section):

@@ -181,6 +181,10 @@ class Speak(commands.Cog):
     async def on_guild_channel_delete(self, channel: discord.abc.GuildChannel) -> None:
         await self.sessions.on_channel_delete(channel)
 
+    @commands.Cog.listener()
+    async def on_guild_remove(self, guild: discord.Guild) -> None:
+        await self.sessions.on_guild_remove(guild)
+
 
 async def setup(bot: FishBot) -> None:
     await bot.add_cog(Speak(bot, bot.voice_sessions))

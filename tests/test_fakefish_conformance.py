@@ -171,13 +171,15 @@ async def test_stream_collects_the_same_bytes_as_convert(fakefish: FakeFish, sdk
     assert len(fakefish.requests_for("tts")[-1].chunk_times) > 1  # it was sent in several chunks
 
 
-async def test_sdk_opus_bitrate_32_is_a_422_for_opus(fakefish: FakeFish, sdk: AsyncFishAudio) -> None:
-    """Doc §6.5: the SDK's default opus_bitrate=32 is a kbps value; the API's enum is in bps."""
+async def test_sdk_opus_bitrate_32_is_a_400_for_opus(fakefish: FakeFish, sdk: AsyncFishAudio) -> None:
+    """Where the SDK is now wrong (§0, §6.5): it sends opus_bitrate=32, a kbps value, but the API
+    moved to bps around 2026-04, so with opus the real API answers a plain 400 (not 422)."""
     with pytest.raises(APIError) as caught:
         await sdk.tts.convert(text=TEXT, format="opus")
-    assert type(caught.value) is APIError and caught.value.status == 422
-    detail = json.loads(caught.value.body)["detail"]
-    assert detail[0]["loc"] == ["body", "opus_bitrate"] and detail[0]["type"] == "literal_error"
+    assert type(caught.value) is APIError and caught.value.status == 400
+    body = json.loads(caught.value.body)
+    assert body["status"] == 400 and body["message"].startswith("opus_bitrate:")
+    assert "detail" not in body
 
 
 @pytest.mark.parametrize(("frame_ms", "per_page"), [(20, 10), (40, 3), (60, 1)])
@@ -216,8 +218,8 @@ async def test_json_body_and_model_fallback(fakefish: FakeFish) -> None:
         missing = await client.post(
             "/v1/tts", json={"format": "pcm"}, headers={"Authorization": "Bearer test-key"}
         )
-        assert missing.status_code == 422
-        assert missing.json()["detail"][0]["loc"] == ["body", "text"]
+        assert missing.status_code == 400  # §0: bad parameters are a plain 400, not FastAPI's 422
+        assert missing.json() == {"status": 400, "message": "text: Field required"}
         garbage = await client.post(
             "/v1/tts",
             content=b"\xc1\xc1",
@@ -226,14 +228,21 @@ async def test_json_body_and_model_fallback(fakefish: FakeFish) -> None:
         assert garbage.status_code == 400 and garbage.headers["content-type"].startswith("text/plain")
     first, second, third = fakefish.requests_for("tts")
     assert first.model == "s2.1-pro" and first.headers["content-type"] == "application/json"
-    assert second.status == 422 and third.status == 400
+    assert second.status == 400 and third.status == 400
 
 
-async def test_unknown_reference_id_is_404(fakefish: FakeFish, sdk: AsyncFishAudio) -> None:
-    with pytest.raises(NotFoundError):
+async def test_unknown_reference_id_is_400_not_found(fakefish: FakeFish, sdk: AsyncFishAudio) -> None:
+    """§0: an unknown or deleted reference_id is a 400 "Reference not found", not a 404 (the SDK
+    therefore raises its plain APIError)."""
+    with pytest.raises(APIError) as caught:
         await sdk.tts.convert(text=TEXT, reference_id="0" * 32)
+    assert type(caught.value) is APIError and caught.value.status == 400
+    assert caught.value.message == "Reference not found"
     voice = next(iter(fakefish.voices.values()))
     assert await sdk.tts.convert(text=TEXT, reference_id=voice["_id"], format="pcm")
+    del fakefish.voices[voice["_id"]]  # deleted on Fish's side
+    with pytest.raises(APIError, match="Reference not found"):
+        await sdk.tts.convert(text=TEXT, reference_id=voice["_id"], format="pcm")
 
 
 async def test_sdk_stream_does_not_stream(fakefish: FakeFish, sdk: AsyncFishAudio) -> None:
@@ -481,7 +490,10 @@ async def test_create_records_the_multipart_body(fakefish: FakeFish, sdk: AsyncF
     voice = await sdk.voices.create(
         title="My Clone", voices=clips, texts=["one", "two"], tags=["t1", "t2"], description="cloned"
     )
-    assert voice.state == "trained" and voice.visibility == "private" and voice.author.id == fakefish.user_id
+    # §0: a new voice comes back `training` (the SDK's belief that fast mode is trained at once
+    # is out of date); polling GET /model/{id} shows `trained` once training is over.
+    assert voice.state == "training" and voice.visibility == "private" and voice.author.id == fakefish.user_id
+    assert (await sdk.voices.get(voice.id)).state == "trained"
     assert voice.id in fakefish.voices
     request = fakefish.requests_for("model_create")[-1]
     assert request.status == 201
@@ -509,7 +521,7 @@ async def test_create_records_the_multipart_body(fakefish: FakeFish, sdk: AsyncF
     assert caught.value.status == 400
     with pytest.raises(APIError) as caught:
         await sdk.voices.create(title="Too many", voices=clips[:1] * 21)
-    assert caught.value.status == 422
+    assert caught.value.status == 400
 
 
 # --- ASR -------------------------------------------------------------------------------------

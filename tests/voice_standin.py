@@ -61,8 +61,10 @@ class RecordingVoiceClient(discord.VoiceClient):
         self.cleanup()
 
     def drop(self) -> None:
-        """The connection dies underneath the bot (as when Discord kicks it)."""
+        """The connection dies underneath the bot and discord.py lets go of it, as its
+        VoiceConnectionState does on an external disconnect (a kick): cleanup() unregisters it."""
         self._up.clear()
+        self.cleanup()
 
     def send_audio_packet(self, data: bytes, *, encode: bool = True) -> None:
         if encode:

@@ -26,6 +26,9 @@ class ChainSource(discord.AudioSource):
         self.current = first
         self._next_source = next_source
         self._on_switch = on_switch
+        # Set (from the loop) while the voice connection is being re-established: a player that
+        # gives up waiting then leaves the current source alone, so a new player can resume it.
+        self.hold = False
 
     def is_opus(self) -> bool:
         return self.current.is_opus()
@@ -45,4 +48,5 @@ class ChainSource(discord.AudioSource):
             self._on_switch(finished, following)
 
     def cleanup(self) -> None:
-        self.current.cleanup()
+        if not self.hold:
+            self.current.cleanup()

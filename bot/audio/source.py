@@ -29,12 +29,14 @@ class StreamingOpusSource(discord.AudioSource):
         # Narration's "max spoken seconds": the track ends after this many 20 ms frames.
         self.max_frames = max_frames
         self.frames = 0
+        self.ended = False  # read() returned b"": the track is over (drained, failed or cut)
 
     def is_opus(self) -> bool:
         return True
 
     def read(self) -> bytes:
         if self.max_frames is not None and self.frames >= self.max_frames:
+            self.ended = True
             return b""  # cut short; cleanup() closes the buffer and so the upstream stream
         packet = self.buffer.get_nowait()
         if packet is None:  # underrun: keep the clip alive without blocking the player
@@ -47,6 +49,8 @@ class StreamingOpusSource(discord.AudioSource):
             self.last_packet_at = time.perf_counter()
             if self.first_packet_at is None:
                 self.first_packet_at = self.last_packet_at
+        else:
+            self.ended = True
         return packet  # b"" ends the track
 
     def cleanup(self) -> None:

@@ -3,6 +3,7 @@
 from .client import AsyncFishAudio, FishClient
 from .errors import (
     AuthenticationError,
+    BlankAudioError,
     FishAPIError,
     FishConnectError,
     FishError,
@@ -15,13 +16,18 @@ from .errors import (
     PayloadTooLargeError,
     PermissionDeniedError,
     RateLimitError,
+    ReferenceNotFoundError,
     ServerError,
     ValidationError,
+    VoiceNotReadyError,
     WebSocketError,
 )
 from .live import LiveSession, WebSocketOptions
 from .messages import user_message
 from .models import (
+    ASR_MODELS,
+    DEFAULT_ASR_MODEL,
+    DEFAULT_CDN_BASE,
     DEFAULT_MODEL,
     KNOWN_MODELS,
     ASRResponse,
@@ -44,10 +50,14 @@ from .models import (
     Visibility,
     Voice,
     is_known_model,
+    public_url,
 )
 from .tts import AudioStream
 
 __all__ = [
+    "ASR_MODELS",
+    "DEFAULT_ASR_MODEL",
+    "DEFAULT_CDN_BASE",
     "DEFAULT_MODEL",
     "KNOWN_MODELS",
     "ASRResponse",
@@ -57,6 +67,7 @@ __all__ = [
     "AudioStream",
     "AuthenticationError",
     "Author",
+    "BlankAudioError",
     "Credits",
     "FishAPIError",
     "FishClient",
@@ -79,6 +90,7 @@ __all__ = [
     "Prosody",
     "RateLimitError",
     "ReferenceAudio",
+    "ReferenceNotFoundError",
     "Sample",
     "ServerError",
     "TTSConfig",
@@ -88,8 +100,10 @@ __all__ = [
     "ValidationError",
     "Visibility",
     "Voice",
+    "VoiceNotReadyError",
     "WebSocketError",
     "WebSocketOptions",
     "is_known_model",
+    "public_url",
     "user_message",
 ]

@@ -47,6 +47,17 @@ class NotFoundError(FishAPIError):
     """404: unknown voice/model or resource."""
 
 
+class ReferenceNotFoundError(NotFoundError):
+    """The voice (`reference_id`) a TTS request named does not exist (any more) on Fish Audio.
+
+    The real API says so with a 400 `{"message":"Reference not found"}`, not a 404 (§0); it is a
+    NotFoundError so that "the voice is gone" is one `except` whatever the status."""
+
+
+class VoiceNotReadyError(FishAPIError):
+    """The voice exists but is not `trained` yet (or its training failed)."""
+
+
 class PayloadTooLargeError(FishAPIError):
     """413: the uploaded audio or request body is too large."""
 
@@ -103,6 +114,16 @@ class FishResponseError(FishError):
 
 class WebSocketError(FishError):
     """The live (WebSocket) TTS session failed: server error, or it closed unexpectedly."""
+
+
+class BlankAudioError(FishResponseError):
+    """A TTS response that ended normally but is far too small for its text: a blank clip (a
+    known Fish fault returns 200 with about 417 bytes, fish-audio-python#128)."""
+
+    def __init__(self, size: int, expected_min: int) -> None:
+        self.size = size
+        self.expected_min = expected_min
+        super().__init__(f"Fish Audio returned {size} bytes of audio (at least {expected_min} expected)")
 
 
 _BY_STATUS: dict[int, type[FishAPIError]] = {
@@ -174,6 +195,32 @@ def parse_error_body(status: int, text: str) -> tuple[str, list[Any]]:
     return fallback, []
 
 
+def _is_reference_not_found(message: str) -> bool:
+    return "reference not found" in message.lower()
+
+
+def _is_not_ready(message: str) -> bool:
+    lowered = message.lower()
+    return "not ready" in lowered or "not trained" in lowered
+
+
+def error_from_live_event(event: dict[str, Any]) -> FishError:
+    """The exception for the live socket's in-band `{"event":"error", ...}` (§0): the documented
+    concurrency limit is a rate limit like HTTP 429; a missing voice is ReferenceNotFoundError."""
+    raw = event.get("error") or event.get("message") or "error"
+    message = _truncate(str(raw), MAX_MESSAGE_CHARS)
+    status = event.get("status") if isinstance(event.get("status"), int) else None
+    if "concurrency" in message.lower() or status == 429:
+        return RateLimitError(429, message, None, None)
+    if _is_reference_not_found(message):
+        return ReferenceNotFoundError(status or 400, message)
+    if status == 402:
+        return InsufficientCreditError(402, message)
+    if status is not None and status >= 400:
+        return error_from_response(status, json.dumps({"message": message}))
+    return WebSocketError(f"Fish Audio ended the live TTS with an error: {message}")
+
+
 def error_from_response(
     status: int, text: str, headers: httpx.Headers | None = None, *, secret: str | None = None
 ) -> FishAPIError:
@@ -183,6 +230,10 @@ def error_from_response(
     message, detail = parse_error_body(status, text)
     if status == 422:
         return ValidationError(status, message, text, detail)
+    if status in (400, 404) and _is_reference_not_found(message):
+        return ReferenceNotFoundError(status, message, text)
+    if status == 400 and _is_not_ready(message):
+        return VoiceNotReadyError(status, message, text)
     retry_after = parse_retry_after(headers.get("retry-after") if headers else None)
     if status == 429:
         return RateLimitError(status, message, text, retry_after)

@@ -8,7 +8,11 @@ any task.
 
 Protocol notes (what a consumer can rely on):
 - client frames: `start{request}`, then any number of `text{text}` / `flush`, then `stop`;
-- server frames: `audio{audio}` ... then `finish{reason: stop|error}`; other events are ignored.
+- server frames: `audio{audio}` ... then `finish{reason: stop|error}`; the in-band
+  `error{error, ...}` event (e.g. "Concurrency limit exceeded", §0) ends the session with the
+  mapped error (a concurrency limit is a RateLimitError, like HTTP 429); other events are ignored.
+- The server may keep the socket open after `finish` (§0), so the client closes it itself as
+  soon as the session has ended, whatever the server does.
 - The server marks neither where one flush's audio ends nor which text it belongs to: audio is
   one continuous stream until `finish`. `LiveSession.audio(idle_timeout=...)` therefore offers
   only a heuristic per-utterance read (stop after a silence gap, session stays open); exact
@@ -35,7 +39,7 @@ from httpx_ws import (
     WebSocketInvalidTypeReceived,
 )
 
-from .errors import FishError, FishTimeoutError, WebSocketError
+from .errors import FishError, FishTimeoutError, WebSocketError, error_from_live_event
 from .http import HTTPCore, translate_transport_error
 from .models import FlushEvent, TextEvent
 
@@ -279,6 +283,9 @@ class LiveSession:
                     audio = message.get("audio")
                     if isinstance(audio, bytes) and audio:
                         self._incoming.put_nowait(audio)
+                elif event == "error":
+                    self._end(error_from_live_event(message))
+                    return  # leaving the pump closes the socket: the server may not
                 elif event == "finish":
                     reason = message.get("reason")
                     if reason == "error":
@@ -287,7 +294,7 @@ class LiveSession:
                         self._end(WebSocketError(f"Fish Audio ended the live TTS with an error{suffix}"))
                     else:
                         self._end(_END)
-                    return
+                    return  # leaving the pump closes the socket: the server may not
                 # Any other event is ignored, as the protocol requires.
         except asyncio.CancelledError:
             raise

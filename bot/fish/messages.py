@@ -10,6 +10,7 @@ import re
 
 from .errors import (
     AuthenticationError,
+    BlankAudioError,
     FishAPIError,
     FishConnectError,
     FishError,
@@ -22,8 +23,10 @@ from .errors import (
     PayloadTooLargeError,
     PermissionDeniedError,
     RateLimitError,
+    ReferenceNotFoundError,
     ServerError,
     ValidationError,
+    VoiceNotReadyError,
     WebSocketError,
     first_detail_message,
 )
@@ -50,6 +53,10 @@ def user_message(exc: BaseException) -> str:
         return "The bot's Fish Audio API credit has run out. Please tell the bot owner."
     if isinstance(exc, PermissionDeniedError):
         return "Fish Audio refused access to that voice or feature (it may be private)."
+    if isinstance(exc, ReferenceNotFoundError):
+        return "That voice was not found on Fish Audio any more (it was deleted or made private)."
+    if isinstance(exc, VoiceNotReadyError):
+        return "Fish Audio refused that voice: it is still being trained. Try again in a minute."
     if isinstance(exc, NotFoundError):
         return "That voice or model was not found on Fish Audio."
     if isinstance(exc, PayloadTooLargeError):
@@ -75,6 +82,8 @@ def user_message(exc: BaseException) -> str:
         return "The connection to Fish Audio broke before it answered. Try again in a moment."
     if isinstance(exc, WebSocketError):
         return "The live connection to Fish Audio broke off. Try again."
+    if isinstance(exc, BlankAudioError):
+        return "Fish Audio sent back an empty clip (a known Fish fault). Try again."
     if isinstance(exc, FishResponseError):
         return "Fish Audio sent an answer the bot could not understand. Try again later."
     if isinstance(exc, FishError):

@@ -43,6 +43,11 @@ def check_model(model: str) -> str:
     return model
 
 
+# ASR `model` header (§0): transcribe-1 retires 2026-12-31 (Pro then takes over silently), so
+# the default is the one that survives.
+ASR_MODELS: tuple[str, ...] = ("transcribe-1", "transcribe-1-pro")
+DEFAULT_ASR_MODEL = "transcribe-1-pro"
+
 AudioFormat = Literal["wav", "pcm", "mp3", "opus"]
 LatencyMode = Literal["normal", "balanced", "low"]
 Visibility = Literal["public", "unlist", "private"]
@@ -50,6 +55,8 @@ TrainMode = Literal["fast", "full"]
 ModelState = Literal["created", "training", "trained", "failed"]
 # The API's enum is in bps (-1000 = automatic); the SDK still sends the old kbps value 32.
 OpusBitrate = Literal[-1000, 24000, 32000, 48000, 64000]
+# One voice id, or (multi-speaker, S2 family and drama-3) one per `<|speaker:N|>` in the text.
+ReferenceId = str | list[str]
 
 
 class _Request(BaseModel):
@@ -86,8 +93,9 @@ class TTSConfig(_Request):
     normalize: bool = True
     chunk_length: Annotated[int, Field(ge=100, le=300, strict=True)] = 200
     latency: LatencyMode = "balanced"
-    reference_id: str | None = None
-    references: list[ReferenceAudio] = []
+    reference_id: ReferenceId | None = None
+    # Inline samples: one list for one speaker, or one list per speaker (2-D, multi-speaker).
+    references: list[ReferenceAudio] | list[list[ReferenceAudio]] = []
     prosody: Prosody | None = None
     top_p: Annotated[float, Field(ge=0.0, le=1.0)] = 0.7
     temperature: Annotated[float, Field(ge=0.0, le=1.0)] = 0.7
@@ -96,6 +104,7 @@ class TTSConfig(_Request):
     min_chunk_length: Annotated[int, Field(ge=0, le=100)] = 50
     condition_on_previous_chunks: bool = True
     early_stop_threshold: Annotated[float, Field(ge=0.0, le=1.0)] = 1.0
+    features: list[str] | None = None  # request-scoped flags, e.g. ["quality-guard"]; omitted when unset
 
 
 class TTSRequest(TTSConfig):
@@ -108,8 +117,9 @@ class TTSOptions(TypedDict, total=False):
     """The options every TTS call takes (`stream`, `convert`, `live`, `stream_websocket`), named
     once. Direct options override `config` (as in the SDK); `model` goes in the `model` header."""
 
-    reference_id: str | None
-    references: list[ReferenceAudio] | None
+    reference_id: ReferenceId | None
+    references: list[ReferenceAudio] | list[list[ReferenceAudio]] | None
+    features: list[str] | None
     format: AudioFormat | None
     latency: LatencyMode | None
     speed: float | None
@@ -129,6 +139,9 @@ def build_tts_request(text: str, options: TTSOptions) -> TTSRequest:
     references = options.get("references")
     if references is not None:
         fields["references"] = list(references)
+    features = options.get("features")
+    if features is not None:
+        fields["features"] = list(features)
     audio_format = options.get("format")
     if audio_format is not None:
         fields["format"] = audio_format
@@ -173,6 +186,9 @@ class Sample(_Response):
 
 
 class Voice(_Response):
+    """A voice model. `cover_image`, `author.avatar` and sample `audio` may be absolute URLs or
+    paths relative to Fish's public CDN (§0): resolve them with `public_url`."""
+
     id: str = Field(alias="_id")
     type: Literal["svc", "tts"] = "tts"
     title: str
@@ -194,6 +210,30 @@ class Voice(_Response):
     liked: bool = False
     marked: bool = False
     author: Author | None = None
+
+    @property
+    def ready(self) -> bool:
+        """Usable for TTS: trained (a voice without a state is taken as usable)."""
+        return self.state in (None, "trained")
+
+    @property
+    def sample_audio(self) -> str | None:
+        """The first sample's audio URL or path, if the API gave one."""
+        return next((s.audio for s in self.samples if s.audio), None)
+
+
+DEFAULT_CDN_BASE = "https://public-platform.r2.fish.audio/"
+
+
+def public_url(value: str | None, base: str = DEFAULT_CDN_BASE) -> str | None:
+    """An absolute URL for a cover/avatar/sample that is a URL or a CDN-relative path."""
+    if not value:
+        return None
+    if value.startswith(("https://", "http://")):
+        return value
+    if value.startswith("//"):
+        return "https:" + value
+    return base.rstrip("/") + "/" + value.lstrip("/")
 
 
 T = TypeVar("T", bound=BaseModel)

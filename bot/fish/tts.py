@@ -6,6 +6,7 @@ arrives); here the response is opened with `send(stream=True)` and read with `ai
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncGenerator, AsyncIterable, AsyncIterator, Awaitable, Callable, Generator
 from types import TracebackType
 from typing import Any, Unpack
@@ -13,7 +14,7 @@ from typing import Any, Unpack
 import httpx
 import ormsgpack
 
-from .errors import FishStreamError
+from .errors import BlankAudioError, FishStreamError
 from .http import HTTPCore, translate_transport_error
 from .live import LiveSession, WebSocketOptions, stream_websocket
 from .models import (
@@ -26,6 +27,19 @@ from .models import (
     tts_payload,
 )
 
+log = logging.getLogger("bot.fish")
+
+# A known Fish fault answers 200 with a blank clip of about 417 bytes (fish-audio-python#128).
+# Real speech is far larger: even "ok" at Fish's lowest bitrate (24 kbps Opus) is about 1 KB, and
+# any format spends well over 8 bytes per character of text. Below this, the clip is blank.
+BLANK_FLOOR_BYTES = 600
+BLANK_BYTES_PER_CHAR = 8
+
+
+def min_plausible_bytes(text: str) -> int:
+    """The fewest bytes a genuine clip of `text` can have (0: no check for blank text)."""
+    return max(BLANK_FLOOR_BYTES, BLANK_BYTES_PER_CHAR * len(text)) if text.strip() else 0
+
 
 class AudioStream:
     """Audio of one TTS request.
@@ -36,11 +50,13 @@ class AudioStream:
     Cancelling the iterating task or closing the stream drops the connection at once.
     """
 
-    def __init__(self, open_response: Callable[[], Awaitable[httpx.Response]]) -> None:
+    def __init__(self, open_response: Callable[[], Awaitable[httpx.Response]], *, min_bytes: int = 0) -> None:
         self._open_response = open_response
         self._response: httpx.Response | None = None
         self._chunks: AsyncGenerator[bytes, None] | None = None
         self._closed = False
+        self._min_bytes = min_bytes
+        self.received = 0  # audio bytes handed out so far
 
     async def start(self) -> AudioStream:
         if self._response is None and not self._closed:
@@ -69,6 +85,14 @@ class AudioStream:
                 chunk = await self._chunks.__anext__()
             except StopAsyncIteration:
                 await self.aclose()
+                if self.received < self._min_bytes:
+                    # A complete answer this small is the blank-clip fault, not speech: an error,
+                    # so it is never played as silence nor cached.
+                    log.warning(
+                        "Fish Audio sent a blank clip: %d bytes where at least %d were expected",
+                        self.received, self._min_bytes,
+                    )
+                    raise BlankAudioError(self.received, self._min_bytes) from None
                 raise
             except (httpx.HTTPError, httpx.StreamError) as exc:
                 closed_by_us = self._closed
@@ -83,6 +107,7 @@ class AudioStream:
                 await self.aclose()
                 raise
             if chunk:
+                self.received += len(chunk)
                 return chunk
         raise StopAsyncIteration
 
@@ -125,7 +150,7 @@ class TTS:
                 "POST", "/v1/tts", retry=True, stream=True, content=body, headers=headers
             )
 
-        return AudioStream(open_response)
+        return AudioStream(open_response, min_bytes=min_plausible_bytes(text))
 
     async def convert(self, *, text: str, **options: Unpack[TTSOptions]) -> bytes:
         return await self.stream(text=text, **options).collect()

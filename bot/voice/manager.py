@@ -77,11 +77,15 @@ class SessionManager:
         guild = member.guild
         session = self.get(guild.id)
         voice = guild.voice_client
-        if session is not None and (voice is not session.voice or not session.voice.is_connected()):
-            # discord.py and the session disagree (a forced disconnect we missed): start over.
+        if session is not None and voice is not session.voice:
+            # discord.py let go of the session's connection (a forced disconnect we missed).
             log.info("repairing a stale voice session in guild %s", guild.id)
             await session.close()
             session = None
+        elif session is not None and not session.voice.is_connected():
+            # Dropped, and discord.py is reconnecting (or will let go): the session waits for
+            # that, and what is queued now plays once the connection is back.
+            session.connection_lost()
         if session is None and isinstance(voice, discord.VoiceClient):
             # A voice client without a session: left over from a crash or a desync.
             await voice.disconnect(force=True)
@@ -93,6 +97,7 @@ class SessionManager:
                     f"I'm already speaking in {session.channel.mention}. "  # type: ignore[union-attr]
                     "Join that channel, or wait until I'm done."
                 )
+            session.moving_to = channel.id
             await session.voice.move_to(channel)
             session.humans_changed()
             return session
@@ -126,15 +131,28 @@ class SessionManager:
         session = self.get(member.guild.id)
         if session is None:
             return
-        if member.id == member.guild.me.id and after.channel is None:
-            # Kicked, disconnected by a moderator, or the channel vanished.
-            await session.close()
-            return
+        if member.id == member.guild.me.id:
+            if after.channel is None:
+                # A kick, or discord.py leaving and rejoining to reconnect (4006 and other closes
+                # it handles): the session keeps its queue until discord.py says which.
+                session.connection_lost()
+                return
+            moved = before.channel is not None and before.channel.id != after.channel.id
+            if moved and session.moving_to != after.channel.id:
+                log.info("moved out of the voice channel by someone else in guild %s", member.guild.id)
+                await session.close()
+                return
         session.humans_changed()
 
     async def on_channel_delete(self, channel: discord.abc.GuildChannel) -> None:
         session = self.get(channel.guild.id)
         if session is not None and session.channel.id == channel.id:  # type: ignore[union-attr]
+            await session.close()
+
+    async def on_guild_remove(self, guild: discord.Guild) -> None:
+        """The bot was removed from the server (or it was deleted)."""
+        session = self.get(guild.id)
+        if session is not None:
             await session.close()
 
     async def close_all(self) -> None:

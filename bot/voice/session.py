@@ -32,6 +32,9 @@ log = logging.getLogger(__name__)
 
 
 PART_WAY = "Fish Audio stopped sending audio part-way; the rest was skipped."
+RECONNECT_POLL_S = 0.05
+# A clip whose player keeps dying (not just one reconnect) is given up rather than retried forever.
+MAX_PLAYER_RESTARTS = 5
 
 
 class QueueFull(Exception):
@@ -50,6 +53,7 @@ class VoiceSession:
     ) -> None:
         self.voice = voice
         self.guild_id = voice.guild.id
+        self._guild = voice.guild
         self._fish = fish
         self._settings = settings
         self._on_closed = on_closed
@@ -67,8 +71,14 @@ class VoiceSession:
         # late notice about a skipped clip can't end the next one.
         self._clip_end: tuple[discord.AudioSource, asyncio.Event] | None = None
         self._alone_timer: asyncio.TimerHandle | None = None
+        # While discord.py re-establishes a dropped connection: resolves True once it is back,
+        # False when it is gone for good (removed, or not back in time).
+        self._reconnect: asyncio.Future[bool] | None = None
+        # The channel the bot itself is moving to (a move to any other is a moderator's).
+        self.moving_to: int | None = None
         self._closed = False
-        self._background: set[asyncio.Future[None]] = set()
+        self._end_reason: str | None = None
+        self._background: set[asyncio.Task[None]] = set()
         self.clips_played = 0
         self._task = asyncio.create_task(self._run(), name=f"voice-session-{self.guild_id}")
 
@@ -86,6 +96,10 @@ class VoiceSession:
     def streams(self) -> int:
         """Clips streaming from Fish or playing now (the current one and the prefetched one)."""
         return (self.current is not None) + (self._prefetched is not None)
+
+    @property
+    def reconnecting(self) -> bool:
+        return self._reconnect is not None and not self._reconnect.done()
 
     def enqueue(self, request: SpeakRequest, *, started: Clip | None = None) -> int:
         """Queue a request; returns how many requests are ahead of it (0 = it plays now).
@@ -244,30 +258,111 @@ class VoiceSession:
         clip.on_downloaded(self._prefetch_next)
         # Nothing can play before the first bytes anyway; they also tell Opus from other audio.
         await clip.ready.wait()
-        if clip.source is None:  # failed (reported by the caller) or skipped before any audio
+        source = clip.source
+        if source is None:  # failed (reported by the caller) or skipped before any audio
             return
-        if not self.voice.is_connected():
-            raise ConnectionError("voice connection lost")
         ended = asyncio.Event()
-        self._clip_end = (clip.source, ended)
-        chained = (self._chain is not None and self._chain.current is clip.source
-                   and not self._player_done.is_set())
-        if not chained:  # the player had ended (or moved on before this clip was ready)
-            clip.play_at = time.perf_counter()
-            if self.voice.is_playing():
-                self.voice.stop()
-            self._player_done = asyncio.Event()
-            self._chain = ChainSource(clip.source, self._next_source, self._switch_callback())
-            self.voice.play(self._chain, after=self._after_callback(self._player_done),
-                            application="voip", signal_type="voice")
-        clip.played = True
-        player_done = self._player_done
-        waiters = {asyncio.ensure_future(ended.wait()), asyncio.ensure_future(player_done.wait())}
+        self._clip_end = (source, ended)
+        for _ in range(MAX_PLAYER_RESTARTS):
+            await self._until_connected()
+            if _finished(source, clip):
+                return
+            chained = (self._chain is not None and self._chain.current is source
+                       and not self._player_done.is_set())
+            if not chained:  # the player had ended, moved on before this clip was ready, or died
+                clip.play_at = clip.play_at or time.perf_counter()
+                if self.voice.is_playing():
+                    self.voice.stop()
+                self._player_done = asyncio.Event()
+                self._chain = ChainSource(source, self._next_source, self._switch_callback())
+                self._chain.hold = self.reconnecting
+                self.voice.play(self._chain, after=self._after_callback(self._player_done),
+                                application="voip", signal_type="voice")
+            clip.played = True
+            player_done = self._player_done
+            waiters = {asyncio.ensure_future(ended.wait()), asyncio.ensure_future(player_done.wait())}
+            try:
+                await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
+            finally:
+                for waiter in waiters:
+                    waiter.cancel()
+            if ended.is_set() or _finished(source, clip):
+                return
+            # The player stopped in the middle of this clip: discord.py's player gives up when the
+            # voice connection stays down, and the audio is still buffered. Resume it once the
+            # connection is back (a new player reads on from where the old one stopped).
+            log.info("voice player in guild %s stopped mid-clip; resuming after reconnect",
+                     self.guild_id)
+            self.connection_lost()
+
+    async def _until_connected(self) -> None:
+        """Return once the voice connection is up; raise ConnectionError if it is gone for good."""
+        if self.voice.is_connected() and not self.reconnecting:
+            return
+        self.connection_lost()
+        assert self._reconnect is not None
+        if not await asyncio.shield(self._reconnect):
+            raise ConnectionError("voice connection lost")
+
+    # --- reconnects ---------------------------------------------------------------------------
+
+    def connection_lost(self) -> None:
+        """The voice connection dropped (the bot left its channel without asking to, or the
+        player found it down). discord.py reconnects by itself after 4006, 4015, 4009, server
+        moves...; the session keeps its queue and waits for that, unless discord.py lets go of the
+        voice client (a kick, the channel deleted, the bot removed: a real removal)."""
+        if self._closed or self.reconnecting:
+            return
+        self._reconnect = asyncio.get_running_loop().create_future()
+        if self._chain is not None:
+            self._chain.hold = True
+        task = asyncio.create_task(self._await_reconnect(self._reconnect),
+                                   name=f"voice-reconnect-{self.guild_id}")
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
+    async def _await_reconnect(self, result: asyncio.Future[bool]) -> None:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self._settings.speak.reconnect_timeout_s
+        log.info("voice connection in guild %s dropped; waiting for discord.py to reconnect",
+                 self.guild_id)
+        reason = "reconnect failed"
+        # discord.py exposes no event for "reconnected" (its own player polls too): check often.
+        while loop.time() < deadline and not self._closed:
+            if self._guild.voice_client is not self.voice:
+                reason = "removed"  # discord.py disconnected for good and let go of the client
+                break
+            if self.voice.is_connected():
+                log.info("voice connection in guild %s is back", self.guild_id)
+                if self._chain is not None:
+                    self._chain.hold = False
+                result.set_result(True)
+                return
+            await asyncio.sleep(RECONNECT_POLL_S)
+        if not result.done():
+            result.set_result(False)
+        if self._closed:
+            return
+        await self._tell_lost(reason)
+        self._end_reason = reason
+        await self.close()
+
+    async def _tell_lost(self, reason: str) -> None:
+        """One message, to the requester of what was playing (else the next in line)."""
+        request = (self.current.request if self.current is not None
+                   else self.queue[0] if self.queue else None)
+        if request is None or request.notify is None:
+            return
+        where = getattr(self.voice.channel, "mention", "the voice channel")
+        if reason == "removed":
+            text = f"I was disconnected from {where}, so I stopped speaking and cleared the queue."
+        else:
+            text = (f"I lost the voice connection in {where} and Discord didn't let me back in, "
+                    "so I stopped speaking and cleared the queue.")
         try:
-            await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
-        finally:
-            for waiter in waiters:
-                waiter.cancel()
+            await request.notify(text)
+        except discord.HTTPException:
+            log.info("could not tell a requester that the voice session in guild %s ended", self.guild_id)
 
     async def _report(self, clip: Clip) -> None:
         error = clip.error
@@ -306,7 +401,7 @@ class VoiceSession:
         except ConnectionError:
             reason = "disconnected"
         except asyncio.CancelledError:
-            reason = "closed"
+            reason = self._end_reason or "closed"
             raise
         finally:
             await self._teardown(reason)
@@ -342,6 +437,8 @@ class VoiceSession:
         self._closed = True
         if self._alone_timer is not None:
             self._alone_timer.cancel()
+        if self._reconnect is not None and not self._reconnect.done():
+            self._reconnect.set_result(False)
         waiting = list(self.queue)
         self.queue.clear()
         await self._drop_prefetch()
@@ -350,7 +447,8 @@ class VoiceSession:
             await self.current.cancel()
         with contextlib.suppress(Exception):
             self.voice.stop()
-            if self.voice.is_connected():
+            # Also while discord.py is still trying to reconnect: that stops it.
+            if self._guild.voice_client is self.voice:
                 await self.voice.disconnect(force=True)
         log.info("voice session in guild %s ended (%s)", self.guild_id, reason)
         if self._on_closed is not None:
@@ -369,6 +467,11 @@ def _observe(clip: Clip) -> None:
     first_packet = getattr(source, "first_packet_at", None)
     if clip.play_at is not None and clip.first_byte_at is not None and first_packet is not None:
         metrics.OVERHEAD.observe(max(first_packet - max(clip.first_byte_at, clip.play_at), 0.0))
+
+
+def _finished(source: discord.AudioSource, clip: Clip) -> bool:
+    """Nothing more of this clip will play: its track ended, or it was skipped or cancelled."""
+    return bool(getattr(source, "ended", False)) or clip.buffer.closed
 
 
 async def _skipped(requests: Iterable[SpeakRequest]) -> None:

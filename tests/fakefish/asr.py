@@ -11,7 +11,13 @@ Decisions where the doc leaves room:
 - Limits: more than 20 MB → 413 JSON; undecodable → 400 JSON; under 1 s or over 60 min → 400
   JSON. `ignore_timestamps` defaults to true at the API (the SDK always sends it).
 - `language` is a hint: `language_code` echoes it, else "en"; `language` is the display name.
-- Cost: $0.36 per audio hour, per second rounded up.
+- Cost: $0.36 per audio hour, per second rounded up. There is no free ASR: a zero-credit
+  account gets 402 whatever the model (§0).
+- `model` header (§0): `transcribe-1` (the default when absent or unknown) or
+  `transcribe-1-pro`. Pro's `text` carries inline `<|speaker:N|>` markers and cues such as
+  `[laughter]`; its `segments` never do (the stand-in strips them). A scripted string may carry
+  its own markers and cues. `FakeFish.asr_segments_empty` sends `segments: []` even with
+  timestamps requested (§0: it happens).
 """
 
 from __future__ import annotations
@@ -19,6 +25,7 @@ from __future__ import annotations
 import asyncio
 import math
 import os
+import re
 import tempfile
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -31,6 +38,9 @@ from .records import BodyError, RecordedRequest
 if TYPE_CHECKING:
     from .server import FakeFish
 
+ASR_MODELS = ("transcribe-1", "transcribe-1-pro")
+DEFAULT_ASR_MODEL = "transcribe-1"
+PRO_MARKUP = re.compile(r"<\|speaker:\d+\|>|\[[^\]]*\]")
 MAX_BYTES = 20 * 1024 * 1024
 MIN_SECONDS, MAX_SECONDS = 1.0, 3600.0
 SEGMENT_SECONDS = 2.5
@@ -120,6 +130,26 @@ def scripted_segments(item: Any, seconds: float) -> list[dict[str, Any]]:
     return out
 
 
+def strip_markup(text: str) -> str:
+    return " ".join(PRO_MARKUP.sub(" ", text).split())
+
+
+def pro_text(segments: list[dict[str, Any]]) -> str:
+    """Pro's transcript: a speaker marker whenever the speaker changes (every two segments
+    alternate between speaker 1 and 2) and a `[laughter]` cue after the first segment."""
+    parts: list[str] = []
+    speaker = None
+    for i, seg in enumerate(segments):
+        now = 1 + (i // 2) % 2
+        if now != speaker:
+            parts.append(f"<|speaker:{now}|>")
+            speaker = now
+        parts.append(seg["text"])
+        if i == 0:
+            parts.append("[laughter]")
+    return " ".join(parts)
+
+
 def _audio_and_options(record: RecordedRequest) -> tuple[bytes | None, dict[str, Any]]:
     if record.parts:
         files = [p for p in record.parts if p.name == "audio"]
@@ -137,6 +167,8 @@ def _audio_and_options(record: RecordedRequest) -> tuple[bytes | None, dict[str,
 async def handle(
     fake: FakeFish, request: web.Request, record: RecordedRequest, fault: Fault | None
 ) -> web.StreamResponse:
+    header = request.headers.get("model")
+    record.model = header if header in ASR_MODELS else DEFAULT_ASR_MODEL
     if record.raw_size > MAX_BYTES:
         return error_response(413, "Audio file is too large (max 20 MB)")
     if isinstance(record.body, BodyError):
@@ -159,13 +191,19 @@ async def handle(
         return error_response(402)
     record.charged = PRICE_PER_SECOND * math.ceil(seconds)
     fake.charge(record.charged)
-    segments = (
-        scripted_segments(fake.asr_script.pop(0), seconds) if fake.asr_script else default_segments(seconds)
-    )
+    script = fake.asr_script.pop(0) if fake.asr_script else None
+    segments = scripted_segments(script, seconds) if script is not None else default_segments(seconds)
+    if record.model == "transcribe-1-pro":
+        text = script if isinstance(script, str) else pro_text(segments)
+        segments = [{**seg, "text": strip_markup(seg["text"])} for seg in segments]
+        segments = [seg for seg in segments if seg["text"]]
+    else:
+        segments = [{**seg, "text": strip_markup(seg["text"])} for seg in segments]
+        text = " ".join(s["text"] for s in segments)
     code = options.get("language") or "en"
-    ignore = options.get("ignore_timestamps", True)
+    ignore = options.get("ignore_timestamps", True) or fake.asr_segments_empty
     payload = {
-        "text": " ".join(s["text"] for s in segments),
+        "text": text,
         "duration": round(seconds * 1000, 1) if fake.asr_duration_unit == "ms" else round(seconds, 3),
         "segments": [] if ignore else segments,
         "language_code": code,

@@ -3,8 +3,14 @@
 `Faults.fail(endpoint, ...)` sets the fault for the next `times` requests of that endpoint,
 replacing any fault still pending there (one fault per endpoint; it clears itself after
 `times` requests). Error bodies follow the doc (§5): JSON
-`{"status", "message"}`, except 401 (and unparseable requests), which get plain text; 422 is a
-pydantic-style `{"detail": [...]}` list; 429 always carries `Retry-After`.
+`{"status", "message"}`, except 401 (and unparseable requests), which get plain text. Bad
+parameters are a plain 400 `{"status":400,"message":...}` like the real API (§0), not FastAPI's
+422 `{"detail": [...]}`: the message names the first offending field. 429 carries `Retry-After`
+here (the real API does not promise it on the main endpoints, §0; tests may pass `retry_after`).
+
+Faults besides statuses: `blank` answers 200 with a blank clip of about 417 bytes (the known
+server issue, fish-audio-python#128); `ws_concurrency` makes the live socket send the in-band
+`{"event":"error","error":"Concurrency limit exceeded","max_concurrency":8}` event.
 """
 
 from __future__ import annotations
@@ -26,6 +32,7 @@ ENDPOINTS = (
     "model_delete",
     "credits",
     "package",
+    "sample",
 )
 
 NO_PERMISSION = "No permission -- see authorization schemes"
@@ -55,6 +62,8 @@ class Fault:
     ws_error: bool = False
     retry_after: float | int | None = None
     stall_after_bytes: int | None = None
+    blank: bool = False
+    ws_concurrency: bool = False
 
 
 class Faults:
@@ -117,9 +126,19 @@ def error_response(
     return web.json_response(payload, status=status, headers=headers)
 
 
+def validation_message(errors: list[dict[str, Any]]) -> str:
+    """"field: problem" for each pydantic-style error, e.g. "opus_bitrate: Input should be ..."."""
+    parts = []
+    for error in errors:
+        loc = [str(x) for x in error.get("loc", []) if x not in ("body", "query", "request")]
+        parts.append(f"{'.'.join(loc) or 'body'}: {error.get('msg', 'invalid')}")
+    return "; ".join(parts)
+
+
 def validation_error(errors: list[dict[str, Any]]) -> web.Response:
-    """422 like FastAPI/pydantic: `{"detail": [{"type", "loc", "msg", "input"}, ...]}`."""
-    return web.json_response({"detail": errors}, status=422)
+    """Bad parameters: 400 `{"status":400,"message":"<field>: <problem>"}` as the real API answers
+    (§0), not FastAPI's 422 detail list."""
+    return web.json_response({"status": 400, "message": validation_message(errors)}, status=400)
 
 
 def plain_error(status: int, text: str) -> web.Response:

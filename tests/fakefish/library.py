@@ -14,6 +14,7 @@ Hidden per-voice data that the API does not return (ranking score, title languag
 from __future__ import annotations
 
 import hashlib
+import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -26,7 +27,7 @@ OTHER_USERS = (
 )
 SELF_NICKNAME = "fishbot-tester"
 EPOCH = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
-MAX_OFFSET = 1000  # listing is windowed at about 1,000 entries (third-party report, doc §3)
+MAX_OFFSET = 1000  # listing is windowed at about 1,000 entries (§0); `VoiceLibrary.max_offset`
 
 TITLES = (
     "Calm Narrator",
@@ -103,17 +104,19 @@ def author(user_id: str, nickname: str) -> dict[str, Any]:
     return {
         "_id": user_id,
         "nickname": nickname,
-        "avatar": f"https://public.fish.audio/avatars/{user_id}.webp",
+        "avatar": f"avatars/{user_id}.webp",  # relative to the public CDN, like cover_image (§0)
     }
 
 
 def sample(voice: str, title: str, text: str) -> dict[str, Any]:
+    """A sample whose `audio` is a path the server turns into a signed, expiring URL on its own
+    host when it answers (see `FakeFish.published`)."""
     task = voice_id(f"task-{voice}")
     return {
         "title": title,
         "text": text,
         "task_id": task,
-        "audio": f"https://public.fish.audio/samples/{voice}/{task}.mp3",
+        "audio": f"samples/{voice}/{task}.mp3",
     }
 
 
@@ -121,6 +124,10 @@ def sample(voice: str, title: str, text: str) -> dict[str, Any]:
 class Hidden:
     score: float
     title_language: str
+    # Training (§0: a new voice is `created`/`training` until polled `trained` or `failed`):
+    # the state it reaches and the perf_counter() moment it gets there; None = already settled.
+    settles_at: float | None = None
+    outcome: str = "trained"
 
 
 @dataclass
@@ -130,6 +137,7 @@ class VoiceLibrary:
     user_id: str = SELF_USER_ID
     nickname: str = SELF_NICKNAME
     counter: int = 0
+    max_offset: int = MAX_OFFSET  # how deep a listing can page (tests shrink it)
 
     # --- building ------------------------------------------------------------------------
 
@@ -280,7 +288,25 @@ class VoiceLibrary:
 
     def get(self, vid: str) -> dict[str, Any] | None:
         voice = self.voices.get(vid)
-        return voice if voice is not None and self.visible(voice) else None
+        if voice is None or not self.visible(voice):
+            return None
+        self.settle(voice)
+        return voice
+
+    def train(self, voice: dict[str, Any], *, seconds: float, outcome: str, now: float) -> None:
+        """Start training `voice`: `training` now, `outcome` after `seconds`."""
+        voice["state"] = "training"
+        hidden = self.hidden[voice["_id"]]
+        hidden.settles_at, hidden.outcome = now + seconds, outcome
+
+    def settle(self, voice: dict[str, Any], now: float | None = None) -> None:
+        """Move a training voice to its outcome once its time has come."""
+        hidden = self.hidden.get(voice["_id"])
+        if hidden is None or hidden.settles_at is None:
+            return
+        if (now if now is not None else time.perf_counter()) >= hidden.settles_at:
+            voice["state"] = hidden.outcome
+            hidden.settles_at = None
 
     def listing(
         self,
@@ -298,6 +324,7 @@ class VoiceLibrary:
         all match; repeated `language`/`title_language` values match any."""
         out = []
         for voice in self.voices.values():
+            self.settle(voice)
             if self_only:
                 if not self.owned(voice):
                     continue

@@ -4,12 +4,23 @@ Client → server: `start{request}` first (the SDK sends a full model_dump with 
 `text{text}`, `flush`, `stop`; unknown events are ignored. Text is buffered and synthesised on
 `flush`, on `stop`, and as soon as the buffer reaches `chunk_length` characters.
 Server → client: `audio{audio}` chunks (one continuous stream in the requested format: Ogg
-headers / WAV header once, at the start), then `finish{reason}` and a close.
+headers / WAV header once, at the start), then `finish{reason}`.
 
-Handshake failures (401 bad key, 402 no credit, injected statuses) reject the upgrade with an
-HTTP response. Faults: `ws_error` → `finish reason=error` after the first audio;
-`disconnect_after_bytes` → the connection is aborted after that many audio bytes;
-`stall_after_bytes` → the server stops sending but keeps the socket open.
+As the real server may (§0), the socket is **not** closed after `finish`: it stays open until the
+client closes it, and a further `start` begins a new session on it. Each record notes whether the
+client closed it (`client_closed`).
+
+Handshake failures (401 bad key, 402 no credit for every model but s2.1-pro-free, injected
+statuses) reject the upgrade with an HTTP response. A `start` whose `reference_id` names no voice
+gets the in-band `{"event":"error","error":"Reference not found","status":400}` then
+`finish reason=error` (what the HTTP API says with a 400; the live wording is not documented, so
+the client must also cope with a bare `finish reason=error`). Bad parameters in `start` likewise
+get an `error` event with the 400 message, then `finish reason=error`.
+Faults: `ws_error` → `finish reason=error` after the first audio; `ws_concurrency` → the
+documented in-band `{"event":"error","error":"Concurrency limit exceeded","max_concurrency":8}`
+right after `start`, with the socket left open; `disconnect_after_bytes` → the connection is
+aborted after that many audio bytes; `stall_after_bytes` → the server stops sending but keeps the
+socket open.
 """
 
 from __future__ import annotations
@@ -23,9 +34,9 @@ import ormsgpack
 from aiohttp import WSMsgType, web
 
 from . import audio
-from .faults import Fault, error_response
+from .faults import Fault, error_response, validation_message
 from .records import RecordedRequest
-from .tts import effective_model, sample_rate_for, split_even, tts_cost
+from .tts import effective_model, needs_credit, reference_problem, sample_rate_for, split_even, tts_cost
 from .tts_request import validate_tts
 
 if TYPE_CHECKING:
@@ -60,8 +71,11 @@ class _Session:
         if not self.done:
             self.done = True
             await self.send_event({"event": "finish", "reason": reason})
-            await self.ws.close()
             self.record.finished_at = time.perf_counter()
+
+    async def fail(self, message: str, status: int = 400) -> None:
+        await self.send_event({"event": "error", "error": message, "status": status})
+        await self.finish("error")
 
     def render(self, text: str, last: bool) -> list[tuple[bytes, float]]:
         """Audio chunks for one text segment, continuing the session's stream."""
@@ -183,7 +197,7 @@ async def handle(
     fake: FakeFish, request: web.Request, record: RecordedRequest, fault: Fault | None
 ) -> web.StreamResponse:
     record.model = effective_model(request.headers.get("model"))
-    if fake.credit <= 0 and record.model != "s2.1-pro-free":
+    if needs_credit(fake, record.model):
         return error_response(402)
     ws = web.WebSocketResponse(max_msg_size=64 * 1024 * 1024)
     if not ws.can_prepare(request).ok:
@@ -205,15 +219,25 @@ async def handle(
                 continue
             record.events.append(event)
             kind = event.get("event")
-            if sender is None:
+            if sender is None or session.done:
                 if kind != "start":
-                    continue  # nothing happens before a start
+                    continue  # nothing happens before a start (or after a finish, until the next)
+                if sender is not None:  # a new session on the same socket
+                    session = _Session(fake, request, ws, record, None)
+                    sender = None
                 session.req, errors = validate_tts(event.get("request"), prefix=("request",))
-                if errors:
+                problem = None if errors else reference_problem(fake, session.req.get("reference_id"))
+                if errors or problem:
                     record.body = {"start": event.get("request"), "errors": errors}
-                    await session.finish("error")
-                    break
+                    await session.fail(validation_message(errors) if errors else str(problem))
+                    continue
                 record.body = event.get("request")
+                if fault is not None and fault.ws_concurrency:
+                    await session.send_event(
+                        {"event": "error", "error": "Concurrency limit exceeded", "max_concurrency": 8}
+                    )
+                    session.done = True
+                    continue
                 buffer = session.req.get("text") or ""
                 sender = asyncio.create_task(session.sender())
                 continue
@@ -235,6 +259,8 @@ async def handle(
         if sender is not None and not sender.done():
             sender.cancel()
         fake._sockets.discard(ws)
+    if not fake._closing.is_set() and not record.dropped:
+        record.client_closed = True
     if sender is not None and not session.done and not record.dropped and not record.stalled:
         fake._mark_gone(record)  # the client closed before the server finished
     return ws

@@ -58,6 +58,7 @@ class RecordedRequest:
     audio_chunks: list[bytes] = field(default_factory=list, repr=False)  # as written, in order
     planned_audio: bytes = field(default=b"", repr=False)  # the whole clip it meant to send
     events: list[dict[str, Any]] = field(default_factory=list)  # WebSocket: client events
+    client_closed: bool = False  # WebSocket: the client closed the socket (not the stand-in)
     sent_events: list[dict[str, Any]] = field(default_factory=list)  # WebSocket: audio elided
 
     @property

@@ -4,6 +4,9 @@
 from __future__ import annotations
 
 import asyncio
+import copy
+import hashlib
+import hmac
 import json
 import socket
 import time
@@ -42,6 +45,8 @@ class FakeFish:
         asr_duration_unit: str = "s",
         check_reference_id: bool = True,
         seed: bool = True,
+        training_seconds: float = 0.0,
+        train_outcome: str = "trained",
     ) -> None:
         self.api_key = api_key
         self.host = host
@@ -55,7 +60,14 @@ class FakeFish:
         self.chunk_seconds = chunk_seconds
         self.asr_duration_unit = asr_duration_unit
         self.check_reference_id = check_reference_id
+        # A created voice stays `training` this long, then becomes `train_outcome` (§0).
+        self.training_seconds = training_seconds
+        self.train_outcome = train_outcome
+        # Sample audio URLs are signed and expire this many seconds after they were handed out.
+        self.sample_url_ttl = 3600.0
+        self._sample_secret = b"fakefish-sample-signing"
         self.asr_script: list[Any] = []
+        self.asr_segments_empty = False  # §0: segments can be empty even with timestamps asked
         self.library = VoiceLibrary()
         if seed:
             self.library.seed()
@@ -85,6 +97,7 @@ class FakeFish:
         app.router.add_delete("/model/{id}", self._wrap("model_delete", voices.handle_delete))
         app.router.add_get("/wallet/self/api-credit", self._wrap("credits", account.handle_credits))
         app.router.add_get("/wallet/self/package", self._wrap("package", account.handle_package))
+        app.router.add_get("/samples/{voice}/{file}", self._wrap("sample", voices.handle_sample, auth=False))
         return app
 
     async def start(self) -> FakeFish:
@@ -160,6 +173,8 @@ class FakeFish:
         ws_error: bool = False,
         retry_after: float | None = None,
         stall_after_bytes: int | None = None,
+        blank: bool = False,
+        ws_concurrency: bool = False,
     ) -> Fault:
         """Make the next `times` requests of `endpoint` fail (see faults.py)."""
         return self.faults.fail(
@@ -172,10 +187,35 @@ class FakeFish:
             ws_error=ws_error,
             retry_after=retry_after,
             stall_after_bytes=stall_after_bytes,
+            blank=blank,
+            ws_concurrency=ws_concurrency,
         )
 
     def clear_faults(self, endpoint: str | None = None) -> None:
         self.faults.clear(endpoint)
+
+    # --- voices as the API shows them ---------------------------------------------------------
+
+    def sign(self, path: str) -> str:
+        expires = int(time.time() + self.sample_url_ttl)
+        signature = hmac.new(self._sample_secret, f"{path}:{expires}".encode(), hashlib.sha256).hexdigest()
+        return f"{self.base_url}/{path}?Expires={expires}&Signature={signature}"
+
+    def signature_ok(self, path: str, expires: str | None, signature: str | None) -> bool:
+        if not expires or not signature or not expires.isdigit() or int(expires) < time.time():
+            return False
+        wanted = hmac.new(self._sample_secret, f"{path}:{expires}".encode(), hashlib.sha256).hexdigest()
+        return hmac.compare_digest(wanted, signature)
+
+    def published(self, voice: dict[str, Any]) -> dict[str, Any]:
+        """`voice` as an answer carries it: sample audio as signed, expiring absolute URLs (covers
+        and avatars stay relative CDN paths, §0)."""
+        out = copy.deepcopy(voice)
+        for item in out.get("samples") or []:
+            audio = item.get("audio")
+            if isinstance(audio, str) and audio.startswith("samples/"):
+                item["audio"] = self.sign(audio)
+        return out
 
     def requests_for(self, endpoint: str) -> list[RecordedRequest]:
         return [r for r in self.requests if r.endpoint == endpoint]
@@ -186,6 +226,15 @@ class FakeFish:
 
     def last_audio(self, endpoint: str = "tts") -> bytes:
         return self.audio_of(-1, endpoint)
+
+    async def wait_live_closed(self, record: RecordedRequest, timeout: float = 2.0) -> bool:
+        """True once the live socket of `record` was closed by the client; False after `timeout`."""
+        deadline = time.monotonic() + timeout
+        while not record.client_closed:
+            if time.monotonic() >= deadline:
+                return False
+            await asyncio.sleep(POLL)
+        return True
 
     async def wait_disconnect(self, endpoint: str = "tts", timeout: float = 2.0, *, after: int = 0) -> bool:
         """True once a request of `endpoint` (the `after`-th or later) was abandoned by the client
@@ -206,7 +255,7 @@ class FakeFish:
         self.peers.append((request.method, request.path, peer[1] if peer else 0))
         return await handler(request)
 
-    def _wrap(self, endpoint: str, handler: Any) -> Any:
+    def _wrap(self, endpoint: str, handler: Any, *, auth: bool = True) -> Any:
         async def route(request: web.Request) -> web.StreamResponse:
             record = await self._record(endpoint, request)
             fault = self.faults.take(endpoint)
@@ -216,7 +265,7 @@ class FakeFish:
                 response: web.StreamResponse = error_response(
                     fault.status, body=fault.body, retry_after=fault.retry_after
                 )
-            elif record.auth != "valid":
+            elif auth and record.auth != "valid":
                 response = error_response(401)
             else:
                 response = await handler(self, request, record, fault)

@@ -6,14 +6,17 @@ fast as possible). Opus chunks are whole Ogg pages; other formats are cut every
 `chunk_seconds` of audio.
 
 Decisions where the doc leaves room:
-- `model` header: missing or unknown values fall back to s2.1-pro (doc §5/§8: "an unknown or
-  missing model header falls back to the paid s2.1-pro"), so they are not an error. The model
-  used is recorded.
-- `reference_id` naming no voice the key can see → 404 JSON (not documented; a stand-in that
-  silently accepted any id would hide a bot sending stale ids). `FakeFish.check_reference_id`
-  turns the check off.
-- Order of checks: auth (401), unparseable body (400 plain text), schema (422), credit (402),
-  reference (404).
+- `model` header: s1, s2-pro, s2.1-pro, s2.1-pro-free and drama-3-preview (§0); missing or
+  unknown values fall back to s2.1-pro ("an unknown or missing model header falls back to the
+  paid s2.1-pro"), so they are not an error. The model used is recorded. Every model but
+  s2.1-pro-free needs API credit: a zero-credit account gets 402.
+- `reference_id` (a string, or a list for multi-speaker) naming no voice the key can see →
+  400 `{"status":400,"message":"Reference not found"}` (§0: not 404). A voice that is not
+  `trained` yet (or whose training failed) → 400 "Reference model is not ready". A test may
+  turn both checks off with `FakeFish.check_reference_id`.
+- Order of checks: auth (401), unparseable body (400 plain text), schema (400), credit (402),
+  reference (400).
+- The `blank` fault answers 200 with a blank clip of about 417 bytes (fish-audio-python#128).
 """
 
 from __future__ import annotations
@@ -33,7 +36,10 @@ from .tts_request import validate_tts
 if TYPE_CHECKING:
     from .server import FakeFish
 
-MODELS = ("s1", "s2-pro", "s2.1-pro", "s2.1-pro-free")
+MODELS = ("s1", "s2-pro", "s2.1-pro", "s2.1-pro-free", "drama-3-preview")
+REFERENCE_NOT_FOUND = "Reference not found"
+REFERENCE_NOT_READY = "Reference model is not ready"
+BLANK_BYTES = 417
 DEFAULT_MODEL = "s2.1-pro"
 PRICE_PER_BYTE = Decimal(15) / Decimal(1_000_000)  # $15 per million UTF-8 bytes
 CONTENT_TYPES = {"mp3": "audio/mpeg", "wav": "audio/wav", "pcm": "audio/pcm", "opus": "audio/ogg"}
@@ -51,9 +57,30 @@ def reference_problem(fake: FakeFish, reference_id: Any) -> str | None:
     if reference_id is None or not fake.check_reference_id:
         return None
     for vid in [reference_id] if isinstance(reference_id, str) else reference_id:
-        if fake.library.get(vid) is None:
-            return f"Reference model {vid} not found"
+        voice = fake.library.get(vid)
+        if voice is None:
+            return REFERENCE_NOT_FOUND
+        if voice.get("state") != "trained":
+            return REFERENCE_NOT_READY
     return None
+
+
+def needs_credit(fake: FakeFish, model: str) -> bool:
+    return fake.credit <= 0 and model != "s2.1-pro-free"
+
+
+def blank_clip(fmt: str) -> bytes:
+    """About 417 bytes of a silent clip in `fmt`: what the known server fault returns."""
+    if fmt == "opus":
+        stream = audio.OpusStream(frame_ms=20, packets_per_page=50, bitrate_bps=-1000, serial=417)
+        pages, _ = stream.encode(b"\x00" * 960 * 2 * 66, last=True)  # 1.3 s of silence
+        return stream.header() + b"".join(pages)
+    if fmt == "wav":
+        return audio.wav_header(44_100) + b"\x00" * (BLANK_BYTES - 44)
+    if fmt == "mp3":  # silent MPEG-1 layer III frames at 32 kbps / 44.1 kHz (104 bytes each)
+        frame = b"\xff\xfb\x50\xc4" + b"\x00" * 100
+        return frame * 4
+    return b"\x00" * (BLANK_BYTES - 1)
 
 
 def sample_rate_for(req: dict[str, Any]) -> int:
@@ -129,15 +156,18 @@ async def handle(
     req, errors = validate_tts(record.body)
     if errors:
         return validation_error(errors)
-    if fake.credit <= 0 and record.model != "s2.1-pro-free":
+    if needs_credit(fake, record.model):
         return error_response(402)
     problem = reference_problem(fake, req["reference_id"])
     if problem:
-        return error_response(404, problem)
+        return error_response(400, problem)
     text = req["text"]
     record.charged = tts_cost(text, record.model)
     fake.charge(record.charged)
-    header, chunks = await render(fake, req, text)
+    if fault is not None and fault.blank:
+        header, chunks = b"", [(blank_clip(req["format"]), 0.0)]
+    else:
+        header, chunks = await render(fake, req, text)
     record.planned_audio = header + b"".join(c for c, _ in chunks)
     response = web.StreamResponse(status=200, headers={"Content-Type": CONTENT_TYPES[req["format"]]})
     response.enable_chunked_encoding()

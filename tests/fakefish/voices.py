@@ -1,15 +1,22 @@
 """/model: list, get, create (multipart), update (form or multipart), delete.
 
 Decisions where the doc leaves room:
-- list: `page_size` 1..100 and `page_number` >= 1, otherwise 422; `sort_by` defaults to "score"
-  (the API's default); unknown `sort_by` → 422. The window is capped at 1,000 entries
-  (`max_offset`); pages past it come back empty with `window_limited: true`.
-- create: a multipart body is required (otherwise 422); 1..20 `voices` files, at most 20
-  `texts`; `visibility` defaults to "public" at the API; a public voice without `cover_image` is
-  a 400 JSON error (the doc: the API requires a cover for public models); files are sniffed
-  (the SDK sends every file as "upload", application/octet-stream) and audio that is none of
-  wav/mp3/ogg/opus/m4a/flac/webm is a 400. train_mode "fast" → state "trained"; "full" →
-  state "training". The reply is 201 with the voice.
+- Bad parameters are a 400 `{"status":400,"message":...}` (§0), as everywhere.
+- list: `page_size` 1..100 and `page_number` >= 1; `sort_by` defaults to "score" (the API's
+  default). Results are window-limited (§0): only the first `library.max_offset` matches (1,000)
+  can be reached. For a query matching more, `total` is the full count (larger than what can be
+  reached), `total_is_exact` false, `window_limited` true; `max_offset` and
+  `accessible_upper_bound` (= min(total, max_offset)) are always sent; `has_more` says whether a
+  further page holds items. A page past the window comes back empty.
+- create: a multipart body is required; 1..20 `voices` files, at most 20 `texts`; `visibility`
+  defaults to "public" at the API; a public voice without `cover_image` is a 400 JSON error (the
+  API requires a cover for public models); files are sniffed (the SDK sends every file as
+  "upload", application/octet-stream) and audio that is none of wav/mp3/ogg/opus/m4a/flac/webm is
+  a 400. The reply is 201 with the voice in state `training` (§0: `created` or `training`); it
+  becomes `FakeFish.train_outcome` ("trained" or "failed") `FakeFish.training_seconds` later,
+  seen by the next GET/list. Cover and sample audio are stored as relative paths.
+- samples: `GET /samples/...` serves a sample's MP3 when the signed URL is valid and unexpired,
+  else 403 (like a CDN's signed URL).
 - update: 200 with an empty JSON object `{}` (the SDK ignores the body); only the owner may
   edit (403); an unknown/invisible id is 404.
 - delete: 200 with `{}`; owner only (403); unknown 404.
@@ -17,13 +24,15 @@ Decisions where the doc leaves room:
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
+from . import audio
 from .faults import Fault, error_response, validation_error
-from .library import MAX_OFFSET, iso, sample
+from .library import iso, sample
 from .records import BodyError, Part, RecordedRequest
 
 if TYPE_CHECKING:
@@ -108,17 +117,18 @@ async def handle_list(
         title_languages=q.get("title_language", []),
         sort_by=sort_by,
     )
+    window = fake.library.max_offset
     offset = (page_number - 1) * page_size
-    window_limited = offset >= MAX_OFFSET
-    accessible = min(len(matches), MAX_OFFSET)
-    items = [] if window_limited else matches[offset : min(offset + page_size, accessible)]
+    accessible = min(len(matches), window)
+    items = matches[offset : min(offset + page_size, accessible)] if offset < accessible else []
+    limited = len(matches) > window
     payload = {
         "total": len(matches),
-        "items": items,
+        "items": [fake.published(v) for v in items],
         "has_more": offset + page_size < accessible,
-        "total_is_exact": True,
-        "window_limited": window_limited,
-        "max_offset": MAX_OFFSET,
+        "total_is_exact": not limited,
+        "window_limited": limited,
+        "max_offset": window,
         "accessible_upper_bound": accessible,
     }
     return await fake.send_json(request, record, fault, payload)
@@ -130,7 +140,25 @@ async def handle_get(
     voice = fake.library.get(request.match_info["id"])
     if voice is None:
         return error_response(404, "Model not found")
-    return await fake.send_json(request, record, fault, voice)
+    return await fake.send_json(request, record, fault, fake.published(voice))
+
+
+async def handle_sample(
+    fake: FakeFish, request: web.Request, record: RecordedRequest, fault: Fault | None
+) -> web.StreamResponse:
+    path = request.path.lstrip("/")
+    query = {k: v[0] for k, v in record.query.items()}
+    vid = request.match_info["voice"]
+    voice = fake.library.voices.get(vid)
+    text = next((s["text"] for s in (voice or {}).get("samples", []) if s.get("audio") == path), None)
+    if text is None or not fake.signature_ok(path, query.get("Expires"), query.get("Signature")):
+        return web.Response(status=403, text="<Error><Code>AccessDenied</Code></Error>",
+                            content_type="application/xml")
+    pcm = audio.synth_pcm(text, audio.audio_seconds(text, ms_per_char=fake.ms_per_char,
+                                                    min_seconds=fake.min_seconds), 44_100)
+    data = await audio.encode_mp3(pcm, 44_100, 128)
+    record.audio_chunks.append(data)
+    return web.Response(status=200, body=data, content_type="audio/mpeg")
 
 
 def sniff_audio(data: bytes) -> str | None:
@@ -208,7 +236,7 @@ async def handle_create(
         visibility=visibility,
         train_mode=train_mode,
         voice_type=voice_type,
-        state="trained" if train_mode == "fast" else "training",
+        state="training",
         samples=[],
     )
     voice["created_at"] = voice["updated_at"] = now
@@ -217,7 +245,10 @@ async def handle_create(
     if texts:
         voice["samples"] = [sample(voice["_id"], title or "", texts[0])]
     fake.library.add(voice)
-    return await fake.send_json(request, record, fault, voice, status=201)
+    fake.library.train(
+        voice, seconds=fake.training_seconds, outcome=fake.train_outcome, now=time.perf_counter()
+    )
+    return await fake.send_json(request, record, fault, fake.published(voice), status=201)
 
 
 def _owned_or_error(fake: FakeFish, vid: str) -> tuple[dict[str, Any] | None, web.Response | None]:

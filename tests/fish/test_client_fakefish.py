@@ -102,9 +102,12 @@ async def test_error_status_is_raised_by_await_with_body_message(client: FishCli
 
 
 async def test_unknown_voice_is_not_found(client: FishClient, fakefish: Any) -> None:
-    with pytest.raises(NotFoundError) as info:
+    with pytest.raises(NotFoundError) as info:  # the API's 400 "Reference not found" (§0)
         await client.tts.convert(text=TEXT, reference_id="0" * 32)
-    assert user_message(info.value) == NOT_FOUND
+    assert info.value.status == 400
+    assert user_message(info.value) == (
+        "That voice was not found on Fish Audio any more (it was deleted or made private)."
+    )
 
 
 async def test_422_carries_detail(client: FishClient, fakefish: Any) -> None:

@@ -9,6 +9,7 @@ import pytest
 
 from bot.fish import (
     AuthenticationError,
+    BlankAudioError,
     FishAPIError,
     FishClient,
     FishConnectError,
@@ -22,8 +23,10 @@ from bot.fish import (
     PayloadTooLargeError,
     PermissionDeniedError,
     RateLimitError,
+    ReferenceNotFoundError,
     ServerError,
     ValidationError,
+    VoiceNotReadyError,
     WebSocketError,
     user_message,
 )
@@ -131,6 +134,7 @@ WHAT_HAPPENED = {
     "out of credit": "credit has run out",
     "busy": "busy",
     "failed on its side": "error on its side",
+    "sent a blank clip": "empty clip",
 }
 
 
@@ -154,6 +158,9 @@ WHAT_HAPPENED = {
         (ServerError(503, "x"), "busy"),
         (ServerError(500, "x"), "failed on its side"),
         (ServerError(502, "x"), "failed on its side"),
+        (ReferenceNotFoundError(400, "Reference not found"), "rejected the request"),
+        (VoiceNotReadyError(400, "Reference model is not ready"), "rejected the request"),
+        (BlankAudioError(417, 600), "sent a blank clip"),
     ],
 )
 def test_each_error_class_names_what_happened(error: FishError, happened: str) -> None:
