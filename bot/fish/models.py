@@ -314,3 +314,12 @@ class Package(_Response):
     created_at: str | None = None
     updated_at: str | None = None
     finished_at: str | None = None
+
+
+# --- what each model reads as markup ----------------------------------------------------------
+
+
+def reads_phonemes(model: str) -> bool:
+    """`<|phoneme_start|>…<|phoneme_end|>` spans: the S2 family and drama-3 (other models would
+    read the span aloud)."""
+    return model.startswith(("s2", "drama-3"))
