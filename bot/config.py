@@ -34,6 +34,11 @@ class FishSection(_Section):
     default_voice: str | None = None
     timeout_s: float = Field(30.0, gt=0, le=600)
     max_retries: int = Field(2, ge=0, le=10)
+    # The circuit breaker: after this many outage-like failures in a row (5xx, no connection, a
+    # broken stream, a time-out) no new TTS is sent for a cool-off that doubles while Fish stays down.
+    breaker_failures: int = Field(3, ge=1, le=100)
+    breaker_cool_off_s: float = Field(5.0, gt=0)
+    breaker_max_cool_off_s: float = Field(120.0, gt=0)
 
 
 class SpeakSection(_Section):

@@ -23,6 +23,7 @@ from bot.audio.tts_cache import TTSCache
 from bot.config import Settings
 from bot.errors import UserFacingError
 from bot.fish import FishClient
+from bot.speech.breaker import FishBreaker
 from bot.speech.spec import SpeechFormat, SpeechSpec
 from bot.usage import UsageLedger
 from bot.voice.clip import Clip
@@ -63,12 +64,18 @@ class SpeechService:
         sessions: SessionManager,
         cache: TTSCache,
         settings: Settings,
+        breaker: FishBreaker | None = None,
     ) -> None:
         self._fish = fish
         self._ledger = ledger
         self._sessions = sessions
         self._cache = cache
         self._settings = settings
+        self._breaker = breaker
+
+    @property
+    def breaker(self) -> FishBreaker | None:
+        return self._breaker
 
     def spec(
         self,
@@ -108,6 +115,8 @@ class SpeechService:
         QuotaExceeded, SpeechQueueFull, or UserFacingError when the channel can't be joined;
         in every case the reservation has been given back."""
         guild_id = into.guild_id if into is not None else _guild_id(requester)
+        if self._breaker is not None:
+            self._breaker.refuse_if_open()  # before anything is reserved or joined
         reservation = await self._ledger.reserve(
             kind="tts_chars", amount=len(spec.text), user_id=requester.id, guild_id=guild_id
         )
@@ -183,8 +192,26 @@ class SpeechService:
                                         guild_id=guild_id):
             if accepted is not None:
                 await accepted()
-            audio = await self._fish.tts.convert(text=spec.text, **spec.tts_options())
+            audio = await self._convert(spec)
         self._cache.put(spec, audio)
+        return audio
+
+
+    async def _convert(self, spec: SpeechSpec) -> bytes:
+        breaker = self._breaker
+        if breaker is None:
+            return await self._fish.tts.convert(text=spec.text, **spec.tts_options())
+        probe = breaker.check()
+        try:
+            audio = await self._fish.tts.convert(text=spec.text, **spec.tts_options())
+        except asyncio.CancelledError:
+            if probe:
+                breaker.abandon()
+            raise
+        except Exception as exc:
+            breaker.failure(exc)
+            raise
+        breaker.success()
         return audio
 
 

@@ -18,6 +18,7 @@ from bot.audio.source import StreamingOpusSource, StreamingPCMSource
 from bot.audio.tts_cache import TTSCache
 from bot.config import Settings
 from bot.fish import FishClient, FishConnectError, FishNetworkError
+from bot.speech.breaker import FishBreaker, FishUnavailable
 from bot.speech.spec import SpeechSpec
 from bot.voice.request import SpeakRequest
 
@@ -65,6 +66,7 @@ class Clip:
         *,
         stall_timeout: float,
         cache: TTSCache | None = None,
+        breaker: FishBreaker | None = None,
     ) -> None:
         self.request = request
         self._max_frames = None if request.max_seconds is None else round(request.max_seconds * 50)
@@ -80,6 +82,7 @@ class Clip:
         self.requested_at: float | None = None  # perf_counter when the TTS request went out
         self.play_at: float | None = None  # when the session started an idle player with it
         self._cache = cache
+        self._breaker = breaker
         self._kept: list[bytes] | None = None  # the Ogg bytes of a cacheable clip, as they arrive
         self._complete = False  # Fish's stream ended normally (not cut by a skip)
         self.cached = False  # served from the TTS cache, without calling Fish
@@ -163,14 +166,22 @@ class Clip:
                 return
             if cache.cacheable(spec.text):
                 self._kept = []
+        breaker = self._breaker
+        probe = False
         for attempt in (1, 2):
             try:
+                if breaker is not None:
+                    probe = breaker.check()
                 await self._fetch(spec)
             except asyncio.CancelledError:
+                if breaker is not None and probe:
+                    breaker.abandon()
                 self.buffer.close()
                 self.ready.set()
                 raise
             except Exception as exc:
+                if breaker is not None and not isinstance(exc, FishUnavailable):
+                    breaker.failure(exc)
                 if attempt == 1 and self._may_retry(exc):
                     log.info("clip %s: Fish's stream broke before any audio (%s); asking again",
                              self.request.id, type(exc).__name__)
@@ -179,6 +190,8 @@ class Clip:
                 self._failed(exc)
                 return
             break
+        if breaker is not None:
+            breaker.success()
         if cache is not None and self._kept is not None and self._complete:
             cache.put(spec, b"".join(self._kept))
         self._kept = None
@@ -221,6 +234,8 @@ class Clip:
                 await self.task
 
 
-def new_clip(request: SpeakRequest, fish: FishClient, settings: Settings, cache: TTSCache | None) -> Clip:
+def new_clip(request: SpeakRequest, fish: FishClient, settings: Settings, cache: TTSCache | None,
+             breaker: FishBreaker | None = None) -> Clip:
     """A clip for `request` with the operator's settings (not started)."""
-    return Clip(request, fish, stall_timeout=settings.speak.stall_timeout_s, cache=cache)
+    return Clip(request, fish, stall_timeout=settings.speak.stall_timeout_s, cache=cache,
+                breaker=breaker)

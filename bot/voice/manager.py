@@ -12,6 +12,7 @@ from bot.audio.tts_cache import TTSCache
 from bot.config import Settings
 from bot.errors import UserFacingError
 from bot.fish import FishClient
+from bot.speech.breaker import FishBreaker
 from bot.voice.clip import Clip, new_clip
 from bot.voice.joining import VoiceChannel, join_problem
 from bot.voice.request import SpeakRequest
@@ -28,9 +29,11 @@ class SessionManager:
         *,
         voice_client_cls: type[discord.VoiceClient] = discord.VoiceClient,
         tts_cache: TTSCache | None = None,
+        breaker: FishBreaker | None = None,
     ) -> None:
         self._fish = fish
         self._tts_cache = tts_cache
+        self._breaker = breaker
         self._settings = settings
         # Tests and the benchmark pass a stand-in that records packets instead of sending them.
         self.voice_client_cls = voice_client_cls
@@ -64,7 +67,7 @@ class SessionManager:
         """Start fetching `request`'s audio now, before it has a session (a cold /speak: Fish
         works while the voice connection is made). Hand the clip to `VoiceSession.enqueue`, or
         cancel it."""
-        clip = new_clip(request, self._fish, self._settings, self._tts_cache)
+        clip = new_clip(request, self._fish, self._settings, self._tts_cache, self._breaker)
         clip.start()
         return clip
 
@@ -114,7 +117,7 @@ class SessionManager:
             await guild.me.edit(suppress=False)  # become a speaker (join_problem checked rights)
         session = VoiceSession(
             voice, fish=self._fish, settings=self._settings, on_closed=self._forget,
-            tts_cache=self._tts_cache,
+            tts_cache=self._tts_cache, breaker=self._breaker,
         )
         self.sessions[guild.id] = session
         return session

@@ -25,6 +25,7 @@ from bot.audio.tts_cache import TTSCache
 from bot.config import Settings
 from bot.fish import FishClient
 from bot.fish.messages import user_message
+from bot.speech.breaker import FishBreaker, FishUnavailable
 from bot.voice.clip import Clip, ClipStalled, new_clip
 from bot.voice.request import OnOutcome, SpeakRequest
 
@@ -50,6 +51,7 @@ class VoiceSession:
         settings: Settings,
         on_closed: Callable[[VoiceSession], Awaitable[None]] | None = None,
         tts_cache: TTSCache | None = None,
+        breaker: FishBreaker | None = None,
     ) -> None:
         self.voice = voice
         self.guild_id = voice.guild.id
@@ -58,6 +60,8 @@ class VoiceSession:
         self._settings = settings
         self._on_closed = on_closed
         self._tts_cache = tts_cache
+        self._breaker = breaker
+        self._told_outage: int | None = None  # the breaker's outage this session's members heard of
         self.queue: deque[SpeakRequest] = deque()
         self.current: Clip | None = None
         self._prefetched: Clip | None = None
@@ -197,7 +201,7 @@ class VoiceSession:
         return self.queue.popleft()
 
     def _new_clip(self, request: SpeakRequest) -> Clip:
-        return new_clip(request, self._fish, self._settings, self._tts_cache)
+        return new_clip(request, self._fish, self._settings, self._tts_cache, self._breaker)
 
     def _prefetch_next(self) -> None:
         """Start fetching the head of the queue while the current clip plays (one ahead).
@@ -368,7 +372,13 @@ class VoiceSession:
         error = clip.error
         if error is None or clip.request.notify is None:
             return
-        if clip.broke_part_way:
+        if isinstance(error, FishUnavailable):
+            # Refused while the breaker is open: said once per outage in this session, not per clip.
+            if self._told_outage == error.outage:
+                return
+            self._told_outage = error.outage
+            text = str(error)
+        elif clip.broke_part_way:
             text = PART_WAY
         elif isinstance(error, ClipStalled):
             text = "Timed out waiting for Fish Audio to send audio for your message, so I skipped it."
