@@ -27,13 +27,15 @@ from bot.storage.models import CommandCooldown
 
 T = TypeVar("T")
 
-Expensive = Literal["speak", "clone", "transcribe"]
+Expensive = Literal["speak", "clone", "transcribe", "design", "scene"]
 
 # (uses, per seconds): generous for conversation, tight for what is slow and costly.
 COOLDOWNS: dict[Expensive, tuple[int, float]] = {
     "speak": (5, 15.0),
     "clone": (1, 60.0),
     "transcribe": (2, 30.0),
+    "design": (2, 30.0),
+    "scene": (2, 30.0),
 }
 
 
