@@ -8,14 +8,15 @@ The allowance is kept in the database (``command_cooldowns``), so it holds acros
 across every process sharing a PostgreSQL database, not once per process. Each use is one atomic
 upsert of one row (GCRA: the row holds the time at which the member's allowance is full again),
 so racing requests can't both take the last use. FishTree.on_error answers CommandOnCooldown
-with the time left. Bot owners are exempt.
+with the time left. Bot owners are exempt (the bot's one owner check, `is_bot_owner`:
+configured owners, else the application's).
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal, Protocol, TypeVar, runtime_checkable
 
 import discord
 from discord import app_commands
@@ -82,18 +83,23 @@ class SharedCooldowns:
         return int(result.rowcount or 0)
 
 
-def _is_configured_owner(interaction: discord.Interaction) -> bool:
-    settings = getattr(interaction.client, "settings", None)
-    return interaction.user.id in getattr(settings, "owner_ids", ())
+@runtime_checkable
+class KnowsOwners(Protocol):
+    async def is_bot_owner(self, user: discord.abc.Snowflake) -> bool: ...
+
+
+async def _is_owner(interaction: discord.Interaction) -> bool:
+    client = interaction.client
+    return isinstance(client, KnowsOwners) and await client.is_bot_owner(interaction.user)
 
 
 def member_cooldown(command: str, rate: int, per: float) -> Callable[[T], T]:
     """`rate` uses of `command` per `per` seconds for each member, everywhere; owners are exempt."""
 
     async def predicate(interaction: discord.Interaction) -> bool:
-        if _is_configured_owner(interaction):
+        if await _is_owner(interaction):
             return True
-        cooldowns: SharedCooldowns = interaction.client.cooldowns  # type: ignore[attr-defined]
+        cooldowns: SharedCooldowns = getattr(interaction.client, "cooldowns")  # noqa: B009
         retry_after = await cooldowns.spend(interaction.user.id, command, rate, per)
         if retry_after > 0:
             raise app_commands.CommandOnCooldown(app_commands.Cooldown(rate, per), retry_after)

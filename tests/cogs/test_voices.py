@@ -136,7 +136,7 @@ async def test_pick_a_voice_then_use_it_hear_it_and_see_details(bot, harness, gu
     assert (prefs.voice_id, prefs.voice_name) == (zebras[1]["_id"], "Zebra 01")
     details = await harness.click(card, "details", user_id=ANN, guild=guild)
     assert details[0].embeds[0].footer.text == f"Voice id {zebras[1]['_id']}"
-    preview = await harness.click(card, "preview", user_id=ANN, guild=guild, settle=0.5)
+    preview = await harness.click(card, "preview", user_id=ANN, guild=guild)
     assert any(files for s in preview for files in s.file_bytes())
     request = fakefish.requests_for("tts")[-1]
     assert request.body["reference_id"] == zebras[1]["_id"]
@@ -149,7 +149,7 @@ async def test_preview_speaks_in_the_members_voice_channel(bot, harness, guild, 
     zebra = add_zebras(fakefish, 1)[0]
     page = (await harness.run("voices search", user_id=ANN, guild=guild, query="Zebra"))[-1]
     card = (await harness.click(page, "pick", user_id=ANN, guild=guild, values=[zebra["_id"]]))[-1]
-    answer = await harness.click(card, "preview", user_id=ANN, guild=guild, settle=0.3)
+    answer = await harness.click(card, "preview", user_id=ANN, guild=guild)
     assert any("Speaking now" in s.content for s in answer)
     session = bot.voice_sessions.get(guild.id)
     assert session is not None
