@@ -30,7 +30,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.storage.db import Database
+from bot.storage.db import Database, affected_rows
 from bot.storage.models import NAMESPACE_MAX_LENGTH, GuildSettings, UserSettings
 from bot.storage.notify import ChangeListener, notify
 
@@ -43,6 +43,10 @@ _TABLES: dict[Kind, type[GuildSettings] | type[UserSettings]] = {
     "guild": GuildSettings,
     "user": UserSettings,
 }
+
+
+def _owner_column(table: type[GuildSettings] | type[UserSettings]) -> Any:
+    return table.guild_id if issubclass(table, GuildSettings) else table.user_id
 _MAX_SNOWFLAKE = 2**63 - 1  # BIGINT is signed
 
 
@@ -112,9 +116,9 @@ class SettingsStore:
             self.invalidate()
         elif namespace:
             self._writes += 1  # a read in flight must not cache what it saw before the change
-            self._cache.pop((kind, owner_id, namespace), None)  # type: ignore[arg-type]
+            self._cache.pop((kind, owner_id, namespace), None)
         else:
-            self.invalidate(kind, owner_id)  # type: ignore[arg-type]
+            self.invalidate(kind, owner_id)
         self.remote_changes += 1
 
     # --- public API -------------------------------------------------------------------------
@@ -202,10 +206,12 @@ class SettingsStore:
             entry = _Entry(expires_at=now + self.ttl, blob=blob)
             if writes_before == self._writes:
                 self._store(key, entry)
-        if entry.model_type is not model:
-            entry.model = _validate_leniently(model, entry.blob, key)
+        cached = entry.model
+        if entry.model_type is not model or not isinstance(cached, model):
+            cached = _validate_leniently(model, entry.blob, key)
+            entry.model = cached
             entry.model_type = model
-        return _fresh_copy(entry.model)  # type: ignore[arg-type]
+        return _fresh_copy(cached)
 
     async def _update(
         self,
@@ -284,7 +290,7 @@ class SettingsStore:
     async def _delete(self, kind: Kind, owner_id: int, namespace: str | None) -> int:
         _check_id(owner_id)
         table = _TABLES[kind]
-        owner_col = table.guild_id if table is GuildSettings else table.user_id  # type: ignore[union-attr]
+        owner_col = _owner_column(table)
         stmt = delete(table).where(owner_col == owner_id)
         if namespace is not None:
             stmt = stmt.where(table.namespace == _check_namespace(namespace))
@@ -296,7 +302,7 @@ class SettingsStore:
         finally:
             self._writes += 1
             self.invalidate(kind, owner_id)
-        return int(result.rowcount or 0)
+        return affected_rows(result)
 
     async def _notify(self, session: AsyncSession, kind: Kind, owner_id: int, namespace: str) -> None:
         """Tell the other processes (on commit) which entry changed; "" = every namespace."""
@@ -331,7 +337,7 @@ def _key(kind: Kind, owner_id: int, namespace: str) -> _Key:
 
 
 def _where(table: type[GuildSettings] | type[UserSettings], key: _Key) -> tuple[Any, Any]:
-    owner_col = table.guild_id if table is GuildSettings else table.user_id  # type: ignore[union-attr]
+    owner_col = _owner_column(table)
     return (owner_col == key[1], table.namespace == key[2])
 
 

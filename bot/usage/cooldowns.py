@@ -16,14 +16,14 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import Any, Literal, Protocol, TypeVar, runtime_checkable
+from typing import Any, Literal, Protocol, TypeVar, cast, runtime_checkable
 
 import discord
 from discord import app_commands
-from sqlalchemy import case, select
+from sqlalchemy import Table, case, select
 from sqlalchemy.dialects import postgresql, sqlite
 
-from bot.storage.db import Database
+from bot.storage.db import Database, affected_rows
 from bot.storage.models import CommandCooldown
 
 T = TypeVar("T")
@@ -53,11 +53,12 @@ class SharedCooldowns:
         now = self._clock()
         interval = per / rate
         table = CommandCooldown.__table__
+        assert isinstance(table, Table)
         insert = postgresql.insert if self.db.dialect == "postgresql" else sqlite.insert
         # The allowance is full again at `ready_at`; each use pushes it `interval` further.
         start = case((table.c.ready_at > now, table.c.ready_at), else_=now)
-        stmt = insert(table).values(user_id=user_id, command=command, ready_at=now + interval)
-        stmt = stmt.on_conflict_do_update(
+        upsert = insert(table).values(user_id=user_id, command=command, ready_at=now + interval)
+        stmt = upsert.on_conflict_do_update(
             index_elements=["user_id", "command"],
             set_={"ready_at": start + interval},
             where=start <= now + per - interval,
@@ -76,11 +77,12 @@ class SharedCooldowns:
         """Data deletion: the member's rows, except a cooldown still running (deleting data must
         not reset a limit; it ends within a minute and holds nothing but a time)."""
         table = CommandCooldown.__table__
+        assert isinstance(table, Table)
         async with self.db.session() as session:
             result = await session.execute(
                 table.delete().where(table.c.user_id == user_id, table.c.ready_at <= self._clock())
             )
-        return int(result.rowcount or 0)
+        return affected_rows(result)
 
 
 @runtime_checkable
@@ -106,7 +108,7 @@ def member_cooldown(command: str, rate: int, per: float) -> Callable[[T], T]:
         return True
 
     decorator: Any = app_commands.check(predicate)
-    return decorator  # type: ignore[no-any-return]
+    return cast(Callable[[T], T], decorator)
 
 
 def expensive_cooldown(command: Expensive) -> Callable[[T], T]:
