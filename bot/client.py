@@ -37,6 +37,8 @@ VOICE_CLOSE_TIMEOUT_S = 3.0
 EXTENSIONS: tuple[str, ...] = (
     "cogs.meta",
     "cogs.speak",
+    "cogs.scene",
+    "cogs.speak_help",
     "cogs.narration",
     "cogs.dictionary",
     "cogs.speak_message",

@@ -10,17 +10,19 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.errors import UserFacingError
+from bot.expressive.cues import check_style
 from bot.narration.cleaning import clean
 from bot.narration.reading import clean_options, names_in
 from bot.narration.settings import NAMESPACE as NARRATION_NAMESPACE
 from bot.narration.settings import NarrationSettings
 from bot.narration.spoken import for_model
+from bot.ui.cue_autocomplete import style_autocomplete
 from bot.ui.speaking import in_voice, send_as_file, speak_in_voice
 from bot.ui.voice_autocomplete import voice_autocomplete
 from bot.usage import expensive_cooldown
 from bot.voice.access import usable_voice
 from bot.voice.manager import SessionManager
-from bot.voice.prefs import resolve_voice
+from bot.voice.prefs import default_style, resolve_voice
 from bot.voice.session import VoiceSession
 
 if TYPE_CHECKING:
@@ -29,7 +31,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 NO_MENTIONS = discord.AllowedMentions.none()
-MODELS = [app_commands.Choice(name=m, value=m) for m in ("s1", "s2-pro", "s2.1-pro", "s2.1-pro-free")]
+MODELS = [app_commands.Choice(name=m, value=m)
+          for m in ("s1", "s2-pro", "s2.1-pro", "s2.1-pro-free", "drama-3-preview")]
 
 
 def _clean_text(text: str, limit: int) -> str:
@@ -67,12 +70,20 @@ class Speak(commands.Cog):
                 f"Join {session.channel.mention} to control what I say there."
             )
 
-    async def _spoken(self, guild: discord.Guild, text: str, model: str, config: NarrationSettings) -> str:
+    async def _spoken(self, member: discord.Member, text: str, model: str, style: str | None,
+                      config: NarrationSettings) -> str:
         """The text as narration would say it: mentions as names, custom emoji and links as words
-        (the server's narration cleaning settings), stray cues neutralised, the dictionary applied."""
+        (the server's narration cleaning settings), cues written for `model` (the member's own
+        only when the server allows them; `style`, else their default style then, on the whole
+        text), the dictionary applied."""
+        guild = member.guild
+        if style is not None:
+            style = check_style(style, model)
+        elif config.expressive_cues:
+            style = await default_style(self.bot.store, member.id, model)
         words = clean(text, names=names_in(guild), options=clean_options(config))
         words = for_model(words, model=model, dictionary=await self.bot.dictionaries.get(guild.id),
-                          expressive_cues=config.expressive_cues)
+                          expressive_cues=config.expressive_cues, style=style)
         if not words:
             raise UserFacingError("Nothing is left to say once markup, links and emoji are taken out.")
         return words
@@ -85,9 +96,10 @@ class Speak(commands.Cog):
         voice="A Fish Audio voice: type to search (default: your voice, then the server's)",
         speed="Speaking speed, 0.5 to 2.0",
         model="The Fish Audio model",
+        style="How to say it, e.g. whispering or excited (the choices depend on the model)",
     )
     @app_commands.choices(model=MODELS)
-    @app_commands.autocomplete(voice=voice_autocomplete)
+    @app_commands.autocomplete(voice=voice_autocomplete, style=style_autocomplete)
     @app_commands.guild_only()
     @expensive_cooldown("speak")
     async def speak(
@@ -97,12 +109,13 @@ class Speak(commands.Cog):
         voice: str | None = None,
         speed: app_commands.Range[float, 0.5, 2.0] | None = None,
         model: app_commands.Choice[str] | None = None,
+        style: app_commands.Range[str, 1, 100] | None = None,
     ) -> None:
         member = self._member(interaction)
         text = _clean_text(text, self.bot.settings.speak.max_text_length)
         model_name = model.value if model else None
         config = await self.bot.store.get_guild(member.guild.id, NARRATION_NAMESPACE, NarrationSettings)
-        text = await self._spoken(member.guild, text, model_name or self.bot.settings.fish.model, config)
+        text = await self._spoken(member, text, model_name or self.bot.settings.fish.model, style, config)
         if voice:
             await usable_voice(self.bot.fish, self.bot.db, member.id, voice)
         chosen = await resolve_voice(

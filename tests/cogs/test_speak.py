@@ -300,6 +300,34 @@ async def test_queue_command_lists_requests(bot, harness, guild, fakefish) -> No
     assert sent[-1].allowed_mentions == {"parse": []}
 
 
+def bot_voice_state(channel: Any) -> discord.VoiceState:
+    return discord.VoiceState(data={"channel_id": str(channel.id) if channel else None, "session_id": "s",
+                                    "deaf": False, "mute": False, "self_mute": False, "self_deaf": True,
+                                    "self_video": False, "suppress": False}, channel=channel)
+
+
+async def test_a_move_by_someone_else_ends_the_session_but_its_own_does_not(bot, harness, guild) -> None:
+    user_id, first_id = in_voice(guild)
+    await harness.run("join", user_id=user_id, guild=guild)
+    session = bot.voice_sessions.get(guild.id)
+    second_id = guild.add_channel("Other", kind=2)
+    guild.put_in_voice(user_id, second_id)
+    sent = await harness.run("join", user_id=user_id, guild=guild)  # the bot moves itself (idle)
+    assert "Ready in" in sent[-1].content and voice_client(bot, guild).moves == [second_id]
+    discord_guild = bot.get_guild(guild.id)
+    first, second = discord_guild.get_channel(first_id), discord_guild.get_channel(second_id)
+    me = discord_guild.me
+    bot.dispatch("voice_state_update", me, bot_voice_state(first), bot_voice_state(second))
+    # A later event that must be handled: the session is still there after the bot's own move.
+    bot.dispatch("voice_state_update", me, bot_voice_state(second), bot_voice_state(second))
+    listed = await harness.run("queue", user_id=user_id, guild=guild)  # handled after both events
+    assert listed[-1].embeds and not session.closed
+    # A moderator drags the bot back to the first channel: that ends the session.
+    bot.dispatch("voice_state_update", me, bot_voice_state(second), bot_voice_state(first))
+    await wait_for(lambda: session.closed, timeout=3)
+    assert bot.voice_sessions.get(guild.id) is None
+
+
 async def test_forced_disconnect_clears_the_session(bot, harness, guild, fakefish) -> None:
     fakefish.rtf = 1.0
     user_id, channel_id = in_voice(guild)
