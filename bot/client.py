@@ -205,4 +205,4 @@ class FishBot(commands.AutoShardedBot):
             await self.fish.close()
             await self.store.close()
             await self.db.close()
-            log.info("shut down")
+            log.debug("shut down")
