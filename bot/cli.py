@@ -7,15 +7,17 @@ import asyncio
 import contextlib
 import logging
 import shutil
+import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import aiohttp
 import discord
 from pydantic import SecretStr
 
-from bot.config import ConfigError, Settings, load_settings
+from bot.config import ConfigError, MetricsSection, Settings, load_settings
 from bot.logs import setup_logging
 
 if TYPE_CHECKING:
@@ -26,6 +28,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("fishbot")
 
 EXIT_CONFIG = 2
+EXIT_UNREACHABLE = 3  # Discord or Fish Audio could not be reached at start-up
 
 
 def _shard_ids(text: str) -> list[int]:
@@ -59,6 +62,8 @@ def build_parser() -> argparse.ArgumentParser:
     target.add_argument("--guild", type=int, default=None, help="sync to one server only (instant)")
     target.add_argument("--dev", action="store_true", help="sync to dev_guild_id from the config")
 
+    commands.add_parser("health", help="ask a running bot's /healthz (metrics.port) if it is connected")
+
     db = commands.add_parser("db", help="database maintenance")
     db_commands = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
     db_commands.add_parser("upgrade", help="apply schema migrations")
@@ -70,6 +75,7 @@ REQUIRED = {
     "check": ("discord_token", "fish_api_key"),
     "sync": ("discord_token",),
     "db": (),
+    "health": (),
 }
 
 
@@ -86,7 +92,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if secret is not None
     ]
     setup_logging(settings.log_level, secrets)
-    handlers = {"run": _run, "check": _check, "sync": _sync, "db": _db}
+    handlers = {"run": _run, "check": _check, "sync": _sync, "db": _db, "health": _health}
     try:
         return asyncio.run(handlers[args.command](settings, args))
     except KeyboardInterrupt:
@@ -173,8 +179,14 @@ async def _run(settings: Settings, args: argparse.Namespace) -> int:
         options["shard_ids"] = args.shard_ids
     bot = await build_bot(settings, **options)
     async with bot:
+        _stop_on_signals(bot)
         try:
-            await bot.start(settings.discord_token.get_secret_value())
+            await _reach(bot, settings)
+            # From here on gateway outages are discord.py's to ride out (it reconnects by itself).
+            await bot.connect()
+        except Unreachable as exc:
+            print(f"fishbot: {exc}", file=sys.stderr)
+            return EXIT_UNREACHABLE
         except discord.LoginFailure:
             print("fishbot: Discord rejected DISCORD_TOKEN. Copy the bot token again.", file=sys.stderr)
             return EXIT_CONFIG
@@ -189,6 +201,77 @@ async def _run(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def _stop_on_signals(bot: discord.Client) -> None:
+    """SIGTERM (docker stop) and SIGINT close the bot gracefully: `start()` then returns."""
+    loop = asyncio.get_running_loop()
+    closing: set[asyncio.Task[None]] = set()  # a reference, so the task isn't collected
+
+    def stop(name: str) -> None:
+        log.info("%s received: shutting down", name)
+        task = loop.create_task(bot.close())
+        closing.add(task)
+        task.add_done_callback(closing.discard)
+
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        with contextlib.suppress(NotImplementedError):  # Windows: Ctrl+C still raises
+            loop.add_signal_handler(sig, stop, sig.name)
+
+
+class Unreachable(Exception):
+    """Start-up could not reach Discord or Fish Audio in `startup_retry_s` (the message is one line)."""
+
+
+def _why(exc: BaseException) -> str:
+    """A short cause for a network failure (no URL with secrets, no traceback)."""
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    return text if len(text) <= 120 else text[:119] + "…"
+
+
+async def _reach(bot: FishBot, settings: Settings) -> None:
+    """Log in to Discord (which also runs setup_hook) and make one free Fish Audio call, retrying
+    with backoff while either is unreachable; raise Unreachable naming what never answered.
+
+    Only network trouble is retried: a rejected token (LoginFailure) is raised at once, and a Fish
+    answer of any kind, even an error status, shows Fish is reachable (`check` tests the key)."""
+    from bot.fish import FishError, FishNetworkError, FishTimeoutError, ServerError
+
+    assert settings.discord_token is not None
+    token = settings.discord_token.get_secret_value()
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + settings.startup_retry_s
+    delay = 1.0
+    logged_in = fish_ok = False
+    while True:
+        problems: list[str] = []
+        if not logged_in:
+            try:
+                await bot.login(token)
+                logged_in = True
+            except (OSError, aiohttp.ClientError, TimeoutError, discord.DiscordServerError) as exc:
+                # login() opens a new HTTP session on the next try; closing this one closes its
+                # connector, so let discord.py make a new one too.
+                await bot.http.close()
+                bot.http.connector = discord.utils.MISSING
+                problems.append(f"Discord ({_why(exc)})")
+        if not fish_ok:
+            try:
+                await bot.fish.account.get_credits()
+                fish_ok = True
+            except (FishNetworkError, FishTimeoutError, ServerError) as exc:
+                problems.append(f"Fish Audio at {settings.fish_base_url} ({_why(exc)})")
+            except FishError:
+                fish_ok = True  # Fish answered (e.g. 401): reachable
+        if not problems:
+            return
+        line = "could not reach " + " or ".join(problems)
+        left = deadline - loop.time()
+        if left <= 0:
+            raise Unreachable(f"{line}; gave up after {settings.startup_retry_s:g} s")
+        log.warning("%s; retrying in %.0f s", line, min(delay, left))
+        await asyncio.sleep(min(delay, left))
+        delay = min(delay * 2, 30.0)
+
+
 async def _sync(settings: Settings, args: argparse.Namespace) -> int:
     from bot.command_sync import sync_global
 
@@ -201,6 +284,8 @@ async def _sync(settings: Settings, args: argparse.Namespace) -> int:
     if settings.fish_api_key is None:
         # Syncing only reads the command definitions; no Fish call is made.
         settings = settings.model_copy(update={"fish_api_key": SecretStr("unused-for-sync")})
+    # The running bot may hold the metrics port; this short-lived process serves nothing.
+    settings = settings.model_copy(update={"metrics": MetricsSection()})
     bot = await build_bot(settings)
     async with bot:
         try:
@@ -235,6 +320,28 @@ async def _db(settings: Settings, args: argparse.Namespace) -> int:
     done = ", ".join(applied) if applied else "nothing to apply"
     print(f"Database {url}: {done}; now at {revision}.")
     return 0
+
+
+async def _health(settings: Settings, args: argparse.Namespace) -> int:
+    """For the container's HEALTHCHECK: 0 when the bot answers /healthz with 200."""
+    import httpx
+
+    port = settings.metrics.port
+    if not port:
+        print("metrics.port is not set: no health endpoint to ask")
+        return 0
+    host = settings.metrics.host
+    if host in ("0.0.0.0", "::", ""):
+        host = "127.0.0.1"
+    url = f"http://{host}:{port}/healthz"
+    try:
+        async with httpx.AsyncClient(timeout=3) as client:
+            response = await client.get(url)
+    except httpx.HTTPError as exc:
+        print(f"unhealthy: {url} did not answer ({type(exc).__name__})")
+        return 1
+    print(f"{'healthy' if response.status_code == 200 else 'unhealthy'}: {response.text.strip()}")
+    return 0 if response.status_code == 200 else 1
 
 
 def _cause(exc: BaseException, settings: Settings) -> str:

@@ -109,6 +109,13 @@ class CreditsSection(_Section):
     tts_cache_max_chars: int = Field(200, ge=0)
 
 
+class MetricsSection(_Section):
+    # Off unless a port is set; 0 picks a free port (tests). Localhost unless told otherwise:
+    # the numbers are not secret, but nobody outside should need them.
+    port: int | None = Field(None, ge=0, le=65535)
+    host: str = "127.0.0.1"
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="FISHBOT_",
@@ -133,6 +140,9 @@ class Settings(BaseSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     owner_ids: list[int] = Field(default_factory=list)
     dev_guild_id: int | None = None
+    # `run` retries reaching Discord and Fish Audio at start-up (with backoff) for this long, then
+    # exits naming what it could not reach.
+    startup_retry_s: float = Field(120.0, ge=0)
 
     fish: FishSection = Field(default_factory=FishSection)
     speak: SpeakSection = Field(default_factory=SpeakSection)
@@ -142,6 +152,7 @@ class Settings(BaseSettings):
     scene: SceneSection = Field(default_factory=SceneSection)
     quotas: QuotaSection = Field(default_factory=QuotaSection)
     credits: CreditsSection = Field(default_factory=CreditsSection)
+    metrics: MetricsSection = Field(default_factory=MetricsSection)
 
     @field_validator("fish_base_url")
     @classmethod
