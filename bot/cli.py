@@ -5,10 +5,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import datetime
 import logging
 import shutil
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -117,10 +118,15 @@ def _fish_client(settings: Settings) -> FishClient:
 
 
 async def build_bot(
-    settings: Settings, *, voice_client_cls: type[discord.VoiceClient] = discord.VoiceClient, **options: Any
+    settings: Settings,
+    *,
+    voice_client_cls: type[discord.VoiceClient] = discord.VoiceClient,
+    today: Callable[[], datetime.date] | None = None,
+    **options: Any,
 ) -> FishBot:
     """Every service the bot runs, built here and handed in (the tests build their bots here too;
-    they pass a `voice_client_cls` that records packets instead of sending them)."""
+    they pass a `voice_client_cls` that records packets instead of sending them, and may pass
+    `today`, the UTC date model retirements are judged by)."""
     from bot.audio.tts_cache import TTSCache
     from bot.client import FishBot
     from bot.speech.service import SpeechService
@@ -142,7 +148,8 @@ async def build_bot(
     usage = UsageLedger(db, settings, store=store)
     tts_cache = TTSCache(settings.credits.tts_cache_entries, settings.credits.tts_cache_max_chars)
     sessions = SessionManager(fish, settings, voice_client_cls=voice_client_cls, tts_cache=tts_cache)
-    speech = SpeechService(fish=fish, ledger=usage, sessions=sessions, cache=tts_cache, settings=settings)
+    speech = SpeechService(fish=fish, ledger=usage, sessions=sessions, cache=tts_cache, settings=settings,
+                           **({"today": today} if today is not None else {}))
     return FishBot(
         settings=settings, fish=fish, db=db, store=store, usage=usage, tts_cache=tts_cache,
         voice_sessions=sessions, speech=speech, **options,
@@ -296,6 +303,11 @@ async def _check(settings: Settings, args: argparse.Namespace) -> int:
     finally:
         await fish.close()
 
+    from bot.fish.tts_models import retirement_notice, utc_today
+
+    notice = retirement_notice(settings.fish.model, utc_today())
+    if notice:
+        print(f"[warn] {notice}")
     if settings.needs_message_content:
         print(
             "[warn] narration or automatic transcription is on: it needs the privileged Message"

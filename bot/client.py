@@ -16,6 +16,7 @@ from bot.command_sync import sync_if_changed
 from bot.config import Settings
 from bot.errors import FishTree
 from bot.fish import FishClient
+from bot.fish.tts_models import retirement_notice
 from bot.speech.service import SpeechService
 from bot.storage.db import Database
 from bot.storage.settings import SettingsStore
@@ -95,6 +96,9 @@ class FishBot(commands.AutoShardedBot):
         self.data_deleters: dict[str, Callable[[int], Awaitable[int]]] = {}
 
     async def setup_hook(self) -> None:
+        notice = retirement_notice(self.settings.fish.model, self.speech.today())
+        if notice:
+            log.warning("%s", notice)
         for extension in self.initial_extensions:
             await self.load_extension(extension)
         log.info("loaded %d extensions", len(self.initial_extensions))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import logging
 from typing import TYPE_CHECKING
 
@@ -10,6 +11,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.errors import UserFacingError
+from bot.fish.tts_models import offered_models, tts_model
 from bot.ui.speaking import in_voice, send_as_file, speak_in_voice
 from bot.ui.voice_autocomplete import voice_autocomplete
 from bot.usage import expensive_cooldown
@@ -24,7 +26,31 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 NO_MENTIONS = discord.AllowedMentions.none()
-MODELS = [app_commands.Choice(name=m, value=m) for m in ("s1", "s2-pro", "s2.1-pro", "s2.1-pro-free")]
+
+
+def model_choices(today: datetime.date, typed: str = "") -> list[app_commands.Choice[str]]:
+    """The models offered today (bot.fish.tts_models), matching what the member typed."""
+    typed = typed.strip().lower()
+    return [
+        app_commands.Choice(name=m.choice_label(today), value=m.name)
+        for m in offered_models(today)
+        if not typed or typed in m.name or typed in m.label.lower()
+    ]
+
+
+def checked_model(name: str | None, today: datetime.date) -> str | None:
+    """`name` if members may pick it today; a clear refusal otherwise."""
+    if name is None:
+        return None
+    model = tts_model(name)
+    if model is None:
+        raise UserFacingError(f"There is no model called {name[:40]!r}. Pick one from the list.")
+    if model.retired(today):
+        raise UserFacingError(
+            f"{model.name} was retired by Fish Audio on {model.retires}; "
+            f"use {model.replacement} or pick another model from the list."
+        )
+    return model.name
 
 
 def _clean_text(text: str, limit: int) -> str:
@@ -75,7 +101,6 @@ class Speak(commands.Cog):
         speed="Speaking speed, 0.5 to 2.0",
         model="The Fish Audio model",
     )
-    @app_commands.choices(model=MODELS)
     @app_commands.autocomplete(voice=voice_autocomplete)
     @app_commands.guild_only()
     @expensive_cooldown("speak")
@@ -85,17 +110,17 @@ class Speak(commands.Cog):
         text: str,
         voice: str | None = None,
         speed: app_commands.Range[float, 0.5, 2.0] | None = None,
-        model: app_commands.Choice[str] | None = None,
+        model: str | None = None,
     ) -> None:
         member = self._member(interaction)
         text = _clean_text(text, self.bot.settings.speak.max_text_length)
+        model_name = checked_model(model, self.bot.speech.today())
         if voice:
             await usable_voice(self.bot.fish, self.bot.db, member.id, voice)
         chosen = await resolve_voice(
             self.bot.store, self.bot.settings, user_id=member.id, guild_id=member.guild.id,
             voice_id=voice, speed=speed,
         )
-        model_name = model.value if model else None
         speech = self.bot.speech
         if not in_voice(member):
             spec = speech.file_spec(text, voice_id=chosen.voice_id, speed=chosen.speed, model=model_name)
@@ -103,6 +128,12 @@ class Speak(commands.Cog):
             return
         spec = speech.spec(text, voice_id=chosen.voice_id, speed=chosen.speed, model=model_name)
         await speak_in_voice(speech, interaction, member, spec)
+
+    @speak.autocomplete("model")
+    async def _model_autocomplete(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        return model_choices(self.bot.speech.today(), current)
 
     @app_commands.command(name="join", description="Bring the bot into your voice channel")
     @app_commands.guild_only()

@@ -13,6 +13,7 @@ requester about a failed clip only through the plain `notify(text)` callback it 
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
@@ -22,6 +23,7 @@ from bot.audio.tts_cache import TTSCache
 from bot.config import Settings
 from bot.errors import UserFacingError
 from bot.fish import FishClient
+from bot.fish.tts_models import utc_today
 from bot.speech.spec import SpeechFormat, SpeechSpec
 from bot.usage import UsageLedger
 from bot.voice.manager import SessionManager
@@ -61,7 +63,9 @@ class SpeechService:
         sessions: SessionManager,
         cache: TTSCache,
         settings: Settings,
+        today: Callable[[], datetime.date] = utc_today,
     ) -> None:
+        self.today = today  # the UTC date, injectable: model retirements depend on it
         self._fish = fish
         self._ledger = ledger
         self._sessions = sessions
@@ -79,7 +83,7 @@ class SpeechService:
     ) -> SpeechSpec:
         """`SpeechSpec.build` with this bot's settings."""
         return SpeechSpec.build(self._settings, text, voice_id=voice_id, speed=speed, model=model,
-                                format=format)
+                                format=format, today=self.today())
 
     def file_spec(self, text: str, *, voice_id: str | None = None, speed: float | None = None,
                   model: str | None = None) -> SpeechSpec:
