@@ -134,6 +134,7 @@ async def build_bot(
     from bot.storage.settings import SettingsStore
     from bot.usage import UsageLedger
     from bot.voice.manager import SessionManager
+    from bot.voice.stale import StaleVoices
 
     db = await _open_database(settings)
     try:
@@ -149,6 +150,7 @@ async def build_bot(
     tts_cache = TTSCache(settings.credits.tts_cache_entries, settings.credits.tts_cache_max_chars)
     sessions = SessionManager(fish, settings, voice_client_cls=voice_client_cls, tts_cache=tts_cache)
     speech = SpeechService(fish=fish, ledger=usage, sessions=sessions, cache=tts_cache, settings=settings,
+                           stale=StaleVoices(store, settings),
                            **({"today": today} if today is not None else {}))
     return FishBot(
         settings=settings, fish=fish, db=db, store=store, usage=usage, tts_cache=tts_cache,

@@ -13,6 +13,8 @@ requester about a failed clip only through the plain `notify(text)` callback it 
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import datetime
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -22,13 +24,15 @@ import discord
 from bot.audio.tts_cache import TTSCache
 from bot.config import Settings
 from bot.errors import UserFacingError
-from bot.fish import FishClient
+from bot.fish import FishClient, ReferenceNotFoundError
 from bot.fish.tts_models import utc_today
 from bot.speech.spec import SpeechFormat, SpeechSpec
 from bot.usage import UsageLedger
+from bot.voice.clip import MAX_VOICE_REPLACEMENTS
 from bot.voice.manager import SessionManager
-from bot.voice.request import Notify, SpeakRequest
+from bot.voice.request import Notify, SpeakRequest, VoiceGone
 from bot.voice.session import QueueFull, VoiceSession
+from bot.voice.stale import StaleVoices
 
 Accepted = Callable[[], Awaitable[None]]
 
@@ -63,9 +67,11 @@ class SpeechService:
         sessions: SessionManager,
         cache: TTSCache,
         settings: Settings,
+        stale: StaleVoices,
         today: Callable[[], datetime.date] = utc_today,
     ) -> None:
         self.today = today  # the UTC date, injectable: model retirements depend on it
+        self.stale = stale
         self._fish = fish
         self._ledger = ledger
         self._sessions = sessions
@@ -101,15 +107,21 @@ class SpeechService:
         accepted: Accepted | None = None,
         message_id: int | None = None,
         max_seconds: float | None = None,
+        notice: Notify | None = None,
     ) -> Placement:
         """Reserve the characters, join the requester's voice channel (or use `into`, an existing
         session) and queue the spec. Returns its placement.
 
         `notify(text)` tells the requester why their clip failed later; `message_id` and
-        `max_seconds` are narration's (the message read, a cap on its speaking time). Raises
+        `max_seconds` are narration's (the message read, a cap on its speaking time). `notice(text)`
+        tells the requester something that did not stop the clip (a saved voice that was gone and
+        replaced); it defaults to `notify`. Raises
         QuotaExceeded, SpeechQueueFull, or UserFacingError when the channel can't be joined;
         in every case the reservation has been given back."""
         guild_id = into.guild_id if into is not None else _guild_id(requester)
+        voice_gone = self.voice_gone(requester.id, guild_id, notice or notify)
+        if spec.voice_id is not None and self.stale.is_gone(spec.voice_id):
+            spec = dataclasses.replace(spec, voice_id=await voice_gone(spec.voice_id))
         reservation = await self._ledger.reserve(
             kind="tts_chars", amount=len(spec.text), user_id=requester.id, guild_id=guild_id
         )
@@ -124,7 +136,7 @@ class SpeechService:
             request = SpeakRequest(
                 spec=spec, requester_id=requester.id, requester_name=requester.display_name,
                 notify=notify, message_id=message_id, max_seconds=max_seconds,
-                on_outcome=reservation.finish,
+                on_outcome=reservation.finish, voice_gone=voice_gone,
             )
             ahead = session.enqueue(request)
         except BaseException as exc:
@@ -152,11 +164,42 @@ class SpeechService:
             await previous("skipped")
         return True
 
+    def voice_gone(self, user_id: int, guild_id: int | None, notice: Notify | None) -> VoiceGone:
+        """The hook a clip calls when Fish says its voice is gone (see bot/voice/stale.py)."""
+
+        async def replace(missing: str) -> str | None:
+            replacement = await self.stale.replace(missing, user_id=user_id, guild_id=guild_id)
+            if replacement.notice is not None and notice is not None:
+                with contextlib.suppress(discord.HTTPException):  # a courtesy: the clip is spoken anyway
+                    await notice(replacement.notice)
+            return replacement.voice_id
+
+        return replace
+
     async def render(
-        self, spec: SpeechSpec, *, user_id: int, guild_id: int | None, accepted: Accepted | None = None
+        self, spec: SpeechSpec, *, user_id: int, guild_id: int | None, accepted: Accepted | None = None,
+        notice: Notify | None = None,
     ) -> bytes:
         """The whole clip as bytes in `spec.format`: from the TTS cache (recorded as "cached")
-        or from Fish, with the characters reserved first and committed when the audio arrived."""
+        or from Fish, with the characters reserved first and committed when the audio arrived.
+        A saved voice that is gone is replaced as in `queue` (`notice` tells the member)."""
+        voice_gone = self.voice_gone(user_id, guild_id, notice)
+        for _ in range(MAX_VOICE_REPLACEMENTS + 1):
+            if spec.voice_id is None or not self.stale.is_gone(spec.voice_id):
+                break
+            spec = dataclasses.replace(spec, voice_id=await voice_gone(spec.voice_id))
+        try:
+            return await self._render(spec, user_id=user_id, guild_id=guild_id, accepted=accepted)
+        except ReferenceNotFoundError:
+            if spec.voice_id is None:
+                raise
+            spec = dataclasses.replace(spec, voice_id=await voice_gone(spec.voice_id))
+            return await self.render(spec, user_id=user_id, guild_id=guild_id, accepted=accepted,
+                                     notice=notice)
+
+    async def _render(
+        self, spec: SpeechSpec, *, user_id: int, guild_id: int | None, accepted: Accepted | None
+    ) -> bytes:
         audio = self._cache.get(spec)
         if audio is not None:
             if accepted is not None:
