@@ -79,6 +79,9 @@ class CloneSection(_Section):
     # sounds poor, and very long clips only cost upload time.
     min_seconds: float = Field(5.0, ge=0)
     max_seconds: float = Field(300.0, gt=0)
+    # A new voice trains on Fish's side before it can speak; /clone polls it this often, this long.
+    training_poll_s: float = Field(3.0, gt=0, le=60)
+    training_timeout_s: float = Field(300.0, gt=0, le=3600)
 
 
 class TranscribeSection(_Section):
