@@ -17,8 +17,10 @@ import itertools
 import json
 import multiprocessing
 import os
+import random
 import resource
 import statistics
+import string
 import sys
 import tempfile
 import time
@@ -33,6 +35,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bot.audio.source import OPUS_SILENCE as UNDERRUN_FILL  # noqa: E402
+from bot.narration.pronunciation import Dictionary, Entry  # noqa: E402
 from bot.voice.request import SpeakRequest  # noqa: E402
 
 # Fill packets are told apart by identity (see audio_times), so the two must be distinct objects.
@@ -292,6 +295,29 @@ async def measure_concurrency(bench: Bench, streams: int, seconds: float) -> dic
     }
 
 
+def measure_dictionary(entries: int = 1000, length: int = 2000, runs: int = 200) -> float:
+    """Median ms to apply a server's pronunciation dictionary (`entries` words, a tenth of them
+    phoneme spans) to a `length`-character message in which about one word in ten has an entry."""
+    rng = random.Random(17)
+
+    def word() -> str:
+        return "".join(rng.choice(string.ascii_lowercase) for _ in range(rng.randint(3, 10)))
+
+    words = sorted({word() for _ in range(entries * 2)})[:entries]
+    dictionary = Dictionary([Entry(w, w[::-1], "HH AH0" if i % 10 == 0 else None)
+                             for i, w in enumerate(words)])
+    text = ""
+    while len(text) < length:
+        text += (rng.choice(words) if rng.random() < 0.1 else word()) + rng.choice("  ,.")
+    text = text[:length]
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        dictionary.apply(text, phonemes=True)
+        times.append((time.perf_counter() - start) * 1000)
+    return statistics.median(times)
+
+
 async def warm_up(bench: Bench, texts: list[str]) -> None:
     """The stand-in renders a clip's audio before sending headers (a real Fish streams as it
     generates); rendering every text once first, cached, keeps that cost out of the figures."""
@@ -340,6 +366,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         "narration_handoff_ms": round(statistics.median(narration_gaps["handoff"]), 2),
         "message_ttfa_http_ms": round(statistics.median(transports["http"]), 1),
         "message_ttfa_ws_ms": round(statistics.median(transports["ws"]), 1),
+        "dictionary_apply_ms": round(measure_dictionary(), 3),
         "clips": args.clips,
         "ttfb_ms": args.ttfb * 1000,
         "rtf": args.rtf,

@@ -17,6 +17,7 @@ from bot.config import Settings
 from bot.errors import FishTree
 from bot.fish import FishClient
 from bot.fish.tts_models import retirement_notice
+from bot.narration.spoken import Dictionaries
 from bot.speech.service import SpeechService
 from bot.storage.db import Database
 from bot.storage.settings import SettingsStore
@@ -31,6 +32,7 @@ EXTENSIONS: tuple[str, ...] = (
     "cogs.meta",
     "cogs.speak",
     "cogs.narration",
+    "cogs.dictionary",
     "cogs.member_voice",
     "cogs.voices",
     "cogs.clone",
@@ -90,6 +92,8 @@ class FishBot(commands.AutoShardedBot):
         self.voice_sessions = voice_sessions
         # Saying something in voice or as a file: /speak, the voice previews, narration.
         self.speech = speech
+        # Each server's compiled pronunciation dictionary, for everything that speaks.
+        self.dictionaries = Dictionaries(store)
         self.initial_extensions = tuple(extensions)
         # Cogs that store per-member data register a deleter here (in cog_load), so /forget-me
         # reaches every table without knowing the features.

@@ -19,6 +19,7 @@ from bot.narration.announcer import Announcer, Last
 from bot.narration.notices import Notices
 from bot.narration.reading import spoken_name, words_of
 from bot.narration.settings import NAMESPACE, NICKNAMES, NarrationSettings, Nicknames
+from bot.narration.spoken import for_model
 from bot.speech.service import SpeechQueueFull
 from bot.ui.voice_autocomplete import voice_autocomplete
 from bot.usage import QuotaExceeded
@@ -134,6 +135,8 @@ class Narration(commands.Cog):
         max_seconds="Longest time one message may speak",
         custom_emoji="Say custom emoji by name, or skip them",
         unicode_emoji="Say emoji by name, or skip them",
+        repeat_cap="Longest run of one character (3: \"sooooo\" → \"sooo\"); 0: no cap, else 2 to 100",
+        expressive_cues="Let [bracket] cues and <tags> in messages change the delivery (off: read as words)",
         read_everyone="Say @everyone and @here as \"everyone\" and \"here\" (off: skip them)",
     )
     async def settings_narration(
@@ -150,14 +153,19 @@ class Narration(commands.Cog):
         max_seconds: app_commands.Range[float, 1, 600] | None = None,
         custom_emoji: OnOff | None = None,
         unicode_emoji: OnOff | None = None,
+        repeat_cap: app_commands.Range[int, 0, 100] | None = None,
+        expressive_cues: bool | None = None,
         read_everyone: bool | None = None,
     ) -> None:
         assert interaction.guild_id is not None
+        if repeat_cap == 1:
+            raise UserFacingError("The repeated-character cap is 0 (off) or 2 to 100.")
         changes: dict[str, object] = {
             key: value for key, value in {
                 "announce_names": announce_names, "same_channel": same_channel, "read_bots": read_bots,
                 "auto_join": auto_join, "ignore_prefix": ignore_prefix, "max_length": max_length,
                 "max_seconds": max_seconds, "custom_emoji": custom_emoji, "unicode_emoji": unicode_emoji,
+                "max_repeat": repeat_cap, "expressive_cues": expressive_cues,
                 "read_everyone": read_everyone,
             }.items() if value is not None
         }
@@ -211,6 +219,9 @@ class Narration(commands.Cog):
                         value=f"{config.max_length or operator.max_message_length} characters")
         embed.add_field(name="Max time", value=f"{config.max_seconds or operator.max_spoken_seconds:g} s")
         embed.add_field(name="Emoji", value=f"custom: {config.custom_emoji}, other: {config.unicode_emoji}")
+        embed.add_field(name="Repeated characters",
+                        value=f"capped at {config.max_repeat}" if config.max_repeat else "not capped")
+        embed.add_field(name="Expressive cues", value=_on(config.expressive_cues))
         embed.add_field(name="@everyone / @here", value="said" if config.read_everyone else "skipped")
         embed.add_field(name="Default voice", value=voice.voice_name or voice.voice_id or "the bot's default")
         embed.add_field(name="Default speed", value=f"{voice.speed:g}" if voice.speed else "normal")
@@ -236,6 +247,12 @@ class Narration(commands.Cog):
         except UserFacingError as exc:
             log.info("narration could not auto-join in guild %s: %s", guild.id, exc)
             return None
+
+    async def _for_fish(self, guild_id: int, text: str, config: NarrationSettings) -> str:
+        """Cleaned words as Fish gets them: stray cues neutralised, the dictionary applied."""
+        return for_model(text, model=self.bot.settings.fish.model,
+                         dictionary=await self.bot.dictionaries.get(guild_id),
+                         expressive_cues=config.expressive_cues)
 
     async def _nickname(self, user_id: int, guild_id: int) -> str | None:
         names = await self.bot.store.get_user(user_id, NICKNAMES, Nicknames)
@@ -294,6 +311,7 @@ class Narration(commands.Cog):
         guild = message.guild
         assert guild is not None
         words = words_of(message, config, max_length=config.max_length or operator.max_message_length)
+        words = await self._for_fish(guild.id, words, config)
         if not words:
             return
         if self._session_of.get(guild.id) is not session:  # a new session: say the first name again
@@ -303,7 +321,7 @@ class Narration(commands.Cog):
         prefix = ""
         if config.announce_names and self.announcer.should_announce(guild.id, author.id):
             name = spoken_name(author.display_name, await self._nickname(author.id, guild.id))
-            prefix = f"{name} said: "
+            prefix = await self._for_fish(guild.id, f"{name} said:", config) + " "
         text = prefix + words
         voice = await resolve_voice(self.bot.store, self.bot.settings, user_id=author.id, guild_id=guild.id)
         speech = self.bot.speech
@@ -386,6 +404,7 @@ class Narration(commands.Cog):
         max_length = config.max_length or self.bot.settings.narration.max_message_length
         ignored = bool(config.ignore_prefix) and message.content.startswith(config.ignore_prefix)
         words = "" if ignored else words_of(message, config, max_length=max_length)
+        words = await self._for_fish(guild_id, words, config)
         if not words:  # edited down to nothing, or to the ignore prefix
             await self._drop(session, guild_id, message.id)
             return

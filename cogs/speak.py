@@ -12,6 +12,11 @@ from discord.ext import commands
 
 from bot.errors import UserFacingError
 from bot.fish.tts_models import offered_models, tts_model
+from bot.narration.cleaning import clean
+from bot.narration.reading import clean_options, names_in
+from bot.narration.settings import NAMESPACE as NARRATION_NAMESPACE
+from bot.narration.settings import NarrationSettings
+from bot.narration.spoken import for_model
 from bot.ui.speaking import in_voice, send_as_file, speak_in_voice
 from bot.ui.voice_autocomplete import voice_autocomplete
 from bot.usage import expensive_cooldown
@@ -92,6 +97,17 @@ class Speak(commands.Cog):
                 f"Join {session.channel.mention} to control what I say there."  # type: ignore[union-attr]
             )
 
+    async def _spoken(self, guild: discord.Guild, text: str, model: str) -> str:
+        """The text as narration would say it: mentions as names, custom emoji and links as words
+        (the server's narration cleaning settings), stray cues neutralised, the dictionary applied."""
+        config = await self.bot.store.get_guild(guild.id, NARRATION_NAMESPACE, NarrationSettings)
+        words = clean(text, names=names_in(guild), options=clean_options(config))
+        words = for_model(words, model=model, dictionary=await self.bot.dictionaries.get(guild.id),
+                          expressive_cues=config.expressive_cues)
+        if not words:
+            raise UserFacingError("Nothing is left to say once markup, links and emoji are taken out.")
+        return words
+
     # --- commands ------------------------------------------------------------------------
 
     @app_commands.command(name="speak", description="Say something in your voice channel")
@@ -115,6 +131,7 @@ class Speak(commands.Cog):
         member = self._member(interaction)
         text = _clean_text(text, self.bot.settings.speak.max_text_length)
         model_name = checked_model(model, self.bot.speech.today())
+        text = await self._spoken(member.guild, text, model_name or self.bot.settings.fish.model)
         if voice:
             await usable_voice(self.bot.fish, self.bot.db, member.id, voice)
         chosen = await resolve_voice(

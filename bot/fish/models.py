@@ -15,7 +15,7 @@ from typing import Annotated, Any, Generic, Literal, TypedDict, TypeVar
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic import ValidationError as PydanticValidationError
 
-from .tts_models import DEFAULT_TTS_MODEL, TTS_MODEL_NAMES
+from .tts_models import DEFAULT_TTS_MODEL, TTS_MODEL_NAMES, tts_model
 
 log = logging.getLogger(__name__)
 
@@ -316,3 +316,13 @@ class Package(_Response):
     created_at: str | None = None
     updated_at: str | None = None
     finished_at: str | None = None
+
+
+# --- what each model reads as markup ----------------------------------------------------------
+
+
+def reads_phonemes(model: str) -> bool:
+    """`<|phoneme_start|>…<|phoneme_end|>` spans: the S2 family and drama-3 (other models would
+    read the span aloud). Known models say so in bot.fish.tts_models."""
+    known = tts_model(model)
+    return known.phonemes if known is not None else model.startswith(("s2", "drama-3"))

@@ -24,6 +24,7 @@ class TTSModel:
     free: bool = False  # costs no API credit (fair use)
     multi_speaker: bool = True  # a list of voice ids plus <|speaker:N|> markers
     cues: CueStyle = "bracket"  # how the model reads expressive cues
+    phonemes: bool = True  # reads <|phoneme_start|>…<|phoneme_end|> spans
     retires: datetime.date | None = None  # first day it is no longer served as itself
     replacement: str | None = None  # what Fish serves in its place from then on
 
@@ -43,7 +44,7 @@ TTS_MODELS: tuple[TTSModel, ...] = (
     TTSModel("s2-pro", "S2 Pro"),
     TTSModel("drama-3-preview", "Drama 3 (preview)", cues="drama"),
     TTSModel(
-        "s1", "S1", multi_speaker=False, cues="parenthesis",
+        "s1", "S1", multi_speaker=False, cues="parenthesis", phonemes=False,
         retires=datetime.date(2026, 12, 31), replacement="s2.1-pro",
     ),
 )

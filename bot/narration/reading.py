@@ -26,8 +26,12 @@ def attachment_kinds(message: discord.Message) -> list[str]:
 
 
 def names_for(message: discord.Message) -> Names:
-    mentioned = {user.id: user.display_name for user in message.mentions}
-    guild = message.guild
+    return names_in(message.guild, {user.id: user.display_name for user in message.mentions})
+
+
+def names_in(guild: discord.Guild | None, mentioned: dict[int, str] | None = None) -> Names:
+    """Names for the ids in a text written in `guild` (`mentioned`: those Discord resolved)."""
+    mentioned = mentioned or {}
 
     def user(user_id: int) -> str | None:
         if user_id in mentioned:
@@ -46,10 +50,13 @@ def names_for(message: discord.Message) -> Names:
     return Names(user=user, role=role, channel=channel)
 
 
+def clean_options(config: NarrationSettings) -> CleanOptions:
+    return CleanOptions(custom_emoji=config.custom_emoji, unicode_emoji=config.unicode_emoji,
+                        max_repeat=config.max_repeat, read_everyone=config.read_everyone)
+
+
 def words_of(message: discord.Message, config: NarrationSettings, *, max_length: int) -> str:
-    options = CleanOptions(custom_emoji=config.custom_emoji, unicode_emoji=config.unicode_emoji,
-                           read_everyone=config.read_everyone)
-    text = clean(message.content, names=names_for(message), options=options,
+    text = clean(message.content, names=names_for(message), options=clean_options(config),
                  attachments=attachment_kinds(message))
     if len(text) > max_length:
         cut = text[:max_length]

@@ -514,3 +514,22 @@ def test_narration_asks_for_the_message_content_intent(tmp_path: Path) -> None:
     assert build_intents(on).message_content and build_intents(on).guild_messages
     assert not build_intents(off).message_content
 
+
+
+async def test_repeat_cap_and_expressive_cues_are_server_settings(bot, room, guild, fakefish) -> None:
+    await room.join_and_bind()
+    await room.harness.run("settings narration", user_id=ANN, guild=guild, permissions=MANAGE,
+                           announce_names=False)
+    room.say(ANN, "soooooo true [citation needed] <whisper>psst</whisper>")
+    await wait_for(lambda: len(spoken(fakefish)) == 1)
+    refused = await room.harness.run("settings narration", user_id=ANN, guild=guild, permissions=MANAGE,
+                                     repeat_cap=1)
+    assert "0 (off) or 2 to 100" in refused[-1].content and refused[-1].ephemeral
+    sent = await room.harness.run("settings narration", user_id=ANN, guild=guild, permissions=MANAGE,
+                                  repeat_cap=0, expressive_cues=True)
+    fields = {f.name: f.value for f in sent[-1].embeds[0].fields}
+    assert fields["Repeated characters"] == "not capped" and fields["Expressive cues"] == "on"
+    room.say(ANN, "soooooo true [whispers] <whisper>psst</whisper> <|speaker:1|>")
+    await wait_for(lambda: len(spoken(fakefish)) == 2)
+    assert spoken(fakefish) == ["sooo true citation needed psst",
+                                "soooooo true [whispers] <whisper>psst</whisper>"]

@@ -296,7 +296,7 @@ async def test_queue_command_lists_requests(bot, harness, guild, fakefish) -> No
     lines = (embed.description or "").splitlines()
     # What is playing comes first, then the waiting list (fields would be drawn below it).
     assert lines[0].startswith("**Now:** Erin: first") and not embed.fields
-    assert lines[2] == "1. Erin: second <@123> message"
+    assert lines[2] == "1. Erin: second someone message"  # /speak text is cleaned
     assert sent[-1].allowed_mentions == {"parse": []}
 
 
@@ -373,3 +373,18 @@ async def test_deleted_channel_ends_the_session(bot, harness, guild) -> None:
     bot.dispatch("guild_channel_delete", bot.get_guild(guild.id).get_channel(channel_id))
     await wait_for(lambda: session.closed, timeout=3)
     assert bot.voice_sessions.get(guild.id) is None
+
+
+async def test_speak_text_goes_through_the_narration_cleaner(bot, harness, guild, fakefish) -> None:
+    user_id = guild.add_member(snowflake(), "Alice")  # not in voice: the clip comes back as a file
+    bob, _ = in_voice(guild, "Bob")  # without the members intent, voice members are the ones cached
+    cases = [
+        (f"hi <@{bob}> <:party_parrot:123> see https://example.com/x", "hi Bob party parrot see a link"),
+        ("this is true [citation needed] <whisper>psst</whisper>", "this is true citation needed psst"),
+        ("**bold** and <|speaker:1|>markers", "bold and markers"),
+    ]
+    for text, _ in cases:
+        await speak(harness, guild, user_id, text)
+    assert [r.body["text"] for r in tts_requests(fakefish)] == [said for _, said in cases]
+    nothing = await speak(harness, guild, user_id, "<|speaker:1|>")
+    assert "Nothing is left to say" in nothing[-1].content and nothing[-1].ephemeral

@@ -64,12 +64,12 @@ async def test_played_clip_keeps_its_reservation(bot, harness, guild, fakefish) 
 
 async def test_over_quota_is_refused_before_fish_or_voice(bot, harness, guild, fakefish) -> None:
     user_id = in_voice(guild)
-    sent = await speak(harness, guild, user_id, "x" * 201)
+    sent = await speak(harness, guild, user_id, "xy" * 101)  # (a run of one letter is capped at 3)
     assert len(sent) == 1 and sent[0].ephemeral and sent[0].callback_type == 4
     assert "daily quota of speech characters" in sent[0].content and "200 characters" in sent[0].content
     assert tts_requests(fakefish) == []
     assert bot.voice_sessions.get(guild.id) is None  # didn't join for nothing
-    assert await outcomes(bot) == [(201, "denied")]
+    assert await outcomes(bot) == [(202, "denied")]
 
 
 async def test_failed_clip_gives_the_quota_back(bot, harness, guild, fakefish) -> None:

@@ -1,0 +1,76 @@
+"""The last step before text reaches Fish, per model: what the member did not mean as markup is
+neutralised, then the server's pronunciation dictionary is applied. Shared by narration, /speak,
+the "Speak this message" menu and announcements.
+
+Fish's S2 family reads free-form `[bracket]` cues anywhere in the text and drama-3 also reads
+`<tag>…</tag>` directions, so a stray `[citation needed]` in chat would change how the rest is
+spoken. They are neutralised (the words kept, the brackets dropped; tags removed) unless the
+server allows expressive cues. s1 reads neither today, but from 2026-12-31 requests naming it are
+served by s2.1-pro, so every model is treated as reading them. Fish's own tokens (`<|…|>`:
+phoneme spans, speaker markers) are always removed from what members wrote: only the dictionary
+may add phoneme spans, and only for models that read them.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import OrderedDict
+
+from bot.fish.models import reads_phonemes
+from bot.narration.pronunciation import Dictionary, Entry
+from bot.narration.settings import DICTIONARY_NAMESPACE, PronunciationSettings
+from bot.storage.settings import SettingsStore
+
+_SPECIAL_TOKEN = re.compile(r"<\|[^<>]*?\|>")
+_TAG = re.compile(r"</?[A-Za-z][\w-]*(?:\s[^<>]*)?/?>")
+_BRACKET = re.compile(r"[\[\]]")
+_SPACES = re.compile(r"\s+")
+
+
+def neutralise(text: str, *, expressive_cues: bool = False) -> str:
+    """`text` without Fish markup the member did not mean (see the module docstring)."""
+    text = _SPECIAL_TOKEN.sub(" ", text)
+    if not expressive_cues:
+        text = _TAG.sub(" ", text)
+        text = _BRACKET.sub("", text)
+    return _SPACES.sub(" ", text).strip()
+
+
+def for_model(text: str, *, model: str, dictionary: Dictionary | None = None,
+              expressive_cues: bool = False) -> str:
+    """What to send Fish for `text` (already cleaned of Discord markup) on `model`."""
+    text = neutralise(text, expressive_cues=expressive_cues)
+    if dictionary is not None:
+        text = dictionary.apply(text, phonemes=reads_phonemes(model))
+    return text
+
+
+def entries_of(stored: PronunciationSettings) -> list[Entry]:
+    return [Entry(word, say, phonemes or None) for word, say, phonemes in stored.entries.values()]
+
+
+class Dictionaries:
+    """Each server's compiled dictionary, rebuilt only when its stored entries change (compiling
+    1,000 entries takes tens of milliseconds; applying them well under one)."""
+
+    def __init__(self, store: SettingsStore, size: int = 256) -> None:
+        self.store = store
+        self.size = size
+        self._compiled: OrderedDict[int, tuple[dict[str, tuple[str, str, str]], Dictionary]] = OrderedDict()
+
+    async def get(self, guild_id: int | None) -> Dictionary | None:
+        if guild_id is None:
+            return None
+        stored = await self.store.get_guild(guild_id, DICTIONARY_NAMESPACE, PronunciationSettings)
+        if not stored.entries:
+            self._compiled.pop(guild_id, None)
+            return None
+        cached = self._compiled.get(guild_id)
+        if cached is not None and cached[0] == stored.entries:
+            self._compiled.move_to_end(guild_id)
+            return cached[1]
+        dictionary = Dictionary(entries_of(stored))
+        self._compiled[guild_id] = (stored.entries, dictionary)
+        while len(self._compiled) > self.size:
+            self._compiled.popitem(last=False)
+        return dictionary

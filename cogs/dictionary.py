@@ -1,0 +1,110 @@
+"""/dictionary add|remove|list: how this server's words are pronounced (see
+bot/narration/pronunciation.py). Everyone may list; changing needs Manage Server."""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.errors import UserFacingError
+from bot.narration.pronunciation import MAX_ENTRIES, PHONEME_END, PHONEME_START, BadEntry, Entry, parse_entry
+from bot.narration.settings import DICTIONARY_NAMESPACE, PronunciationSettings
+from bot.narration.spoken import entries_of
+
+if TYPE_CHECKING:
+    from bot.client import FishBot
+
+NO_MENTIONS = discord.AllowedMentions.none()
+PER_PAGE = 20
+
+
+def shown(entry: Entry) -> str:
+    """One entry as /dictionary shows it (entries hold no backticks: the span goes in code)."""
+    escape = discord.utils.escape_markdown
+    if entry.phonemes:
+        span = f"{PHONEME_START}{entry.phonemes}{PHONEME_END}"
+        return f"{escape(entry.word)} → `{span}` (else “{escape(entry.say)}”)"
+    return f"{escape(entry.word)} → {escape(entry.say)}"
+
+
+class PronunciationDictionary(commands.Cog):
+    dictionary = app_commands.Group(name="dictionary", description="How words are pronounced here",
+                                    guild_only=True)
+
+    def __init__(self, bot: FishBot) -> None:
+        self.bot = bot
+
+    async def _stored(self, guild_id: int) -> PronunciationSettings:
+        return await self.bot.store.get_guild(guild_id, DICTIONARY_NAMESPACE, PronunciationSettings)
+
+    async def _reply(self, interaction: discord.Interaction, text: str) -> None:
+        await interaction.response.send_message(text, ephemeral=True, allowed_mentions=NO_MENTIONS)
+
+    @dictionary.command(name="add", description="Say a word differently (in narration and /speak)")
+    @app_commands.describe(
+        word="The word as it is written (matched whole, in any case)",
+        replacement="A respelling, or <|phoneme_start|>…<|phoneme_end|> (Arpabet, pinyin, romaji)",
+        fallback="With phonemes: the respelling for models that don't read them (default: the word)",
+    )
+    @app_commands.checks.has_permissions(manage_guild=True)
+    async def add(self, interaction: discord.Interaction, word: str, replacement: str,
+                  fallback: str | None = None) -> None:
+        assert interaction.guild_id is not None
+        try:
+            entry = parse_entry(word, replacement, fallback)
+        except BadEntry as exc:
+            raise UserFacingError(str(exc)) from None
+        stored = await self._stored(interaction.guild_id)
+        key = entry.word.lower()
+        if key not in stored.entries and len(stored.entries) >= MAX_ENTRIES:
+            raise UserFacingError(
+                f"This server's dictionary is full ({MAX_ENTRIES} words). Remove some first.")
+        entries = dict(stored.entries)
+        replaced = key in entries
+        entries[key] = (entry.word, entry.say, entry.phonemes or "")
+        await self.bot.store.update_guild(interaction.guild_id, DICTIONARY_NAMESPACE, {"entries": entries},
+                                          model=PronunciationSettings)
+        verb = "Changed" if replaced else "Added"
+        await self._reply(interaction, f"{verb}: {shown(entry)}")
+
+    @dictionary.command(name="remove", description="Say a word as it is written again")
+    @app_commands.describe(word="The word to remove")
+    @app_commands.checks.has_permissions(manage_guild=True)
+    async def remove(self, interaction: discord.Interaction, word: str) -> None:
+        assert interaction.guild_id is not None
+        stored = await self._stored(interaction.guild_id)
+        key = " ".join(word.split()).lower()
+        if key not in stored.entries:
+            raise UserFacingError("That word isn't in this server's dictionary (see `/dictionary list`).")
+        entries = {k: v for k, v in stored.entries.items() if k != key}
+        await self.bot.store.update_guild(interaction.guild_id, DICTIONARY_NAMESPACE, {"entries": entries},
+                                          model=PronunciationSettings)
+        await self._reply(interaction, f"Removed “{discord.utils.escape_markdown(stored.entries[key][0])}”.")
+
+    @dictionary.command(name="list", description="The words this server pronounces its own way")
+    @app_commands.describe(page="Which page (20 words each)")
+    async def list_(self, interaction: discord.Interaction,
+                    page: app_commands.Range[int, 1, 1000] = 1) -> None:
+        assert interaction.guild_id is not None
+        entries = sorted(entries_of(await self._stored(interaction.guild_id)), key=lambda e: e.word.lower())
+        if not entries:
+            await self._reply(interaction, "This server's dictionary is empty. "
+                                           "Members with Manage Server can add words with `/dictionary add`.")
+            return
+        pages = math.ceil(len(entries) / PER_PAGE)
+        if page > pages:
+            raise UserFacingError(f"There {'is' if pages == 1 else 'are'} only {pages} "
+                                  f"page{'' if pages == 1 else 's'}.")
+        page_entries = entries[(page - 1) * PER_PAGE: page * PER_PAGE]
+        embed = discord.Embed(title="Pronunciation dictionary", colour=discord.Colour.blurple(),
+                              description="\n".join(shown(e) for e in page_entries))
+        embed.set_footer(text=f"Page {page} of {pages} · {len(entries)} words")
+        await interaction.response.send_message(embed=embed, ephemeral=True, allowed_mentions=NO_MENTIONS)
+
+
+async def setup(bot: FishBot) -> None:
+    await bot.add_cog(PronunciationDictionary(bot))
