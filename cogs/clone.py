@@ -23,7 +23,7 @@ from bot.cloning import (
     split_transcripts,
 )
 from bot.errors import UserFacingError, describe_error, send_ephemeral
-from bot.fish import FishError, Voice
+from bot.fish import FishError, Voice, public_url
 from bot.media import audio_attachments
 from bot.storage.voice_owners import VoiceOwners
 from bot.ui.views import ConfirmView
@@ -170,7 +170,11 @@ class Clone(commands.Cog):
         embed.add_field(name="Voice id", value=f"`{voice.id}`")
         embed.add_field(name="Visibility", value=VISIBILITY_NAMES[visibility])
         embed.add_field(name="Samples", value=f"{len(samples)} · {seconds:.0f} s")
-        actions = VoiceActions(self.bot.speech, self.bot.store, user_id, voice_id=voice.id, title=title)
+        cover = public_url(voice.cover_image, self.bot.settings.fish.cdn_base)
+        if cover:
+            embed.set_thumbnail(url=cover)
+        actions = VoiceActions(self.bot.speech, self.bot.store, user_id, voice_id=voice.id, title=title,
+                               sample_audio=public_url(voice.sample_audio, self.bot.settings.fish.cdn_base))
         await message.edit(content=None, embed=embed, view=actions)
         actions.message = message
 

@@ -164,6 +164,11 @@ class SpeechService:
             await previous("skipped")
         return True
 
+    def prime(self, spec: SpeechSpec, audio: bytes) -> bool:
+        """Let `audio` (a voice's own sample) stand for `spec`: queued, it plays from the cache, so
+        it costs no credit and its quota is given back. False when the cache can't hold it."""
+        return self._cache.put(spec, audio)
+
     def voice_gone(self, user_id: int, guild_id: int | None, notice: Notify | None) -> VoiceGone:
         """The hook a clip calls when Fish says its voice is gone (see bot/voice/stale.py)."""
 
