@@ -129,6 +129,7 @@ async def build_bot(
     `today`, the UTC date model retirements are judged by)."""
     from bot.audio.tts_cache import TTSCache
     from bot.client import FishBot
+    from bot.speech.breaker import FishBreaker
     from bot.speech.service import SpeechService
     from bot.storage.migrations import upgrade
     from bot.storage.settings import SettingsStore
@@ -148,9 +149,13 @@ async def build_bot(
     store = SettingsStore(db)
     usage = UsageLedger(db, settings, store=store)
     tts_cache = TTSCache(settings.credits.tts_cache_entries, settings.credits.tts_cache_max_chars)
-    sessions = SessionManager(fish, settings, voice_client_cls=voice_client_cls, tts_cache=tts_cache)
+    # One per process: every TTS request (voice clips and files) counts towards it.
+    breaker = FishBreaker(failures=settings.fish.breaker_failures, cool_off=settings.fish.breaker_cool_off_s,
+                          max_cool_off=settings.fish.breaker_max_cool_off_s)
+    sessions = SessionManager(fish, settings, voice_client_cls=voice_client_cls, tts_cache=tts_cache,
+                              breaker=breaker)
     speech = SpeechService(fish=fish, ledger=usage, sessions=sessions, cache=tts_cache, settings=settings,
-                           stale=StaleVoices(store, settings),
+                           breaker=breaker, stale=StaleVoices(store, settings),
                            **({"today": today} if today is not None else {}))
     return FishBot(
         settings=settings, fish=fish, db=db, store=store, usage=usage, tts_cache=tts_cache,

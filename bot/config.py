@@ -51,6 +51,11 @@ class FishSection(_Section):
         if not value.startswith(("http://", "https://")):
             raise ValueError("must start with http:// or https://")
         return value if value.endswith("/") else value + "/"
+    # The circuit breaker: after this many outage-like failures in a row (5xx, no connection, a
+    # broken stream, a time-out) no new TTS is sent for a cool-off that doubles while Fish stays down.
+    breaker_failures: int = Field(3, ge=1, le=100)
+    breaker_cool_off_s: float = Field(5.0, gt=0)
+    breaker_max_cool_off_s: float = Field(120.0, gt=0)
 
 
 class SpeakSection(_Section):

@@ -20,6 +20,7 @@ from bot.narration.notices import Notices
 from bot.narration.reading import spoken_name, words_of
 from bot.narration.settings import NAMESPACE, NICKNAMES, NarrationSettings, Nicknames
 from bot.narration.spoken import for_model
+from bot.speech.breaker import FishUnavailable
 from bot.speech.service import SpeechQueueFull
 from bot.ui.voice_autocomplete import voice_autocomplete
 from bot.usage import QuotaExceeded
@@ -343,6 +344,11 @@ class Narration(commands.Cog):
             return
         except SpeechQueueFull:
             await self._tell(message, "too many messages are waiting to be spoken.")
+            return
+        except FishUnavailable:
+            # Dropped, not queued: reading it in a minute would be reading it out of place.
+            await self._tell(message, "Fish Audio isn't responding right now, so messages aren't read "
+                                      "for a moment.")
             return
         before = self.announcer.queued(guild.id, author.id)
         self._queued[message.id] = Queued(author.id, prefix, message, before)

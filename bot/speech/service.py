@@ -13,6 +13,7 @@ requester about a failed clip only through the plain `notify(text)` callback it 
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import dataclasses
 import datetime
@@ -26,6 +27,7 @@ from bot.config import Settings
 from bot.errors import UserFacingError
 from bot.fish import FishClient, ReferenceNotFoundError
 from bot.fish.tts_models import utc_today
+from bot.speech.breaker import FishBreaker
 from bot.speech.spec import SpeechFormat, SpeechSpec
 from bot.usage import UsageLedger
 from bot.voice.clip import MAX_VOICE_REPLACEMENTS
@@ -68,6 +70,7 @@ class SpeechService:
         cache: TTSCache,
         settings: Settings,
         stale: StaleVoices,
+        breaker: FishBreaker | None = None,
         today: Callable[[], datetime.date] = utc_today,
     ) -> None:
         self.today = today  # the UTC date, injectable: model retirements depend on it
@@ -77,6 +80,11 @@ class SpeechService:
         self._sessions = sessions
         self._cache = cache
         self._settings = settings
+        self._breaker = breaker
+
+    @property
+    def breaker(self) -> FishBreaker | None:
+        return self._breaker
 
     def spec(
         self,
@@ -119,6 +127,8 @@ class SpeechService:
         QuotaExceeded, SpeechQueueFull, or UserFacingError when the channel can't be joined;
         in every case the reservation has been given back."""
         guild_id = into.guild_id if into is not None else _guild_id(requester)
+        if self._breaker is not None:
+            self._breaker.refuse_if_open()  # before anything is reserved or joined
         voice_gone = self.voice_gone(requester.id, guild_id, notice or notify)
         if spec.voice_id is not None and self.stale.is_gone(spec.voice_id):
             spec = dataclasses.replace(spec, voice_id=await voice_gone(spec.voice_id))
@@ -216,8 +226,25 @@ class SpeechService:
                                         guild_id=guild_id):
             if accepted is not None:
                 await accepted()
-            audio = await self._fish.tts.convert(text=spec.text, **spec.tts_options())
+            audio = await self._convert(spec)
         self._cache.put(spec, audio)
+        return audio
+
+    async def _convert(self, spec: SpeechSpec) -> bytes:
+        breaker = self._breaker
+        if breaker is None:
+            return await self._fish.tts.convert(text=spec.text, **spec.tts_options())
+        probe = breaker.check()
+        try:
+            audio = await self._fish.tts.convert(text=spec.text, **spec.tts_options())
+        except asyncio.CancelledError:
+            if probe:
+                breaker.abandon()
+            raise
+        except Exception as exc:
+            breaker.failure(exc)
+            raise
+        breaker.success()
         return audio
 
 

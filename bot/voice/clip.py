@@ -18,6 +18,7 @@ from bot.audio.pipeline import detect_container, pump_opus
 from bot.audio.source import StreamingOpusSource, StreamingPCMSource
 from bot.audio.tts_cache import TTSCache
 from bot.fish import FishClient, FishConnectError, FishNetworkError, ReferenceNotFoundError
+from bot.speech.breaker import FishBreaker, FishUnavailable
 from bot.speech.spec import SpeechSpec
 from bot.voice.request import SpeakRequest
 
@@ -67,6 +68,7 @@ class Clip:
         *,
         stall_timeout: float,
         cache: TTSCache | None = None,
+        breaker: FishBreaker | None = None,
     ) -> None:
         self.request = request
         self._max_frames = None if request.max_seconds is None else round(request.max_seconds * 50)
@@ -80,6 +82,7 @@ class Clip:
         self.error: BaseException | None = None
         self.first_byte_at: float | None = None
         self._cache = cache
+        self._breaker = breaker
         self._kept: list[bytes] | None = None  # the Ogg bytes of a cacheable clip, as they arrive
         self._complete = False  # Fish's stream ended normally (not cut by a skip)
         self.cached = False  # served from the TTS cache, without calling Fish
@@ -163,15 +166,23 @@ class Clip:
                 return
             if cache.cacheable(spec.text):
                 self._kept = []
+        breaker = self._breaker
+        probe = False
         replaced = 0
         while True:
             try:
+                if breaker is not None:
+                    probe = breaker.check()
                 await self._fetch(spec)
             except asyncio.CancelledError:
+                if breaker is not None and probe:
+                    breaker.abandon()
                 self.buffer.close()
                 self.ready.set()
                 raise
             except Exception as exc:
+                if breaker is not None and not isinstance(exc, FishUnavailable):
+                    breaker.failure(exc)
                 if not self.retried and self._may_retry(exc):
                     log.info("clip %s: Fish's stream broke before any audio (%s); asking again",
                              self.request.id, type(exc).__name__)
@@ -188,6 +199,8 @@ class Clip:
                 self._failed(exc)
                 return
             break
+        if breaker is not None:
+            breaker.success()
         if cache is not None and self._kept is not None and self._complete:
             cache.put(spec, b"".join(self._kept))
         self._kept = None

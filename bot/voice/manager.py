@@ -10,6 +10,7 @@ from bot.audio.tts_cache import TTSCache
 from bot.config import Settings
 from bot.errors import UserFacingError
 from bot.fish import FishClient
+from bot.speech.breaker import FishBreaker
 from bot.voice.joining import VoiceChannel, join_problem
 from bot.voice.session import VoiceSession
 
@@ -24,9 +25,11 @@ class SessionManager:
         *,
         voice_client_cls: type[discord.VoiceClient] = discord.VoiceClient,
         tts_cache: TTSCache | None = None,
+        breaker: FishBreaker | None = None,
     ) -> None:
         self._fish = fish
         self._tts_cache = tts_cache
+        self._breaker = breaker
         self._settings = settings
         # Tests and the benchmark pass a stand-in that records packets instead of sending them.
         self.voice_client_cls = voice_client_cls
@@ -88,7 +91,7 @@ class SessionManager:
             await guild.me.edit(suppress=False)  # become a speaker (join_problem checked rights)
         session = VoiceSession(
             voice, fish=self._fish, settings=self._settings, on_closed=self._forget,
-            tts_cache=self._tts_cache,
+            tts_cache=self._tts_cache, breaker=self._breaker,
         )
         self.sessions[guild.id] = session
         return session

@@ -21,6 +21,7 @@ from bot.audio.tts_cache import TTSCache
 from bot.config import Settings
 from bot.fish import FishClient
 from bot.fish.messages import user_message
+from bot.speech.breaker import FishBreaker, FishUnavailable
 from bot.voice.clip import Clip, ClipStalled
 from bot.voice.request import OnOutcome, SpeakRequest
 
@@ -46,6 +47,7 @@ class VoiceSession:
         settings: Settings,
         on_closed: Callable[[VoiceSession], Awaitable[None]] | None = None,
         tts_cache: TTSCache | None = None,
+        breaker: FishBreaker | None = None,
     ) -> None:
         self.voice = voice
         self.guild_id = voice.guild.id
@@ -54,6 +56,8 @@ class VoiceSession:
         self._settings = settings
         self._on_closed = on_closed
         self._tts_cache = tts_cache
+        self._breaker = breaker
+        self._told_outage: int | None = None  # the breaker's outage this session's members heard of
         self.queue: deque[SpeakRequest] = deque()
         self.current: Clip | None = None
         self._prefetched: Clip | None = None
@@ -176,7 +180,8 @@ class VoiceSession:
 
     def _new_clip(self, request: SpeakRequest) -> Clip:
         return Clip(
-            request, self._fish, stall_timeout=self._settings.speak.stall_timeout_s, cache=self._tts_cache
+            request, self._fish, stall_timeout=self._settings.speak.stall_timeout_s, cache=self._tts_cache,
+            breaker=self._breaker,
         )
 
     def _prefetch_next(self) -> None:
@@ -347,7 +352,13 @@ class VoiceSession:
         error = clip.error
         if error is None or clip.request.notify is None:
             return
-        if clip.broke_part_way:
+        if isinstance(error, FishUnavailable):
+            # Refused while the breaker is open: said once per outage in this session, not per clip.
+            if self._told_outage == error.outage:
+                return
+            self._told_outage = error.outage
+            text = str(error)
+        elif clip.broke_part_way:
             text = PART_WAY
         elif isinstance(error, ClipStalled):
             text = "Timed out waiting for Fish Audio to send audio for your message, so I skipped it."
