@@ -124,7 +124,10 @@ async def test_multipart_is_what_the_official_sdk_sends(harness, guild, members,
                                     transcript="first words | second words", description="two clips",
                                     tags="Calm, deep, calm", visibility="public",
                                     enhance=False, cover=cover)
-    created_voice_id(done)
+    voice_id = created_voice_id(done)
+    # Fish answers with a CDN-relative cover path; the card shows it as a thumbnail.
+    assert fakefish.voices[voice_id]["cover_image"] == f"coverimage/{voice_id}"
+    assert done.embeds[0].thumbnail.url == f"https://public-platform.r2.fish.audio/coverimage/{voice_id}"
     ours = fakefish.requests_for("model_create")[-1]
     async with AsyncFishAudio(api_key="test-key", base_url=fakefish.base_url) as sdk:
         await sdk.voices.create(
