@@ -12,7 +12,7 @@ from discord.ext import commands
 from bot.errors import UserFacingError
 from bot.fish import FishError, NotFoundError
 from bot.narration.cleaning import clean
-from bot.narration.settings import NICK_LIMIT, NICKNAMES, Nicknames
+from bot.narration.settings import NICK_LIMIT, NICKNAMES, OPT_OUT, Nicknames, OptOut
 from bot.ui.voice_actions import use_as_my_voice
 from bot.ui.voice_autocomplete import voice_autocomplete
 from bot.voice.access import usable_voice
@@ -80,6 +80,25 @@ class MemberVoice(commands.Cog):
     async def voice_reset(self, interaction: discord.Interaction) -> None:
         await self.bot.store.delete_user(interaction.user.id, NAMESPACE)
         await self._reply(interaction, "Your voice and speed are back to the defaults.")
+
+    async def _opt_out(self, interaction: discord.Interaction, muted: bool) -> None:
+        guild_id = interaction.guild_id
+        if guild_id is None:
+            raise UserFacingError("This only works in a server.")
+        current = await self.bot.store.get_user(interaction.user.id, OPT_OUT, OptOut)
+        guilds = sorted({*current.guilds, guild_id} if muted else set(current.guilds) - {guild_id})
+        await self.bot.store.update_user(interaction.user.id, OPT_OUT, {"guilds": guilds}, model=OptOut)
+        await self._reply(interaction, "Your messages won't be read aloud in this server. "
+                                       "`/voice unmute-me` undoes it." if muted else
+                          "Your messages will be read aloud in this server again.")
+
+    @voice.command(name="mute-me", description="Don't read my messages aloud in this server")
+    async def mute_me(self, interaction: discord.Interaction) -> None:
+        await self._opt_out(interaction, True)
+
+    @voice.command(name="unmute-me", description="Read my messages aloud in this server again")
+    async def unmute_me(self, interaction: discord.Interaction) -> None:
+        await self._opt_out(interaction, False)
 
     # --- /nick ---------------------------------------------------------------------------------
 

@@ -17,8 +17,17 @@ from pydantic import BaseModel
 from bot.errors import UserFacingError
 from bot.narration.announcer import Announcer, Last
 from bot.narration.notices import Notices
-from bot.narration.reading import spoken_name, words_of
-from bot.narration.settings import NAMESPACE, NICKNAMES, NarrationSettings, Nicknames
+from bot.narration.reading import forwarded, spoken_name, words_of
+from bot.narration.settings import (
+    NAMESPACE,
+    NICKNAMES,
+    OPT_OUT,
+    NarrationSettings,
+    Nicknames,
+    OptOut,
+    announcement,
+    check_name_template,
+)
 from bot.narration.spoken import for_model
 from bot.speech.breaker import FishUnavailable
 from bot.speech.service import SpeechQueueFull
@@ -36,6 +45,8 @@ log = logging.getLogger(__name__)
 
 NO_MENTIONS = discord.AllowedMentions.none()
 REMEMBERED_MESSAGES = 2000
+IGNORE_LIMIT = 100  # members, and roles, per server
+PRESENCE_EVERY_S = 30.0
 OnOff = Literal["skip", "name"]
 
 
@@ -53,6 +64,16 @@ def _on(value: bool) -> str:
     return "on" if value else "off"
 
 
+def _listed(mentions: list[str], limit: int = 1000) -> str:
+    """Mentions for an embed field (at most `limit` characters); "none" when empty."""
+    shown = ""
+    for i, mention in enumerate(mentions):
+        if len(shown) + len(mention) + 1 > limit:
+            return f"{shown} and {len(mentions) - i} more"
+        shown = f"{shown} {mention}".strip()
+    return shown or "none"
+
+
 class Narration(commands.Cog):
     narrate = app_commands.Group(name="narrate", description="Read a text channel aloud in voice",
                                  guild_only=True, default_permissions=discord.Permissions(manage_guild=True))
@@ -60,10 +81,14 @@ class Narration(commands.Cog):
                                         guild_only=True,
                                         default_permissions=discord.Permissions(manage_guild=True))
 
+    ignore_group = app_commands.Group(name="ignore", description="Members and roles never read aloud",
+                                      parent=settings_group)
+
     def __init__(self, bot: FishBot) -> None:
         self.bot = bot
         self.announcer = Announcer()
         self.notices = Notices()
+        self.presence = Notices(every=PRESENCE_EVERY_S)  # join/leave announcements per member
         self._locks: dict[int, asyncio.Lock] = {}
         # The session each server's announcements belong to (a new session starts afresh).
         self._session_of: weakref.WeakValueDictionary[int, VoiceSession] = weakref.WeakValueDictionary()
@@ -139,6 +164,12 @@ class Narration(commands.Cog):
         repeat_cap="Longest run of one character (3: \"sooooo\" → \"sooo\"); 0: no cap, else 2 to 100",
         expressive_cues="Let [bracket] cues and <tags> in messages change the delivery (off: read as words)",
         read_everyone="Say @everyone and @here as \"everyone\" and \"here\" (off: skip them)",
+        read_silent="Read @silent messages (sent without notifications)",
+        required_prefix="Only read messages starting with this, without it (empty: no prefix needed)",
+        read_audience="In a stage channel, read members in the audience too",
+        voice_chat="Read the text chat of the voice channel I'm in, without /narrate start",
+        name_template="How a new speaker is announced; must contain {name} (e.g. \"{name} says\")",
+        announce_joins="Say \"Alice joined\" / \"Alice left\" in my voice channel",
     )
     async def settings_narration(
         self,
@@ -157,17 +188,30 @@ class Narration(commands.Cog):
         repeat_cap: app_commands.Range[int, 0, 100] | None = None,
         expressive_cues: bool | None = None,
         read_everyone: bool | None = None,
+        read_silent: bool | None = None,
+        required_prefix: app_commands.Range[str, 0, 10] | None = None,
+        read_audience: bool | None = None,
+        voice_chat: bool | None = None,
+        name_template: app_commands.Range[str, 1, 100] | None = None,
+        announce_joins: bool | None = None,
     ) -> None:
         assert interaction.guild_id is not None
         if repeat_cap == 1:
             raise UserFacingError("The repeated-character cap is 0 (off) or 2 to 100.")
+        if name_template is not None:
+            try:
+                name_template = check_name_template(name_template)
+            except ValueError as exc:
+                raise UserFacingError(str(exc)) from None
         changes: dict[str, object] = {
             key: value for key, value in {
                 "announce_names": announce_names, "same_channel": same_channel, "read_bots": read_bots,
                 "auto_join": auto_join, "ignore_prefix": ignore_prefix, "max_length": max_length,
                 "max_seconds": max_seconds, "custom_emoji": custom_emoji, "unicode_emoji": unicode_emoji,
                 "max_repeat": repeat_cap, "expressive_cues": expressive_cues,
-                "read_everyone": read_everyone,
+                "read_everyone": read_everyone, "read_silent": read_silent,
+                "required_prefix": required_prefix, "read_audience": read_audience, "voice_chat": voice_chat,
+                "name_template": name_template, "announce_joins": announce_joins,
             }.items() if value is not None
         }
         if required_role is not None:
@@ -175,6 +219,60 @@ class Narration(commands.Cog):
         elif any_role:
             changes["required_role"] = None
         await self._save_and_show(interaction, NAMESPACE, changes, NarrationSettings)
+
+    # --- /settings ignore ----------------------------------------------------------------------
+
+    async def _ignore(self, interaction: discord.Interaction, member: discord.Member | None,
+                      role: discord.Role | None, add: bool) -> None:
+        assert interaction.guild_id is not None
+        if member is None and role is None:
+            raise UserFacingError("Choose a member, a role, or both.")
+        config = await self._config(interaction.guild_id)
+        changes: dict[str, object] = {}
+        done = []
+        for field, current, target, mention in (
+            ("ignored_members", config.ignored_members, member, lambda i: f"<@{i}>"),
+            ("ignored_roles", config.ignored_roles, role, lambda i: f"<@&{i}>"),
+        ):
+            if target is None:
+                continue
+            if add and target.id not in current:
+                if len(current) >= IGNORE_LIMIT:
+                    raise UserFacingError(f"At most {IGNORE_LIMIT} members and {IGNORE_LIMIT} roles "
+                                          "can be ignored.")
+                changes[field] = [*current, target.id]
+            elif not add and target.id in current:
+                changes[field] = [i for i in current if i != target.id]
+            else:
+                state = "already" if add else "not"
+                raise UserFacingError(f"{mention(target.id)} is {state} ignored.")
+            done.append(mention(target.id))
+        await self.bot.store.update_guild(interaction.guild_id, NAMESPACE, changes, model=NarrationSettings)
+        verb = "won't be read aloud any more" if add else "will be read aloud again"
+        await interaction.response.send_message(f"{' and '.join(done)} {verb}.", ephemeral=True,
+                                                allowed_mentions=NO_MENTIONS)
+
+    @ignore_group.command(name="add", description="Never read this member's (or role's) messages aloud")
+    @app_commands.describe(member="A member to ignore", role="A role whose members are ignored")
+    async def ignore_add(self, interaction: discord.Interaction, member: discord.Member | None = None,
+                         role: discord.Role | None = None) -> None:
+        await self._ignore(interaction, member, role, add=True)
+
+    @ignore_group.command(name="remove", description="Read this member's (or role's) messages again")
+    @app_commands.describe(member="A member to read again", role="A role to read again")
+    async def ignore_remove(self, interaction: discord.Interaction, member: discord.Member | None = None,
+                            role: discord.Role | None = None) -> None:
+        await self._ignore(interaction, member, role, add=False)
+
+    @ignore_group.command(name="list", description="Members and roles whose messages are not read")
+    async def ignore_list(self, interaction: discord.Interaction) -> None:
+        assert interaction.guild_id is not None
+        config = await self._config(interaction.guild_id)
+        embed = discord.Embed(title="Not read aloud", colour=discord.Colour.blurple())
+        members = _listed([f"<@{m}>" for m in config.ignored_members])
+        embed.add_field(name="Members", value=members, inline=False)
+        embed.add_field(name="Roles", value=_listed([f"<@&{r}>" for r in config.ignored_roles]), inline=False)
+        await interaction.response.send_message(embed=embed, ephemeral=True, allowed_mentions=NO_MENTIONS)
 
     @settings_group.command(name="voice", description="The server's default voice and speed")
     @app_commands.describe(voice="The default voice (type to search)", speed="The default speed, 0.5 to 2.0")
@@ -224,6 +322,15 @@ class Narration(commands.Cog):
                         value=f"capped at {config.max_repeat}" if config.max_repeat else "not capped")
         embed.add_field(name="Expressive cues", value=_on(config.expressive_cues))
         embed.add_field(name="@everyone / @here", value="said" if config.read_everyone else "skipped")
+        embed.add_field(name="@silent messages", value="read" if config.read_silent else "not read")
+        embed.add_field(name="Required prefix",
+                        value=f"`{config.required_prefix}`" if config.required_prefix else "none")
+        embed.add_field(name="Stage audience", value="read" if config.read_audience else "not read")
+        embed.add_field(name="Voice channel chat", value=_on(config.voice_chat))
+        embed.add_field(name="Name announcement", value=f"“{config.name_template}”")
+        embed.add_field(name="Join/leave announcements", value=_on(config.announce_joins))
+        ignored = [f"<@{m}>" for m in config.ignored_members] + [f"<@&{r}>" for r in config.ignored_roles]
+        embed.add_field(name="Ignored", value=_listed(ignored))
         embed.add_field(name="Default voice", value=voice.voice_name or voice.voice_id or "the bot's default")
         embed.add_field(name="Default speed", value=f"{voice.speed:g}" if voice.speed else "normal")
         if not operator.enabled:
@@ -276,7 +383,7 @@ class Narration(commands.Cog):
         guild = message.guild
         if not self.bot.settings.narration.enabled or guild is None or message.is_system():
             return
-        if not (message.content or message.attachments or message.stickers):
+        if not (message.content or message.attachments or message.stickers or message.message_snapshots):
             return
         if self.bot.user is not None and message.author.id == self.bot.user.id:
             return
@@ -285,26 +392,48 @@ class Narration(commands.Cog):
 
     async def _consider(self, message: discord.Message, guild: discord.Guild) -> None:
         config = await self._config(guild.id)
-        if message.channel.id not in config.channels:
+        if message.channel.id not in config.channels and not self._voice_chat(message, config, guild):
             return
         automated = message.author.bot or message.webhook_id is not None
         if automated and not config.read_bots:
             return
-        if config.ignore_prefix and message.content.startswith(config.ignore_prefix):
+        if message.flags.suppress_notifications and not config.read_silent:
             return
         member = message.author if isinstance(message.author, discord.Member) else None
-        if config.required_role and not automated and (
-            member is None or not any(role.id == config.required_role for role in member.roles)
-        ):
+        if not await self._may_read(message.author, member, config, guild.id, automated):
             return
         session = await self._session_for(member, config, guild)
         if session is None:
             return
+        voice = member.voice if member is not None else None
+        if (not automated and not config.read_audience and voice is not None
+                and isinstance(voice.channel, discord.StageChannel) and voice.suppress):
+            return  # in a stage's audience
         if config.same_channel and not automated and (
             member is None or member.voice is None or member.voice.channel != session.channel
         ):
             return
         await self._queue(message, config, session)
+
+    def _voice_chat(self, message: discord.Message, config: NarrationSettings, guild: discord.Guild) -> bool:
+        """A message in the text chat of the voice channel the bot is in (read without a binding)."""
+        session = self.bot.voice_sessions.get(guild.id)
+        return config.voice_chat and session is not None and session.channel.id == message.channel.id
+
+    async def _may_read(self, author: discord.abc.User, member: discord.Member | None,
+                        config: NarrationSettings, guild_id: int, automated: bool) -> bool:
+        """The server's ignore lists and required role, and the member's own opt-out."""
+        if author.id in config.ignored_members:
+            return False
+        roles = {role.id for role in member.roles} if member is not None else set()
+        if roles & set(config.ignored_roles):
+            return False
+        if automated:
+            return True
+        if config.required_role and config.required_role not in roles:
+            return False
+        opted_out = await self.bot.store.get_user(author.id, OPT_OUT, OptOut)
+        return guild_id not in opted_out.guilds
 
     async def _queue(self, message: discord.Message, config: NarrationSettings,
                      session: VoiceSession) -> None:
@@ -320,9 +449,12 @@ class Narration(commands.Cog):
             self._session_of[guild.id] = session
         author = message.author
         prefix = ""
-        if config.announce_names and self.announcer.should_announce(guild.id, author.id):
+        if forwarded(message) is not None:  # always says who forwarded it
             name = spoken_name(author.display_name, await self._nickname(author.id, guild.id))
-            prefix = await self._for_fish(guild.id, f"{name} said:", config) + " "
+            prefix = await self._for_fish(guild.id, f"{name} forwarded:", config) + " "
+        elif config.announce_names and self.announcer.should_announce(guild.id, author.id):
+            name = spoken_name(author.display_name, await self._nickname(author.id, guild.id))
+            prefix = await self._for_fish(guild.id, announcement(config.name_template, name), config) + " "
         text = prefix + words
         voice = await resolve_voice(self.bot.store, self.bot.settings, user_id=author.id, guild_id=guild.id)
         speech = self.bot.speech
@@ -372,6 +504,42 @@ class Narration(commands.Cog):
             following.prefix = queued.prefix
             await session.replace_text(later[0].message_id, queued.prefix + later[0].text)  # type: ignore[arg-type]
 
+    # --- join/leave announcements ----------------------------------------------------------------
+
+    @commands.Cog.listener()
+    async def on_voice_state_update(self, member: discord.Member, before: discord.VoiceState,
+                                    after: discord.VoiceState) -> None:
+        if member.bot or before.channel == after.channel or not self.bot.settings.narration.enabled:
+            return
+        session = self.bot.voice_sessions.get(member.guild.id)
+        if session is None:
+            return
+        if after.channel == session.channel:
+            verb = "joined"
+        elif before.channel == session.channel:
+            verb = "left"
+        else:
+            return
+        async with self._lock(member.guild.id):
+            config = await self._config(member.guild.id)
+            if not config.announce_joins or not await self._may_read(member, member, config,
+                                                                     member.guild.id, False):
+                return
+            if not self.presence.due(member.guild.id, member.id):
+                return  # a flapping connection: once per member every PRESENCE_EVERY_S
+            name = spoken_name(member.display_name, await self._nickname(member.id, member.guild.id))
+            text = await self._for_fish(member.guild.id, f"{name} {verb}", config)
+            # In the server's voice (the bot has no voice of its own), paid from the member's quota.
+            me = self.bot.user.id if self.bot.user is not None else 0
+            voice = await resolve_voice(self.bot.store, self.bot.settings, user_id=me,
+                                        guild_id=member.guild.id)
+            speech = self.bot.speech
+            try:
+                await speech.queue(member, speech.spec(text, voice_id=voice.voice_id, speed=voice.speed),
+                                   None, into=session)
+            except (QuotaExceeded, SpeechQueueFull, FishUnavailable) as exc:
+                log.info("no %s announcement in guild %s: %s", verb, member.guild.id, exc)
+
     @commands.Cog.listener()
     async def on_raw_message_delete(self, payload: discord.RawMessageDeleteEvent) -> None:
         await self._deleted(payload.guild_id, [payload.message_id])
@@ -408,8 +576,7 @@ class Narration(commands.Cog):
             return  # already spoken (or being spoken), or never queued
         config = await self._config(guild_id)
         max_length = config.max_length or self.bot.settings.narration.max_message_length
-        ignored = bool(config.ignore_prefix) and message.content.startswith(config.ignore_prefix)
-        words = "" if ignored else words_of(message, config, max_length=max_length)
+        words = words_of(message, config, max_length=max_length)
         words = await self._for_fish(guild_id, words, config)
         if not words:  # edited down to nothing, or to the ignore prefix
             await self._drop(session, guild_id, message.id)

@@ -9,7 +9,7 @@ from bot.narration.cleaning import CleanOptions, Names, clean
 from bot.narration.settings import NarrationSettings
 
 
-def attachment_kinds(message: discord.Message) -> list[str]:
+def attachment_kinds(message: discord.Message | discord.MessageSnapshot) -> list[str]:
     kinds = []
     for attachment in message.attachments:
         kind = (attachment.content_type or "").split("/", 1)[0]
@@ -55,9 +55,40 @@ def clean_options(config: NarrationSettings) -> CleanOptions:
                         max_repeat=config.max_repeat, read_everyone=config.read_everyone)
 
 
+def forwarded(message: discord.Message) -> discord.MessageSnapshot | None:
+    """The forwarded message's snapshot, when `message` is a forward (its own content is empty)."""
+    reference = message.reference
+    if reference is None or reference.type is not discord.MessageReferenceType.forward:
+        return None
+    return message.message_snapshots[0] if message.message_snapshots else None
+
+
+def unprefixed(content: str, config: NarrationSettings) -> str | None:
+    """The content to read, or None when the ignore prefix (or a missing required prefix) says
+    the message is not for reading. The required prefix itself is not read."""
+    if config.ignore_prefix and content.startswith(config.ignore_prefix):
+        return None
+    if config.required_prefix:
+        if not content.startswith(config.required_prefix):
+            return None
+        return content[len(config.required_prefix):]
+    return content
+
+
 def words_of(message: discord.Message, config: NarrationSettings, *, max_length: int) -> str:
-    text = clean(message.content, names=names_for(message), options=clean_options(config),
-                 attachments=attachment_kinds(message))
+    """The words to read for a message ("" for none); a forward is read from its snapshot."""
+    snapshot = forwarded(message)
+    if snapshot is not None:
+        if config.required_prefix:  # a forward can't carry the prefix: only prefixed words are read
+            return ""
+        text = clean(snapshot.content, names=names_in(message.guild), options=clean_options(config),
+                     attachments=attachment_kinds(snapshot))
+    else:
+        content = unprefixed(message.content, config)
+        if content is None:
+            return ""
+        text = clean(content, names=names_for(message), options=clean_options(config),
+                     attachments=attachment_kinds(message))
     if len(text) > max_length:
         cut = text[:max_length]
         text = (cut.rsplit(" ", 1)[0] if " " in cut else cut) + ", and so on"

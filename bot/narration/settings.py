@@ -3,6 +3,8 @@ SettingsStore, so they survive restarts (and /forget-me deletes the member's par
 
 from __future__ import annotations
 
+import re
+
 from pydantic import BaseModel, Field, field_validator
 
 from bot.narration.cleaning import EmojiMode
@@ -10,7 +12,28 @@ from bot.narration.cleaning import EmojiMode
 NAMESPACE = "narration"
 DICTIONARY_NAMESPACE = "dictionary"
 NICKNAMES = "nickname"
+OPT_OUT = "narration_opt_out"
 NICK_LIMIT = 100
+NAME_TEMPLATE_LIMIT = 60
+_MENTION = re.compile(r"<[@#][!&]?\d+>|@everyone|@here", re.IGNORECASE)
+
+
+def check_name_template(template: str) -> str:
+    """The announcement before a member's words ("{name} said:"); the message is for the member."""
+    template = " ".join(template.split())
+    if "{name}" not in template:
+        raise ValueError("The name template must contain {name}, e.g. “{name} said:”.")
+    if len(template) > NAME_TEMPLATE_LIMIT:
+        raise ValueError(f"The name template can be at most {NAME_TEMPLATE_LIMIT} characters.")
+    if _MENTION.search(template):
+        raise ValueError("The name template can't contain mentions.")
+    if "{" in template.replace("{name}", "") or "}" in template.replace("{name}", ""):
+        raise ValueError("The only placeholder in the name template is {name}.")
+    return template
+
+
+def announcement(template: str, name: str) -> str:
+    return template.replace("{name}", name)
 
 
 class NarrationSettings(BaseModel):
@@ -30,6 +53,14 @@ class NarrationSettings(BaseModel):
     max_repeat: int = Field(3, ge=0, le=100)  # "soooo" → "sooo"; 0: no cap
     # Let members' [bracket] cues and <tags> reach Fish (otherwise they are read as plain words).
     expressive_cues: bool = False
+    ignored_members: list[int] = []  # never read
+    ignored_roles: list[int] = []  # members with any of these are never read
+    read_silent: bool = False  # @silent messages (suppress notifications)
+    required_prefix: str = Field("", max_length=10)  # only messages starting with it (not read)
+    read_audience: bool = False  # stage channels: members in the audience
+    voice_chat: bool = True  # the text chat of the bot's voice channel, without /narrate start
+    name_template: str = "{name} said:"
+    announce_joins: bool = False  # "Alice joined" / "Alice left" in the bot's voice channel
 
     @field_validator("max_repeat")
     @classmethod
@@ -37,6 +68,11 @@ class NarrationSettings(BaseModel):
         if value == 1:
             raise ValueError("the repeated-character cap is 0 (off) or 2 to 100")
         return value
+
+    @field_validator("name_template")
+    @classmethod
+    def _template(cls, value: str) -> str:
+        return check_name_template(value)
     read_everyone: bool = True  # say @everyone / @here as "everyone" / "here" (off: skip them)
 
 
@@ -51,3 +87,9 @@ class PronunciationSettings(BaseModel):
     respelling, phoneme span contents or "")."""
 
     entries: dict[str, tuple[str, str, str]] = {}
+
+
+class OptOut(BaseModel):
+    """Per member (user namespace "narration_opt_out"): servers where their messages aren't read."""
+
+    guilds: list[int] = []
