@@ -33,6 +33,7 @@ EXTENSIONS: tuple[str, ...] = (
     "cogs.speak",
     "cogs.narration",
     "cogs.dictionary",
+    "cogs.speak_message",
     "cogs.member_voice",
     "cogs.voices",
     "cogs.clone",

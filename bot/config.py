@@ -108,6 +108,13 @@ class TranscribeSection(_Section):
         return value
 
 
+class SceneSection(_Section):
+    """/scene: a short script read by several voices."""
+
+    max_speakers: int = Field(4, ge=1, le=10)
+    max_chars: int = Field(1000, ge=1, le=10_000)
+
+
 class QuotaSection(_Section):
     """Daily quotas; 0 means unlimited."""
 
@@ -117,6 +124,9 @@ class QuotaSection(_Section):
     clones_per_guild: int = Field(20, ge=0)
     transcribe_minutes_per_member: float = Field(30.0, ge=0)
     transcribe_minutes_per_guild: float = Field(300.0, ge=0)
+    # Each /voices design request costs about $0.01 whether or not a voice is kept.
+    voice_designs_per_member: int = Field(10, ge=0)
+    voice_designs_per_guild: int = Field(50, ge=0)
 
 
 class CreditsSection(_Section):
@@ -158,6 +168,7 @@ class Settings(BaseSettings):
     narration: NarrationSection = Field(default_factory=NarrationSection)
     clone: CloneSection = Field(default_factory=CloneSection)
     transcribe: TranscribeSection = Field(default_factory=TranscribeSection)
+    scene: SceneSection = Field(default_factory=SceneSection)
     quotas: QuotaSection = Field(default_factory=QuotaSection)
     credits: CreditsSection = Field(default_factory=CreditsSection)
 

@@ -32,6 +32,7 @@ log = logging.getLogger(__name__)
 NO_MENTIONS = discord.AllowedMentions.none()
 KIND_TITLES: dict[Kind, str] = {
     "tts_chars": "Speech", "clones": "Voice clones", "transcribe_seconds": "Transcription",
+    "voice_designs": "Voice designs",
 }
 PERIODS: dict[str, tuple[str, int]] = {"today": ("Today", 0), "7d": ("Last 7 days", 7),
                                        "30d": ("Last 30 days", 30)}
@@ -42,6 +43,8 @@ QUOTA_FIELDS: dict[str, str] = {
     "clones_per_guild": "Voice clones for the server",
     "transcribe_minutes_per_member": "Transcription minutes per member",
     "transcribe_minutes_per_guild": "Transcription minutes for the server",
+    "voice_designs_per_member": "Voice designs per member",
+    "voice_designs_per_guild": "Voice designs for the server",
 }
 # Counters of past days only matter for a day or two (the ledger keeps the history).
 COUNTER_RETENTION_DAYS = 7
@@ -64,7 +67,7 @@ def _spent_line(totals: dict[Kind, int]) -> str:
 class Credits(commands.Cog):
     quota = app_commands.Group(
         name="quota",
-        description="This server's daily quotas for speech, cloning and transcription",
+        description="This server's daily quotas for speech, cloning, transcription and voice design",
         guild_only=True,
         default_permissions=discord.Permissions(manage_guild=True),
     )

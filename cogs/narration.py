@@ -15,16 +15,15 @@ from discord.ext import commands
 from pydantic import BaseModel
 
 from bot.errors import UserFacingError
+from bot.narration.access import may_read
 from bot.narration.announcer import Announcer, Last
 from bot.narration.notices import Notices
 from bot.narration.reading import forwarded, spoken_name, words_of
 from bot.narration.settings import (
     NAMESPACE,
     NICKNAMES,
-    OPT_OUT,
     NarrationSettings,
     Nicknames,
-    OptOut,
     announcement,
     check_name_template,
 )
@@ -274,12 +273,24 @@ class Narration(commands.Cog):
         embed.add_field(name="Roles", value=_listed([f"<@&{r}>" for r in config.ignored_roles]), inline=False)
         await interaction.response.send_message(embed=embed, ephemeral=True, allowed_mentions=NO_MENTIONS)
 
-    @settings_group.command(name="voice", description="The server's default voice and speed")
-    @app_commands.describe(voice="The default voice (type to search)", speed="The default speed, 0.5 to 2.0")
+    @settings_group.command(name="voice", description="The server's default voice, speed and loudness")
+    @app_commands.describe(
+        voice="The default voice (type to search)", speed="The default speed, 0.5 to 2.0",
+        volume="Louder or quieter, in dB (-20 to 20; 0 is Fish's level), for all speech here",
+        normalize_loudness="Even out loudness between voices (Fish's S2 models; on by default)",
+    )
     @app_commands.autocomplete(voice=voice_autocomplete)
     async def settings_voice(self, interaction: discord.Interaction, voice: str | None = None,
-                             speed: app_commands.Range[float, 0.5, 2.0] | None = None) -> None:
+                             speed: app_commands.Range[float, 0.5, 2.0] | None = None,
+                             volume: app_commands.Range[float, -20.0, 20.0] | None = None,
+                             normalize_loudness: bool | None = None) -> None:
         assert interaction.guild_id is not None
+        loudness = {key: value for key, value in (("volume", volume),
+                                                  ("normalize_loudness", normalize_loudness))
+                    if value is not None}
+        if loudness:
+            await self.bot.store.update_guild(interaction.guild_id, NAMESPACE, loudness,
+                                              model=NarrationSettings)
         changes: dict[str, object] = {}
         if voice is not None:
             found = await usable_voice(self.bot.fish, self.bot.db, interaction.user.id, voice)
@@ -333,6 +344,8 @@ class Narration(commands.Cog):
         embed.add_field(name="Ignored", value=_listed(ignored))
         embed.add_field(name="Default voice", value=voice.voice_name or voice.voice_id or "the bot's default")
         embed.add_field(name="Default speed", value=f"{voice.speed:g}" if voice.speed else "normal")
+        embed.add_field(name="Volume", value=f"{config.volume:+g} dB" if config.volume else "Fish's level")
+        embed.add_field(name="Loudness normalisation", value=_on(config.normalize_loudness))
         if not operator.enabled:
             embed.set_footer(text="Narration is switched off for this bot by its operator.")
         return embed
@@ -422,18 +435,7 @@ class Narration(commands.Cog):
 
     async def _may_read(self, author: discord.abc.User, member: discord.Member | None,
                         config: NarrationSettings, guild_id: int, automated: bool) -> bool:
-        """The server's ignore lists and required role, and the member's own opt-out."""
-        if author.id in config.ignored_members:
-            return False
-        roles = {role.id for role in member.roles} if member is not None else set()
-        if roles & set(config.ignored_roles):
-            return False
-        if automated:
-            return True
-        if config.required_role and config.required_role not in roles:
-            return False
-        opted_out = await self.bot.store.get_user(author.id, OPT_OUT, OptOut)
-        return guild_id not in opted_out.guilds
+        return await may_read(self.bot.store, author, member, config, guild_id, automated=automated)
 
     async def _queue(self, message: discord.Message, config: NarrationSettings,
                      session: VoiceSession) -> None:
@@ -467,7 +469,9 @@ class Narration(commands.Cog):
 
         try:
             await speech.queue(
-                author, speech.spec(text, voice_id=voice.voice_id, speed=voice.speed), notify,
+                author, speech.spec(text, voice_id=voice.voice_id, speed=voice.speed,
+                                    volume=config.spec_volume,
+                                    normalize_loudness=config.spec_normalize_loudness), notify,
                 into=session, message_id=message.id,
                 max_seconds=config.max_seconds or operator.max_spoken_seconds, notice=notice,
             )
@@ -535,7 +539,10 @@ class Narration(commands.Cog):
                                         guild_id=member.guild.id)
             speech = self.bot.speech
             try:
-                await speech.queue(member, speech.spec(text, voice_id=voice.voice_id, speed=voice.speed),
+                spec = speech.spec(text, voice_id=voice.voice_id, speed=voice.speed,
+                                   volume=config.spec_volume,
+                                   normalize_loudness=config.spec_normalize_loudness)
+                await speech.queue(member, spec,
                                    None, into=session)
             except (QuotaExceeded, SpeechQueueFull, FishUnavailable) as exc:
                 log.info("no %s announcement in guild %s: %s", verb, member.guild.id, exc)

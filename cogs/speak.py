@@ -97,10 +97,9 @@ class Speak(commands.Cog):
                 f"Join {session.channel.mention} to control what I say there."  # type: ignore[union-attr]
             )
 
-    async def _spoken(self, guild: discord.Guild, text: str, model: str) -> str:
+    async def _spoken(self, guild: discord.Guild, text: str, model: str, config: NarrationSettings) -> str:
         """The text as narration would say it: mentions as names, custom emoji and links as words
         (the server's narration cleaning settings), stray cues neutralised, the dictionary applied."""
-        config = await self.bot.store.get_guild(guild.id, NARRATION_NAMESPACE, NarrationSettings)
         words = clean(text, names=names_in(guild), options=clean_options(config))
         words = for_model(words, model=model, dictionary=await self.bot.dictionaries.get(guild.id),
                           expressive_cues=config.expressive_cues)
@@ -131,7 +130,8 @@ class Speak(commands.Cog):
         member = self._member(interaction)
         text = _clean_text(text, self.bot.settings.speak.max_text_length)
         model_name = checked_model(model, self.bot.speech.today())
-        text = await self._spoken(member.guild, text, model_name or self.bot.settings.fish.model)
+        config = await self.bot.store.get_guild(member.guild.id, NARRATION_NAMESPACE, NarrationSettings)
+        text = await self._spoken(member.guild, text, model_name or self.bot.settings.fish.model, config)
         if voice:
             await usable_voice(self.bot.fish, self.bot.db, member.id, voice)
         chosen = await resolve_voice(
@@ -140,10 +140,13 @@ class Speak(commands.Cog):
         )
         speech = self.bot.speech
         if not in_voice(member):
-            spec = speech.file_spec(text, voice_id=chosen.voice_id, speed=chosen.speed, model=model_name)
+            spec = speech.file_spec(text, voice_id=chosen.voice_id, speed=chosen.speed, model=model_name,
+                                    volume=config.spec_volume,
+                                    normalize_loudness=config.spec_normalize_loudness)
             await send_as_file(speech, interaction, spec)
             return
-        spec = speech.spec(text, voice_id=chosen.voice_id, speed=chosen.speed, model=model_name)
+        spec = speech.spec(text, voice_id=chosen.voice_id, speed=chosen.speed, model=model_name,
+                           volume=config.spec_volume, normalize_loudness=config.spec_normalize_loudness)
         await speak_in_voice(speech, interaction, member, spec)
 
     @speak.autocomplete("model")

@@ -24,7 +24,9 @@ from bot.storage.voice_owners import VoiceOwners
 from bot.ui.views import ConfirmView
 from bot.ui.voice_autocomplete import voice_autocomplete
 from bot.ui.voice_cards import SearchQuery, VoiceSearchView, voice_embed
+from bot.usage import expensive_cooldown
 from bot.voice.access import usable_voice
+from cogs.voice_design import design_voice
 
 if TYPE_CHECKING:
     from bot.client import FishBot
@@ -110,6 +112,24 @@ class Voices(commands.GroupCog, group_name="voices", group_description="The Fish
         if len(records) > 25:
             embed.set_footer(text=f"and {len(records) - 25} more")
         await interaction.response.send_message(embed=embed, ephemeral=True)
+
+    @app_commands.command(name="design", description="Make up to 4 new voices from a description")
+    @app_commands.describe(
+        description="What the voice should sound like, e.g. a calm, low-pitched narrator",
+        language="The language it will mostly speak, as a code such as en or ja",
+        sample_text="What the candidates say (up to 150 characters)",
+    )
+    @app_commands.guild_only()
+    @expensive_cooldown("design")
+    async def design(
+        self,
+        interaction: discord.Interaction,
+        description: str,
+        language: app_commands.Range[str, 2, 12] | None = None,
+        sample_text: str | None = None,
+    ) -> None:
+        await design_voice(self.bot, interaction, description=description, language=language,
+                           sample_text=sample_text)
 
     # --- managing ------------------------------------------------------------------------------
 

@@ -53,6 +53,7 @@ from .models import (
     public_url,
 )
 from .tts import AudioStream
+from .voice_design import VoiceDesignCandidate
 
 __all__ = [
     "ASR_MODELS",
@@ -100,6 +101,7 @@ __all__ = [
     "ValidationError",
     "Visibility",
     "Voice",
+    "VoiceDesignCandidate",
     "VoiceNotReadyError",
     "WebSocketError",
     "WebSocketOptions",

@@ -10,6 +10,7 @@ from .account import Account
 from .asr import ASR
 from .http import HTTPCore
 from .tts import TTS
+from .voice_design import VoiceDesign
 from .voices import Voices
 
 
@@ -44,6 +45,7 @@ class FishClient:
         self.voices = Voices(self._core)
         self.asr = ASR(self._core)
         self.account = Account(self._core)
+        self.voice_design = VoiceDesign(self._core)
 
     @property
     def base_url(self) -> str:

@@ -63,28 +63,31 @@ def forwarded(message: discord.Message) -> discord.MessageSnapshot | None:
     return message.message_snapshots[0] if message.message_snapshots else None
 
 
-def unprefixed(content: str, config: NarrationSettings) -> str | None:
+def unprefixed(content: str, config: NarrationSettings, *, asked: bool = False) -> str | None:
     """The content to read, or None when the ignore prefix (or a missing required prefix) says
-    the message is not for reading. The required prefix itself is not read."""
+    the message is not for reading. The required prefix itself is not read. A message someone
+    `asked` to hear needs no required prefix (that prefix is what asks for automatic reading)."""
     if config.ignore_prefix and content.startswith(config.ignore_prefix):
         return None
     if config.required_prefix:
-        if not content.startswith(config.required_prefix):
-            return None
-        return content[len(config.required_prefix):]
+        if content.startswith(config.required_prefix):
+            return content[len(config.required_prefix):]
+        return content if asked else None
     return content
 
 
-def words_of(message: discord.Message, config: NarrationSettings, *, max_length: int) -> str:
-    """The words to read for a message ("" for none); a forward is read from its snapshot."""
+def words_of(message: discord.Message, config: NarrationSettings, *, max_length: int,
+             asked: bool = False) -> str:
+    """The words to read for a message ("" for none); a forward is read from its snapshot.
+    `asked`: a member asked for this message ("Speak this message"), see `unprefixed`."""
     snapshot = forwarded(message)
     if snapshot is not None:
-        if config.required_prefix:  # a forward can't carry the prefix: only prefixed words are read
+        if config.required_prefix and not asked:  # a forward can't carry the required prefix
             return ""
         text = clean(snapshot.content, names=names_in(message.guild), options=clean_options(config),
                      attachments=attachment_kinds(snapshot))
     else:
-        content = unprefixed(message.content, config)
+        content = unprefixed(message.content, config, asked=asked)
         if content is None:
             return ""
         text = clean(content, names=names_for(message), options=clean_options(config),

@@ -61,6 +61,18 @@ class NarrationSettings(BaseModel):
     voice_chat: bool = True  # the text chat of the bot's voice channel, without /narrate start
     name_template: str = "{name} said:"
     announce_joins: bool = False  # "Alice joined" / "Alice left" in the bot's voice channel
+    # Everything the bot says here (narration, /speak, the menu, announcements).
+    volume: float = Field(0.0, ge=-20.0, le=20.0)  # dB, Fish's prosody.volume
+    normalize_loudness: bool = True  # Fish's prosody.normalize_loudness (S2 family; Fish's default)
+
+    # The speech spec's loudness arguments: only what differs from Fish's defaults is sent.
+    @property
+    def spec_volume(self) -> float | None:
+        return max(-20.0, min(20.0, self.volume)) or None
+
+    @property
+    def spec_normalize_loudness(self) -> bool | None:
+        return None if self.normalize_loudness else False
 
     @field_validator("max_repeat")
     @classmethod

@@ -94,16 +94,21 @@ class SpeechService:
         speed: float | None = None,
         model: str | None = None,
         format: SpeechFormat = "opus",
+        volume: float | None = None,
+        normalize_loudness: bool | None = None,
     ) -> SpeechSpec:
         """`SpeechSpec.build` with this bot's settings."""
         return SpeechSpec.build(self._settings, text, voice_id=voice_id, speed=speed, model=model,
-                                format=format, today=self.today())
+                                format=format, volume=volume, normalize_loudness=normalize_loudness,
+                                today=self.today())
 
     def file_spec(self, text: str, *, voice_id: str | None = None, speed: float | None = None,
-                  model: str | None = None) -> SpeechSpec:
+                  model: str | None = None, volume: float | None = None,
+                  normalize_loudness: bool | None = None) -> SpeechSpec:
         """The spec of a clip sent as a file (in the operator's `speak.file_format`)."""
         return self.spec(text, voice_id=voice_id, speed=speed, model=model,
-                         format=self._settings.speak.file_format)
+                         format=self._settings.speak.file_format, volume=volume,
+                         normalize_loudness=normalize_loudness)
 
     async def queue(
         self,

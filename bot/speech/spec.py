@@ -36,6 +36,8 @@ class SpeechSpec:
     opus_bitrate: OpusBitrate = -1000
     # Prosody loudness in dB (Fish's `prosody.volume`); None leaves Fish's default.
     volume: float | None = None
+    # Fish's `prosody.normalize_loudness` (S2 family; on by default at Fish); None leaves it unsent.
+    normalize_loudness: bool | None = None
 
     @classmethod
     def build(
@@ -47,6 +49,8 @@ class SpeechSpec:
         speed: float | None = None,
         model: str | None = None,
         format: SpeechFormat = "opus",
+        volume: float | None = None,
+        normalize_loudness: bool | None = None,
         today: datetime.date | None = None,
     ) -> SpeechSpec:
         """The spec for `text` with the request's choices, the operator's settings filling the
@@ -61,6 +65,8 @@ class SpeechSpec:
             latency=settings.fish.latency,
             format=format,
             opus_bitrate=settings.speak.opus_bitrate,
+            volume=volume,
+            normalize_loudness=normalize_loudness,
         )
 
     def with_text(self, text: str) -> SpeechSpec:
@@ -70,8 +76,9 @@ class SpeechSpec:
     def tts_options(self) -> TTSOptions:
         """The keyword arguments of `FishClient.tts.stream/convert` besides `text`."""
         prosody = None
-        if self.volume is not None:
-            prosody = Prosody(speed=self.speed or 1.0, volume=self.volume)
+        if self.volume is not None or self.normalize_loudness is not None:
+            prosody = Prosody(speed=self.speed or 1.0, volume=self.volume or 0.0,
+                              normalize_loudness=self.normalize_loudness)
         return TTSOptions(
             reference_id=self.voice_id,
             format=self.format,

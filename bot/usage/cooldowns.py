@@ -17,13 +17,15 @@ from discord import app_commands
 
 T = TypeVar("T")
 
-Expensive = Literal["speak", "clone", "transcribe"]
+Expensive = Literal["speak", "clone", "transcribe", "design", "scene"]
 
 # (uses, per seconds): generous for conversation, tight for what is slow and costly.
 COOLDOWNS: dict[Expensive, tuple[int, float]] = {
     "speak": (5, 15.0),
     "clone": (1, 60.0),
     "transcribe": (2, 30.0),
+    "design": (2, 30.0),
+    "scene": (2, 30.0),
 }
 
 

@@ -234,7 +234,7 @@ class UsageLedger:
         self, guild_id: int, since: datetime, limit: int = 10
     ) -> list[tuple[int, dict[Kind, int]]]:
         """The guild's biggest spenders since `since`: by speech characters, then clones, then
-        transcription."""
+        transcription, then voice designs."""
         query = (
             select(UsageEvent.user_id, UsageEvent.kind, func.sum(UsageEvent.amount))
             .where(UsageEvent.guild_id == guild_id, UsageEvent.created_at >= since,

@@ -13,7 +13,7 @@ from pydantic import BaseModel, Field
 from bot.config import QuotaSection
 from bot.errors import UserFacingError
 
-Kind = Literal["tts_chars", "clones", "transcribe_seconds"]
+Kind = Literal["tts_chars", "clones", "transcribe_seconds", "voice_designs"]
 KINDS: tuple[Kind, ...] = get_args(Kind)
 Scope = Literal["member", "guild"]
 
@@ -41,6 +41,7 @@ KIND_INFO: dict[Kind, KindInfo] = {
     "transcribe_seconds": KindInfo(
         "transcription minutes", "transcribe_minutes_per_member", "transcribe_minutes_per_guild", 60
     ),
+    "voice_designs": KindInfo("voice designs", "voice_designs_per_member", "voice_designs_per_guild", 1),
 }
 
 
@@ -57,6 +58,8 @@ class QuotaOverrides(BaseModel):
     clones_per_guild: int | None = Field(None, ge=0)
     transcribe_minutes_per_member: float | None = Field(None, ge=0)
     transcribe_minutes_per_guild: float | None = Field(None, ge=0)
+    voice_designs_per_member: int | None = Field(None, ge=0)
+    voice_designs_per_guild: int | None = Field(None, ge=0)
 
 
 @dataclass(frozen=True)
@@ -109,6 +112,8 @@ def describe_amount(kind: Kind, amount: float) -> str:
         return f"{minutes:,.1f} min" if minutes % 1 else f"{int(minutes):,} min"
     if kind == "clones":
         return f"{int(amount):,} voice clone{'' if amount == 1 else 's'}"
+    if kind == "voice_designs":
+        return f"{int(amount):,} voice design{'' if amount == 1 else 's'}"
     return f"{int(amount):,} characters"
 
 

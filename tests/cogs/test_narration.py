@@ -12,7 +12,7 @@ import pytest
 
 from bot.client import FishBot, build_intents
 from bot.config import Settings
-from bot.narration.settings import NAMESPACE, NICKNAMES, NarrationSettings, Nicknames
+from bot.narration.settings import NAMESPACE, NICKNAMES, OPT_OUT, NarrationSettings, Nicknames, OptOut
 from bot.voice.prefs import NAMESPACE as VOICE_NAMESPACE
 from bot.voice.prefs import VoicePrefs
 from tests.bot_fixtures import make_settings, start_bot
@@ -416,9 +416,19 @@ async def restart_keeps_settings(fakefish: Any, tmp_path: Path, database_url: st
         voice_channel = guild.add_channel("Voice", kind=2)
         guild.put_in_voice(ANN, voice_channel)
         await harness.run("narrate start", user_id=ANN, guild=guild, permissions=MANAGE)
+        guild.add_member(BOB, "bob")
         await harness.run("settings narration", user_id=ANN, guild=guild, permissions=MANAGE,
-                          announce_names=False, ignore_prefix="!")
-        await harness.run("settings voice", user_id=ANN, guild=guild, permissions=MANAGE, voice=house["_id"])
+                          ignore_prefix="!", name_template="{name} says:", repeat_cap=5, read_silent=True,
+                          required_prefix="", voice_chat=False, announce_joins=True, expressive_cues=True)
+        await harness.run("settings voice", user_id=ANN, guild=guild, permissions=MANAGE, voice=house["_id"],
+                          volume=-6.0, normalize_loudness=False)
+        bob = next(m for m in guild.members if m["user"]["id"] == str(BOB))
+        await harness.run("settings ignore add", user_id=ANN, guild=guild, permissions=MANAGE,
+                          member=str(BOB),
+                          resolved={"users": {str(BOB): bob["user"]}, "members": {str(BOB): bob}})
+        await harness.run("dictionary add", user_id=ANN, guild=guild, permissions=MANAGE, word="restart",
+                          replacement="reboot")
+        await harness.run("voice mute-me", user_id=BOB, guild=guild)
         harness.close()
     finally:
         await first.close()
@@ -426,6 +436,10 @@ async def restart_keeps_settings(fakefish: Any, tmp_path: Path, database_url: st
     try:
         stored = await second.store.get_guild(guild.id, NAMESPACE, NarrationSettings)
         assert stored.channels == [guild.text_channel_id]
+        assert (stored.name_template, stored.max_repeat, stored.read_silent, stored.voice_chat,
+                stored.announce_joins, stored.expressive_cues, stored.ignored_members, stored.volume,
+                stored.normalize_loudness) == ("{name} says:", 5, True, False, True, True, [BOB], -6.0, False)
+        assert (await second.store.get_user(BOB, OPT_OUT, OptOut)).guilds == [guild.id]
         # The new bot reads the bound channel with the stored settings, as Discord would drive it.
         guild.bot = second
         guild.sync()
@@ -435,8 +449,10 @@ async def restart_keeps_settings(fakefish: Any, tmp_path: Path, database_url: st
             second._connection.parse_message_create(message_payload(guild, author_id=ANN, content=content))
         await wait_for(lambda: len(spoken(fakefish)) == 1)
         await settle()
-        assert spoken(fakefish) == ["after the restart"]
-        assert fakefish.requests_for("tts")[0].body["reference_id"] == house["_id"]
+        assert spoken(fakefish) == ["ann says: after the reboot"]
+        body = fakefish.requests_for("tts")[0].body
+        assert body["reference_id"] == house["_id"]
+        assert body["prosody"]["volume"] == -6.0 and body["prosody"]["normalize_loudness"] is False
         harness.close()
     finally:
         await second.close()
@@ -533,3 +549,24 @@ async def test_repeat_cap_and_expressive_cues_are_server_settings(bot, room, gui
     await wait_for(lambda: len(spoken(fakefish)) == 2)
     assert spoken(fakefish) == ["sooo true citation needed psst",
                                 "soooooo true [whispers] <whisper>psst</whisper>"]
+
+
+async def test_volume_and_loudness_normalisation_reach_fish(bot, room, guild, fakefish) -> None:
+    await room.join_and_bind()
+    room.say(ANN, "default loudness")
+    await wait_for(lambda: len(spoken(fakefish)) == 1)
+    assert "volume" not in (fakefish.requests_for("tts")[0].body.get("prosody") or {})
+    sent = await room.harness.run("settings voice", user_id=ANN, guild=guild, permissions=MANAGE, volume=4.5,
+                                  normalize_loudness=False)
+    fields = {f.name: f.value for f in sent[-1].embeds[0].fields}
+    assert fields["Volume"] == "+4.5 dB" and fields["Loudness normalisation"] == "off"
+    room.say(ANN, "louder")
+    await wait_for(lambda: len(spoken(fakefish)) == 2)
+    await room.harness.run("speak", user_id=ANN, guild=guild, text="from speak")
+    await wait_for(lambda: len(spoken(fakefish)) == 3)
+    for request in fakefish.requests_for("tts")[1:]:
+        prosody = request.body["prosody"]
+        assert prosody["volume"] == 4.5 and prosody["normalize_loudness"] is False
+    refused = await room.harness.run("settings voice", user_id=BOB, guild=guild, permissions=PLAIN,
+                                     volume=1.0)
+    assert "Manage Server" in refused[-1].content

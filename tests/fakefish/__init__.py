@@ -22,6 +22,8 @@ Usage::
         fake.last_audio("tts"); fake.audio_of(0, "tts")
         await fake.wait_disconnect("tts", timeout=2)  # the client abandoned a stream
         fake.asr_script.append("the next transcript")
+        fake.designed                   # voice-design candidates sent (voice_design.py)
+        expressive.performance_of(fake.requests_for("tts")[-1])  # cues acted on, words read aloud
 
 Constructor: `FakeFish(api_key="test-key", *, host="127.0.0.1", port=0, ttfb=0.0, rtf=0.0,
 ms_per_char=70.0, min_seconds=0.5, opus_frame_ms=20, packets_per_page=10, chunk_seconds=0.2,
@@ -33,13 +35,13 @@ HTTP response headers go out at once (as a Starlette StreamingResponse does); `t
 first body byte, and the chunk ending at audio time t goes out at ttfb + t * rtf.
 
 Endpoint names (for `fail`, `requests_for`, `wait_disconnect`): tts, tts_live, asr, model_list,
-model_get, model_create, model_update, model_delete, credits, package.
+model_get, model_create, model_update, model_delete, credits, package, voice_design.
 
 Pytest: the `fakefish` fixture (tests/conftest.py) yields a started FakeFish(ttfb=0, rtf=0).
 By hand: `python -m tests.fakefish --port 8787 [--ttfb 0.3 --rtf 0.5 --api-key KEY]`.
 
 Where the doc is ambiguous, each module says what the stand-in decided (tts_request.py,
-tts.py, live.py, voices.py, asr.py, account.py, faults.py).
+tts.py, live.py, voices.py, asr.py, account.py, faults.py, voice_design.py, expressive.py).
 """
 
 from .library import VoiceLibrary, conforms_to_sdk

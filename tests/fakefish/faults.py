@@ -32,6 +32,7 @@ ENDPOINTS = (
     "model_delete",
     "credits",
     "package",
+    "voice_design",
     "sample",
 )
 

@@ -16,7 +16,7 @@ from typing import Any
 
 from aiohttp import web
 
-from . import account, asr, live, tts, voices
+from . import account, asr, live, tts, voice_design, voices
 from .faults import Fault, Faults, error_response
 from .library import VoiceLibrary
 from .records import BodyError, RecordedRequest, decode_body, redact_headers
@@ -67,6 +67,7 @@ class FakeFish:
         self.sample_url_ttl = 3600.0
         self._sample_secret = b"fakefish-sample-signing"
         self.asr_script: list[Any] = []
+        self.designed: list[dict[str, Any]] = []  # voice-design candidates sent (voice_design.py)
         self.asr_segments_empty = False  # §0: segments can be empty even with timestamps asked
         self.library = VoiceLibrary()
         if seed:
@@ -94,6 +95,7 @@ class FakeFish:
         app.router.add_delete("/model/{id}", self._wrap("model_delete", voices.handle_delete))
         app.router.add_get("/wallet/self/api-credit", self._wrap("credits", account.handle_credits))
         app.router.add_get("/wallet/self/package", self._wrap("package", account.handle_package))
+        app.router.add_post("/v1/voice-design", self._wrap("voice_design", voice_design.handle))
         app.router.add_get("/samples/{voice}/{file}", self._wrap("sample", voices.handle_sample, auth=False))
         return app
 

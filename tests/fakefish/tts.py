@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
-from . import audio
+from . import audio, expressive
 from .faults import Fault, error_response, plain_error, validation_error
 from .records import BodyError, RecordedRequest
 from .tts_request import validate_tts
@@ -156,6 +156,9 @@ async def handle(
     req, errors = validate_tts(record.body)
     if errors:
         return validation_error(errors)
+    speakers = expressive.speaker_problem(record.model, req["text"], req["reference_id"])
+    if speakers:
+        return error_response(400, speakers)
     if needs_credit(fake, record.model):
         return error_response(402)
     problem = reference_problem(fake, req["reference_id"])

@@ -212,7 +212,7 @@ async def test_unlimited_quotas_still_count_and_report(migrated_db: Database) ->
     assert (await ledger.guild_totals(GUILD, since))["tts_chars"] == 12
     assert await ledger.outcome_counts(GUILD, since, "tts_chars") == {"ok": 2, "cached": 1}
     top = await ledger.top_users(GUILD, since)
-    assert top == [(ALICE, {"tts_chars": 12, "clones": 0, "transcribe_seconds": 0})]
+    assert top == [(ALICE, {"tts_chars": 12, "clones": 0, "transcribe_seconds": 0, "voice_designs": 0})]
 
 
 async def test_forget_user_keeps_todays_counters(migrated_db: Database) -> None:

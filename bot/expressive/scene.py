@@ -1,0 +1,148 @@
+"""Scenes: a short script of "Speaker: line" turned into Fish requests.
+
+The script is parsed and checked against the limits before any speaker is looked up, and every
+speaker is resolved before anything is spent, so a member hears about all unknown names at once.
+A model that takes several voices in one request (S2 family, drama-3) gets one request: the voice
+ids as a list and `<|speaker:N|>` markers in the text (fish-audio-api.md §0). Other models get
+consecutive clips, one per change of voice, played back to back.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+
+from bot.errors import UserFacingError
+from bot.expressive import cues
+
+_LINE = re.compile(r"^\s*(?P<speaker>[^:\n]{1,100}?)\s*:\s*(?P<text>.*?)\s*$")
+_MENTION = re.compile(r"^<@!?(?P<id>\d{15,21})>$")
+
+
+@dataclass(frozen=True)
+class Line:
+    speaker: str  # as written, e.g. "<@123>", "Ann" or "Narrator"
+    text: str
+    number: int  # line number in the script, from 1
+
+    @property
+    def key(self) -> str:
+        return speaker_key(self.speaker)
+
+
+def speaker_key(label: str) -> str:
+    """Speakers written "Ann", "ann" and " ANN " are the same speaker."""
+    return " ".join(label.casefold().split())
+
+
+def mention_id(label: str) -> int | None:
+    match = _MENTION.match(label.strip())
+    return int(match["id"]) if match else None
+
+
+def _quote(text: str, limit: int = 40) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def parse_script(script: str, *, max_speakers: int, max_chars: int) -> list[Line]:
+    """The script's lines, or a UserFacingError naming every line that is wrong."""
+    lines: list[Line] = []
+    bad: list[str] = []
+    for number, raw in enumerate(script.splitlines(), 1):
+        if not raw.strip():
+            continue
+        match = _LINE.match(raw)
+        if match is None:
+            bad.append(f"line {number} (“{_quote(raw)}”) has no “Speaker:” in front")
+        elif not match["text"]:
+            bad.append(f"line {number} gives {_quote(match['speaker'])} nothing to say")
+        else:
+            lines.append(Line(match["speaker"], match["text"], number))
+    if bad:
+        raise UserFacingError("Every line needs a speaker, a colon and what they say, like "
+                              "`Ann: Hello!`. Fix: " + "; ".join(bad[:5]) + ("; …" if len(bad) > 5 else "."))
+    if not lines:
+        raise UserFacingError("The script is empty. Write one line per turn, like `Ann: Hello!`.")
+    speakers = list(dict.fromkeys(line.key for line in lines))
+    if len(speakers) > max_speakers:
+        raise UserFacingError(f"That scene has {len(speakers)} speakers; the limit is {max_speakers}.")
+    chars = sum(len(line.text) for line in lines)
+    if chars > max_chars:
+        raise UserFacingError(f"That scene is {chars:,} characters of speech; the limit is {max_chars:,}.")
+    return lines
+
+
+def speakers_of(lines: list[Line]) -> dict[str, str]:
+    """Each speaker's key → the label as first written, in order of appearance."""
+    found: dict[str, str] = {}
+    for line in lines:
+        found.setdefault(line.key, line.speaker)
+    return found
+
+
+def unknown_speakers_message(labels: list[str]) -> str:
+    names = ", ".join(f"**{_quote(label)}**" for label in labels)
+    return (f"I don't know who {names} {'is' if len(labels) == 1 else 'are'}. A speaker is a member "
+            "(a mention or their name here) or a voice you can use (its exact title). Nothing was spent.")
+
+
+# --- what goes to Fish --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Part:
+    """One turn, ready for Fish: the voice and the text already built for the model."""
+
+    voice_id: str | None
+    text: str
+
+
+@dataclass(frozen=True)
+class MultiSpeaker:
+    voices: list[str]
+    text: str
+
+
+def multi_speaker_request(parts: list[Part]) -> MultiSpeaker:
+    """The voice list and the text with a `<|speaker:N|>` marker before every turn."""
+    voices: list[str] = []
+    chunks: list[str] = []
+    for part in parts:
+        if part.voice_id is None:
+            raise ValueError("every turn of a multi-speaker request needs a voice id")
+        if part.voice_id not in voices:
+            voices.append(part.voice_id)
+        chunks.append(f"<|speaker:{voices.index(part.voice_id)}|>{part.text}")
+    return MultiSpeaker(voices, "".join(chunks))
+
+
+def consecutive_clips(parts: list[Part]) -> list[Part]:
+    """One clip per change of voice (neighbouring turns in the same voice are read as one)."""
+    clips: list[Part] = []
+    for part in parts:
+        if clips and clips[-1].voice_id == part.voice_id:
+            clips[-1] = Part(part.voice_id, f"{clips[-1].text} {part.text}")
+        else:
+            clips.append(part)
+    return clips
+
+
+def one_request(parts: list[Part], model: str, on: date | None = None) -> bool:
+    """Whether the scene goes to Fish as one multi-speaker request (else consecutive clips)."""
+    voices = {part.voice_id for part in parts}
+    return len(voices) > 1 and None not in voices and cues.multi_speaker(model, on)
+
+
+def build_parts(lines: list[Line], voices: dict[str, str | None], model: str, *, cues_allowed: bool,
+                on: date | None = None) -> list[Part]:
+    """Each line's voice (by speaker key) and its text built for `model`."""
+    parts = []
+    for line in lines:
+        text = cues.for_model(line.text, model, cues_allowed=cues_allowed, on=on)
+        if text:
+            parts.append(Part(voices[line.key], text))
+    if not parts:
+        raise UserFacingError("After taking out the cues there is nothing left to say.")
+    return parts

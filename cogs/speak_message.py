@@ -1,0 +1,92 @@
+"""The "Speak this message" menu: a message read aloud in its author's voice on request, by the
+rules narration reads by (the server's ignore lists, required role and bot setting, the author's
+opt-out), cleaned the same way; in the invoker's voice channel, or as a file when they are in none.
+The invoker asked for it, so it costs their quota."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.errors import UserFacingError
+from bot.narration.access import may_read
+from bot.narration.reading import forwarded, spoken_name, words_of
+from bot.narration.settings import NAMESPACE, NICKNAMES, NarrationSettings, Nicknames, announcement
+from bot.narration.spoken import for_model
+from bot.ui.speaking import in_voice, send_as_file, speak_in_voice
+from bot.usage import expensive_cooldown
+from bot.voice.prefs import resolve_voice
+
+if TYPE_CHECKING:
+    from bot.client import FishBot
+
+MENU_NAME = "Speak this message"
+
+
+class SpeakMessage(commands.Cog):
+    def __init__(self, bot: FishBot) -> None:
+        self.bot = bot
+        self.menu = app_commands.ContextMenu(name=MENU_NAME, callback=self.speak_message,
+                                             allowed_contexts=app_commands.AppCommandContext(guild=True))
+        expensive_cooldown("speak")(self.menu)
+
+    async def cog_load(self) -> None:
+        self.bot.tree.add_command(self.menu)
+
+    async def cog_unload(self) -> None:
+        self.bot.tree.remove_command(self.menu.name, type=self.menu.type)
+
+    async def _text(self, message: discord.Message, guild: discord.Guild, config: NarrationSettings) -> str:
+        """"Alice said: …" (as narration announces), then the message's words, for the bot's model."""
+        model = self.bot.settings.fish.model
+        dictionary = await self.bot.dictionaries.get(guild.id)
+        max_length = config.max_length or self.bot.settings.narration.max_message_length
+        words = words_of(message, config, max_length=max_length, asked=True)
+        words = for_model(words, model=model, dictionary=dictionary, expressive_cues=config.expressive_cues)
+        if not words:
+            raise UserFacingError("There's nothing in that message to read aloud.")
+        author = message.author
+        nicknames = await self.bot.store.get_user(author.id, NICKNAMES, Nicknames)
+        name = spoken_name(author.display_name, nicknames.names.get(str(guild.id)))
+        if forwarded(message) is not None:
+            intro = f"{name} forwarded:"
+        elif config.announce_names:
+            intro = announcement(config.name_template, name)
+        else:
+            return words
+        return for_model(intro, model=model, dictionary=dictionary,
+                         expressive_cues=config.expressive_cues) + " " + words
+
+    async def speak_message(self, interaction: discord.Interaction, message: discord.Message) -> None:
+        member = interaction.user
+        guild = interaction.guild
+        if not isinstance(member, discord.Member) or guild is None:
+            raise UserFacingError("This only works in a server.")
+        config = await self.bot.store.get_guild(guild.id, NAMESPACE, NarrationSettings)
+        author = message.author
+        automated = author.bot or message.webhook_id is not None
+        if automated and not config.read_bots:
+            raise UserFacingError("This server doesn't read messages of bots and webhooks aloud.")
+        author_member = author if isinstance(author, discord.Member) else guild.get_member(author.id)
+        if not await may_read(self.bot.store, author, author_member, config, guild.id, automated=automated):
+            raise UserFacingError("That member's messages aren't read aloud in this server.")
+        text = await self._text(message, guild, config)
+        voice = await resolve_voice(self.bot.store, self.bot.settings, user_id=author.id, guild_id=guild.id)
+        speech = self.bot.speech
+        if not in_voice(member):
+            spec = speech.file_spec(text, voice_id=voice.voice_id, speed=voice.speed,
+                                    volume=config.spec_volume,
+                                    normalize_loudness=config.spec_normalize_loudness)
+            await send_as_file(speech, interaction, spec, ephemeral=True)
+            return
+        await speak_in_voice(speech, interaction, member,
+                             speech.spec(text, voice_id=voice.voice_id, speed=voice.speed,
+                                         volume=config.spec_volume,
+                                         normalize_loudness=config.spec_normalize_loudness))
+
+
+async def setup(bot: FishBot) -> None:
+    await bot.add_cog(SpeakMessage(bot))

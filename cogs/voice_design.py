@@ -1,0 +1,191 @@
+"""/voices design: Fish's voice design makes up to four candidate voices from a description; the
+member listens to them and may save one as their own Fish voice. Part of the voices extension
+(cogs/voices.py registers the command).
+
+Costs: each design request reserves one "voice_designs" from the member's and the server's daily
+quotas and is recorded in the usage ledger; saving a candidate is a voice creation and counts as a
+clone, with the same ownership and visibility rules as /clone. A synthetic voice needs no consent
+step. Nothing is created on Fish's side unless the member saves a candidate.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import re
+from typing import TYPE_CHECKING
+
+import discord
+
+from bot.cloning import VISIBILITY_NAMES, check_title
+from bot.errors import UserFacingError, describe_error, send_ephemeral
+from bot.fish import FishError, VoiceDesignCandidate
+from bot.fish.voice_design import INSTRUCTION_LIMIT, REFERENCE_TEXT_LIMIT
+from bot.storage.voice_owners import VoiceOwners
+from bot.ui.views import MemberView
+from bot.ui.voice_actions import VoiceActions
+
+if TYPE_CHECKING:
+    from bot.client import FishBot
+
+log = logging.getLogger(__name__)
+
+NO_MENTIONS = discord.AllowedMentions.none()
+CANDIDATES = 4  # Fish's maximum; a request costs the same whatever the number
+DESCRIPTION_KEPT = 500  # the voice's description on Fish (the clone limit)
+_LANGUAGE = re.compile(r"^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8})?$")
+# A public voice needs a cover image, which a button cannot ask for: /voices edit can add both.
+DESIGN_VISIBILITY = [
+    discord.SelectOption(label="private (only you)", value="private", default=True),
+    discord.SelectOption(label="unlisted (anyone with the id)", value="unlist"),
+]
+
+
+def check_request(description: str, language: str | None, sample_text: str | None) -> tuple[
+        str, str | None, str | None]:
+    """The description, language and sample text as Fish will get them, or a refusal (before
+    anything is spent)."""
+    description = description.strip()
+    if not description:
+        raise UserFacingError("Describe the voice you want, e.g. “a calm, low-pitched narrator”.")
+    if len(description) > INSTRUCTION_LIMIT:
+        raise UserFacingError(f"The description is {len(description):,} characters; Fish takes at most "
+                              f"{INSTRUCTION_LIMIT:,}.")
+    language = language.strip() if language else None
+    if language and not _LANGUAGE.match(language):
+        raise UserFacingError("Give the language as a code such as `en`, `ja` or `pt-BR`.")
+    sample_text = " ".join(sample_text.split()) if sample_text else None
+    if sample_text and len(sample_text) > REFERENCE_TEXT_LIMIT:
+        raise UserFacingError(f"The sample text is {len(sample_text)} characters; Fish takes at most "
+                              f"{REFERENCE_TEXT_LIMIT}.")
+    return description, language, sample_text or None
+
+
+def candidate_file(candidate: VoiceDesignCandidate) -> discord.File:
+    return discord.File(io.BytesIO(candidate.audio), filename=f"candidate-{candidate.index + 1}.wav")
+
+
+async def design_voice(bot: FishBot, interaction: discord.Interaction, *, description: str,
+                       language: str | None, sample_text: str | None) -> None:
+    description, language, sample_text = check_request(description, language, sample_text)
+    user_id, guild_id = interaction.user.id, interaction.guild_id
+    async with bot.usage.reserve(kind="voice_designs", amount=1, user_id=user_id, guild_id=guild_id):
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        candidates = await bot.fish.voice_design.create(
+            description, reference_text=sample_text, language=language, n=CANDIDATES
+        )
+    if not candidates:
+        raise UserFacingError("Fish Audio made no candidates for that description. Try other words.")
+    view = DesignView(bot, user_id, candidates, description=description)
+    view.message = await interaction.followup.send(
+        view.summary(), files=[candidate_file(c) for c in candidates], view=view, ephemeral=True,
+        allowed_mentions=NO_MENTIONS, wait=True,
+    )
+
+
+class SaveModal(discord.ui.Modal, title="Save this voice"):
+    voice_title: discord.ui.TextInput[SaveModal] = discord.ui.TextInput(
+        label="Title of the new voice", max_length=64, custom_id="title"
+    )
+
+    def __init__(self, view: DesignView, candidate: VoiceDesignCandidate) -> None:
+        super().__init__(timeout=600)
+        self.view = view
+        self.candidate = candidate
+
+    async def on_submit(self, interaction: discord.Interaction) -> None:
+        await self.view.save(interaction, self.candidate, self.voice_title.value)
+
+    async def on_error(self, interaction: discord.Interaction, error: Exception) -> None:  # type: ignore[override]
+        text, unexpected = describe_error(error)
+        if unexpected:
+            log.error("saving a designed voice failed for user %s", interaction.user.id, exc_info=error)
+        await send_ephemeral(interaction, text)
+
+
+class SaveButton(discord.ui.Button["DesignView"]):
+    def __init__(self, candidate: VoiceDesignCandidate) -> None:
+        super().__init__(label=f"Save {candidate.index + 1}", style=discord.ButtonStyle.success,
+                         custom_id=f"save-{candidate.index}", row=1)
+        self.candidate = candidate
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        assert self.view is not None
+        await self.view.ask_title(interaction, self.candidate)
+
+
+class DesignView(MemberView):
+    """A visibility choice and one Save button per candidate."""
+
+    def __init__(self, bot: FishBot, owner_id: int, candidates: list[VoiceDesignCandidate], *,
+                 description: str, timeout: float = 900) -> None:
+        super().__init__(owner_id, timeout=timeout)
+        self.bot = bot
+        self.candidates = candidates
+        self.description = description
+        self.visibility = "private"
+        self.saved: str | None = None  # the voice id, once one candidate is saved
+        self.visibility_select: discord.ui.Select[DesignView] = discord.ui.Select(
+            custom_id="visibility", options=DESIGN_VISIBILITY, placeholder="Who may use the saved voice"
+        )
+        self.visibility_select.callback = self._choose_visibility  # type: ignore[method-assign]
+        self.add_item(self.visibility_select)
+        for candidate in candidates:
+            self.add_item(SaveButton(candidate))
+
+    def summary(self) -> str:
+        count = len(self.candidates)
+        return (f"Here {'is' if count == 1 else 'are'} {count} voice{'' if count == 1 else 's'} for "
+                f"“{discord.utils.escape_markdown(self.description[:200])}”. Listen to the files, then "
+                "save the one you like as your own voice (you'll be asked for a title). "
+                "Nothing is kept unless you save one.")
+
+    async def _choose_visibility(self, interaction: discord.Interaction) -> None:
+        self.visibility = self.visibility_select.values[0]
+        for option in self.visibility_select.options:
+            option.default = option.value == self.visibility
+        await interaction.response.defer()
+        await interaction.edit_original_response(content=self.summary(), view=self)
+
+    async def ask_title(self, interaction: discord.Interaction, candidate: VoiceDesignCandidate) -> None:
+        if self.saved is not None:
+            raise UserFacingError("You already saved a voice from these candidates.")
+        await interaction.response.send_modal(SaveModal(self, candidate))
+
+    async def save(self, interaction: discord.Interaction, candidate: VoiceDesignCandidate,
+                   title: str) -> None:
+        """Create the Fish voice from the candidate's audio, as /clone would (quota, ownership)."""
+        if self.saved is not None:
+            raise UserFacingError("You already saved a voice from these candidates.")
+        title = check_title(title)
+        visibility = self.visibility
+        user_id, guild_id = interaction.user.id, interaction.guild_id
+        async with self.bot.usage.reserve(kind="clones", amount=1, user_id=user_id, guild_id=guild_id):
+            await interaction.response.defer(ephemeral=True, thinking=True)
+            try:
+                voice = await self.bot.fish.voices.create(
+                    title=title, voices=[candidate.audio], texts=[candidate.text] if candidate.text else None,
+                    description=self.description[:DESCRIPTION_KEPT], visibility=visibility,  # type: ignore[arg-type]
+                    train_mode="fast", enhance_audio_quality=False,  # synthetic audio is clean already
+                )
+            except FishError as exc:
+                text, _ = describe_error(exc)
+                raise UserFacingError(f"Nothing was saved: {text}") from None
+        self.saved = voice.id
+        await VoiceOwners(self.bot.db).record(voice_id=voice.id, user_id=user_id, guild_id=guild_id,
+                                              title=title, visibility=visibility)
+        log.info("user %s saved designed voice %s", user_id, voice.id)
+        self.disable_all()
+        if self.message is not None:
+            try:
+                await self.message.edit(view=self)
+            except discord.HTTPException:
+                log.info("could not disable the design buttons (message gone)")
+        embed = discord.Embed(title=f"Voice ready: {title}", colour=discord.Colour.green(),
+                              description="Use it with `/speak voice:` or make it your voice below.")
+        embed.add_field(name="Voice id", value=f"`{voice.id}`")
+        embed.add_field(name="Visibility", value=VISIBILITY_NAMES[visibility])
+        embed.add_field(name="Made from", value=f"candidate {candidate.index + 1}")
+        actions = VoiceActions(self.bot.speech, self.bot.store, user_id, voice_id=voice.id, title=title)
+        actions.message = await interaction.followup.send(embed=embed, view=actions, ephemeral=True,
+                                                          allowed_mentions=NO_MENTIONS, wait=True)

@@ -1,0 +1,154 @@
+"""/voices design through the real CommandTree against the Fish stand-in: the candidates come back
+as playable WAV attachments, one can be saved as the member's own voice (the /clone rules: clone
+quota, ownership, visibility), and every failure is a plain message with nothing spent or saved."""
+
+from __future__ import annotations
+
+import io
+import wave
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from bot.config import Settings
+from bot.storage.models import UsageEvent
+from bot.storage.voice_owners import VoiceOwners
+from tests.bot_fixtures import make_settings
+from tests.discord_harness import FakeGuild, Harness, Sent, wait_for
+from tests.fakefish.voice_design import candidate_audio
+
+ANN, BOB = 4242, 5353
+DESCRIPTION = "A calm, low-pitched narrator with a hint of gravel"
+
+
+@pytest.fixture
+def bot_settings(fakefish: Any, tmp_path: Path) -> Settings:
+    return make_settings(fakefish.base_url, tmp_path, fish={"timeout_s": 5.0, "max_retries": 0},
+                         quotas={"voice_designs_per_member": 2, "clones_per_member": 3})
+
+
+@pytest.fixture
+def members(guild: FakeGuild) -> None:
+    guild.add_member(ANN, "ann")
+    guild.add_member(BOB, "bob")
+
+
+async def design(harness: Harness, guild: FakeGuild, user_id: int = ANN, **options: Any) -> list[Sent]:
+    return await harness.run("voices design", user_id=user_id, guild=guild, **options)
+
+
+async def ledger(bot: Any) -> list[tuple[int, str, int, str]]:
+    await bot.usage.drain()
+    async with bot.db.session() as session:
+        rows = (await session.scalars(select(UsageEvent).order_by(UsageEvent.id))).all()
+    return [(r.user_id, r.kind, r.amount, r.outcome) for r in rows]
+
+
+def answer(sent: list[Sent]) -> Sent:
+    return next(s for s in sent if s.kind == "followup")
+
+
+async def test_candidates_are_playable_attachments(bot, harness, guild, members, fakefish) -> None:
+    sent = await design(harness, guild, description=DESCRIPTION, language="en",
+                        sample_text="Once upon a time, in a quiet town.")
+    reply = answer(sent)
+    assert reply.ephemeral and "Nothing is kept unless you save one" in reply.content
+    files = reply.file_bytes()
+    assert [name for name, _ in files] == [f"candidate-{i}.wav" for i in (1, 2, 3, 4)]
+    assert [data for _, data in files] == [candidate_audio(c) for c in fakefish.designed]
+    for _, data in files:
+        with wave.open(io.BytesIO(data)) as w:
+            assert w.getnframes() > 0
+    request = fakefish.requests_for("voice_design")[-1]
+    assert request.body == {"instruction": DESCRIPTION, "language": "en",
+                            "reference_text": "Once upon a time, in a quiet town.", "n": 4}
+    assert [c["custom_id"] for row in reply.components for c in row["components"]] == [
+        "visibility", "save-0", "save-1", "save-2", "save-3"]
+    assert fakefish.requests_for("model_create") == []  # nothing saved unless picked
+    assert await ledger(bot) == [(ANN, "voice_designs", 1, "ok")]
+
+
+async def test_saving_a_candidate_makes_the_members_own_voice(bot, harness, guild, members, fakefish) -> None:
+    reply = answer(await design(harness, guild, description=DESCRIPTION))
+    update = (await harness.click(reply, "visibility", user_id=ANN, guild=guild, values=["unlist"]))[-1]
+    [modal] = await harness.click(update, "save-2", user_id=ANN, guild=guild)
+    assert modal.data["title"] == "Save this voice"
+    await harness.submit_modal(modal, {"title": "  Gravel   Narrator "}, user_id=ANN, guild=guild)
+    await wait_for(lambda: any(s.embeds for s in harness.sent))
+    card = next(s for s in harness.sent if s.embeds)
+    assert card.embeds[0].title == "Voice ready: Gravel Narrator"
+    create = fakefish.requests_for("model_create")[-1]
+    assert [p.data for p in create.files("voices")] == [candidate_audio(fakefish.designed[2])]
+    assert create.form("visibility") == ["unlist"] and create.form("title") == ["Gravel Narrator"]
+    assert create.form("texts") == [fakefish.designed[2]["text"]]
+    voice_id = next(iter(v for v in fakefish.voices if v in card.text))
+    record = await VoiceOwners(bot.db).get(voice_id)
+    assert record is not None and (record.user_id, record.visibility) == (ANN, "unlist")
+    assert ("clones", "ok") in [(kind, outcome) for _, kind, _, outcome in await ledger(bot)]
+    # One save per design: the buttons are disabled and a second save is refused.
+    again = await harness.click(update, "save-0", user_id=ANN, guild=guild)
+    assert any("already saved" in s.content for s in again)
+    assert len(fakefish.requests_for("model_create")) == 1
+
+
+async def test_only_the_member_can_save(harness, guild, members, fakefish) -> None:
+    reply = answer(await design(harness, guild, description=DESCRIPTION))
+    sent = await harness.click(reply, "save-0", user_id=BOB, guild=guild)
+    assert any("belong to someone else" in s.content for s in sent)
+    assert fakefish.requests_for("model_create") == []
+
+
+async def test_clone_quota_applies_to_saving(bot, harness, guild, members, fakefish) -> None:
+    await bot.store.update_guild(guild.id, "quotas", {"clones_per_member": 0})
+    reply = answer(await design(harness, guild, description=DESCRIPTION))
+    [modal] = await harness.click(reply, "save-0", user_id=ANN, guild=guild)
+    await harness.submit_modal(modal, {"title": "Mine"}, user_id=ANN, guild=guild)
+    await wait_for(lambda: any("quota of voice clones" in s.content for s in harness.sent))
+    assert fakefish.requests_for("model_create") == []
+
+
+async def test_daily_design_quota(bot, harness, guild, members, fakefish) -> None:
+    await bot.store.update_guild(guild.id, "quotas", {"voice_designs_per_member": 1})
+    answer(await design(harness, guild, description=DESCRIPTION))
+    [refusal] = await design(harness, guild, description=DESCRIPTION)
+    assert "daily quota of voice designs is used up" in refusal.content and refusal.ephemeral
+    assert len(fakefish.requests_for("voice_design")) == 1
+    assert [o for _, kind, _, o in await ledger(bot) if kind == "voice_designs"] == ["ok", "denied"]
+
+
+@pytest.mark.parametrize(("options", "message"), [
+    ({"description": "x" * 2001}, "The description is 2,001 characters; Fish takes at most 2,000."),
+    ({"description": "   "}, "Describe the voice you want"),
+    ({"description": DESCRIPTION, "sample_text": "y" * 151}, "The sample text is 151 characters"),
+    ({"description": DESCRIPTION, "language": "english!"}, "Give the language as a code"),
+])
+async def test_refused_before_anything_is_spent(bot, harness, guild, members, fakefish, options,
+                                                message) -> None:
+    [refusal] = await design(harness, guild, **options)
+    assert message in refusal.content and refusal.ephemeral
+    assert fakefish.requests_for("voice_design") == []
+    assert await ledger(bot) == []
+
+
+@pytest.mark.parametrize(("fault", "message"), [
+    ({"status": 402}, "The bot's Fish Audio API credit has run out. Please tell the bot owner."),
+    ({"status": 429, "retry_after": 20}, "Fish Audio is busy right now. Try again in 20 s."),
+    ({"status": 400, "body": {"status": 400, "message": "instruction: must contain 1 to 2000 characters"}},
+     "Fish Audio rejected the request: instruction: must contain 1 to 2000 characters"),
+])
+async def test_api_errors_are_plain_and_give_the_quota_back(bot, harness, guild, members, fakefish, fault,
+                                                            message) -> None:
+    fakefish.fail("voice_design", **fault)
+    sent = await design(harness, guild, description=DESCRIPTION)
+    assert sent[-1].content == message and sent[-1].ephemeral
+    assert fakefish.designed == []
+    assert await ledger(bot) == [(ANN, "voice_designs", 1, "failed")]
+    assert (await bot.usage.member_today(ANN, guild.id)).used["voice_designs"] == 0
+
+
+async def test_zero_credit_account(bot, harness, guild, members, fakefish) -> None:
+    fakefish.credit = 0
+    sent = await design(harness, guild, description=DESCRIPTION)
+    assert "credit has run out" in sent[-1].content
