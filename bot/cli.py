@@ -244,6 +244,21 @@ async def _db(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def _cause(exc: BaseException, settings: Settings) -> str:
+    """What went wrong, in one line: the driver's own error where SQLAlchemy wraps one, without
+    the database password (the message may quote the URL)."""
+    original = getattr(exc, "orig", None) or exc
+    lines = str(original).strip().splitlines()
+    text = f"{type(original).__name__}: {lines[0]}" if lines else type(original).__name__
+    from sqlalchemy.engine import make_url
+
+    try:
+        password = make_url(settings.resolved_database_url).password
+    except Exception:
+        password = None
+    return text.replace(password, "***") if password else text
+
+
 async def _tool_version(*command: str) -> str | None:
     if shutil.which(command[0]) is None:
         return None
@@ -299,7 +314,7 @@ async def _check(settings: Settings, args: argparse.Namespace) -> int:
         where = redact_url(settings.resolved_database_url)
         report(True, "database", f"{where} (schema {revision or 'empty: run fishbot db upgrade'})")
     except Exception as exc:
-        report(False, "database", type(exc).__name__)
+        report(False, "database", f"{redact_url(settings.resolved_database_url)}: {_cause(exc, settings)}")
 
     fish = _fish_client(settings)
     try:

@@ -4,9 +4,11 @@ tests alike; cogs take from the bot the services they use and pass those on, nev
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
-from collections.abc import Awaitable, Callable, Sequence
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, Protocol, runtime_checkable
 
 import discord
 from discord.ext import commands
@@ -54,6 +56,15 @@ def build_intents(settings: Settings) -> discord.Intents:
     return intents
 
 
+@runtime_checkable
+class DeletesMemberData(Protocol):
+    """A cog that stores data about members implements this; /forget-me calls it."""
+
+    async def delete_member_data(self, user_id: int) -> int:
+        """Delete what this feature stores about `user_id`; returns how many records went."""
+        ...
+
+
 class FishBot(commands.AutoShardedBot):
     def __init__(
         self,
@@ -91,43 +102,67 @@ class FishBot(commands.AutoShardedBot):
         self.usage = usage
         self.tts_cache = tts_cache
         self.voice_sessions = voice_sessions
+        # The session manager keeps its sessions healthy itself, whichever cogs are loaded (and
+        # the bot closes them all in close()).
+        self.add_listener(voice_sessions.on_voice_state_update, "on_voice_state_update")
+        self.add_listener(voice_sessions.on_channel_delete, "on_guild_channel_delete")
+        self.add_listener(voice_sessions.on_guild_remove, "on_guild_remove")
         # Saying something in voice or as a file: /speak, the voice previews, narration.
         self.speech = speech
         # Each server's compiled pronunciation dictionary, for everything that speaks.
         self.dictionaries = Dictionaries(store)
         self.initial_extensions = tuple(extensions)
-        # Cogs that store per-member data register a deleter here (in cog_load), so /forget-me
-        # reaches every table without knowing the features.
-        self.data_deleters: dict[str, Callable[[int], Awaitable[int]]] = {}
+        self._pruning: asyncio.Task[None] | None = None
 
     async def setup_hook(self) -> None:
         notice = retirement_notice(self.settings.fish.model, self.speech.today())
         if notice:
             log.warning("%s", notice)
+        # Housekeeping of the quota counters: its own task, whichever features are on.
+        self._pruning = asyncio.create_task(self.usage.prune_forever(), name="prune-quota-counters")
         for extension in self.initial_extensions:
             await self.load_extension(extension)
         log.info("loaded %d extensions", len(self.initial_extensions))
         if self.auto_sync:
             await sync_if_changed(self.tree, self.state)
 
-    async def is_bot_owner(self, user: discord.abc.User) -> bool:
-        """Owners from config; without any configured, the application's owner or team."""
-        if self.settings.owner_ids:
-            return user.id in self.settings.owner_ids
-        try:
-            return await self.is_owner(user)
-        except discord.HTTPException:
-            return False
+    async def owner_user_ids(self) -> frozenset[int]:
+        """The bot's owners, the one answer every owner check uses: `owner_ids` from the config;
+        without any configured, the application's owner, or its team's admins and developers
+        (discord.py's rule), fetched once. Empty when Discord can't be asked."""
+        if not (self.owner_id or self.owner_ids):
+            try:
+                app = await self.application_info()
+            except discord.HTTPException:
+                return frozenset()
+            if app.team is not None:
+                self.owner_ids = {member.id for member in app.team.members
+                                  if member.role in (discord.TeamMemberRole.admin,
+                                                     discord.TeamMemberRole.developer)}
+            else:
+                self.owner_id = app.owner.id
+        return frozenset({self.owner_id}) if self.owner_id else frozenset(self.owner_ids)
+
+    async def is_bot_owner(self, user: discord.abc.Snowflake) -> bool:
+        return user.id in await self.owner_user_ids()
 
     async def forget_user(self, user_id: int) -> int:
-        """Delete everything stored about a member; returns how many records went."""
+        """Delete everything stored about a member; returns how many records went: the services'
+        data (settings, the usage ledger), then whatever each loaded cog keeps
+        (`delete_member_data`, Red's `red_delete_data_for_user` pattern)."""
         removed = await self.store.delete_user(user_id)
-        for deleter in self.data_deleters.values():
-            removed += await deleter(user_id)
+        removed += await self.usage.forget_user(user_id)
+        for cog in self.cogs.values():
+            if isinstance(cog, DeletesMemberData):
+                removed += await cog.delete_member_data(user_id)
         log.info("deleted %d stored records at a member's request", removed)
         return removed
 
     async def close(self) -> None:
+        if self._pruning is not None:
+            self._pruning.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._pruning
         try:
             await self.voice_sessions.close_all()
             await super().close()

@@ -81,11 +81,13 @@ class Clone(commands.Cog):
 
     async def cog_load(self) -> None:
         self.bot.tree.add_command(self.menu)
-        self.bot.data_deleters["voice_owners"] = self.owners.forget_user
 
     async def cog_unload(self) -> None:
         self.bot.tree.remove_command(self.menu.name, type=self.menu.type)
-        self.bot.data_deleters.pop("voice_owners", None)
+
+    async def delete_member_data(self, user_id: int) -> int:
+        """/forget-me: the records of which voices this member cloned."""
+        return await self.owners.forget_user(user_id)
 
     async def report_failure(self, interaction: discord.Interaction, error: Exception) -> None:
         text, unexpected = describe_error(error)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import decimal
 import logging
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Literal
 
 import discord
@@ -15,6 +15,7 @@ from discord.ext import commands, tasks
 
 from bot.errors import UserFacingError
 from bot.fish import FishError, NotFoundError, Package
+from bot.permissions import has_permissions, requires
 from bot.usage import KINDS, Kind, LowBalanceMonitor, QuotaOverrides, UsageLedger
 from bot.usage.quotas import (
     KIND_INFO,
@@ -47,7 +48,6 @@ QUOTA_FIELDS: dict[str, str] = {
     "voice_designs_per_guild": "Voice designs for the server",
 }
 # Counters of past days only matter for a day or two (the ledger keeps the history).
-COUNTER_RETENTION_DAYS = 7
 
 
 def _since(days: int) -> datetime:
@@ -78,22 +78,19 @@ class Credits(commands.Cog):
         self.monitor = LowBalanceMonitor(
             bot.settings.credits.low_balance_threshold, self._fetch_balance, self._deliver_alert
         )
-        self._pruned_on: date | None = None
 
     async def cog_load(self) -> None:
-        self.bot.data_deleters["usage"] = self.usage.forget_user
         if self._runs_monitor():
             self.balance_loop.change_interval(minutes=self.bot.settings.credits.check_interval_minutes)
             self.balance_loop.start()
 
     async def cog_unload(self) -> None:
         self.balance_loop.cancel()
-        self.bot.data_deleters.pop("usage", None)
 
     # --- permissions ---------------------------------------------------------------------------
 
     def _is_manager(self, interaction: discord.Interaction) -> bool:
-        return interaction.guild is not None and interaction.permissions.manage_guild
+        return interaction.guild is not None and has_permissions(interaction, manage_guild=True)
 
     async def _may_see_credits(self, interaction: discord.Interaction) -> bool:
         if await self.bot.is_bot_owner(interaction.user):
@@ -227,7 +224,7 @@ class Credits(commands.Cog):
     # --- /quota ---------------------------------------------------------------------------------
 
     @quota.command(name="show", description="This server's daily quotas")
-    @app_commands.checks.has_permissions(manage_guild=True)
+    @requires(manage_guild=True)
     async def quota_show(self, interaction: discord.Interaction) -> None:
         assert interaction.guild_id is not None  # guild_only
         overrides = await self.usage.overrides(interaction.guild_id) or QuotaOverrides()
@@ -249,7 +246,7 @@ class Credits(commands.Cog):
                            value="The new daily limit (0 = none allowed); leave out for the bot's default")
     @app_commands.choices(limit=[app_commands.Choice(name=label, value=name)
                                  for name, label in QUOTA_FIELDS.items()])
-    @app_commands.checks.has_permissions(manage_guild=True)
+    @requires(manage_guild=True)
     async def quota_set(
         self,
         interaction: discord.Interaction,
@@ -301,15 +298,7 @@ class Credits(commands.Cog):
 
     async def check_balance(self) -> str:
         """One run of the background task (also called directly by the tests)."""
-        result = await self.monitor.check()
-        today = datetime.now(UTC).date()
-        if self._pruned_on != today:
-            self._pruned_on = today
-            try:
-                await self.usage.prune_counters(today - timedelta(days=COUNTER_RETENTION_DAYS))
-            except Exception:
-                log.exception("could not prune old quota counters")
-        return result
+        return await self.monitor.check()
 
     async def _fetch_balance(self) -> decimal.Decimal:
         return (await self.bot.fish.account.get_credits()).credit
@@ -335,7 +324,7 @@ class Credits(commands.Cog):
                 log.warning("could not post the low-balance alert in channel %s (%s); "
                             "sending it to the owners instead", channel_id, type(exc).__name__)
         delivered = False
-        for owner_id in await self._owner_ids():
+        for owner_id in sorted(await self.bot.owner_user_ids()):
             try:
                 user = self.bot.get_user(owner_id) or await self.bot.fetch_user(owner_id)
                 await user.send(text, allowed_mentions=NO_MENTIONS)
@@ -347,16 +336,6 @@ class Credits(commands.Cog):
             log.error("Fish Audio credit is low (%s) and nobody could be told", balance)
         return delivered
 
-    async def _owner_ids(self) -> list[int]:
-        if self.bot.settings.owner_ids:
-            return list(self.bot.settings.owner_ids)
-        try:
-            app = await self.bot.application_info()
-        except discord.HTTPException:
-            return []
-        if app.team is not None:
-            return [member.id for member in app.team.members]
-        return [app.owner.id]
 
 
 async def setup(bot: FishBot) -> None:

@@ -14,6 +14,7 @@ from bot.errors import UserFacingError
 from bot.narration.pronunciation import MAX_ENTRIES, PHONEME_END, PHONEME_START, BadEntry, Entry, parse_entry
 from bot.narration.settings import DICTIONARY_NAMESPACE, PronunciationSettings
 from bot.narration.spoken import entries_of
+from bot.permissions import requires
 
 if TYPE_CHECKING:
     from bot.client import FishBot
@@ -50,7 +51,7 @@ class PronunciationDictionary(commands.Cog):
         replacement="A respelling, or <|phoneme_start|>…<|phoneme_end|> (Arpabet, pinyin, romaji)",
         fallback="With phonemes: the respelling for models that don't read them (default: the word)",
     )
-    @app_commands.checks.has_permissions(manage_guild=True)
+    @requires(manage_guild=True)
     async def add(self, interaction: discord.Interaction, word: str, replacement: str,
                   fallback: str | None = None) -> None:
         assert interaction.guild_id is not None
@@ -73,7 +74,7 @@ class PronunciationDictionary(commands.Cog):
 
     @dictionary.command(name="remove", description="Say a word as it is written again")
     @app_commands.describe(word="The word to remove")
-    @app_commands.checks.has_permissions(manage_guild=True)
+    @requires(manage_guild=True)
     async def remove(self, interaction: discord.Interaction, word: str) -> None:
         assert interaction.guild_id is not None
         stored = await self._stored(interaction.guild_id)

@@ -13,6 +13,7 @@ from bot.errors import UserFacingError
 from bot.fish import FishError, NotFoundError
 from bot.narration.cleaning import clean
 from bot.narration.settings import NICK_LIMIT, NICKNAMES, OPT_OUT, Nicknames, OptOut
+from bot.permissions import require_permissions
 from bot.ui.voice_actions import use_as_my_voice
 from bot.ui.voice_autocomplete import voice_autocomplete
 from bot.voice.access import usable_voice
@@ -105,8 +106,7 @@ class MemberVoice(commands.Cog):
     async def _target(self, interaction: discord.Interaction, member: discord.Member | None) -> int:
         if member is None or member.id == interaction.user.id:
             return interaction.user.id
-        if not (interaction.permissions.manage_nicknames or interaction.permissions.administrator):
-            raise app_commands.MissingPermissions(["manage_nicknames"])
+        require_permissions(interaction, manage_nicknames=True)
         return member.id
 
     @nick.command(name="set", description="How the bot says a name when reading messages aloud")

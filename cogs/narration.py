@@ -28,6 +28,7 @@ from bot.narration.settings import (
     check_name_template,
 )
 from bot.narration.spoken import for_model
+from bot.permissions import require_permissions
 from bot.speech.breaker import FishUnavailable
 from bot.speech.service import SpeechQueueFull
 from bot.ui.voice_autocomplete import voice_autocomplete
@@ -95,10 +96,9 @@ class Narration(commands.Cog):
         self._queued: OrderedDict[int, Queued] = OrderedDict()
 
     async def interaction_check(self, interaction: discord.Interaction) -> bool:  # type: ignore[override]
-        # default_permissions only hides the commands; this enforces Manage Server.
-        perms = interaction.permissions
-        if not (perms.manage_guild or perms.administrator):
-            raise app_commands.MissingPermissions(["manage_guild"])
+        # default_permissions only hides the commands; this enforces Manage Server on every
+        # command of the cog (all of them configure the server).
+        require_permissions(interaction, manage_guild=True)
         return True
 
     async def _config(self, guild_id: int) -> NarrationSettings:

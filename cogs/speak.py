@@ -74,10 +74,6 @@ class Speak(commands.Cog):
         self.bot = bot
         self.sessions = sessions
 
-    async def cog_unload(self) -> None:
-        # Sessions outlive a reload of this cog only if we let them; end them with it.
-        await self.sessions.close_all()
-
     # --- helpers ---------------------------------------------------------------------------
 
     def _member(self, interaction: discord.Interaction) -> discord.Member:
@@ -219,22 +215,6 @@ class Speak(commands.Cog):
         await interaction.response.send_message(
             embed=embed, ephemeral=True, allowed_mentions=NO_MENTIONS
         )
-
-    # --- self-healing ---------------------------------------------------------------------
-
-    @commands.Cog.listener()
-    async def on_voice_state_update(
-        self, member: discord.Member, before: discord.VoiceState, after: discord.VoiceState
-    ) -> None:
-        await self.sessions.on_voice_state_update(member, before, after)
-
-    @commands.Cog.listener()
-    async def on_guild_channel_delete(self, channel: discord.abc.GuildChannel) -> None:
-        await self.sessions.on_channel_delete(channel)
-
-    @commands.Cog.listener()
-    async def on_guild_remove(self, guild: discord.Guild) -> None:
-        await self.sessions.on_guild_remove(guild)
 
 
 async def setup(bot: FishBot) -> None:

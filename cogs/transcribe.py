@@ -25,6 +25,7 @@ from bot.media import (
     probe,
     temporary_copy,
 )
+from bot.permissions import requires
 from bot.transcripts import render
 from bot.ui.views import MemberView
 from bot.usage import expensive_cooldown
@@ -202,7 +203,7 @@ class Transcribe(commands.Cog):
                           description="Reply to voice messages in a channel with their transcript")
     @app_commands.describe(enabled="On or off", channel="The channel (default: this one)")
     @app_commands.default_permissions(manage_guild=True)
-    @app_commands.checks.has_permissions(manage_guild=True)
+    @requires(manage_guild=True)
     @app_commands.guild_only()
     async def autotranscribe(self, interaction: discord.Interaction, enabled: bool,
                              channel: discord.TextChannel | None = None) -> None:

@@ -23,6 +23,10 @@ from discord.webhook.async_ import AsyncWebhookAdapter, async_context
 
 _ids = itertools.count(1_100_000_000_000_000_000)
 APPLICATION_ID = 1_000_000_000_000_000_001
+# How long a test waits for a button's or modal's callback before failing.
+CALLBACK_TIMEOUT_S = 30.0
+# The Discord account that owns the application (what `GET /oauth2/applications/@me` names).
+APPLICATION_OWNER_ID = 1_000_000_000_000_000_099
 BOT_USER_ID = 1_000_000_000_000_000_002
 EPHEMERAL = 1 << 6
 
@@ -332,6 +336,9 @@ class Harness:
         self.adapter = RecordingAdapter()
         self._token = async_context.set(self.adapter)
         bot._connection.application_id = APPLICATION_ID
+        # The one REST call a bot makes to learn its owner (the owner check's fallback).
+        self._http_application_info = bot.http.application_info
+        setattr(bot.http, "application_info", self._application_info)  # noqa: B010
         if bot._connection.user is None:  # self_id derives from it
             bot._connection.user = discord.ClientUser(
                 state=bot._connection, data=user_payload(BOT_USER_ID, "fishbot", bot=True)
@@ -339,6 +346,12 @@ class Harness:
 
     def close(self) -> None:
         async_context.reset(self._token)
+        setattr(self.bot.http, "application_info", self._http_application_info)  # noqa: B010
+
+    async def _application_info(self) -> dict[str, Any]:
+        return {"id": str(APPLICATION_ID), "name": "fishbot", "description": "", "icon": None,
+                "bot_public": True, "bot_require_code_grant": False, "verify_key": "0" * 64,
+                "owner": user_payload(APPLICATION_OWNER_ID, "app-owner"), "team": None, "flags": 0}
 
     @property
     def sent(self) -> list[Sent]:
@@ -427,9 +440,20 @@ class Harness:
         await self.bot.tree._call(interaction)
         return self.sent[before:]
 
+    def _start(self, payload: dict[str, Any]) -> asyncio.Future[Any]:
+        """Hand an interaction to discord.py's parser; the view or modal callbacks it scheduled
+        (discord.py runs each in a task of its own, named discord-ui-...), as one future."""
+        before = asyncio.all_tasks()
+        self.bot._connection.parse_interaction_create(payload)
+        dispatched = [task for task in asyncio.all_tasks() - before
+                      if task.get_name().startswith("discord-ui-")]
+        return asyncio.gather(*dispatched)
+
+    async def _dispatch(self, payload: dict[str, Any]) -> None:
+        await asyncio.wait_for(self._start(payload), CALLBACK_TIMEOUT_S)
+
     async def click(self, message: Sent, custom_id: str, *, user_id: int,
-                    guild: FakeGuild | None = None, values: list[str] | None = None,
-                    settle: float = 0.05) -> list[Sent]:
+                    guild: FakeGuild | None = None, values: list[str] | None = None) -> list[Sent]:
         """Press a button (or choose select values) on a message the bot sent."""
         before = len(self.sent)
         component = self.component(message, custom_id)
@@ -438,23 +462,28 @@ class Harness:
             data["values"] = values
         payload = self._base(guild, user_id, None, None, None, 3, data)
         payload["message"] = self.message_of(message)
-        self.bot._connection.parse_interaction_create(payload)
-        # The view store runs the callback in a task of its own: give it time to finish.
-        await asyncio.sleep(settle)
+        await self._dispatch(payload)
         return self.sent[before:]
 
     async def submit_modal(self, modal: Sent, values: dict[str, str], *, user_id: int,
-                           guild: FakeGuild | None = None, settle: float = 0.05) -> list[Sent]:
-        """Fill in and submit a modal the bot opened (a response of callback type MODAL)."""
-        assert modal.callback_type == MODAL, "that response did not open a modal"
+                           guild: FakeGuild | None = None) -> list[Sent]:
+        """Fill in and submit a modal the bot opened (a response of callback type MODAL); returns
+        once its callback has finished."""
         before = len(self.sent)
+        await asyncio.wait_for(self.start_submit_modal(modal, values, user_id=user_id, guild=guild),
+                               CALLBACK_TIMEOUT_S)
+        return self.sent[before:]
+
+    def start_submit_modal(self, modal: Sent, values: dict[str, str], *, user_id: int,
+                           guild: FakeGuild | None = None) -> asyncio.Future[Any]:
+        """Submit a modal whose callback goes on to wait for the member (e.g. a consent button):
+        the callback as a future to await once the test has answered."""
+        assert modal.callback_type == MODAL, "that response did not open a modal"
         inputs = [c for c in _walk(modal.data["components"]) if c.get("type") == 4]
         rows = [{"type": 1, "components": [{"type": 4, "custom_id": c["custom_id"],
                                             "value": values.get(c["custom_id"], "")}]} for c in inputs]
         data = {"custom_id": modal.data["custom_id"], "components": rows}
-        self.bot._connection.parse_interaction_create(self._base(guild, user_id, None, None, None, 5, data))
-        await asyncio.sleep(settle)
-        return self.sent[before:]
+        return self._start(self._base(guild, user_id, None, None, None, 5, data))
 
     def message_of(self, sent: Sent) -> dict[str, Any]:
         """The message payload the recorder answered with for this send."""

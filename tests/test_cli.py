@@ -63,3 +63,25 @@ async def test_check_warns_that_narration_needs_the_message_content_intent(fakef
     code, out, err = await fishbot("check", cwd=tmp_path, env={**env, "FISHBOT_NARRATION__ENABLED": "true"})
     assert code == 0, out + err
     assert "[warn] narration or automatic transcription is on" in out and "Message Content intent" in out
+
+
+async def test_check_says_why_the_database_failed(fakefish, tmp_path: Path) -> None:
+    """Regression: only the exception's type name was printed."""
+    (tmp_path / "not-a-dir").write_text("")
+    env = {"DISCORD_TOKEN": "x" * 20, "FISH_API_KEY": "test-key", "FISH_BASE_URL": fakefish.base_url,
+           "DATABASE_URL": f"sqlite:///{tmp_path / 'not-a-dir' / 'bot.db'}"}
+    code, out, _ = await fishbot("check", cwd=tmp_path, env=env)
+    assert code == 1
+    line = next(line for line in out.splitlines() if line.startswith("[FAIL] database"))
+    assert "FileExistsError: [Errno 17] File exists" in line and "not-a-dir" in line, line
+
+
+async def test_check_names_an_unreachable_database_without_its_password(fakefish, tmp_path: Path) -> None:
+    secret = "hunter2-db-password"
+    env = {"DISCORD_TOKEN": "x" * 20, "FISH_API_KEY": "test-key", "FISH_BASE_URL": fakefish.base_url,
+           "DATABASE_URL": f"postgresql://fishbot:{secret}@127.0.0.1:1/fishbot"}
+    code, out, err = await fishbot("check", cwd=tmp_path, env=env)
+    assert code == 1
+    line = next(line for line in out.splitlines() if line.startswith("[FAIL] database"))
+    assert "127.0.0.1" in line and ("refused" in line.lower() or "connect" in line.lower()), line
+    assert secret not in out + err

@@ -4,13 +4,14 @@
     @app_commands.command(...)
     async def clone(...): ...
 
-FishTree.on_error already answers CommandOnCooldown with the time left. Bot owners are exempt.
+FishTree.on_error already answers CommandOnCooldown with the time left. Bot owners are exempt
+(the bot's one owner check, `is_bot_owner`: configured owners, else the application's).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Literal, TypeVar
+from typing import Literal, Protocol, TypeVar, runtime_checkable
 
 import discord
 from discord import app_commands
@@ -29,16 +30,21 @@ COOLDOWNS: dict[Expensive, tuple[int, float]] = {
 }
 
 
-def _is_configured_owner(interaction: discord.Interaction) -> bool:
-    settings = getattr(interaction.client, "settings", None)
-    return interaction.user.id in getattr(settings, "owner_ids", ())
+@runtime_checkable
+class KnowsOwners(Protocol):
+    async def is_bot_owner(self, user: discord.abc.Snowflake) -> bool: ...
+
+
+async def _is_owner(interaction: discord.Interaction) -> bool:
+    client = interaction.client
+    return isinstance(client, KnowsOwners) and await client.is_bot_owner(interaction.user)
 
 
 def member_cooldown(rate: int, per: float) -> Callable[[T], T]:
     """`rate` uses per `per` seconds for each member (across servers); owners are exempt."""
 
-    def factory(interaction: discord.Interaction) -> app_commands.Cooldown | None:
-        return None if _is_configured_owner(interaction) else app_commands.Cooldown(rate, per)
+    async def factory(interaction: discord.Interaction) -> app_commands.Cooldown | None:
+        return None if await _is_owner(interaction) else app_commands.Cooldown(rate, per)
 
     return app_commands.checks.dynamic_cooldown(factory, key=lambda i: i.user.id)
 

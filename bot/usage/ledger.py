@@ -17,7 +17,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import case, delete, func, insert, select, update
@@ -45,6 +45,10 @@ from bot.usage.quotas import (
 from bot.usage.reservation import Reservation, ReserveContext
 
 log = logging.getLogger(__name__)
+
+# Counters are only needed for today's quotas; a week is kept for reports. Pruned every 6 hours.
+COUNTER_RETENTION_DAYS = 7
+PRUNE_INTERVAL_S = 6 * 3600
 
 GUILD_TOTAL = 0  # user_id of a guild's total row
 DIRECT_MESSAGES = 0  # guild_id of usage outside any guild
@@ -260,6 +264,17 @@ class UsageLedger:
                 delete(UsageCounter).where(UsageCounter.user_id == user_id, UsageCounter.day < utc_day())
             )
         return int(events.rowcount or 0) + int(counters.rowcount or 0)  # type: ignore[attr-defined]
+
+    async def prune_forever(self, every: float = PRUNE_INTERVAL_S) -> None:
+        """Delete counters older than COUNTER_RETENTION_DAYS now and then every `every` seconds,
+        until cancelled (the bot runs it from start to close). Failures are logged, not fatal."""
+        while True:
+            try:
+                removed = await self.prune_counters(utc_day() - timedelta(days=COUNTER_RETENTION_DAYS))
+                log.debug("pruned %d old quota counters", removed)
+            except Exception:
+                log.exception("could not prune old quota counters")
+            await asyncio.sleep(every)
 
     async def prune_counters(self, before: date) -> int:
         """Delete counters of days before `before` (the ledger keeps the history)."""

@@ -17,7 +17,7 @@ from bot.audio.pcm import pump_pcm
 from bot.audio.pipeline import detect_container, pump_opus
 from bot.audio.source import StreamingOpusSource, StreamingPCMSource
 from bot.audio.tts_cache import TTSCache
-from bot.fish import FishClient, FishConnectError, FishNetworkError, ReferenceNotFoundError
+from bot.fish import FishClient, FishConnectError, FishError, FishNetworkError, ReferenceNotFoundError
 from bot.speech.breaker import FishBreaker, FishUnavailable
 from bot.speech.spec import SpeechSpec
 from bot.voice.request import SpeakRequest
@@ -230,7 +230,10 @@ class Clip:
         self.error = exc
         self.buffer.fail(exc)
         self.ready.set()
-        log.info("clip %s failed: %s", self.request.id, type(exc).__name__)
+        if isinstance(exc, FishError | ClipStalled | FishUnavailable):  # expected: the member is told
+            log.info("clip %s failed: %s", self.request.id, type(exc).__name__)
+        else:  # a bug or an unforeseen fault: keep the traceback for the operator
+            log.error("clip %s failed unexpectedly", self.request.id, exc_info=exc)
 
     async def cancel(self) -> None:
         """Stop fetching now (closing the upstream connection) and release the buffer."""

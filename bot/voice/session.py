@@ -70,7 +70,10 @@ class VoiceSession:
         # The source the loop is waiting on, with the event set when it ends: one per clip, so a
         # late notice about a skipped clip can't end the next one.
         self._clip_end: tuple[discord.AudioSource, asyncio.Event] | None = None
-        self._alone_timer: asyncio.TimerHandle | None = None
+        # Leaves after a delay once nobody is listening: held here and cancelled with the session
+        # (`_leaving` once the wait is over and the task is the close itself).
+        self._alone_task: asyncio.Task[None] | None = None
+        self._leaving = False
         # While discord.py re-establishes a dropped connection: resolves True once it is back,
         # False when it is gone for good (removed, or not back in time).
         self._reconnect: asyncio.Future[bool] | None = None
@@ -402,30 +405,38 @@ class VoiceSession:
         members = getattr(self.voice.channel, "members", [])
         humans = [m for m in members if not m.bot]
         if humans:
-            if self._alone_timer is not None:
-                self._alone_timer.cancel()
-                self._alone_timer = None
-        elif self._alone_timer is None and not self._closed:
-            delay = self._settings.speak.alone_leave_delay_s
-            self._alone_timer = asyncio.get_running_loop().call_later(
-                delay, lambda: asyncio.ensure_future(self.close())
+            self._cancel_alone_task()
+        elif self._alone_task is None and not self._closed:
+            self._alone_task = asyncio.create_task(
+                self._leave_when_alone(self._settings.speak.alone_leave_delay_s),
+                name=f"voice-session-{self.guild_id}-alone",
             )
+
+    async def _leave_when_alone(self, delay: float) -> None:
+        await asyncio.sleep(delay)
+        self._leaving = True
+        await self.close()
+
+    def _cancel_alone_task(self) -> None:
+        task = self._alone_task
+        if task is not None and not self._leaving:
+            self._alone_task = None
+            task.cancel()
 
     async def close(self) -> None:
         """Leave the channel and end the player task (idempotent)."""
-        if self._task.done():
-            await self._teardown("closed")
-            return
-        self._task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await self._task
+        if not self._task.done():
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        # Also when the task was cancelled before it ever ran (its `finally` never did).
+        await self._teardown("closed")
 
     async def _teardown(self, reason: str) -> None:
         if self._closed:
             return
         self._closed = True
-        if self._alone_timer is not None:
-            self._alone_timer.cancel()
+        self._cancel_alone_task()
         if self._reconnect is not None and not self._reconnect.done():
             self._reconnect.set_result(False)
         waiting = list(self.queue)
@@ -434,11 +445,17 @@ class VoiceSession:
         await _skipped(waiting)
         if self.current is not None:
             await self.current.cancel()
-        with contextlib.suppress(Exception):
+        # Separately: a player that fails to stop must not keep the bot in the channel.
+        try:
             self.voice.stop()
+        except Exception:
+            log.warning("stopping the player in guild %s failed", self.guild_id, exc_info=True)
+        try:
             # Also while discord.py is still trying to reconnect: that stops it.
             if self._guild.voice_client is self.voice:
                 await self.voice.disconnect(force=True)
+        except Exception:
+            log.warning("leaving the voice channel in guild %s failed", self.guild_id, exc_info=True)
         log.info("voice session in guild %s ended (%s)", self.guild_id, reason)
         if self._on_closed is not None:
             await self._on_closed(self)

@@ -150,10 +150,10 @@ async def test_clone_from_a_voice_message_via_the_context_menu(bot, harness, gui
                                       guild=guild)
     modal = sent[-1]
     before = len(harness.sent)
-    await harness.submit_modal(modal, {"title": "From my message"}, user_id=ANN, guild=guild)
+    submitted = harness.start_submit_modal(modal, {"title": "From my message"}, user_id=ANN, guild=guild)
     prompt = await consent_prompt(harness, before)
     await harness.click(prompt, "confirm", user_id=ANN, guild=guild)
-    await wait_for(lambda: any(s.kind == "edit_message" and s.embeds for s in harness.sent[before:]))
+    await submitted
     voice_id = created_voice_id(last_edit(harness))
     assert fakefish.voices[voice_id]["title"] == "From my message"
 
@@ -165,7 +165,7 @@ async def test_success_card_buttons(bot, harness, guild, members, cdn, media, fa
     assert "Your voice is now **Ann's voice**" in used[0].content
     prefs = await bot.store.get_user(ANN, NAMESPACE, VoicePrefs)
     assert prefs.voice_id == voice_id
-    preview = await harness.click(done, "preview", user_id=ANN, guild=guild, settle=0.5)
+    preview = await harness.click(done, "preview", user_id=ANN, guild=guild)
     assert any(name.startswith("speech.") for s in preview for name, _ in s.file_bytes())
     assert fakefish.requests_for("tts")[-1].body["reference_id"] == voice_id
 

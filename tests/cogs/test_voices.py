@@ -139,7 +139,7 @@ async def test_pick_a_voice_then_use_it_hear_it_and_see_details(bot, harness, gu
     details = await harness.click(card, "details", user_id=ANN, guild=guild)
     assert details[0].embeds[0].footer.text == f"Voice id {zebras[1]['_id']}"
     # The voice's own sample (a signed URL Fish hands out) is the preview: no TTS, no credit.
-    await harness.click(card, "preview", user_id=ANN, guild=guild, settle=0.5)
+    await harness.click(card, "preview", user_id=ANN, guild=guild)
     await wait_for(lambda: any(s.file_bytes() for s in harness.sent[-2:]))
     [(name, audio)] = [f for s in harness.sent[-2:] for f in s.file_bytes()]
     assert name == "sample.mp3" and audio == fakefish.requests_for("sample")[-1].audio
@@ -153,7 +153,7 @@ async def test_preview_falls_back_to_tts_when_the_sample_url_expired(bot, harnes
     fakefish.sample_url_ttl = -60  # the signed URLs in the listing have already expired
     page = (await harness.run("voices search", user_id=ANN, guild=guild, query="Zebra"))[-1]
     card = (await harness.click(page, "pick", user_id=ANN, guild=guild, values=[zebras[1]["_id"]]))[-1]
-    await harness.click(card, "preview", user_id=ANN, guild=guild, settle=0.5)
+    await harness.click(card, "preview", user_id=ANN, guild=guild)
     await wait_for(lambda: bool(fakefish.requests_for("tts")))
     assert fakefish.requests_for("sample")[-1].status == 403
     request = fakefish.requests_for("tts")[-1]
@@ -168,7 +168,7 @@ async def test_preview_speaks_in_the_members_voice_channel(bot, harness, guild, 
     page = (await harness.run("voices search", user_id=ANN, guild=guild, query="Zebra"))[-1]
     card = (await harness.click(page, "pick", user_id=ANN, guild=guild, values=[zebra["_id"]]))[-1]
     before = len(harness.sent)
-    await harness.click(card, "preview", user_id=ANN, guild=guild, settle=0.3)
+    await harness.click(card, "preview", user_id=ANN, guild=guild)
     await wait_for(lambda: any("Speaking now" in s.content for s in harness.sent[before:]))
     session = bot.voice_sessions.get(guild.id)
     assert session is not None
@@ -187,7 +187,7 @@ async def test_preview_in_voice_speaks_with_tts_without_a_sample(bot, harness, g
     zebra = fakefish.add_voice("Zebra Plain", mine=False, samples=[])
     page = (await harness.run("voices search", user_id=ANN, guild=guild, query="Zebra Plain"))[-1]
     card = (await harness.click(page, "pick", user_id=ANN, guild=guild, values=[zebra["_id"]]))[-1]
-    await harness.click(card, "preview", user_id=ANN, guild=guild, settle=0.3)
+    await harness.click(card, "preview", user_id=ANN, guild=guild)
     await wait_for(lambda: bool(fakefish.requests_for("tts")))
     assert fakefish.requests_for("tts")[-1].body["reference_id"] == zebra["_id"]
 
