@@ -2,13 +2,13 @@
 neutralised, then the server's pronunciation dictionary is applied. Shared by narration, /speak,
 the "Speak this message" menu and announcements.
 
-Fish's S2 family reads free-form `[bracket]` cues anywhere in the text and drama-3 also reads
-`<tag>…</tag>` directions, so a stray `[citation needed]` in chat would change how the rest is
-spoken. They are neutralised (the words kept, the brackets dropped; tags removed) unless the
-server allows expressive cues. s1 reads neither today, but from 2026-12-31 requests naming it are
-served by s2.1-pro, so every model is treated as reading them. Fish's own tokens (`<|…|>`:
-phoneme spans, speaker markers) are always removed from what members wrote: only the dictionary
-may add phoneme spans, and only for models that read them.
+Fish's S2 family reads free-form `[bracket]` cues anywhere in the text, drama-3 also reads
+`<tag>…</tag>` directions and s1 its emotions in parentheses, so a stray `[citation needed]` in
+chat would change how the rest is spoken. Unless the server allows expressive cues, such text is
+neutralised for the model that will read it (`bot.expressive.cues`, which also renders allowed
+cues in each model's own syntax). Fish's own tokens (`<|…|>`: phoneme spans, speaker markers)
+are always removed from what members wrote: only the dictionary adds phoneme spans, and only for
+models that read them.
 """
 
 from __future__ import annotations
@@ -16,30 +16,19 @@ from __future__ import annotations
 import re
 from collections import OrderedDict
 
+from bot.expressive import cues
 from bot.fish.models import reads_phonemes
 from bot.narration.pronunciation import Dictionary, Entry
 from bot.narration.settings import DICTIONARY_NAMESPACE, PronunciationSettings
 from bot.storage.settings import SettingsStore
 
 _SPECIAL_TOKEN = re.compile(r"<\|[^<>]*?\|>")
-_TAG = re.compile(r"</?[A-Za-z][\w-]*(?:\s[^<>]*)?/?>")
-_BRACKET = re.compile(r"[\[\]]")
-_SPACES = re.compile(r"\s+")
-
-
-def neutralise(text: str, *, expressive_cues: bool = False) -> str:
-    """`text` without Fish markup the member did not mean (see the module docstring)."""
-    text = _SPECIAL_TOKEN.sub(" ", text)
-    if not expressive_cues:
-        text = _TAG.sub(" ", text)
-        text = _BRACKET.sub("", text)
-    return _SPACES.sub(" ", text).strip()
 
 
 def for_model(text: str, *, model: str, dictionary: Dictionary | None = None,
               expressive_cues: bool = False) -> str:
     """What to send Fish for `text` (already cleaned of Discord markup) on `model`."""
-    text = neutralise(text, expressive_cues=expressive_cues)
+    text = cues.for_model(_SPECIAL_TOKEN.sub(" ", text), model, cues_allowed=expressive_cues)
     if dictionary is not None:
         text = dictionary.apply(text, phonemes=reads_phonemes(model))
     return text

@@ -92,7 +92,7 @@ async def test_speak_sends_phonemes_only_to_models_that_read_them(bot, harness, 
     for model in ("s2.1-pro", "s1"):  # not in voice: each comes back as a file
         await harness.run("speak", user_id=admin, guild=guild, text=f"my GPU in 東京に [sic] ({model})",
                           model=model)
-    assert spoken(fakefish) == [f"my {SPAN} in とうきょうに sic (s2.1-pro)",
+    assert spoken(fakefish) == [f"my {SPAN} in とうきょうに (sic) (s2.1-pro)",
                                 "my gee pee you in とうきょうに sic (s1)"]
     assert [r.headers["model"] for r in fakefish.requests_for("tts")] == ["s2.1-pro", "s1"]
 

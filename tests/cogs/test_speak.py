@@ -380,7 +380,7 @@ async def test_speak_text_goes_through_the_narration_cleaner(bot, harness, guild
     bob, _ = in_voice(guild, "Bob")  # without the members intent, voice members are the ones cached
     cases = [
         (f"hi <@{bob}> <:party_parrot:123> see https://example.com/x", "hi Bob party parrot see a link"),
-        ("this is true [citation needed] <whisper>psst</whisper>", "this is true citation needed psst"),
+        ("this is true [citation needed] <whisper>psst</whisper>", "this is true (citation needed) psst"),
         ("**bold** and <|speaker:1|>markers", "bold and markers"),
     ]
     for text, _ in cases:

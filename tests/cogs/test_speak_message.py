@@ -50,7 +50,7 @@ async def test_reads_the_message_in_its_authors_voice(bot, harness, guild, peopl
     # Not in voice: it comes back as a file, only to the invoker.
     sent = await menu(harness, guild, people["cat"], people["bob"], "[sic] as a file")
     assert sent[-1].file_bytes() and sent[-1].ephemeral
-    assert spoken(fakefish)[-1] == "bob said: sic as a file"
+    assert spoken(fakefish)[-1] == "bob said: (sic) as a file"
 
 
 async def test_narrations_access_rules_apply(bot, harness, guild, people, fakefish) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.narration.pronunciation import MAX_REPLACEMENT, BadEntry, Dictionary, Entry, parse_entry
-from bot.narration.spoken import for_model, neutralise
+from bot.narration.spoken import for_model
 
 SPAN = "<|phoneme_start|>{}<|phoneme_end|>"
 
@@ -112,24 +112,25 @@ def test_bad_entries_are_refused(typed: tuple[str, str, str | None], reason: str
         parse_entry(*typed)
 
 
-NEUTRALISED: list[tuple[str, str, str]] = [
-    # (member's cleaned text, without expressive cues, with them)
-    ("this is true [citation needed]", "this is true citation needed", "this is true [citation needed]"),
-    ("[whispers] secret", "whispers secret", "[whispers] secret"),
-    ("a <whisper>quiet</whisper> word", "a quiet word", "a <whisper>quiet</whisper> word"),
-    ("<french>bonjour</french>", "bonjour", "<french>bonjour</french>"),
-    ("i <3 you, 2 < 3 > 1", "i <3 you, 2 < 3 > 1", "i <3 you, 2 < 3 > 1"),
+NEUTRALISED: list[tuple[str, str, str, str]] = [
+    # (model, member's cleaned text, without expressive cues, with them)
+    ("s2.1-pro", "this is true [citation needed]", "this is true (citation needed)",
+     "this is true [citation needed]"),
+    ("s2.1-pro", "a <whisper>quiet</whisper> word", "a quiet word", "a [whispering] quiet word"),
+    ("drama-3-preview", "a <whisper>quiet</whisper> word", "a quiet word", "a <whisper>quiet</whisper> word"),
+    ("drama-3-preview", "<french>bonjour</french>", "bonjour", "<french>bonjour</french>"),
+    ("s1", "I feel (happy) today", "I feel happy today", "I feel happy today"),
+    ("s2.1-pro", "i <3 you, 2 < 3 > 1", "i <3 you, 2 < 3 > 1", "i <3 you, 2 < 3 > 1"),
     # Fish's own tokens never come from members
-    ("<|speaker:1|>hi", "hi", "hi"),
-    ("say <|phoneme_start|>HH AY1<|phoneme_end|>", "say HH AY1", "say HH AY1"),
-    ("unbalanced ] and [ brackets", "unbalanced and brackets", "unbalanced ] and [ brackets"),
+    ("s2.1-pro", "<|speaker:1|>hi", "hi", "hi"),
+    ("s2.1-pro", "say <|phoneme_start|>HH AY1<|phoneme_end|>", "say HH AY1", "say HH AY1"),
 ]
 
 
-@pytest.mark.parametrize(("text", "plain", "expressive"), NEUTRALISED)
-def test_neutralise(text: str, plain: str, expressive: str) -> None:
-    assert neutralise(text) == plain
-    assert neutralise(text, expressive_cues=True) == expressive
+@pytest.mark.parametrize(("model", "text", "plain", "expressive"), NEUTRALISED)
+def test_cues_are_neutralised_unless_allowed(model: str, text: str, plain: str, expressive: str) -> None:
+    assert for_model(text, model=model) == plain
+    assert for_model(text, model=model, expressive_cues=True) == expressive
 
 
 MODELS = [("s2.1-pro", True), ("s2-pro", True), ("s2.1-pro-free", True), ("drama-3-preview", True),
@@ -139,7 +140,8 @@ MODELS = [("s2.1-pro", True), ("s2-pro", True), ("s2.1-pro-free", True), ("drama
 @pytest.mark.parametrize(("model", "reads_spans"), MODELS)
 def test_for_model(model: str, reads_spans: bool) -> None:
     text = "[sic] my GPU"
-    expected = "sic my " + (SPAN.format("JH IY1 P IY1 Y UW1") if reads_spans else "gee pee you")
+    expected = ("(sic) my " + SPAN.format("JH IY1 P IY1 Y UW1") if reads_spans
+                else "sic my gee pee you")  # s1 (until it retires) reads brackets as words
     assert for_model(text, model=model, dictionary=DICTIONARY) == expected
 
 
