@@ -205,13 +205,14 @@ async def _sync(settings: Settings, args: argparse.Namespace) -> int:
     if args.dev and guild_id is None:
         print("fishbot: --dev needs dev_guild_id in the configuration", file=sys.stderr)
         return EXIT_CONFIG
+    token = settings.discord_token.get_secret_value()
     if settings.fish_api_key is None:
         # Syncing only reads the command definitions; no Fish call is made.
         settings = settings.model_copy(update={"fish_api_key": SecretStr("unused-for-sync")})
     bot = await build_bot(settings)
     async with bot:
         try:
-            await bot.login(settings.discord_token.get_secret_value())  # runs setup_hook
+            await bot.login(token)  # runs setup_hook
         except discord.LoginFailure:
             print("fishbot: Discord rejected DISCORD_TOKEN.", file=sys.stderr)
             return EXIT_CONFIG

@@ -141,7 +141,7 @@ class FishBot(commands.AutoShardedBot):
                                                      discord.TeamMemberRole.developer)}
             else:
                 self.owner_id = app.owner.id
-        return frozenset({self.owner_id}) if self.owner_id else frozenset(self.owner_ids)
+        return frozenset({self.owner_id}) if self.owner_id else frozenset(self.owner_ids or ())
 
     async def is_bot_owner(self, user: discord.abc.Snowflake) -> bool:
         return user.id in await self.owner_user_ids()

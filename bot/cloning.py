@@ -10,6 +10,7 @@ from discord import app_commands
 
 from bot.config import CloneSection
 from bot.errors import UserFacingError
+from bot.fish import Visibility
 from bot.media import convert, download_attachment, probe, temporary_copy
 
 TITLE_LIMIT = 64
@@ -28,6 +29,15 @@ VISIBILITY_CHOICES = [
     app_commands.Choice(name="public (listed in the library)", value="public"),
 ]
 VISIBILITY_NAMES = {"private": "private", "unlist": "unlisted", "public": "public"}
+_VISIBILITIES: dict[str, Visibility] = {"private": "private", "unlist": "unlist", "public": "public"}
+
+
+def visibility_of(value: str) -> Visibility:
+    """A choice's value as the API's visibility."""
+    try:
+        return _VISIBILITIES[value]
+    except KeyError:
+        raise UserFacingError(f"“{value[:20]}” is not a visibility: private, unlisted or public.") from None
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import AliasChoices, BaseModel, Field, SecretStr, ValidationError, field_validator
+from pydantic_core import ErrorDetails
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -248,7 +249,7 @@ _ENV_NAMES = {
 }
 
 
-def _describe(error: dict[str, Any]) -> str:
+def _describe(error: ErrorDetails) -> str:
     location = [str(part) for part in error.get("loc", ())]
     if location and location[0] in _ENV_NAMES:
         where = _ENV_NAMES[location[0]]
@@ -298,11 +299,15 @@ def load_settings(config_path: Path | None = None, *, require: tuple[str, ...] =
     if toml_file is not None:
         # A subclass carries the file's path, so the model itself stays free of globals.
         config = SettingsConfigDict(**{**Settings.model_config, "toml_file": toml_file})
-        settings_cls = type("Settings", (Settings,), {"model_config": config})
+
+        class FileSettings(Settings):
+            model_config = config
+
+        settings_cls = FileSettings
     try:
         settings = settings_cls()
     except ValidationError as exc:
-        problems = [_describe(error) for error in exc.errors()]  # type: ignore[arg-type]
+        problems = [_describe(error) for error in exc.errors()]
         missing = _missing_before_validation(require, toml_file)
         raise ConfigError([_missing_problem(name) for name in missing] + problems) from None
     except ValueError as exc:  # a TOML syntax error

@@ -21,9 +21,10 @@ from bot.cloning import (
     prepare_sample,
     read_cover,
     split_transcripts,
+    visibility_of,
 )
 from bot.errors import UserFacingError, describe_error, send_ephemeral
-from bot.fish import FishError, Voice, public_url
+from bot.fish import FishError, Visibility, Voice, public_url
 from bot.media import audio_attachments
 from bot.storage.voice_owners import VoiceOwners
 from bot.ui.views import ConfirmView
@@ -62,12 +63,12 @@ class TitleModal(discord.ui.Modal, title="Clone a voice"):
         self.attachments = attachments
 
     async def on_submit(self, interaction: discord.Interaction) -> None:
-        await self.cog.clone_flow(interaction, title=self.voice_title.value,
-                                  attachments=self.attachments,
-                                  transcript=self.transcript.value or None)
-
-    async def on_error(self, interaction: discord.Interaction, error: Exception) -> None:
-        await self.cog.report_failure(interaction, error)
+        try:
+            await self.cog.clone_flow(interaction, title=self.voice_title.value,
+                                      attachments=self.attachments,
+                                      transcript=self.transcript.value or None)
+        except Exception as error:  # what Modal.on_error would get, answered the same way
+            await self.cog.report_failure(interaction, error)
 
 
 class Clone(commands.Cog):
@@ -106,7 +107,7 @@ class Clone(commands.Cog):
         transcript: str | None = None,
         description: str | None = None,
         tags: str | None = None,
-        visibility: str = "private",
+        visibility: Visibility = "private",
         enhance: bool = True,
         cover: discord.Attachment | None = None,
     ) -> None:
@@ -245,7 +246,7 @@ class Clone(commands.Cog):
         attachments = [a for a in (sample, sample2, sample3) if a is not None]
         await self.clone_flow(interaction, title=title, attachments=attachments, transcript=transcript,
                               description=description, tags=tags,
-                              visibility=visibility.value if visibility else "private",
+                              visibility=visibility_of(visibility.value) if visibility else "private",
                               enhance=enhance, cover=cover)
 
     async def clone_from_message(self, interaction: discord.Interaction, message: discord.Message) -> None:

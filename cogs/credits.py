@@ -318,9 +318,11 @@ class Credits(commands.Cog):
         if channel_id is not None:
             try:
                 channel = self.bot.get_channel(channel_id) or await self.bot.fetch_channel(channel_id)
-                await channel.send(text, allowed_mentions=NO_MENTIONS)  # type: ignore[union-attr]
+                if not isinstance(channel, discord.abc.Messageable):
+                    raise TypeError("not a channel messages can be sent to")
+                await channel.send(text, allowed_mentions=NO_MENTIONS)
                 return True
-            except (discord.HTTPException, AttributeError) as exc:
+            except (discord.HTTPException, TypeError) as exc:
                 log.warning("could not post the low-balance alert in channel %s (%s); "
                             "sending it to the owners instead", channel_id, type(exc).__name__)
         delivered = False

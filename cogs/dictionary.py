@@ -3,6 +3,7 @@ bot/narration/pronunciation.py). Everyone may list; changing needs Manage Server
 
 from __future__ import annotations
 
+import asyncio
 import math
 from typing import TYPE_CHECKING
 
@@ -38,6 +39,9 @@ class PronunciationDictionary(commands.Cog):
 
     def __init__(self, bot: FishBot) -> None:
         self.bot = bot
+        # The entries are one stored value: two changes at once in a server take turns, so
+        # neither overwrites the other (a guild's settings are written by its shard's process only).
+        self._locks: dict[int, asyncio.Lock] = {}
 
     async def _stored(self, guild_id: int) -> PronunciationSettings:
         return await self.bot.store.get_guild(guild_id, DICTIONARY_NAMESPACE, PronunciationSettings)
@@ -59,16 +63,17 @@ class PronunciationDictionary(commands.Cog):
             entry = parse_entry(word, replacement, fallback)
         except BadEntry as exc:
             raise UserFacingError(str(exc)) from None
-        stored = await self._stored(interaction.guild_id)
         key = entry.word.lower()
-        if key not in stored.entries and len(stored.entries) >= MAX_ENTRIES:
-            raise UserFacingError(
-                f"This server's dictionary is full ({MAX_ENTRIES} words). Remove some first.")
-        entries = dict(stored.entries)
-        replaced = key in entries
-        entries[key] = (entry.word, entry.say, entry.phonemes or "")
-        await self.bot.store.update_guild(interaction.guild_id, DICTIONARY_NAMESPACE, {"entries": entries},
-                                          model=PronunciationSettings)
+        async with self._locks.setdefault(interaction.guild_id, asyncio.Lock()):
+            stored = await self._stored(interaction.guild_id)
+            if key not in stored.entries and len(stored.entries) >= MAX_ENTRIES:
+                raise UserFacingError(
+                    f"This server's dictionary is full ({MAX_ENTRIES} words). Remove some first.")
+            entries = dict(stored.entries)
+            replaced = key in entries
+            entries[key] = (entry.word, entry.say, entry.phonemes or "")
+            await self.bot.store.update_guild(interaction.guild_id, DICTIONARY_NAMESPACE,
+                                              {"entries": entries}, model=PronunciationSettings)
         verb = "Changed" if replaced else "Added"
         await self._reply(interaction, f"{verb}: {shown(entry)}")
 
@@ -77,13 +82,14 @@ class PronunciationDictionary(commands.Cog):
     @requires(manage_guild=True)
     async def remove(self, interaction: discord.Interaction, word: str) -> None:
         assert interaction.guild_id is not None
-        stored = await self._stored(interaction.guild_id)
         key = " ".join(word.split()).lower()
-        if key not in stored.entries:
-            raise UserFacingError("That word isn't in this server's dictionary (see `/dictionary list`).")
-        entries = {k: v for k, v in stored.entries.items() if k != key}
-        await self.bot.store.update_guild(interaction.guild_id, DICTIONARY_NAMESPACE, {"entries": entries},
-                                          model=PronunciationSettings)
+        async with self._locks.setdefault(interaction.guild_id, asyncio.Lock()):
+            stored = await self._stored(interaction.guild_id)
+            if key not in stored.entries:
+                raise UserFacingError("That word isn't in this server's dictionary (see `/dictionary list`).")
+            entries = {k: v for k, v in stored.entries.items() if k != key}
+            await self.bot.store.update_guild(interaction.guild_id, DICTIONARY_NAMESPACE,
+                                              {"entries": entries}, model=PronunciationSettings)
         await self._reply(interaction, f"Removed “{discord.utils.escape_markdown(stored.entries[key][0])}”.")
 
     @dictionary.command(name="list", description="The words this server pronounces its own way")

@@ -95,7 +95,7 @@ class Narration(commands.Cog):
         # Recently queued messages, so deletes and edits know their author and name prefix.
         self._queued: OrderedDict[int, Queued] = OrderedDict()
 
-    async def interaction_check(self, interaction: discord.Interaction) -> bool:  # type: ignore[override]
+    async def interaction_check(self, interaction: discord.Interaction) -> bool:
         # default_permissions only hides the commands; this enforces Manage Server on every
         # command of the cog (all of them configure the server).
         require_permissions(interaction, manage_guild=True)
@@ -503,10 +503,12 @@ class Narration(commands.Cog):
         if not later:
             self.announcer.restore(guild_id, queued.before)
             return
-        following = self._queued[later[0].message_id]  # type: ignore[index]
+        next_id = later[0].message_id
+        assert next_id is not None  # only requests reading a message were kept above
+        following = self._queued[next_id]
         if queued.prefix and following.author_id == queued.author_id and not following.prefix:
             following.prefix = queued.prefix
-            await session.replace_text(later[0].message_id, queued.prefix + later[0].text)  # type: ignore[arg-type]
+            await session.replace_text(next_id, queued.prefix + later[0].text)
 
     # --- join/leave announcements ----------------------------------------------------------------
 

@@ -90,7 +90,7 @@ class Speak(commands.Cog):
     def _require_same_channel(self, member: discord.Member, session: VoiceSession) -> None:
         if member.voice is None or member.voice.channel != session.channel:
             raise UserFacingError(
-                f"Join {session.channel.mention} to control what I say there."  # type: ignore[union-attr]
+                f"Join {session.channel.mention} to control what I say there."
             )
 
     async def _spoken(self, guild: discord.Guild, text: str, model: str, config: NarrationSettings) -> str:
@@ -158,7 +158,7 @@ class Speak(commands.Cog):
         await interaction.response.defer(ephemeral=True, thinking=True)
         session = await self.sessions.join(member)
         await interaction.followup.send(
-            f"Ready in {session.channel.mention}.", ephemeral=True  # type: ignore[union-attr]
+            f"Ready in {session.channel.mention}.", ephemeral=True
         )
 
     @app_commands.command(name="leave", description="Make the bot leave the voice channel")

@@ -16,6 +16,7 @@ from bot.cloning import (
     check_title,
     parse_tags,
     read_cover,
+    visibility_of,
 )
 from bot.errors import UserFacingError
 from bot.fish import NotFoundError
@@ -150,7 +151,7 @@ class Voices(commands.GroupCog, group_name="voices", group_description="The Fish
         cover: discord.Attachment | None = None,
     ) -> None:
         record = await self._own_record(interaction, voice)
-        new_visibility = visibility.value if visibility else None
+        new_visibility = visibility_of(visibility.value) if visibility else None
         new_title = check_title(title) if title is not None else None
         new_description = check_description(description)
         new_tags = parse_tags(tags) if tags is not None else None

@@ -43,7 +43,7 @@ async def pump_opus(chunks: AsyncIterator[bytes], buffer: PacketBuffer) -> PumpS
     stats = PumpStats()
     demuxer: OggDemuxer | WebmDemuxer = OggDemuxer()
     reframer = Reframer()
-    head = b""
+    head: bytes | None = b""  # the first bytes, until they show the container
     try:
         async for chunk in chunks:
             stats.bytes_in += len(chunk)
@@ -57,7 +57,8 @@ async def pump_opus(chunks: AsyncIterator[bytes], buffer: PacketBuffer) -> PumpS
                     demuxer = WebmDemuxer()
                 elif kind != "ogg":
                     raise UnsupportedAudio(f"expected Ogg or WebM Opus from Fish, got {kind} data")
-                chunk, head = head, None  # type: ignore[assignment]
+                chunk = head
+                head = None
             for packet in demuxer.feed(chunk):
                 for framed in reframer.push(packet):
                     await buffer.put(framed)

@@ -161,12 +161,13 @@ class LiveSession:
                 item = await self._incoming.get()
         except TimeoutError:
             return None
-        if item is _END or isinstance(item, BaseException):
+        if item is _END:
             self._incoming.put_nowait(item)  # every later read sees the same end
-            if item is _END:
-                return None
+            return None
+        if isinstance(item, BaseException):
+            self._incoming.put_nowait(item)
             raise item
-        return item  # type: ignore[no-any-return]
+        return item
 
     def _end(self, item: Any) -> None:
         if self._terminal is None:

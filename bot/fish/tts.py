@@ -7,8 +7,8 @@ arrives); here the response is opened with `send(stream=True)` and read with `ai
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncGenerator, AsyncIterable, AsyncIterator, Awaitable, Callable, Generator
-from types import TracebackType
+from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Generator
+from types import AsyncGeneratorType, TracebackType
 from typing import Any, Unpack
 
 import httpx
@@ -53,7 +53,7 @@ class AudioStream:
     def __init__(self, open_response: Callable[[], Awaitable[httpx.Response]], *, min_bytes: int = 0) -> None:
         self._open_response = open_response
         self._response: httpx.Response | None = None
-        self._chunks: AsyncGenerator[bytes, None] | None = None
+        self._chunks: AsyncIterator[bytes] | None = None
         self._closed = False
         self._min_bytes = min_bytes
         self.received = 0  # audio bytes handed out so far
@@ -61,7 +61,7 @@ class AudioStream:
     async def start(self) -> AudioStream:
         if self._response is None and not self._closed:
             self._response = await self._open_response()
-            self._chunks = self._response.aiter_bytes()  # type: ignore[assignment]
+            self._chunks = self._response.aiter_bytes()
         return self
 
     def __await__(self) -> Generator[Any, None, AudioStream]:
@@ -121,7 +121,8 @@ class AudioStream:
             return
         self._closed = True
         chunks, self._chunks = self._chunks, None
-        if chunks is not None and not chunks.ag_running:
+        # httpx's iterator is an async generator; one still running belongs to the reading task.
+        if isinstance(chunks, AsyncGeneratorType) and not chunks.ag_running:
             await chunks.aclose()
         if self._response is not None:
             await self._response.aclose()

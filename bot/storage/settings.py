@@ -29,7 +29,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.storage.db import Database
+from bot.storage.db import Database, affected_rows
 from bot.storage.models import NAMESPACE_MAX_LENGTH, GuildSettings, UserSettings
 
 log = logging.getLogger(__name__)
@@ -41,6 +41,10 @@ _TABLES: dict[Kind, type[GuildSettings] | type[UserSettings]] = {
     "guild": GuildSettings,
     "user": UserSettings,
 }
+
+
+def _owner_column(table: type[GuildSettings] | type[UserSettings]) -> Any:
+    return table.guild_id if issubclass(table, GuildSettings) else table.user_id
 _MAX_SNOWFLAKE = 2**63 - 1  # BIGINT is signed
 
 
@@ -166,10 +170,12 @@ class SettingsStore:
             entry = _Entry(expires_at=now + self.ttl, blob=blob)
             if writes_before == self._writes:
                 self._store(key, entry)
-        if entry.model_type is not model:
-            entry.model = _validate_leniently(model, entry.blob, key)
+        cached = entry.model
+        if entry.model_type is not model or not isinstance(cached, model):
+            cached = _validate_leniently(model, entry.blob, key)
+            entry.model = cached
             entry.model_type = model
-        return _fresh_copy(entry.model)  # type: ignore[arg-type]
+        return _fresh_copy(cached)
 
     async def _update(
         self,
@@ -247,7 +253,7 @@ class SettingsStore:
     async def _delete(self, kind: Kind, owner_id: int, namespace: str | None) -> int:
         _check_id(owner_id)
         table = _TABLES[kind]
-        owner_col = table.guild_id if table is GuildSettings else table.user_id  # type: ignore[union-attr]
+        owner_col = _owner_column(table)
         stmt = delete(table).where(owner_col == owner_id)
         if namespace is not None:
             stmt = stmt.where(table.namespace == _check_namespace(namespace))
@@ -258,7 +264,7 @@ class SettingsStore:
         finally:
             self._writes += 1
             self.invalidate(kind, owner_id)
-        return int(result.rowcount or 0)
+        return affected_rows(result)
 
     def _store(self, key: _Key, entry: _Entry) -> None:
         if self.max_entries == 0 or self.ttl == 0:
@@ -288,7 +294,7 @@ def _key(kind: Kind, owner_id: int, namespace: str) -> _Key:
 
 
 def _where(table: type[GuildSettings] | type[UserSettings], key: _Key) -> tuple[Any, Any]:
-    owner_col = table.guild_id if table is GuildSettings else table.user_id  # type: ignore[union-attr]
+    owner_col = _owner_column(table)
     return (owner_col == key[1], table.namespace == key[2])
 
 

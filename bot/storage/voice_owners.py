@@ -6,7 +6,7 @@ from datetime import datetime
 
 from sqlalchemy import delete, func, select
 
-from bot.storage.db import Database
+from bot.storage.db import Database, affected_rows
 from bot.storage.models import VoiceOwnership
 
 
@@ -54,7 +54,7 @@ class VoiceOwners:
             result = await session.execute(
                 delete(VoiceOwnership).where(VoiceOwnership.voice_id == voice_id)
             )
-            return bool(result.rowcount)
+            return affected_rows(result) > 0
 
     async def count_since(self, user_id: int, since: datetime) -> int:
         query = select(func.count()).where(
@@ -69,4 +69,4 @@ class VoiceOwners:
             result = await session.execute(
                 delete(VoiceOwnership).where(VoiceOwnership.user_id == user_id)
             )
-            return int(result.rowcount or 0)
+            return affected_rows(result)

@@ -132,10 +132,11 @@ class VoiceSearchView(MemberView):
         )
 
     def embed(self) -> discord.Embed:
-        embed = discord.Embed(title="Fish Audio voices", colour=discord.Colour.teal(),
-                              description=self.query.describe())
+        description = self.query.describe()
         if not self.result.items:
-            embed.description += "\n\nNo voices found. Try other words or fewer filters."
+            description += "\n\nNo voices found. Try other words or fewer filters."
+        embed = discord.Embed(title="Fish Audio voices", colour=discord.Colour.teal(),
+                              description=description)
         for number, voice in enumerate(self.result.items, start=(self.page - 1) * PAGE_SIZE + 1):
             author = voice.author.nickname if voice.author and voice.author.nickname else "?"
             embed.add_field(
@@ -156,12 +157,14 @@ class VoiceSearchView(MemberView):
         first_page, last_page = self.page <= 1, self.page >= self.pages
         self.first.disabled = self.previous.disabled = first_page
         self.next.disabled = self.last.disabled = last_page
-        self.pick.options = [
+        # The menu item itself (the decorated `pick` is typed as its callback).
+        menu = next(c for c in self.children if isinstance(c, discord.ui.Select) and c.custom_id == "pick")
+        menu.options = [
             discord.SelectOption(label=voice.title[:100] or voice.id, value=voice.id,
                                  description=voice.description[:100] or None)
             for voice in self.result.items
         ] or [discord.SelectOption(label="No voices on this page", value="-")]
-        self.pick.disabled = not self.result.items
+        menu.disabled = not self.result.items
 
     async def load(self, page: int) -> None:
         """Show `page` (kept within the pages that can be reached); never an empty page: landing

@@ -25,7 +25,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
-from bot.storage.db import Database
+from bot.storage.db import Database, affected_rows
 from bot.storage.models import UsageCounter, UsageEvent
 from bot.storage.settings import SettingsStore
 from bot.usage.quotas import (
@@ -135,7 +135,7 @@ class UsageLedger:
                     if limit is not None:
                         stmt = stmt.where(UsageCounter.used + amount <= limit)
                     result = await session.execute(stmt)
-                    if result.rowcount != 1:  # type: ignore[attr-defined]
+                    if affected_rows(result) != 1:
                         raise _OverQuota(scope, limit or 0)
         except _OverQuota as over:
             key = rows[0][1] if over.scope == "guild" and guild_id is not None else (gid, user_id)
@@ -263,7 +263,7 @@ class UsageLedger:
             counters = await session.execute(
                 delete(UsageCounter).where(UsageCounter.user_id == user_id, UsageCounter.day < utc_day())
             )
-        return int(events.rowcount or 0) + int(counters.rowcount or 0)  # type: ignore[attr-defined]
+        return affected_rows(events) + affected_rows(counters)
 
     async def prune_forever(self, every: float = PRUNE_INTERVAL_S) -> None:
         """Delete counters older than COUNTER_RETENTION_DAYS now and then every `every` seconds,
@@ -280,7 +280,7 @@ class UsageLedger:
         """Delete counters of days before `before` (the ledger keeps the history)."""
         async with self._db.session() as session:
             result = await session.execute(delete(UsageCounter).where(UsageCounter.day < before))
-        return int(result.rowcount or 0)  # type: ignore[attr-defined]
+        return affected_rows(result)
 
     # --- internals ----------------------------------------------------------------------------
 

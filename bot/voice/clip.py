@@ -20,6 +20,7 @@ from bot.audio.tts_cache import TTSCache
 from bot.fish import FishClient, FishConnectError, FishError, FishNetworkError, ReferenceNotFoundError
 from bot.speech.breaker import FishBreaker, FishUnavailable
 from bot.speech.spec import SpeechSpec
+from bot.usage.quotas import Outcome
 from bot.voice.request import SpeakRequest
 
 log = logging.getLogger(__name__)
@@ -90,7 +91,7 @@ class Clip:
         self.retried = False  # a stream that broke before any audio was asked for again
 
     @property
-    def outcome(self) -> str:
+    def outcome(self) -> Outcome:
         """How the request ended, for its quota reservation."""
         if self.error is not None:
             return "partial" if self.played and self.buffer.packets_in > 0 else "failed"

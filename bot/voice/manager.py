@@ -50,7 +50,7 @@ class SessionManager:
         """The guild's session in the member's channel, connecting or moving as needed."""
         if member.voice is None or member.voice.channel is None:
             raise UserFacingError("Join a voice channel first.")
-        channel: VoiceChannel = member.voice.channel  # type: ignore[assignment]
+        channel: VoiceChannel = member.voice.channel
         problem = join_problem(channel, member)
         if problem is not None:
             raise UserFacingError(problem)
@@ -74,7 +74,7 @@ class SessionManager:
                 return session
             if self._busy(session) or not move_if_idle:
                 raise UserFacingError(
-                    f"I'm already speaking in {session.channel.mention}. "  # type: ignore[union-attr]
+                    f"I'm already speaking in {session.channel.mention}. "
                     "Join that channel, or wait until I'm done."
                 )
             session.moving_to = channel.id
@@ -117,7 +117,7 @@ class SessionManager:
 
     async def on_channel_delete(self, channel: discord.abc.GuildChannel) -> None:
         session = self.get(channel.guild.id)
-        if session is not None and session.channel.id == channel.id:  # type: ignore[union-attr]
+        if session is not None and session.channel.id == channel.id:
             await session.close()
 
     async def on_guild_remove(self, guild: discord.Guild) -> None:

@@ -9,6 +9,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from bot.speech.spec import SpeechSpec
+from bot.usage.quotas import Outcome
 
 log = logging.getLogger(__name__)
 
@@ -20,7 +21,7 @@ Notify = Callable[[str], Awaitable[None]]
 VoiceGone = Callable[[str], Awaitable[str | None]]
 # "ok" (played), "cached" (played from the TTS cache), "partial" (Fish's stream broke after some of
 # the audio arrived, which played), "failed", "skipped" (dropped before playing).
-OnOutcome = Callable[[str], Awaitable[None]]
+OnOutcome = Callable[[Outcome], Awaitable[None]]
 
 
 @dataclass(eq=False)
@@ -44,7 +45,7 @@ class SpeakRequest:
     created: float = field(default_factory=time.monotonic)
     _finished: bool = field(default=False, init=False, repr=False)
 
-    async def finish(self, outcome: str) -> None:
+    async def finish(self, outcome: Outcome) -> None:
         """Report the outcome (only the first call counts; never raises)."""
         if self._finished:
             return

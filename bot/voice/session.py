@@ -23,6 +23,7 @@ from bot.fish import FishClient
 from bot.fish.messages import user_message
 from bot.speech.breaker import FishBreaker, FishUnavailable
 from bot.voice.clip import Clip, ClipStalled
+from bot.voice.joining import VoiceChannel
 from bot.voice.request import OnOutcome, SpeakRequest
 
 log = logging.getLogger(__name__)
@@ -88,8 +89,10 @@ class VoiceSession:
     # --- queue operations (called by the cog) ---------------------------------------------
 
     @property
-    def channel(self) -> discord.abc.Connectable:
-        return self.voice.channel
+    def channel(self) -> VoiceChannel:
+        channel = self.voice.channel  # typed by discord.py as any Connectable
+        assert isinstance(channel, discord.VoiceChannel | discord.StageChannel)
+        return channel
 
     @property
     def closed(self) -> bool:

@@ -3,6 +3,7 @@ narration (phoneme spans for models that read them, the plain fallback for other
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import discord
@@ -109,3 +110,11 @@ async def test_narration_applies_the_dictionary_to_names_too(bot, harness, guild
     bot._connection.parse_message_create(message_payload(guild, author_id=ann, content="my gpu, Nguyen"))
     await wait_for(lambda: len(spoken(fakefish)) == 1)
     assert spoken(fakefish) == [f"win said: my {SPAN}, win"]
+
+
+async def test_words_added_at_the_same_time_are_all_kept(bot, harness, guild) -> None:
+    admin = guild.add_member(snowflake(), "Admin")
+    words = [f"word{i}" for i in range(8)]
+    await asyncio.gather(*(add(harness, guild, admin, word, f"say {word}") for word in words))
+    stored = await bot.store.get_guild(guild.id, DICTIONARY_NAMESPACE, PronunciationSettings)
+    assert sorted(stored.entries) == sorted(words)

@@ -95,13 +95,15 @@ def configure_and_run(
     """
     from alembic import context
 
+    # Alembic iterates `on_version_apply` (a list of callbacks) although its annotation says one.
+    callbacks: dict[str, Any] = {"on_version_apply": [on_version_apply] if on_version_apply else []}
     context.configure(
         connection=connection,
         target_metadata=Base.metadata,
         # SQLite cannot ALTER most things; batch mode recreates the table instead.
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
-        on_version_apply=[on_version_apply] if on_version_apply else [],
+        **callbacks,
     )
     with context.begin_transaction():
         context.run_migrations()
