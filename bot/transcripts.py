@@ -92,10 +92,10 @@ def speaker_lines(text: str) -> str:
         else:
             turns.append((number, chunk))
     lines = []
-    for number, chunk in turns:
+    for speaker, chunk in turns:
         words = _cues(chunk)
         if words:
-            lines.append(words if number is None else f"Speaker {number}: {words}")
+            lines.append(words if speaker is None else f"Speaker {speaker}: {words}")
     return "\n".join(lines)
 
 

@@ -173,9 +173,9 @@ class Clone(commands.Cog):
         embed.add_field(name="Voice id", value=f"`{voice.id}`")
         embed.add_field(name="Visibility", value=VISIBILITY_NAMES[visibility])
         embed.add_field(name="Samples", value=f"{len(samples)} · {seconds:.0f} s")
-        cover = public_url(voice.cover_image, self.bot.settings.fish.cdn_base)
-        if cover:
-            embed.set_thumbnail(url=cover)
+        thumbnail = public_url(voice.cover_image, self.bot.settings.fish.cdn_base)
+        if thumbnail:
+            embed.set_thumbnail(url=thumbnail)
         actions = VoiceActions(self.bot.speech, self.bot.store, user_id, voice_id=voice.id, title=title,
                                sample_audio=public_url(voice.sample_audio, self.bot.settings.fish.cdn_base))
         await message.edit(content=None, embed=embed, view=actions)
