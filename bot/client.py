@@ -33,6 +33,8 @@ log = logging.getLogger(__name__)
 EXTENSIONS: tuple[str, ...] = (
     "cogs.meta",
     "cogs.speak",
+    "cogs.scene",
+    "cogs.speak_help",
     "cogs.narration",
     "cogs.dictionary",
     "cogs.speak_message",

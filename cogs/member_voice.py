@@ -10,10 +10,12 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.errors import UserFacingError
+from bot.expressive.cues import check_style
 from bot.fish import FishError, NotFoundError
 from bot.narration.cleaning import clean
 from bot.narration.settings import NICK_LIMIT, NICKNAMES, OPT_OUT, Nicknames, OptOut
 from bot.permissions import require_permissions
+from bot.ui.cue_autocomplete import style_autocomplete
 from bot.ui.voice_actions import use_as_my_voice
 from bot.ui.voice_autocomplete import voice_autocomplete
 from bot.voice.access import usable_voice
@@ -76,6 +78,21 @@ class MemberVoice(commands.Cog):
             voice = "Fish Audio's default voice"
         speed = f"{used.speed:g}" if used.speed else "normal"
         await self._reply(interaction, f"{gone}Voice: {voice}\nSpeed: {speed}")
+
+    @voice.command(name="style", description="How your text is said by default, e.g. whispering")
+    @app_commands.describe(style="A style for the bot's model (leave out to stop using one)")
+    @app_commands.autocomplete(style=style_autocomplete)
+    async def voice_style(self, interaction: discord.Interaction,
+                          style: app_commands.Range[str, 1, 100] | None = None) -> None:
+        if style is not None:
+            style = check_style(style, self.bot.settings.fish.model)
+        await self.bot.store.update_user(interaction.user.id, NAMESPACE, {"style": style}, model=VoicePrefs)
+        if style is None:
+            await self._reply(interaction, "You have no default style now.")
+            return
+        await self._reply(interaction, f"Your default style is now “{discord.utils.escape_markdown(style)}”. "
+                          "It is used by `/speak` and narration in servers that allow expressive cues "
+                          "(`/speak style:` overrides it).")
 
     @voice.command(name="reset", description="Go back to the server's default voice and speed")
     async def voice_reset(self, interaction: discord.Interaction) -> None:

@@ -35,7 +35,7 @@ from bot.ui.voice_autocomplete import voice_autocomplete
 from bot.usage import QuotaExceeded
 from bot.voice.access import usable_voice
 from bot.voice.prefs import NAMESPACE as VOICE_NAMESPACE
-from bot.voice.prefs import VoicePrefs, resolve_voice
+from bot.voice.prefs import VoicePrefs, default_style, resolve_voice
 from bot.voice.session import VoiceSession
 
 if TYPE_CHECKING:
@@ -369,11 +369,16 @@ class Narration(commands.Cog):
             log.info("narration could not auto-join in guild %s: %s", guild.id, exc)
             return None
 
-    async def _for_fish(self, guild_id: int, text: str, config: NarrationSettings) -> str:
-        """Cleaned words as Fish gets them: stray cues neutralised, the dictionary applied."""
-        return for_model(text, model=self.bot.settings.fish.model,
-                         dictionary=await self.bot.dictionaries.get(guild_id),
-                         expressive_cues=config.expressive_cues)
+    async def _for_fish(self, guild_id: int, text: str, config: NarrationSettings,
+                        author_id: int | None = None) -> str:
+        """Cleaned words as Fish gets them: cues written for the model (or neutralised when the
+        server doesn't allow them), the author's default style where it does, the dictionary."""
+        model = self.bot.settings.fish.model
+        style = None
+        if author_id is not None and config.expressive_cues:
+            style = await default_style(self.bot.store, author_id, model)
+        return for_model(text, model=model, dictionary=await self.bot.dictionaries.get(guild_id),
+                         expressive_cues=config.expressive_cues, style=style)
 
     async def _nickname(self, user_id: int, guild_id: int) -> str | None:
         names = await self.bot.store.get_user(user_id, NICKNAMES, Nicknames)
@@ -443,7 +448,7 @@ class Narration(commands.Cog):
         guild = message.guild
         assert guild is not None
         words = words_of(message, config, max_length=config.max_length or operator.max_message_length)
-        words = await self._for_fish(guild.id, words, config)
+        words = await self._for_fish(guild.id, words, config, message.author.id)
         if not words:
             return
         if self._session_of.get(guild.id) is not session:  # a new session: say the first name again
@@ -586,7 +591,7 @@ class Narration(commands.Cog):
         config = await self._config(guild_id)
         max_length = config.max_length or self.bot.settings.narration.max_message_length
         words = words_of(message, config, max_length=max_length)
-        words = await self._for_fish(guild_id, words, config)
+        words = await self._for_fish(guild_id, words, config, message.author.id)
         if not words:  # edited down to nothing, or to the ignore prefix
             await self._drop(session, guild_id, message.id)
             return

@@ -11,18 +11,20 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.errors import UserFacingError
-from bot.fish.tts_models import offered_models, tts_model
+from bot.expressive.cues import check_style
+from bot.fish.tts_models import TTS_MODELS, offered_models, tts_model
 from bot.narration.cleaning import clean
 from bot.narration.reading import clean_options, names_in
 from bot.narration.settings import NAMESPACE as NARRATION_NAMESPACE
 from bot.narration.settings import NarrationSettings
 from bot.narration.spoken import for_model
+from bot.ui.cue_autocomplete import style_autocomplete
 from bot.ui.speaking import in_voice, send_as_file, speak_in_voice
 from bot.ui.voice_autocomplete import voice_autocomplete
 from bot.usage import expensive_cooldown
 from bot.voice.access import usable_voice
 from bot.voice.manager import SessionManager
-from bot.voice.prefs import resolve_voice
+from bot.voice.prefs import default_style, resolve_voice
 from bot.voice.session import VoiceSession
 
 if TYPE_CHECKING:
@@ -31,6 +33,9 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 NO_MENTIONS = discord.AllowedMentions.none()
+# Static choices for commands that list every model (/scene, /speak-help), from the one list;
+# /speak's own model option autocompletes the models offered today instead.
+MODELS = [app_commands.Choice(name=m.label, value=m.name) for m in TTS_MODELS]
 
 
 def model_choices(today: datetime.date, typed: str = "") -> list[app_commands.Choice[str]]:
@@ -93,12 +98,20 @@ class Speak(commands.Cog):
                 f"Join {session.channel.mention} to control what I say there."
             )
 
-    async def _spoken(self, guild: discord.Guild, text: str, model: str, config: NarrationSettings) -> str:
+    async def _spoken(self, member: discord.Member, text: str, model: str, style: str | None,
+                      config: NarrationSettings) -> str:
         """The text as narration would say it: mentions as names, custom emoji and links as words
-        (the server's narration cleaning settings), stray cues neutralised, the dictionary applied."""
+        (the server's narration cleaning settings), cues written for `model` (the member's own
+        only when the server allows them; `style`, else their default style then, on the whole
+        text), the dictionary applied."""
+        guild = member.guild
+        if style is not None:
+            style = check_style(style, model)
+        elif config.expressive_cues:
+            style = await default_style(self.bot.store, member.id, model)
         words = clean(text, names=names_in(guild), options=clean_options(config))
         words = for_model(words, model=model, dictionary=await self.bot.dictionaries.get(guild.id),
-                          expressive_cues=config.expressive_cues)
+                          expressive_cues=config.expressive_cues, style=style)
         if not words:
             raise UserFacingError("Nothing is left to say once markup, links and emoji are taken out.")
         return words
@@ -111,8 +124,9 @@ class Speak(commands.Cog):
         voice="A Fish Audio voice: type to search (default: your voice, then the server's)",
         speed="Speaking speed, 0.5 to 2.0",
         model="The Fish Audio model",
+        style="How to say it, e.g. whispering or excited (the choices depend on the model)",
     )
-    @app_commands.autocomplete(voice=voice_autocomplete)
+    @app_commands.autocomplete(voice=voice_autocomplete, style=style_autocomplete)
     @app_commands.guild_only()
     @expensive_cooldown("speak")
     async def speak(
@@ -122,12 +136,13 @@ class Speak(commands.Cog):
         voice: str | None = None,
         speed: app_commands.Range[float, 0.5, 2.0] | None = None,
         model: str | None = None,
+        style: app_commands.Range[str, 1, 100] | None = None,
     ) -> None:
         member = self._member(interaction)
         text = _clean_text(text, self.bot.settings.speak.max_text_length)
         model_name = checked_model(model, self.bot.speech.today())
         config = await self.bot.store.get_guild(member.guild.id, NARRATION_NAMESPACE, NarrationSettings)
-        text = await self._spoken(member.guild, text, model_name or self.bot.settings.fish.model, config)
+        text = await self._spoken(member, text, model_name or self.bot.settings.fish.model, style, config)
         if voice:
             await usable_voice(self.bot.fish, self.bot.db, member.id, voice)
         chosen = await resolve_voice(

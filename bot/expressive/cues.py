@@ -10,7 +10,8 @@ Fish's models disagree on how a cue is written (fish-audio-api.md §0):
 
 Members write cues one way (brackets, and paired tags for drama-3) and `render` rewrites them for
 the model: a cue the model cannot act on is dropped rather than read aloud, and text that only
-looks like a cue (`[citation needed]`, `(happy)` on s1, a `<|speaker:1|>` marker) is neutralised.
+looks like a cue (`[citation needed]`, `(happy)` on s1, a `<|speaker:1|>` marker) is neutralised:
+the words stay, as an aside in parentheses where that is safe.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Literal
 
+from bot.errors import UserFacingError
 from bot.fish.tts_models import TTS_MODELS, tts_model
 
 Dialect = Literal["brackets", "drama", "parens", "plain"]
@@ -68,14 +70,15 @@ TAG_AS_DIRECTION = {
 }
 CUE_LIMIT = 80  # characters in one cue; longer "cues" are ordinary text
 
-_SPEAKER_MARKER = re.compile(r"<\|speaker:\d+\|>")
+# Fish's own tokens (speaker markers, phoneme spans) never come from what a member wrote.
+_FISH_TOKEN = re.compile(r"<\|[^<>]*?\|>")
 _TAG_NAMES = "|".join((*DRAMA_TAGS, *DRAMA_LANGUAGES))
 _CUE = re.compile(
     rf"\[(?P<direction>[^\[\]\n]{{1,{CUE_LIMIT}}})\]"
     rf"|<(?P<tag>{_TAG_NAMES})>(?P<inner>[^<>]*)</(?P=tag)>",
     re.IGNORECASE,
 )
-_ANGLE_TAG = re.compile(r"</?[A-Za-z][\w-]*>")
+_ANGLE_TAG = re.compile(r"</?[A-Za-z][\w-]*(?:\s[^<>]*)?/?>")
 _S1_PAREN = re.compile(r"\(\s*([^()\n]{1,40}?)\s*\)")
 
 
@@ -164,12 +167,12 @@ def s1_emotion(words: str) -> str | None:
 
 def neutralise(text: str, model: str, on: date | None = None) -> str:
     """Plain text made safe for `model`: nothing in it can act as a cue or a speaker change."""
-    text = _ANGLE_TAG.sub(" ", _SPEAKER_MARKER.sub(" ", text))
+    text = _ANGLE_TAG.sub(" ", _FISH_TOKEN.sub(" ", text))
     if dialect(model, on) == "parens":
-        # s1 reads brackets as words and its own emotions in parentheses as cues.
+        # s1 reads brackets as words, but its own emotions in parentheses as cues.
         text = text.replace("[", " ").replace("]", " ")
         return _S1_PAREN.sub(lambda m: m[1] if s1_emotion(m[1]) == m[1].lower() else m[0], text)
-    return text.replace("[", "(").replace("]", ")")
+    return text.replace("[", "(").replace("]", ")")  # "[citation needed]" → "(citation needed)"
 
 
 def _direction(words: str, kind: Dialect) -> str:
@@ -242,6 +245,21 @@ def style_works(style: Style, model: str, on: date | None = None) -> bool:
     if kind == "brackets" and isinstance(style, Span):
         return style.tag in TAG_AS_DIRECTION
     return True
+
+
+def check_style(style: str, model: str, on: date | None = None) -> str:
+    """A style a member picked, tidied, or a refusal saying why `model` can't take it."""
+    piece = parse_style(style)
+    if piece is None:
+        raise UserFacingError("A style is a short description such as `whispering` or `excited` "
+                              "(no brackets inside, at most 80 characters).")
+    if not style_works(piece, model, on):
+        shown = " ".join(style.split())[:80]
+        if dialect(model, on) == "parens":
+            raise UserFacingError(f"{model} only knows a fixed list of emotions and has none for “{shown}”. "
+                                  "Pick one from the list, or choose an S2 model.")
+        raise UserFacingError(f"{model} can't take the style “{shown}”. Pick one from the list.")
+    return " ".join(style.split())
 
 
 def for_model(text: str, model: str, *, style: str | None = None, cues_allowed: bool = False,

@@ -10,6 +10,7 @@ consecutive clips, one per change of voice, played back to back.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
@@ -85,7 +86,8 @@ def speakers_of(lines: list[Line]) -> dict[str, str]:
 def unknown_speakers_message(labels: list[str]) -> str:
     names = ", ".join(f"**{_quote(label)}**" for label in labels)
     return (f"I don't know who {names} {'is' if len(labels) == 1 else 'are'}. A speaker is a member "
-            "(a mention or their name here) or a voice you can use (its exact title). Nothing was spent.")
+            "(a mention, or the name of someone in a voice channel here) or a voice you can use (its exact "
+            "title). Nothing was spent.")
 
 
 # --- what goes to Fish --------------------------------------------------------------------------
@@ -136,11 +138,15 @@ def one_request(parts: list[Part], model: str, on: date | None = None) -> bool:
 
 
 def build_parts(lines: list[Line], voices: dict[str, str | None], model: str, *, cues_allowed: bool,
-                on: date | None = None) -> list[Part]:
-    """Each line's voice (by speaker key) and its text built for `model`."""
+                on: date | None = None, render: Callable[[str], str] | None = None) -> list[Part]:
+    """Each line's voice (by speaker key) and its text built for `model` (by `render` when given:
+    the bot's full path with cleaning and the dictionary)."""
     parts = []
     for line in lines:
-        text = cues.for_model(line.text, model, cues_allowed=cues_allowed, on=on)
+        if render is not None:
+            text = render(line.text)
+        else:
+            text = cues.for_model(line.text, model, cues_allowed=cues_allowed, on=on)
         if text:
             parts.append(Part(voices[line.key], text))
     if not parts:

@@ -26,9 +26,14 @@ _SPECIAL_TOKEN = re.compile(r"<\|[^<>]*?\|>")
 
 
 def for_model(text: str, *, model: str, dictionary: Dictionary | None = None,
-              expressive_cues: bool = False) -> str:
-    """What to send Fish for `text` (already cleaned of Discord markup) on `model`."""
-    text = cues.for_model(_SPECIAL_TOKEN.sub(" ", text), model, cues_allowed=expressive_cues)
+              expressive_cues: bool = False, style: str | None = None) -> str:
+    """What to send Fish for `text` (already cleaned of Discord markup) on `model`: with the
+    server's expressive cues on, the member's cues rewritten for the model (bot.expressive.cues:
+    a cue the model would read aloud is dropped), else neutralised; a member's `style` applies
+    to the whole text either way."""
+    if not text.strip():
+        return ""  # a style alone is not something to say
+    text = cues.for_model(_SPECIAL_TOKEN.sub(" ", text), model, style=style, cues_allowed=expressive_cues)
     if dictionary is not None:
         text = dictionary.apply(text, phonemes=reads_phonemes(model))
     return text

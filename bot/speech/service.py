@@ -161,6 +161,46 @@ class SpeechService:
             raise
         return Placement(ahead=ahead, channel=session.channel)
 
+    async def queue_together(
+        self,
+        requester: discord.Member,
+        specs: list[SpeechSpec],
+        notify: Notify | None,
+        *,
+        accepted: Accepted | None = None,
+    ) -> Placement:
+        """Queue `specs` back to back, nothing of anyone else's between them (a scene read as
+        consecutive clips: the player chains queued clips without a gap). Every spec's characters
+        are reserved first; if anything fails, all of them are given back. Returns the first's
+        placement."""
+        reservations = []
+        try:
+            for spec in specs:
+                reservations.append(await self._ledger.reserve(
+                    kind="tts_chars", amount=len(spec.text), user_id=requester.id,
+                    guild_id=requester.guild.id,
+                ))
+            if accepted is not None:
+                await accepted()
+            session = await self._sessions.join(requester)
+            limit = self._settings.speak.queue_limit
+            if len(session.queue) + len(specs) > limit:
+                raise QueueFull
+            requests = [
+                SpeakRequest(spec=spec, requester_id=requester.id, requester_name=requester.display_name,
+                             notify=notify, on_outcome=reservation.finish)
+                for spec, reservation in zip(specs, reservations, strict=True)
+            ]
+            places = [session.enqueue(request) for request in requests]  # no await in between
+            ahead = places[0]
+        except BaseException as exc:
+            for reservation in reservations:
+                await reservation.release("skipped")
+            if isinstance(exc, QueueFull):
+                raise SpeechQueueFull(self._settings.speak.queue_limit) from None
+            raise
+        return Placement(ahead=ahead, channel=session.channel)
+
     async def replace_text(self, session: VoiceSession, message_id: int, text: str, *, user_id: int) -> bool:
         """A queued message was edited: read it as edited if it hasn't started playing. The edit is
         paid for at its own length (QuotaExceeded if that's over quota); the first version's

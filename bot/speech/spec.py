@@ -36,6 +36,9 @@ class SpeechSpec:
     opus_bitrate: OpusBitrate = -1000
     # Prosody loudness in dB (Fish's `prosody.volume`); None leaves Fish's default.
     volume: float | None = None
+    # A scene in one request: the voice of each `<|speaker:N|>` in the text, in order (then
+    # `voice_id` is unused). A tuple, so the spec stays hashable as the cache key.
+    speakers: tuple[str, ...] = ()
     # Fish's `prosody.normalize_loudness` (S2 family; on by default at Fish); None leaves it unsent.
     normalize_loudness: bool | None = None
 
@@ -80,7 +83,7 @@ class SpeechSpec:
             prosody = Prosody(speed=self.speed or 1.0, volume=self.volume or 0.0,
                               normalize_loudness=self.normalize_loudness)
         return TTSOptions(
-            reference_id=self.voice_id,
+            reference_id=list(self.speakers) if self.speakers else self.voice_id,
             format=self.format,
             latency=self.latency,
             speed=self.speed,

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pydantic import BaseModel, Field
 
 from bot.config import Settings
+from bot.expressive.cues import parse_style, style_works
 from bot.storage.settings import SettingsStore
 
 NAMESPACE = "voice"
@@ -18,6 +19,8 @@ class VoicePrefs(BaseModel):
     voice_id: str | None = None
     voice_name: str | None = None
     speed: float | None = Field(None, ge=0.5, le=2.0)
+    # The member's default delivery style (`/voice style`), used when the server allows cues.
+    style: str | None = Field(None, max_length=100)
 
 
 @dataclass(frozen=True)
@@ -43,3 +46,10 @@ async def resolve_voice(
     chosen_voice = voice_id or member.voice_id or (server.voice_id if server else None)
     chosen_speed = speed or member.speed or (server.speed if server else None)
     return ResolvedVoice(chosen_voice or settings.fish.default_voice, chosen_speed)
+
+
+async def default_style(store: SettingsStore, user_id: int, model: str) -> str | None:
+    """The member's default style if `model` can take it (else none: it would be dropped)."""
+    style = (await store.get_user(user_id, NAMESPACE, VoicePrefs)).style
+    piece = parse_style(style) if style else None
+    return style if piece is not None and style_works(piece, model) else None

@@ -549,6 +549,7 @@ async def test_repeat_cap_and_expressive_cues_are_server_settings(bot, room, gui
     await wait_for(lambda: len(spoken(fakefish)) == 2)
     # s2.1-pro reads brackets: a stray one is kept as words; allowed, drama-3's tag becomes a cue.
     assert spoken(fakefish) == ["sooo true (citation needed) psst",
+                                # s2.1-pro has no paired tags: the whisper becomes its bracket cue
                                 "soooooo true [whispers] [whispering] psst"]
 
 

@@ -66,6 +66,8 @@ def test_parse_without_cues_is_all_words() -> None:
     ("s2.1-pro", "<french>oui</french> ok", None, True, "oui ok"),
     # Not allowed: brackets and tags are neutralised, never cues.
     ("s2.1-pro", "[citation needed] it is.", None, False, "(citation needed) it is."),
+    ("s2.1-pro", "unbalanced ] and [ brackets", None, True, "unbalanced ) and ( brackets"),
+    ("s2.1-pro", "say <|phoneme_start|>EH1<|phoneme_end|>", None, True, "say EH1"),
     ("drama-3-preview", "a <whisper>b</whisper> c", None, False, "a b c"),
     ("s1", "I am (happy) today (really)", None, False, "I am happy today (really)"),
     # Speaker markers from a member never reach Fish.

@@ -98,6 +98,8 @@ def test_build_parts_makes_each_line_safe_for_the_model() -> None:
     voices: dict[str, str | None] = {"ann": "v-ann", "bob": "v-bob"}
     s2 = build_parts(lines, voices, "s2.1-pro", cues_allowed=True, on=ON)
     assert s2 == [Part("v-ann", "[whispering] psst"), Part("v-bob", "(happy) [citation needed]")]
+    s2_plain = build_parts(lines, voices, "s2.1-pro", cues_allowed=False, on=ON)
+    assert s2_plain == [Part("v-ann", "(whispering) psst"), Part("v-bob", "(happy) (citation needed)")]
     s1 = build_parts(lines, voices, "s1", cues_allowed=False, on=ON)
     assert s1 == [Part("v-ann", "whispering psst"), Part("v-bob", "happy citation needed")]
     request = multi_speaker_request(s2)

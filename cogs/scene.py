@@ -1,0 +1,230 @@
+"""/scene: a short script ("Speaker: line" per line) read by several voices, in one multi-speaker
+request where the model can take it, else as consecutive clips played back to back."""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import io
+import logging
+from typing import TYPE_CHECKING
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.errors import UserFacingError, describe_error, send_ephemeral
+from bot.expressive.scene import (
+    build_parts,
+    consecutive_clips,
+    mention_id,
+    multi_speaker_request,
+    one_request,
+    parse_script,
+    speaker_key,
+    speakers_of,
+    unknown_speakers_message,
+)
+from bot.narration.cleaning import clean
+from bot.narration.reading import clean_options, names_in
+from bot.narration.settings import NAMESPACE as NARRATION_NAMESPACE
+from bot.narration.settings import NarrationSettings
+from bot.narration.spoken import for_model
+from bot.speech.spec import SpeechSpec
+from bot.storage.voice_owners import VoiceOwners
+from bot.ui.speaking import FILE_TYPES, in_voice
+from bot.usage import expensive_cooldown
+from bot.voice.prefs import NAMESPACE as VOICE_NAMESPACE
+from bot.voice.prefs import VoicePrefs, resolve_voice
+from cogs.speak import MODELS
+
+if TYPE_CHECKING:
+    from bot.client import FishBot
+
+log = logging.getLogger(__name__)
+
+NO_MENTIONS = discord.AllowedMentions.none()
+PLACEHOLDER = "Ann: Did you hear that?\nBob: [whispering] Stay quiet.\nNarrator: Nobody moved."
+
+
+class _Private(Exception):
+    pass
+
+
+class SceneModal(discord.ui.Modal, title="A scene with several voices"):
+    script: discord.ui.TextInput[SceneModal] = discord.ui.TextInput(
+        label="One line per turn: “Speaker: what they say”", style=discord.TextStyle.paragraph,
+        max_length=4000, custom_id="script", placeholder=PLACEHOLDER,
+    )
+
+    def __init__(self, cog: Scene, model: str | None, as_file: bool) -> None:
+        super().__init__(timeout=900)
+        self.cog = cog
+        self.model = model
+        self.as_file = as_file
+
+    async def on_submit(self, interaction: discord.Interaction) -> None:
+        await self.cog.perform(interaction, self.script.value, model=self.model, as_file=self.as_file)
+
+    async def on_error(self, interaction: discord.Interaction, error: Exception) -> None:  # type: ignore[override]
+        text, unexpected = describe_error(error)
+        if unexpected:
+            log.error("a scene failed for user %s", interaction.user.id, exc_info=error)
+        await send_ephemeral(interaction, text)
+
+
+class Scene(commands.Cog):
+    def __init__(self, bot: FishBot) -> None:
+        self.bot = bot
+
+    @app_commands.command(name="scene", description="Read a short script with several voices")
+    @app_commands.describe(model="The Fish Audio model (S2 and drama-3 read a scene in one go)",
+                           as_file="Send it as a file even when you're in a voice channel")
+    @app_commands.choices(model=MODELS)
+    @app_commands.guild_only()
+    @expensive_cooldown("scene")
+    async def scene(self, interaction: discord.Interaction, model: app_commands.Choice[str] | None = None,
+                    as_file: bool = False) -> None:
+        await interaction.response.send_modal(SceneModal(self, model.value if model else None, as_file))
+
+    # --- who speaks with which voice --------------------------------------------------------------
+
+    @staticmethod
+    def _member_named(guild: discord.Guild, key: str) -> discord.Member | None:
+        for member in guild.members:
+            if key in (speaker_key(member.display_name), speaker_key(member.name)):
+                return member
+        return None
+
+    async def _allowed(self, requester_id: int, voice_id: str) -> bool:
+        """The private-voice rule: another member's private or unlisted voice is not usable."""
+        record = await VoiceOwners(self.bot.db).get(voice_id)
+        return record is None or record.user_id == requester_id or record.visibility == "public"
+
+    async def _voice_named(self, requester: discord.Member, label: str) -> str | None:
+        key = speaker_key(label)
+        for record in await VoiceOwners(self.bot.db).of_user(requester.id):
+            if speaker_key(record.title) == key:
+                return record.voice_id
+        server = await self.bot.store.get_guild(requester.guild.id, VOICE_NAMESPACE, VoicePrefs)
+        if server.voice_id and speaker_key(server.voice_name or "") == key:
+            return server.voice_id
+        page = await self.bot.fish.voices.list(title=" ".join(label.split()), page_size=20)
+        for voice in page.items:
+            if speaker_key(voice.title) == key and await self._allowed(requester.id, voice.id):
+                return voice.id
+        return None
+
+    async def _voice_of(self, requester: discord.Member, label: str) -> str | None:
+        """The voice for a speaker: a member's own voice (else the server's or the bot's default),
+        or a voice named by its title. Raises LookupError when nobody is found by that name."""
+        guild = requester.guild
+        # Without the privileged members intent the bot only knows the members it has seen (those
+        # in voice channels, the requester): a name finds them, a mention finds anyone.
+        target_id = mention_id(label)
+        if target_id is None:
+            key = speaker_key(label)
+            mine = key in (speaker_key(requester.display_name), speaker_key(requester.name))
+            named = requester if mine else self._member_named(guild, key)
+            target_id = named.id if named is not None else None
+        if target_id is not None:
+            chosen = await resolve_voice(self.bot.store, self.bot.settings, user_id=target_id,
+                                         guild_id=guild.id)
+            if chosen.voice_id and not await self._allowed(requester.id, chosen.voice_id):
+                member = guild.get_member(target_id)
+                raise _Private(member.display_name if member is not None else label)
+            return chosen.voice_id
+        found = await self._voice_named(requester, label)
+        if found is None:
+            raise LookupError(label)
+        return found
+
+    # --- the scene ------------------------------------------------------------------------------
+
+    async def perform(self, interaction: discord.Interaction, script: str, *, model: str | None,
+                      as_file: bool) -> None:
+        requester = interaction.user
+        if not isinstance(requester, discord.Member):
+            raise UserFacingError("This only works in a server.")
+        settings = self.bot.settings
+        model = model or settings.fish.model
+        lines = parse_script(script, max_speakers=settings.scene.max_speakers,
+                             max_chars=settings.scene.max_chars)
+        voices: dict[str, str | None] = {}
+        unknown: list[str] = []
+        private: list[str] = []
+        for key, label in speakers_of(lines).items():
+            try:
+                voices[key] = await self._voice_of(requester, label)
+            except LookupError:
+                unknown.append(label)
+            except _Private as exc:
+                private.append(str(exc))
+        if unknown:
+            raise UserFacingError(unknown_speakers_message(unknown))
+        if private:
+            names = ", ".join(f"**{discord.utils.escape_markdown(n)}**" for n in private)
+            raise UserFacingError(f"The voice of {names} is private to its owner, so it can't be used in "
+                                  "your scene. Nothing was spent.")
+        guild = requester.guild
+        config = await self.bot.store.get_guild(guild.id, NARRATION_NAMESPACE, NarrationSettings)
+        dictionary = await self.bot.dictionaries.get(guild.id)
+        members, options = names_in(guild), clean_options(config)
+
+        def render(text: str) -> str:
+            return for_model(clean(text, names=members, options=options), model=model, dictionary=dictionary,
+                             expressive_cues=config.expressive_cues)
+
+        parts = build_parts(lines, voices, model, cues_allowed=config.expressive_cues, render=render)
+        to_file = as_file or not in_voice(requester)
+        speech = self.bot.speech
+        make = functools.partial(speech.file_spec if to_file else speech.spec, model=model,
+                                 volume=config.spec_volume,
+                                 normalize_loudness=config.spec_normalize_loudness)
+        if one_request(parts, model):
+            request = multi_speaker_request(parts)
+            specs = [dataclasses.replace(make(request.text), speakers=tuple(request.voices))]
+        else:
+            specs = [make(part.text, voice_id=part.voice_id) for part in consecutive_clips(parts)]
+        how = (f"{len(voices)} voices in one request" if specs[0].speakers
+               else f"{len(specs)} clip{'' if len(specs) == 1 else 's'} back to back")
+        if to_file:
+            await self._send_files(interaction, specs, how)
+        else:
+            await self._play(interaction, requester, specs, how)
+
+    async def _play(self, interaction: discord.Interaction, requester: discord.Member,
+                    specs: list[SpeechSpec], how: str) -> None:
+        async def notify(message: str) -> None:
+            await interaction.followup.send(message, ephemeral=True, allowed_mentions=NO_MENTIONS)
+
+        async def defer() -> None:
+            await interaction.response.defer(ephemeral=True, thinking=True)
+
+        placed = await self.bot.speech.queue_together(requester, specs, notify, accepted=defer)
+        where = "Playing the scene now" if placed.ahead == 0 else f"The scene is queued at #{placed.position}"
+        mention = getattr(placed.channel, "mention", "your voice channel")
+        await interaction.followup.send(f"{where} in {mention} ({how}).", ephemeral=True)
+
+    async def _send_files(self, interaction: discord.Interaction, specs: list[SpeechSpec], how: str) -> None:
+        async def defer() -> None:
+            if not interaction.response.is_done():
+                await interaction.response.defer(thinking=True)
+
+        files, size = [], 0
+        for number, spec in enumerate(specs, 1):
+            audio = await self.bot.speech.render(spec, user_id=interaction.user.id,
+                                                 guild_id=interaction.guild_id, accepted=defer)
+            extension, _ = FILE_TYPES[spec.format]
+            name = f"scene.{extension}" if len(specs) == 1 else f"scene-{number}.{extension}"
+            files.append(discord.File(io.BytesIO(audio), filename=name))
+            size += len(audio)
+        if size > interaction.filesize_limit:
+            raise UserFacingError("That scene is larger than Discord lets me upload here. Try a shorter one.")
+        order = "" if len(files) == 1 else " Play the files in order."
+        await interaction.followup.send(f"Here is your scene ({how}).{order}", files=files,
+                                        allowed_mentions=NO_MENTIONS)
+
+
+async def setup(bot: FishBot) -> None:
+    await bot.add_cog(Scene(bot))

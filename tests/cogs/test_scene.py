@@ -1,0 +1,158 @@
+"""/scene through the real CommandTree, the voice session and the Fish stand-in: speakers resolved
+(mention, member name, voice title; the private-voice rule), one multi-speaker request where the
+model can take it (checked by the stand-in: list of voices + agreeing markers), consecutive clips
+otherwise, files when not in voice, and every refusal before anything is spent."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from bot.config import Settings
+from bot.expressive import cues
+from bot.storage.models import UsageEvent
+from bot.storage.voice_owners import VoiceOwners
+from tests.bot_fixtures import make_settings
+from tests.discord_harness import FakeGuild, Harness, Sent, snowflake, wait_for
+from tests.fakefish import expressive
+from tests.fakefish.expressive import performance_of
+
+
+@pytest.fixture(autouse=True)
+def before_s1_retires(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(cues, "today", lambda: date(2026, 12, 1))
+    monkeypatch.setattr(expressive, "today", lambda: date(2026, 12, 1))
+
+
+@pytest.fixture
+def bot_settings(fakefish: Any, tmp_path: Path) -> Settings:
+    return make_settings(
+        fakefish.base_url, tmp_path,
+        speak={"stall_timeout_s": 2.0, "idle_timeout_s": 60.0, "alone_leave_delay_s": 0.2},
+        fish={"timeout_s": 5.0, "max_retries": 0}, scene={"max_speakers": 3, "max_chars": 300},
+    )
+
+
+class Cast:
+    def __init__(self, bot: Any, guild: FakeGuild, fakefish: Any) -> None:
+        self.ann = guild.add_member(snowflake(), "Ann")
+        self.bob = guild.add_member(snowflake(), "Bob")
+        self.ann_voice = fakefish.add_voice("Ann Voice")["_id"]
+        self.bob_voice = fakefish.add_voice("Bob Voice")["_id"]
+        self.narrator = fakefish.add_voice("Narrator", mine=False)["_id"]
+        self.bot = bot
+
+    async def give_voices(self) -> None:
+        for user_id, voice_id in ((self.ann, self.ann_voice), (self.bob, self.bob_voice)):
+            await self.bot.store.update_user(user_id, "voice", {"voice_id": voice_id})
+
+
+@pytest.fixture
+async def cast(bot: Any, guild: FakeGuild, fakefish: Any) -> Cast:
+    people = Cast(bot, guild, fakefish)
+    await people.give_voices()
+    return people
+
+
+async def scene(harness: Harness, guild: FakeGuild, user_id: int, script: str, **options: Any) -> list[Sent]:
+    [modal] = await harness.run("scene", user_id=user_id, guild=guild, **options)
+    before = len(harness.sent)
+    await harness.submit_modal(modal, {"script": script}, user_id=user_id, guild=guild)
+    await wait_for(lambda: any(s.kind == "followup" or s.callback_type == 4 for s in harness.sent[before:]))
+    return harness.sent[before:]
+
+
+def reply(sent: list[Sent]) -> Sent:
+    return [s for s in sent if s.kind == "followup" or s.callback_type == 4][-1]
+
+
+async def ledger(bot: Any) -> list[tuple[str, int, str]]:
+    await bot.usage.drain()
+    async with bot.db.session() as session:
+        rows = (await session.scalars(select(UsageEvent).order_by(UsageEvent.id))).all()
+    return [(r.kind, r.amount, r.outcome) for r in rows]
+
+
+def put_in_voice(guild: FakeGuild, *user_ids: int) -> None:
+    channel = guild.add_channel("Stage", kind=2)
+    for user_id in user_ids:
+        guild.put_in_voice(user_id, channel)
+
+
+SCRIPT = "Ann: Did you hear that?\n<@{bob}>: [whispering] Stay quiet.\nNarrator: Nobody moved.\nann: Fine."
+
+
+async def test_one_multi_speaker_request_in_voice(bot, harness, guild, cast, fakefish) -> None:
+    put_in_voice(guild, cast.ann)
+    await bot.store.update_guild(guild.id, "narration", {"expressive_cues": True})
+    sent = await scene(harness, guild, cast.ann, SCRIPT.format(bob=cast.bob), model="s2.1-pro")
+    assert "3 voices in one request" in reply(sent).content and reply(sent).ephemeral
+    session = bot.voice_sessions.get(guild.id)
+    await wait_for(lambda: session is not None and session.clips_played == 1)
+    [request] = fakefish.requests_for("tts")
+    assert request.status == 200
+    assert request.body["reference_id"] == [cast.ann_voice, cast.bob_voice, cast.narrator]
+    assert request.body["text"] == ("<|speaker:0|>Did you hear that?<|speaker:1|>[whispering] Stay quiet."
+                                    "<|speaker:2|>Nobody moved.<|speaker:0|>Fine.")
+    heard = performance_of(request)
+    assert heard.speakers == [0, 1, 2, 0] and heard.cues == ["[whispering]"]
+    assert await ledger(bot) == [("tts_chars", len(request.body["text"]), "ok")]
+
+
+async def test_s1_gets_consecutive_clips(bot, harness, guild, cast, fakefish) -> None:
+    put_in_voice(guild, cast.ann, cast.bob)  # a name finds the members the bot can see
+    script = "Ann: One.\nAnn: Two.\nBob: Three.\nAnn: Four."
+    sent = await scene(harness, guild, cast.ann, script, model="s1")
+    assert "3 clips back to back" in reply(sent).content
+    session = bot.voice_sessions.get(guild.id)
+    await wait_for(lambda: session is not None and session.clips_played == 3)
+    requests = fakefish.requests_for("tts")
+    assert [(r.body["reference_id"], r.body["text"]) for r in requests] == [
+        (cast.ann_voice, "One. Two."), (cast.bob_voice, "Three."), (cast.ann_voice, "Four.")]
+    assert [o for _, _, o in await ledger(bot)] == ["ok", "ok", "ok"]
+
+
+async def test_not_in_voice_comes_back_as_a_file(bot, harness, guild, cast, fakefish) -> None:
+    sent = await scene(harness, guild, cast.ann, f"Ann: Hello.\n<@{cast.bob}>: Hi.", model="drama-3-preview")
+    answer = reply(sent)
+    assert [name for name, _ in answer.file_bytes()] == ["scene.ogg"], answer.content
+    [request] = fakefish.requests_for("tts")
+    assert request.model == "drama-3-preview" and request.status == 200
+    assert request.body["reference_id"] == [cast.ann_voice, cast.bob_voice]
+
+
+async def test_unknown_speakers_are_named_before_anything_is_spent(bot, harness, guild, cast,
+                                                                   fakefish) -> None:
+    sent = await scene(harness, guild, cast.ann, "Ann: Hi.\nZed: Hey.\nThe Ghost: Boo.")
+    text = reply(sent).content
+    assert "**Zed**, **The Ghost** are" in text and "Nothing was spent" in text
+    assert fakefish.requests_for("tts") == [] and await ledger(bot) == []
+
+
+async def test_another_members_private_voice_is_not_usable(bot, harness, guild, cast, fakefish) -> None:
+    secret = fakefish.add_voice("Bob Secret")["_id"]
+    await VoiceOwners(bot.db).record(voice_id=secret, user_id=cast.bob, guild_id=guild.id, title="Bob Secret",
+                                     visibility="private")
+    await bot.store.update_user(cast.bob, "voice", {"voice_id": secret})
+    by_member = reply(await scene(harness, guild, cast.ann, f"Ann: Hi.\n<@{cast.bob}>: Hey."))
+    assert f"voice of **<@{cast.bob}>** is private" in by_member.content  # shown as a mention
+    by_title = reply(await scene(harness, guild, cast.ann, "Ann: Hi.\nBob Secret: Hey."))
+    assert "**Bob Secret** is" in by_title.content  # looks exactly like an unknown name
+    assert fakefish.requests_for("tts") == []
+    own = reply(await scene(harness, guild, cast.bob, f"Bob Secret: Mine.\n<@{cast.ann}>: Yes."))
+    assert own.files and fakefish.requests_for("tts")[-1].body["reference_id"] == [secret, cast.ann_voice]
+
+
+@pytest.mark.parametrize(("script", "message"), [
+    ("A: 1\nB: 2\nC: 3\nD: 4", "That scene has 4 speakers; the limit is 3."),
+    ("Ann: " + "x" * 301, "That scene is 301 characters of speech; the limit is 300."),
+    ("just words", "has no “Speaker:” in front"),
+])
+async def test_limits_from_settings(bot, harness, guild, cast, fakefish, script, message) -> None:
+    answer = reply(await scene(harness, guild, cast.ann, script))
+    assert message in answer.content and answer.ephemeral
+    assert fakefish.requests_for("tts") == []
