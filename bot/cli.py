@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import aiohttp
 import discord
 from pydantic import SecretStr
 
@@ -27,6 +28,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("fishbot")
 
 EXIT_CONFIG = 2
+EXIT_UNREACHABLE = 3  # Discord or Fish Audio could not be reached at start-up
 
 
 def _shard_ids(text: str) -> list[int]:
@@ -182,7 +184,12 @@ async def _run(settings: Settings, args: argparse.Namespace) -> int:
     bot = await build_bot(settings, **options)
     async with bot:
         try:
-            await bot.start(settings.discord_token.get_secret_value())
+            await _reach(bot, settings)
+            # From here on gateway outages are discord.py's to ride out (it reconnects by itself).
+            await bot.connect()
+        except Unreachable as exc:
+            print(f"fishbot: {exc}", file=sys.stderr)
+            return EXIT_UNREACHABLE
         except discord.LoginFailure:
             print("fishbot: Discord rejected DISCORD_TOKEN. Copy the bot token again.", file=sys.stderr)
             return EXIT_CONFIG
@@ -195,6 +202,61 @@ async def _run(settings: Settings, args: argparse.Namespace) -> int:
             )
             return EXIT_CONFIG
     return 0
+
+
+class Unreachable(Exception):
+    """Start-up could not reach Discord or Fish Audio in `startup_retry_s` (the message is one line)."""
+
+
+def _why(exc: BaseException) -> str:
+    """A short cause for a network failure (no URL with secrets, no traceback)."""
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    return text if len(text) <= 120 else text[:119] + "…"
+
+
+async def _reach(bot: FishBot, settings: Settings) -> None:
+    """Log in to Discord (which also runs setup_hook) and make one free Fish Audio call, retrying
+    with backoff while either is unreachable; raise Unreachable naming what never answered.
+
+    Only network trouble is retried: a rejected token (LoginFailure) is raised at once, and a Fish
+    answer of any kind, even an error status, shows Fish is reachable (`check` tests the key)."""
+    from bot.fish import FishError, FishNetworkError, FishTimeoutError, ServerError
+
+    assert settings.discord_token is not None
+    token = settings.discord_token.get_secret_value()
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + settings.startup_retry_s
+    delay = 1.0
+    logged_in = fish_ok = False
+    while True:
+        problems: list[str] = []
+        if not logged_in:
+            try:
+                await bot.login(token)
+                logged_in = True
+            except (OSError, aiohttp.ClientError, TimeoutError, discord.DiscordServerError) as exc:
+                # login() opens a new HTTP session on the next try; closing this one closes its
+                # connector, so let discord.py make a new one too.
+                await bot.http.close()
+                bot.http.connector = discord.utils.MISSING
+                problems.append(f"Discord ({_why(exc)})")
+        if not fish_ok:
+            try:
+                await bot.fish.account.get_credits()
+                fish_ok = True
+            except (FishNetworkError, FishTimeoutError, ServerError) as exc:
+                problems.append(f"Fish Audio at {settings.fish_base_url} ({_why(exc)})")
+            except FishError:
+                fish_ok = True  # Fish answered (e.g. 401): reachable
+        if not problems:
+            return
+        line = "could not reach " + " or ".join(problems)
+        left = deadline - loop.time()
+        if left <= 0:
+            raise Unreachable(f"{line}; gave up after {settings.startup_retry_s:g} s")
+        log.warning("%s; retrying in %.0f s", line, min(delay, left))
+        await asyncio.sleep(min(delay, left))
+        delay = min(delay * 2, 30.0)
 
 
 async def _sync(settings: Settings, args: argparse.Namespace) -> int:

@@ -163,6 +163,9 @@ class Settings(BaseSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     owner_ids: list[int] = Field(default_factory=list)
     dev_guild_id: int | None = None
+    # `run` retries reaching Discord and Fish Audio at start-up (with backoff) for this long, then
+    # exits naming what it could not reach.
+    startup_retry_s: float = Field(120.0, ge=0)
 
     fish: FishSection = Field(default_factory=FishSection)
     speak: SpeakSection = Field(default_factory=SpeakSection)

@@ -43,6 +43,14 @@ def snowflake() -> int:
     return next(_ids)
 
 
+async def events_handled() -> None:
+    """A barrier for gateway events: wait until every listener discord.py has scheduled (one task
+    per event, named "discord.py: <event>") has finished, including any they scheduled."""
+    while handlers := [task for task in asyncio.all_tasks()
+                       if task.get_name().startswith("discord.py: ") and not task.done()]:
+        await asyncio.wait(handlers)
+
+
 async def wait_for(condition: Callable[[], bool], timeout: float = 10.0) -> None:
     """Poll until `condition()` holds (events and the player thread settle in their own time)."""
     deadline = time.monotonic() + timeout

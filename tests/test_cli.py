@@ -65,6 +65,58 @@ async def test_check_warns_that_narration_needs_the_message_content_intent(fakef
     assert "[warn] narration or automatic transcription is on" in out and "Message Content intent" in out
 
 
+def closed_port() -> int:
+    """A local port nothing listens on (connections to it are refused at once)."""
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+# `run` with Discord's API pointed at a closed local port (discord.py has no setting for its base
+# URL, so the process patches it before starting the command line).
+RUN_WITH_DISCORD_AT = (
+    "import sys, discord.http; discord.http.Route.BASE = sys.argv[1]; "
+    "from bot.cli import main; raise SystemExit(main(['run']))"
+)
+
+
+async def run_unreachable(tmp_path: Path, fish_base_url: str) -> tuple[int, str]:
+    base = {k: v for k, v in os.environ.items() if not k.startswith("FISHBOT_")}
+    for name in ("DISCORD_TOKEN", "FISH_API_KEY", "FISH_BASE_URL", "DATABASE_URL"):
+        base.pop(name, None)
+    env = {**base, "PYTHONPATH": str(ROOT), "DISCORD_TOKEN": "x" * 20, "FISH_API_KEY": "test-key",
+           "FISH_BASE_URL": fish_base_url, "FISHBOT_STARTUP_RETRY_S": "2"}
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-c", RUN_WITH_DISCORD_AT, f"http://127.0.0.1:{closed_port()}/api/v10",
+        cwd=tmp_path, env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )
+    _, err = await asyncio.wait_for(process.communicate(), 120)
+    assert process.returncode is not None
+    return process.returncode, err.decode()
+
+
+async def test_run_names_what_it_cannot_reach_and_exits(tmp_path: Path) -> None:
+    fish = f"http://127.0.0.1:{closed_port()}"
+    code, err = await run_unreachable(tmp_path, fish)
+    assert code == 3, err
+    assert "Traceback" not in err
+    last = err.strip().splitlines()[-1]
+    assert last.startswith("fishbot: could not reach Discord (") and f"Fish Audio at {fish} (" in last
+    assert last.endswith("gave up after 2 s")
+    # It retried with backoff meanwhile, saying so in the log.
+    assert "retrying in" in err
+
+
+async def test_run_with_only_discord_unreachable_names_only_discord(fakefish, tmp_path: Path) -> None:
+    code, err = await run_unreachable(tmp_path, fakefish.base_url)
+    assert code == 3 and "Traceback" not in err
+    last = err.strip().splitlines()[-1]
+    assert last.startswith("fishbot: could not reach Discord (") and "Fish Audio" not in last
+    assert fakefish.requests_for("credits")  # Fish was asked, and answered
+
+
 async def test_check_says_why_the_database_failed(fakefish, tmp_path: Path) -> None:
     """Regression: only the exception's type name was printed."""
     (tmp_path / "not-a-dir").write_text("")

@@ -117,6 +117,7 @@ class LoopbackVoice:
         self.voice_state_requests: list[int | None] = []  # channel ids the bot asked for
         self.sockets: list[web.WebSocketResponse] = []
         self.channel_id: int | None = None  # where Discord thinks the bot is
+        self.refuse = False  # close every new voice session with 4006 (a voice server gone bad)
         self._session_counter = itertools.count(1)
 
     # --- lifecycle ---------------------------------------------------------------------------
@@ -216,6 +217,9 @@ class LoopbackVoice:
             op, data = payload["op"], payload.get("d")
             if op == 0:  # IDENTIFY
                 self.identifies += 1
+                if self.refuse:
+                    await ws.close(code=4006)
+                    break
                 await ws.send_json({"op": 2, "d": {"ssrc": next(self._ssrc), "ip": "127.0.0.1",
                                                    "port": self.udp_port, "modes": [MODE]}})
             elif op == 1:  # SELECT PROTOCOL

@@ -17,7 +17,7 @@ from typing import Any, cast
 
 from sqlalchemy import event
 from sqlalchemy.engine import URL, Connection, CursorResult, Result, make_url
-from sqlalchemy.exc import ArgumentError
+from sqlalchemy.exc import ArgumentError, DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -25,7 +25,32 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from bot.errors import UserFacingError
+
 log = logging.getLogger(__name__)
+
+
+class DatabaseUnavailable(UserFacingError):
+    """The database server can't be reached right now (restarting, network). Nothing was saved by
+    the unit of work that hit it; the engine reconnects by itself once the server is back."""
+
+    def __init__(self) -> None:
+        super().__init__("The bot's database isn't answering right now. Try again in a moment.")
+
+
+def is_outage(exc: BaseException) -> bool:
+    """Is `exc` the database server being away, rather than a bad query or a SQLite lock?"""
+    if isinstance(exc, DatabaseUnavailable | OSError):
+        return True
+    if isinstance(exc, DBAPIError):
+        if exc.connection_invalidated:
+            return True
+        if "database is locked" in str(exc.orig) or "database is busy" in str(exc.orig):
+            return False  # SQLite contention, not an outage
+        return isinstance(exc, OperationalError | InterfaceError)
+    # asyncpg's own errors when the server is shutting down or starting up.
+    return type(exc).__name__ in {"CannotConnectNowError", "ConnectionDoesNotExistError",
+                                  "AdminShutdownError", "ConnectionFailureError"}
 
 SQLITE_DRIVER = "sqlite+aiosqlite"
 POSTGRES_DRIVER = "postgresql+asyncpg"
@@ -45,6 +70,7 @@ SUPPORTED_FORMS = (
 )
 
 # How long a SQLite connection waits for another writer's lock before failing (milliseconds).
+# With WAL and BEGIN IMMEDIATE for writes, concurrent writers queue up on it (tested).
 SQLITE_BUSY_TIMEOUT_MS = 5_000
 # Execution option read by the "begin" listener below; see Database.session(write=True).
 _SQLITE_BEGIN_OPTION = "fishbot_sqlite_begin"
@@ -183,10 +209,16 @@ class Database:
         with SQLITE_BUSY when a reader upgrades to a writer. On PostgreSQL it changes nothing:
         lock the rows you read with ``SELECT … FOR UPDATE``.
         """
-        await self.connect()
-        maker = self._write_sessions if write else self._sessions
-        async with maker.begin() as session:
-            yield session
+        try:
+            await self.connect()
+            maker = self._write_sessions if write else self._sessions
+            async with maker.begin() as session:
+                yield session
+        except Exception as exc:
+            if isinstance(exc, DatabaseUnavailable) or not is_outage(exc):
+                raise
+            log.warning("database unavailable: %s", type(exc).__name__)
+            raise DatabaseUnavailable() from exc
 
     async def close(self) -> None:
         """Close every pooled connection. The object may be reused afterwards (it reconnects)."""

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -25,7 +26,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
-from bot.storage.db import Database, affected_rows
+from bot.storage.db import Database, DatabaseUnavailable, affected_rows
 from bot.storage.models import UsageCounter, UsageEvent
 from bot.storage.settings import SettingsStore
 from bot.usage.quotas import (
@@ -45,6 +46,9 @@ from bot.usage.quotas import (
 from bot.usage.reservation import Reservation, ReserveContext
 
 log = logging.getLogger(__name__)
+# A ledger write that meets a database outage (a server restart) is retried this long, in the
+# background, before it is given up (and logged).
+LEDGER_RETRY_S = 120.0
 
 # Counters are only needed for today's quotas; a week is kept for reports. Pruned every 6 hours.
 COUNTER_RETENTION_DAYS = 7
@@ -160,24 +164,56 @@ class UsageLedger:
 
     async def _settle(self, reservation: Reservation, outcome: Outcome) -> None:
         """Never raises: this is bookkeeping after the fact, and a failed release only
-        over-counts (the safe side)."""
+        over-counts (the safe side). While the database is away the write is retried in the
+        background, so no ledger row is lost to a server restart and nobody waits for it."""
+        await self._write(lambda: self._settle_once(reservation, outcome),
+                          f"the {outcome} outcome of a {reservation.kind} reservation")
+
+    async def _write(self, attempt: Callable[[], Awaitable[None]], what: str) -> None:
         try:
-            async with self._db.session(write=True) as session:
-                if outcome not in SPENT and reservation.amount:
-                    for key in reservation.counters:
-                        used = UsageCounter.used
-                        await session.execute(
-                            update(UsageCounter)
-                            .where(*self._counter_where(key, reservation.day, reservation.kind))
-                            .values(used=case((used >= reservation.amount, used - reservation.amount),
-                                              else_=0))
-                        )
-                await self._insert_event(
-                    session, reservation.user_id, reservation.guild_id, reservation.kind,
-                    reservation.amount, outcome,
-                )
+            await attempt()
+        except DatabaseUnavailable:
+            task = asyncio.ensure_future(self._write_later(attempt, what))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
         except Exception:
-            log.exception("could not record the %s outcome of a %s reservation", outcome, reservation.kind)
+            log.exception("could not record %s in the usage ledger", what)
+
+    async def _write_later(self, attempt: Callable[[], Awaitable[None]], what: str) -> None:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + LEDGER_RETRY_S
+        delay = 0.5
+        log.warning("database unavailable: recording %s once it is back", what)
+        while True:
+            await asyncio.sleep(delay)
+            try:
+                await attempt()
+                log.info("recorded %s after the database came back", what)
+                return
+            except DatabaseUnavailable:
+                if loop.time() >= deadline:
+                    log.error("gave up recording %s: the database stayed unavailable", what)
+                    return
+                delay = min(delay * 2, 5.0)
+            except Exception:
+                log.exception("could not record %s in the usage ledger", what)
+                return
+
+    async def _settle_once(self, reservation: Reservation, outcome: Outcome) -> None:
+        async with self._db.session(write=True) as session:
+            if outcome not in SPENT and reservation.amount:
+                for key in reservation.counters:
+                    used = UsageCounter.used
+                    await session.execute(
+                        update(UsageCounter)
+                        .where(*self._counter_where(key, reservation.day, reservation.kind))
+                        .values(used=case((used >= reservation.amount, used - reservation.amount),
+                                          else_=0))
+                    )
+            await self._insert_event(
+                session, reservation.user_id, reservation.guild_id, reservation.kind,
+                reservation.amount, outcome,
+            )
 
     async def record(self, *, kind: Kind, amount: int, user_id: int, guild_id: int | None,
                      outcome: Outcome) -> None:
@@ -305,11 +341,11 @@ class UsageLedger:
 
     async def _record(self, user_id: int, guild_id: int | None, kind: Kind, amount: int,
                       outcome: Outcome) -> None:
-        try:
+        async def attempt() -> None:
             async with self._db.session() as session:
                 await self._insert_event(session, user_id, guild_id, kind, amount, outcome)
-        except Exception:
-            log.exception("could not record a %s %s request in the usage ledger", outcome, kind)
+
+        await self._write(attempt, f"a {outcome} {kind} request")
 
     @staticmethod
     async def _insert_event(session: AsyncSession, user_id: int, guild_id: int | None, kind: Kind,

@@ -16,7 +16,7 @@ from bot.narration.settings import NAMESPACE, NICKNAMES, OPT_OUT, NarrationSetti
 from bot.voice.prefs import NAMESPACE as VOICE_NAMESPACE
 from bot.voice.prefs import VoicePrefs
 from tests.bot_fixtures import make_settings, start_bot
-from tests.discord_harness import FakeGuild, Harness, message_payload, snowflake, wait_for
+from tests.discord_harness import FakeGuild, Harness, events_handled, message_payload, snowflake, wait_for
 from tests.rest_recorder import RestRecorder
 from tests.storage.conftest import postgresql_url  # noqa: F401  (a fixture)
 
@@ -78,8 +78,13 @@ async def first_clip_slow(fakefish: Any) -> None:
     await wait_for(lambda: any(r.planned_audio for r in fakefish.requests_for("tts")))
 
 
-async def settle() -> None:
-    await asyncio.sleep(0.3)  # long enough for any stray message to have been queued and fetched
+async def settle(bot: FishBot) -> None:
+    """A barrier instead of a pause: every event handler discord.py has scheduled (one task per
+    event) has run, and no voice session has anything left to say, so every message that was
+    going to be read has been requested from Fish by now."""
+    await events_handled()
+    await wait_for(lambda: all(session.current is None and not session.queue
+                               for session in bot.voice_sessions.sessions.values()))
 
 
 # --- reading -----------------------------------------------------------------------------------
@@ -135,7 +140,7 @@ async def test_messages_that_are_not_read(bot, room, guild, fakefish) -> None:
     bot._connection.parse_message_create(dict(thread_created, type=18))  # a system message
     room.say(ANN, "final")
     await wait_for(lambda: len(spoken(fakefish)) >= 1)
-    await settle()
+    await settle(bot)
     assert spoken(fakefish) == ["ann said: final"]
 
 
@@ -179,7 +184,7 @@ async def test_required_role(bot, room, guild, fakefish) -> None:
     room.say(ANN, "no role")
     room.say(BOB, "has the role")
     await wait_for(lambda: len(spoken(fakefish)) == 1)
-    await settle()
+    await settle(bot)
     assert spoken(fakefish) == ["bob said: has the role"]
 
 
@@ -197,7 +202,7 @@ async def test_deleted_messages_are_dropped_and_edits_are_read_as_edited(bot, ro
     bot._connection.parse_message_update(edited)
     fakefish.ttfb = 0.0
     await wait_for(lambda: len(spoken(fakefish)) == 2)
-    await settle()
+    await settle(bot)
     assert spoken(fakefish) == ["ann said: first message", "third message, edited"]
     assert first["id"] != second["id"]
 
@@ -218,7 +223,7 @@ async def test_auto_join_brings_the_bot_to_the_author(bot, room, guild, fakefish
     sent = await room.harness.run("narrate start", user_id=ANN, guild=guild, permissions=MANAGE)
     assert "/join" in sent[-1].content
     room.say(ANN, "nobody hears this")
-    await settle()
+    await settle(bot)
     assert bot.voice_sessions.get(guild.id) is None and spoken(fakefish) == []
     await room.harness.run("settings narration", user_id=ANN, guild=guild, permissions=MANAGE, auto_join=True)
     room.say(ANN, "now you come")
@@ -264,7 +269,7 @@ async def test_a_message_deleted_while_it_is_being_queued_is_not_read(bot, room,
     room.say(BOB, "two")
     fakefish.ttfb = 0.0
     await wait_for(lambda: len(spoken(fakefish)) == 2)
-    await settle()
+    await settle(bot)
     assert spoken(fakefish) == ["bob said: one", "two"]
 
 
@@ -305,7 +310,7 @@ async def test_a_deleted_announcement_moves_to_the_authors_next_message(bot, roo
     await wait_for(lambda: session.waiting(int(b2["id"])) is None)
     fakefish.ttfb = 0.0
     await wait_for(lambda: len(spoken(fakefish)) == 2)
-    await settle()
+    await settle(bot)
     assert spoken(fakefish) == ["ann said: first", "bob said: b3"]
 
 
@@ -328,7 +333,7 @@ async def test_edits_are_read_as_edited_and_paid_at_their_new_length(bot, room, 
     await wait_for(lambda: [r.text for r in session.queue] == ["third, and longer"])
     fakefish.ttfb = 0.0
     await wait_for(lambda: session.clips_played == 2)
-    await settle()
+    await settle(bot)
     assert spoken(fakefish) == ["ann said: first message", "third, and longer"]
     await bot.usage.drain()
     usage = await bot.usage.member_today(ANN, guild.id)
@@ -362,7 +367,7 @@ async def test_a_member_over_quota_is_told_once_without_a_ping(bot, room, guild,
     too_long = room.say(ANN, "this message is much too long for what is left today")
     await wait_for(lambda: len(rest.messages) == 1)
     room.say(ANN, "and this one is also far too long for the quota")
-    await settle()
+    await settle(bot)
     assert spoken(fakefish) == ["ann said: short"]
     [(channel_id, reply)] = rest.messages
     assert channel_id == room.text and "couldn't read this aloud" in reply["content"]
@@ -397,7 +402,7 @@ async def test_the_operator_can_switch_narration_off(bot, room, guild, fakefish,
     await room.join_and_bind()
     monkeypatch.setattr(bot.settings.narration, "enabled", False)
     room.say(ANN, "not read")
-    await settle()
+    await settle(bot)
     assert spoken(fakefish) == []
     sent = await room.harness.run("narrate start", user_id=ANN, guild=guild, permissions=MANAGE)
     assert "switched off for this bot by its operator" in sent[-1].content
@@ -448,7 +453,7 @@ async def restart_keeps_settings(fakefish: Any, tmp_path: Path, database_url: st
         for content in ("!not this one", "after the restart"):
             second._connection.parse_message_create(message_payload(guild, author_id=ANN, content=content))
         await wait_for(lambda: len(spoken(fakefish)) == 1)
-        await settle()
+        await settle(second)
         assert spoken(fakefish) == ["ann says: after the reboot"]
         body = fakefish.requests_for("tts")[0].body
         assert body["reference_id"] == house["_id"]

@@ -82,7 +82,7 @@ async def test_ignore_lists_for_members_and_roles(bot, room, guild, fakefish) ->
                       member=str(BOB), resolved=resolved_member(room, BOB))
     room.say(BOB, "read again")
     await wait_for(lambda: len(spoken(fakefish)) == 2)
-    await settle()
+    await settle(bot)
     assert spoken(fakefish) == ["ann said: read", "bob said: read again"]
     refused = await harness.run("settings ignore add", user_id=BOB, guild=guild,
                                 permissions=0, member=str(ANN), resolved=resolved_member(room, ANN))
@@ -148,7 +148,7 @@ async def test_required_prefix_alongside_the_ignore_prefix(bot, room, guild, fak
     forward(room, ANN, "a forward has no prefix")
     room.say(ANN, "! read this")
     await wait_for(lambda: len(spoken(fakefish)) == 1)
-    await settle()
+    await settle(bot)
     assert spoken(fakefish) == ["read this"]
 
 
@@ -172,7 +172,7 @@ async def test_stage_audience_is_not_read_unless_allowed(bot, room, guild, fakef
 
 async def test_the_voice_channels_chat_is_read_while_the_bot_is_there(bot, room, guild, fakefish) -> None:
     room.say(ANN, "not in voice yet", channel_id=room.voice_channel)
-    await settle()
+    await settle(bot)
     assert spoken(fakefish) == []
     await room.harness.run("join", user_id=ANN, guild=guild)
     room.say(ANN, "in the voice chat", channel_id=room.voice_channel)
@@ -183,7 +183,7 @@ async def test_the_voice_channels_chat_is_read_while_the_bot_is_there(bot, room,
     room.say(ANN, "voice chat off", channel_id=room.voice_channel)
     room.say(ANN, "explicitly bound", channel_id=room.text)
     await wait_for(lambda: len(spoken(fakefish)) == 2)
-    await settle()
+    await settle(bot)
     assert spoken(fakefish) == ["ann said: in the voice chat", "explicitly bound"]
 
 
@@ -215,5 +215,5 @@ async def test_join_and_leave_announcements(bot, room, guild, fakefish) -> None:
     elsewhere = guild.add_channel("Other voice", kind=2)
     voice_update(room, CAT, elsewhere)
     await wait_for(lambda: len(spoken(fakefish)) == 3)
-    await settle()
+    await settle(bot)
     assert spoken(fakefish) == ["ann said: barrier", "bob left", "cat left"]

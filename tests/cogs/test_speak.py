@@ -3,7 +3,6 @@ thread, and the Fish stand-in streaming real Ogg Opus over HTTP on 127.0.0.1."""
 
 from __future__ import annotations
 
-import asyncio
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -128,8 +127,10 @@ async def test_stop_clears_queue_and_closes_streams(bot, harness, guild, fakefis
     assert not session.queue
     await wait_for(lambda: session.current is None)
     assert await fakefish.wait_disconnect("tts", timeout=3)
-    await asyncio.sleep(0.2)
-    assert len(tts_requests(fakefish)) == 2  # the third was never fetched
+    # A barrier: a new message, fetched after anything the stop left behind.
+    await speak(harness, guild, user_id, "after the stop")
+    await wait_for(lambda: len(tts_requests(fakefish)) >= 3)
+    assert [r.body["text"] for r in tts_requests(fakefish)][2:] == ["after the stop"]  # never "three"
 
 
 @pytest.mark.parametrize(
@@ -298,6 +299,34 @@ async def test_queue_command_lists_requests(bot, harness, guild, fakefish) -> No
     assert lines[0].startswith("**Now:** Erin: first") and not embed.fields
     assert lines[2] == "1. Erin: second someone message"  # /speak text is cleaned
     assert sent[-1].allowed_mentions == {"parse": []}
+
+
+def bot_voice_state(channel: Any) -> discord.VoiceState:
+    return discord.VoiceState(data={"channel_id": str(channel.id) if channel else None, "session_id": "s",
+                                    "deaf": False, "mute": False, "self_mute": False, "self_deaf": True,
+                                    "self_video": False, "suppress": False}, channel=channel)
+
+
+async def test_a_move_by_someone_else_ends_the_session_but_its_own_does_not(bot, harness, guild) -> None:
+    user_id, first_id = in_voice(guild)
+    await harness.run("join", user_id=user_id, guild=guild)
+    session = bot.voice_sessions.get(guild.id)
+    second_id = guild.add_channel("Other", kind=2)
+    guild.put_in_voice(user_id, second_id)
+    sent = await harness.run("join", user_id=user_id, guild=guild)  # the bot moves itself (idle)
+    assert "Ready in" in sent[-1].content and voice_client(bot, guild).moves == [second_id]
+    discord_guild = bot.get_guild(guild.id)
+    first, second = discord_guild.get_channel(first_id), discord_guild.get_channel(second_id)
+    me = discord_guild.me
+    bot.dispatch("voice_state_update", me, bot_voice_state(first), bot_voice_state(second))
+    # A later event that must be handled: the session is still there after the bot's own move.
+    bot.dispatch("voice_state_update", me, bot_voice_state(second), bot_voice_state(second))
+    listed = await harness.run("queue", user_id=user_id, guild=guild)  # handled after both events
+    assert listed[-1].embeds and not session.closed
+    # A moderator drags the bot back to the first channel: that ends the session.
+    bot.dispatch("voice_state_update", me, bot_voice_state(second), bot_voice_state(first))
+    await wait_for(lambda: session.closed, timeout=3)
+    assert bot.voice_sessions.get(guild.id) is None
 
 
 async def test_forced_disconnect_clears_the_session(bot, harness, guild, fakefish) -> None:

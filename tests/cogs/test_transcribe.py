@@ -3,7 +3,6 @@ against the Fish stand-in, with real audio served from a local attachment CDN.""
 
 from __future__ import annotations
 
-import asyncio
 import math
 from pathlib import Path
 from typing import Any
@@ -16,7 +15,7 @@ from bot.config import Settings
 from bot.media import probe
 from tests.attachments import VOICE_MESSAGE_FLAG, FakeCDN
 from tests.bot_fixtures import make_settings
-from tests.discord_harness import FakeGuild, Harness, message_payload, wait_for
+from tests.discord_harness import FakeGuild, Harness, events_handled, message_payload
 from tests.media_samples import MediaSamples
 from tests.rest_recorder import RestRecorder
 
@@ -250,8 +249,7 @@ async def test_auto_transcribe_replies_only_where_enabled(bot, harness, guild, m
     bot._connection.parse_message_create(text)
     incoming = voice_message(guild, cdn, media, guild.text_channel_id)
     bot._connection.parse_message_create(incoming)
-    await wait_for(lambda: rest.messages)
-    await asyncio.sleep(0.2)  # any stray reply to the other messages would have come by now
+    await events_handled()  # every message's handler has finished: a stray reply would be here
 
     assert len(rest.messages) == 1 and len(fakefish.requests_for("asr")) == 1
     channel_id, payload = rest.messages[0]
@@ -265,7 +263,7 @@ async def test_auto_transcribe_is_off_by_default(bot, harness, guild, member, cd
                                                  monkeypatch) -> None:
     rest = RestRecorder(bot, monkeypatch)
     bot._connection.parse_message_create(voice_message(guild, cdn, media, guild.text_channel_id))
-    await asyncio.sleep(0.3)
+    await events_handled()
     assert rest.messages == [] and fakefish.requests_for("asr") == [] and cdn.downloads == []
 
 

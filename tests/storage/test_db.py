@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from bot.storage.db import Database, normalize_database_url, redact_url
+from bot.storage.db import SQLITE_BUSY_TIMEOUT_MS, Database, normalize_database_url, redact_url
 
 SECRET = "s3cr3t-P4ss"
 
@@ -95,7 +95,8 @@ async def test_sqlite_creates_parent_directory_and_sets_pragmas(tmp_path: Path) 
         async with db.session() as session:
             assert (await session.execute(text("PRAGMA journal_mode"))).scalar() == "wal"
             assert (await session.execute(text("PRAGMA foreign_keys"))).scalar() == 1
-            assert (await session.execute(text("PRAGMA busy_timeout"))).scalar() == 5000
+            busy_timeout = (await session.execute(text("PRAGMA busy_timeout"))).scalar()
+            assert busy_timeout == SQLITE_BUSY_TIMEOUT_MS == 5000
         assert path.exists()
     finally:
         await db.close()

@@ -77,3 +77,20 @@ async def test_kick_ends_the_session_and_tells_the_requester(bot, harness, guild
     assert voice_server.identifies == 1  # discord.py did not try to come back
     assert await fakefish.wait_disconnect("tts", timeout=3)
     assert followups(harness)[-1].startswith("I was disconnected from")
+
+
+async def test_a_reconnect_that_never_succeeds_ends_the_session_with_a_message(
+        bot, harness, guild, fakefish, voice_server) -> None:
+    bot.settings.speak.reconnect_timeout_s = 3.0
+    fakefish.rtf = 1.0
+    user_id, _ = in_voice(guild)
+    await speak(harness, guild, user_id, "a long message that never gets its connection back " * 3)
+    session = bot.voice_sessions.get(guild.id)
+    await wait_for(lambda: len(voice_server.audio()) >= 10, timeout=15)
+    voice_server.refuse = True  # every new voice session is closed again at once
+    await voice_server.close_voice(4006)
+    await wait_for(lambda: session.closed, timeout=20)
+    assert voice_server.identifies >= 2  # discord.py kept trying
+    assert bot.voice_sessions.get(guild.id) is None
+    assert followups(harness)[-1].startswith("I lost the voice connection in")
+    assert await fakefish.wait_disconnect("tts", timeout=3)
