@@ -20,6 +20,9 @@ ENV FISHBOT_DATA_DIR=/data \
     PYTHONUNBUFFERED=1
 
 USER fishbot
+# With metrics.port set (FISHBOT_METRICS__PORT), `fishbot health` asks /healthz whether the bot is
+# connected to Discord; without it there is nothing to ask and it reports healthy.
+HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 CMD ["fishbot", "health"]
 # DISCORD_TOKEN and FISH_API_KEY come from the environment (docker run -e / --env-file).
 ENTRYPOINT ["fishbot"]
 CMD ["run"]

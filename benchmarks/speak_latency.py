@@ -6,7 +6,13 @@ sessions, the Fish client streaming over HTTP, the Ogg demuxer, the packet buffe
 own AudioPlayer thread, with a voice client that records each packet instead of sending it.
 time.perf_counter is CLOCK_MONOTONIC on Linux, so both processes' timestamps are comparable.
 
-    python benchmarks/speak_latency.py [--clips 20] [--streams 50] [--ttfb 0.3] [--rtf 0.5] [--json]
+    python benchmarks/speak_latency.py [--clips 20] [--streams 100] [--ttfb 0.3] [--rtf 0.5]
+        [--cold-join 0.5] [--json]
+
+The cold case is a /speak through the command tree while the bot is not in voice: the voice
+connection takes `--cold-join` seconds (Discord's handshake, imitated), Fish `--ttfb`; the bot
+asks Fish while it joins, so the first packet should come after about the larger of the two, not
+their sum (`cold_serial_ms`, what a join-then-ask bot would take).
 """
 
 from __future__ import annotations
@@ -295,6 +301,64 @@ async def measure_concurrency(bench: Bench, streams: int, seconds: float) -> dic
     }
 
 
+def joining_in(seconds: float) -> tuple[type[RecordingVoiceClient], list[tuple[float, float]]]:
+    """A recording voice client whose connect() takes `seconds`; records (start, end)."""
+    handshakes: list[tuple[float, float]] = []
+
+    class JoiningVoiceClient(RecordingVoiceClient):
+        async def connect(self, **kwargs: Any) -> None:
+            started = time.perf_counter()
+            await asyncio.sleep(seconds)  # Discord's voice handshake, imitated
+            await super().connect(**kwargs)
+            handshakes.append((started, time.perf_counter()))
+
+    return JoiningVoiceClient, handshakes
+
+
+async def measure_cold(bench: Bench, standin: StandIn, join_s: float, trials: int) -> dict[str, list[float]]:
+    """/speak through the command tree with the bot outside voice, `trials` times (a new server
+    each time): time from the request's acceptance (and from the command) to the first audio
+    packet, the join, and Fish's TTFB (at the stand-in)."""
+    manager = bench.bot.voice_sessions
+    default_cls = manager.voice_client_cls
+    cls, handshakes = joining_in(join_s)
+    manager.voice_client_cls = cls
+    # When the request was accepted (cooldown, voice preferences and the quota reservation done,
+    # i.e. when the Fish request starts): the earliest anything can happen.
+    accepted: list[float] = []
+    head_start = manager.head_start
+
+    def timed_head_start(request: Any) -> Any:
+        accepted.append(time.perf_counter())
+        return head_start(request)
+
+    manager.head_start = timed_head_start  # type: ignore[method-assign]
+    first_packet, from_command, joins, ttfbs = [], [], [], []
+    try:
+        for i in range(trials):
+            guild = FakeGuild(bench.bot)
+            member = guild.add_member(snowflake(), f"Cold {i}")
+            guild.put_in_voice(member, guild.add_channel("Voice", kind=2))
+            invoked = time.perf_counter()
+            await bench.harness.run("speak", user_id=member, guild=guild, text=text_of_seconds(2.0, 30 + i))
+            client = bench.bot.get_guild(guild.id).voice_client  # type: ignore[union-attr]
+            await wait_until(lambda c=client: len(audio_times(c)) > 0, 30)
+            first_packet.append((audio_times(client)[0] - accepted[-1]) * 1000)
+            from_command.append((audio_times(client)[0] - invoked) * 1000)
+            started, ended = handshakes[-1]
+            joins.append((ended - started) * 1000)
+            received, first_byte, _ = (await standin.tts_timings())[-1]
+            assert first_byte is not None
+            ttfbs.append((first_byte - received) * 1000)
+            session = manager.get(guild.id)
+            if session is not None:
+                await session.close()
+    finally:
+        manager.voice_client_cls = default_cls
+        manager.head_start = head_start  # type: ignore[method-assign]
+    return {"first_packet": first_packet, "from_command": from_command, "join": joins, "ttfb": ttfbs}
+
+
 def measure_dictionary(entries: int = 1000, length: int = 2000, runs: int = 200) -> float:
     """Median ms to apply a server's pronunciation dictionary (`entries` words, a tenth of them
     phoneme spans) to a `length`-character message in which about one word in ten has an entry."""
@@ -326,17 +390,56 @@ async def warm_up(bench: Bench, texts: list[str]) -> None:
         await bench.bot.fish.tts.convert(text=text, format="mp3")
 
 
+def cold_figures(cold: dict[str, list[float]]) -> dict[str, Any]:
+    serial = [j + t for j, t in zip(cold["join"], cold["ttfb"], strict=True)]
+    return {
+        "cold_first_packet_ms": round(statistics.median(cold["first_packet"]), 1),
+        "cold_join_ms": round(statistics.median(cold["join"]), 1),
+        "cold_fish_ttfb_ms": round(statistics.median(cold["ttfb"]), 1),
+        "cold_serial_ms": round(statistics.median(serial), 1),
+        "cold_first_packet_max_ms": round(max(cold["first_packet"]), 1),
+        # Plus the database work before the request is accepted (cooldown, preferences, quota).
+        "cold_command_to_first_packet_ms": round(statistics.median(cold["from_command"]), 1),
+        "cold_trials": len(cold["first_packet"]),
+    }
+
+
+def concurrency_figures(concurrency: dict[str, float], streams: int) -> dict[str, Any]:
+    return {
+        "streams": streams,
+        "late_frame_pct": round(concurrency["late_frame_pct"], 3),
+        "cpu_pct_per_stream": round(concurrency["cpu_pct_per_stream"], 3),
+        "concurrent_gap_p99_ms": round(concurrency["gap_p99_ms"], 2),
+    }
+
+
+async def run_one(args: argparse.Namespace, bench: Bench, standin: StandIn) -> dict[str, Any]:
+    if args.only == "cold":
+        await warm_up(bench, [text_of_seconds(2.0, 30 + i) for i in range(args.cold_trials)])
+        figures = cold_figures(await measure_cold(bench, standin, args.cold_join, args.cold_trials))
+    else:
+        await warm_up(bench, [text_of_seconds(args.stream_seconds, i) for i in range(3)])
+        concurrency = await measure_concurrency(bench, args.streams, args.stream_seconds)
+        figures = concurrency_figures(concurrency, args.streams)
+    return figures | {"ttfb_ms": args.ttfb * 1000, "rtf": args.rtf, "cores": os.cpu_count(),
+                      "load_avg_1m": round(os.getloadavg()[0], 2)}
+
+
 async def run(args: argparse.Namespace) -> dict[str, Any]:
     standin = StandIn(args.ttfb, args.rtf)
     texts = [text_of_seconds(3.0, i) for i in range(args.clips)]
     texts += [text_of_seconds(args.long_seconds, 7)]
     texts += [text_of_seconds(args.stream_seconds, i) for i in range(3)]
     texts += [text_of_seconds(2.0, i) for i in range(NARRATION_MESSAGES)]
+    texts += [text_of_seconds(2.0, 30 + i) for i in range(args.cold_trials)]
     try:
         with tempfile.TemporaryDirectory() as tmp:
             async with Bench(standin.base_url, Path(tmp)) as bench:
+                if args.only is not None:
+                    return await run_one(args, bench, standin)
                 await warm_up(bench, texts)
                 latency = await measure_latency(bench, standin, args.clips)
+                cold = await measure_cold(bench, standin, args.cold_join, args.cold_trials)
                 ttfa_long = await measure_long_utterance(bench, args.long_seconds)
                 naive = await measure_naive(bench, args.long_seconds)
                 concurrency = await measure_concurrency(bench, args.streams, args.stream_seconds)
@@ -346,7 +449,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     finally:
         standin.stop()
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    return {
+    return cold_figures(cold) | concurrency_figures(concurrency, args.streams) | {
         "overhead_p50_ms": round(percentile(latency["overheads"], 50), 2),
         "overhead_p95_ms": round(percentile(latency["overheads"], 95), 2),
         "ttfa_ms": round(ttfa_long, 1),
@@ -356,10 +459,6 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         "gap_p50_ms": round(percentile(latency["gaps"], 50), 2),
         "gap_p95_ms": round(percentile(latency["gaps"], 95), 2),
         "gap_max_ms": round(max(latency["gaps"]), 2),
-        "streams": args.streams,
-        "late_frame_pct": round(concurrency["late_frame_pct"], 3),
-        "cpu_pct_per_stream": round(concurrency["cpu_pct_per_stream"], 3),
-        "concurrent_gap_p99_ms": round(concurrency["gap_p99_ms"], 2),
         "rss_mb": round(rss_mb, 1),
         "narration_gap_ms": round(statistics.median(narration_gaps["stream"]), 2),
         "narration_gap_max_ms": round(max(narration_gaps["stream"]), 2),
@@ -372,17 +471,23 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         "rtf": args.rtf,
         "long_utterance_s": args.long_seconds,
         "cores": os.cpu_count(),
+        "load_avg_1m": round(os.getloadavg()[0], 2),  # the machine is shared: read figures with it
     }
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--clips", type=int, default=20)
-    parser.add_argument("--streams", type=int, default=50)
+    parser.add_argument("--streams", type=int, default=100)
     parser.add_argument("--stream-seconds", type=float, default=10.0)
     parser.add_argument("--long-seconds", type=float, default=15.0)
     parser.add_argument("--ttfb", type=float, default=0.3, help="stand-in time to first byte (s)")
     parser.add_argument("--rtf", type=float, default=0.5, help="stand-in real-time factor")
+    parser.add_argument("--cold-join", type=float, default=0.5,
+                        help="cold case: seconds the voice connection takes")
+    parser.add_argument("--cold-trials", type=int, default=5)
+    parser.add_argument("--only", choices=("cold", "concurrency"), default=None,
+                        help="run one measurement only (quicker; for profiling)")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     args = parser.parse_args()
     result = asyncio.run(run(args))

@@ -8,6 +8,7 @@ import contextlib
 import datetime
 import logging
 import shutil
+import signal
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -17,7 +18,7 @@ import aiohttp
 import discord
 from pydantic import SecretStr
 
-from bot.config import ConfigError, Settings, load_settings
+from bot.config import ConfigError, MetricsSection, Settings, load_settings
 from bot.logs import setup_logging
 
 if TYPE_CHECKING:
@@ -62,6 +63,8 @@ def build_parser() -> argparse.ArgumentParser:
     target.add_argument("--guild", type=int, default=None, help="sync to one server only (instant)")
     target.add_argument("--dev", action="store_true", help="sync to dev_guild_id from the config")
 
+    commands.add_parser("health", help="ask a running bot's /healthz (metrics.port) if it is connected")
+
     db = commands.add_parser("db", help="database maintenance")
     db_commands = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
     db_commands.add_parser("upgrade", help="apply schema migrations")
@@ -73,6 +76,7 @@ REQUIRED = {
     "check": ("discord_token", "fish_api_key"),
     "sync": ("discord_token",),
     "db": (),
+    "health": (),
 }
 
 
@@ -89,7 +93,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if secret is not None
     ]
     setup_logging(settings.log_level, secrets)
-    handlers = {"run": _run, "check": _check, "sync": _sync, "db": _db}
+    handlers = {"run": _run, "check": _check, "sync": _sync, "db": _db, "health": _health}
     try:
         return asyncio.run(handlers[args.command](settings, args))
     except KeyboardInterrupt:
@@ -183,6 +187,7 @@ async def _run(settings: Settings, args: argparse.Namespace) -> int:
         options["shard_ids"] = args.shard_ids
     bot = await build_bot(settings, **options)
     async with bot:
+        _stop_on_signals(bot)
         try:
             await _reach(bot, settings)
             # From here on gateway outages are discord.py's to ride out (it reconnects by itself).
@@ -202,6 +207,22 @@ async def _run(settings: Settings, args: argparse.Namespace) -> int:
             )
             return EXIT_CONFIG
     return 0
+
+
+def _stop_on_signals(bot: discord.Client) -> None:
+    """SIGTERM (docker stop) and SIGINT close the bot gracefully: `start()` then returns."""
+    loop = asyncio.get_running_loop()
+    closing: set[asyncio.Task[None]] = set()  # a reference, so the task isn't collected
+
+    def stop(name: str) -> None:
+        log.info("%s received: shutting down", name)
+        task = loop.create_task(bot.close())
+        closing.add(task)
+        task.add_done_callback(closing.discard)
+
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        with contextlib.suppress(NotImplementedError):  # Windows: Ctrl+C still raises
+            loop.add_signal_handler(sig, stop, sig.name)
 
 
 class Unreachable(Exception):
@@ -271,6 +292,8 @@ async def _sync(settings: Settings, args: argparse.Namespace) -> int:
     if settings.fish_api_key is None:
         # Syncing only reads the command definitions; no Fish call is made.
         settings = settings.model_copy(update={"fish_api_key": SecretStr("unused-for-sync")})
+    # The running bot may hold the metrics port; this short-lived process serves nothing.
+    settings = settings.model_copy(update={"metrics": MetricsSection()})
     bot = await build_bot(settings)
     async with bot:
         try:
@@ -305,6 +328,28 @@ async def _db(settings: Settings, args: argparse.Namespace) -> int:
     done = ", ".join(applied) if applied else "nothing to apply"
     print(f"Database {url}: {done}; now at {revision}.")
     return 0
+
+
+async def _health(settings: Settings, args: argparse.Namespace) -> int:
+    """For the container's HEALTHCHECK: 0 when the bot answers /healthz with 200."""
+    import httpx
+
+    port = settings.metrics.port
+    if not port:
+        print("metrics.port is not set: no health endpoint to ask")
+        return 0
+    host = settings.metrics.host
+    if host in ("0.0.0.0", "::", ""):
+        host = "127.0.0.1"
+    url = f"http://{host}:{port}/healthz"
+    try:
+        async with httpx.AsyncClient(timeout=3) as client:
+            response = await client.get(url)
+    except httpx.HTTPError as exc:
+        print(f"unhealthy: {url} did not answer ({type(exc).__name__})")
+        return 1
+    print(f"{'healthy' if response.status_code == 200 else 'unhealthy'}: {response.text.strip()}")
+    return 0 if response.status_code == 200 else 1
 
 
 def _cause(exc: BaseException, settings: Settings) -> str:

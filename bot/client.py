@@ -19,15 +19,20 @@ from bot.config import Settings
 from bot.errors import FishTree
 from bot.fish import FishClient
 from bot.fish.tts_models import retirement_notice
+from bot.metrics import MetricsServer
 from bot.narration.spoken import Dictionaries
 from bot.speech.service import SpeechService
 from bot.storage.db import Database
 from bot.storage.settings import SettingsStore
 from bot.storage.state import StateStore
 from bot.usage import UsageLedger
+from bot.usage.cooldowns import SharedCooldowns
 from bot.voice.manager import SessionManager
 
 log = logging.getLogger(__name__)
+
+# A stop (SIGTERM from Docker, 10 s before SIGKILL) must finish within 5 s in all.
+VOICE_CLOSE_TIMEOUT_S = 3.0
 
 # One extension per feature; each is a thin module under cogs/.
 EXTENSIONS: tuple[str, ...] = (
@@ -98,6 +103,8 @@ class FishBot(commands.AutoShardedBot):
         self.db = db
         self.store = store
         self.state = StateStore(db)
+        # Cooldowns of the credit-spending commands, shared by every process on the database.
+        self.cooldowns = SharedCooldowns(db)
         # `run` registers the slash commands itself when they changed since the last sync.
         self.auto_sync = auto_sync
         # Quotas and the usage ledger, for every cog that spends Fish credits.
@@ -114,6 +121,8 @@ class FishBot(commands.AutoShardedBot):
         # Each server's compiled pronunciation dictionary, for everything that speaks.
         self.dictionaries = Dictionaries(store)
         self.initial_extensions = tuple(extensions)
+        self._shutdown: asyncio.Future[None] | None = None
+        self.metrics_server: MetricsServer | None = None  # metrics.port set: /metrics, /healthz
         self._pruning: asyncio.Task[None] | None = None
 
     async def setup_hook(self) -> None:
@@ -122,11 +131,18 @@ class FishBot(commands.AutoShardedBot):
             log.warning("%s", notice)
         # Housekeeping of the quota counters: its own task, whichever features are on.
         self._pruning = asyncio.create_task(self.usage.prune_forever(), name="prune-quota-counters")
+        # Other processes on the same PostgreSQL database change settings too.
+        await self.store.listen()
+        self.voice_sessions.warm_fish()  # the first /speak after start needn't wait for TLS
         for extension in self.initial_extensions:
             await self.load_extension(extension)
         log.info("loaded %d extensions", len(self.initial_extensions))
         if self.auto_sync:
             await sync_if_changed(self.tree, self.state)
+        port = self.settings.metrics.port
+        if port is not None:
+            self.metrics_server = MetricsServer(self, self.settings.metrics.host, port)
+            await self.metrics_server.start()
 
     async def owner_user_ids(self) -> frozenset[int]:
         """The bot's owners, the one answer every owner check uses: `owner_ids` from the config;
@@ -154,21 +170,43 @@ class FishBot(commands.AutoShardedBot):
         (`delete_member_data`, Red's `red_delete_data_for_user` pattern)."""
         removed = await self.store.delete_user(user_id)
         removed += await self.usage.forget_user(user_id)
+        removed += await self.cooldowns.delete_user(user_id)
         for cog in self.cogs.values():
             if isinstance(cog, DeletesMemberData):
                 removed += await cog.delete_member_data(user_id)
         log.info("deleted %d stored records at a member's request", removed)
         return removed
 
+    async def __aexit__(self, *exc_info: object) -> None:
+        # discord.py skips close() once is_closed(), which turns true as close() *begins*
+        # (e.g. from a SIGTERM handler): always wait for the shutdown to finish.
+        await self.close()
+
     async def close(self) -> None:
+        """Shut down in order, once (SIGTERM, `async with`, tests): voice sessions first (their
+        reservations settle as their clips end), then the gateway, then the bookkeeping, Fish
+        and the database. Bounded so a container stop never reaches SIGKILL."""
+        if self._shutdown is None:
+            self._shutdown = asyncio.ensure_future(self._close_everything())
+        await asyncio.shield(self._shutdown)
+
+    async def _close_everything(self) -> None:
         if self._pruning is not None:
             self._pruning.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._pruning
         try:
-            await self.voice_sessions.close_all()
+            try:
+                async with asyncio.timeout(VOICE_CLOSE_TIMEOUT_S):
+                    await self.voice_sessions.close_all()
+            except TimeoutError:
+                log.warning("voice sessions did not close within %s s", VOICE_CLOSE_TIMEOUT_S)
             await super().close()
         finally:
             await self.usage.drain()  # outcomes of requests that ended during shutdown
+            if self.metrics_server is not None:
+                await self.metrics_server.close()
             await self.fish.close()
+            await self.store.close()
             await self.db.close()
+            log.debug("shut down")

@@ -13,6 +13,7 @@ import json
 import logging
 from typing import Any
 
+import aiohttp
 import discord
 from discord import app_commands
 
@@ -70,9 +71,10 @@ async def sync_if_changed(tree: app_commands.CommandTree[Any], state: StateStore
         return False
     try:
         synced = await tree.sync()
-    except discord.HTTPException as exc:
-        log.warning("could not register the slash commands (HTTP %s); "
-                    "`fishbot sync` retries by hand", exc.status)
+    except (discord.HTTPException, aiohttp.ClientError, OSError) as exc:
+        why = f"HTTP {exc.status}" if isinstance(exc, discord.HTTPException) else type(exc).__name__
+        log.warning("could not register the slash commands (%s); the next start tries again, "
+                    "or run `fishbot sync`", why)
         return False
     await state.set(_state_key(application_id), digest)
     log.info("registered %d slash commands globally (they changed since the last sync; "

@@ -139,6 +139,13 @@ class CreditsSection(_Section):
     tts_cache_max_chars: int = Field(200, ge=0)
 
 
+class MetricsSection(_Section):
+    # Off unless a port is set; 0 picks a free port (tests). Localhost unless told otherwise:
+    # the numbers are not secret, but nobody outside should need them.
+    port: int | None = Field(None, ge=0, le=65535)
+    host: str = "127.0.0.1"
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="FISHBOT_",
@@ -175,6 +182,7 @@ class Settings(BaseSettings):
     scene: SceneSection = Field(default_factory=SceneSection)
     quotas: QuotaSection = Field(default_factory=QuotaSection)
     credits: CreditsSection = Field(default_factory=CreditsSection)
+    metrics: MetricsSection = Field(default_factory=MetricsSection)
 
     @field_validator("fish_base_url")
     @classmethod

@@ -25,6 +25,7 @@ class StreamingOpusSource(discord.AudioSource):
         self.first_packet_at: float | None = None  # perf_counter, set in the player thread
         self.last_packet_at: float | None = None
         self.silence_frames = 0
+        self.late_frames = 0  # underruns after audio began: a gap a listener can hear
         # Narration's "max spoken seconds": the track ends after this many 20 ms frames.
         self.max_frames = max_frames
         self.frames = 0
@@ -40,6 +41,8 @@ class StreamingOpusSource(discord.AudioSource):
         packet = self.buffer.get_nowait()
         if packet is None:  # underrun: keep the clip alive without blocking the player
             self.silence_frames += 1
+            if self.first_packet_at is not None:
+                self.late_frames += 1
             return self.silence
         if packet:
             self.frames += 1

@@ -54,6 +54,10 @@ class FishClient:
     def __repr__(self) -> str:
         return f"FishClient(base_url={self._core.base_url!r})"  # never the key
 
+    async def warm(self) -> None:
+        """Pre-connect to Fish (see HTTPCore.warm): at start-up and when a voice session starts."""
+        await self._core.warm()
+
     async def close(self) -> None:
         await self._core.close()
 

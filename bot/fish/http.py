@@ -11,12 +11,15 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+import time
 from collections.abc import Mapping
 from typing import Any, TypeVar
 
 import httpx
 from pydantic import BaseModel
 from pydantic import ValidationError as PydanticValidationError
+
+from bot import metrics
 
 from .errors import (
     FishAPIError,
@@ -29,6 +32,9 @@ from .errors import (
 )
 
 log = logging.getLogger("bot.fish")
+
+# How long an idle connection to Fish stays pooled (Fish/Cloudflare close idle ones later).
+KEEPALIVE_S = 60.0
 M = TypeVar("M", bound=BaseModel)
 
 USER_AGENT = f"fishbot/0.1 httpx/{httpx.__version__}"
@@ -70,7 +76,28 @@ class HTTPCore:
         self.retry_backoff_max = retry_backoff_max
         self.retry_after_max = retry_after_max
         self._owns_client = httpx_client is None
-        self.client = httpx_client or httpx.AsyncClient(timeout=self.timeout)
+        self._last_used: float | None = None  # monotonic time of the last request (or warm-up)
+        # Idle connections are kept for a while (httpx's default is 5 s), so a quiet bot's next
+        # request doesn't pay a new TCP+TLS handshake; see warm().
+        self.client = httpx_client or httpx.AsyncClient(
+            timeout=self.timeout, limits=httpx.Limits(keepalive_expiry=KEEPALIVE_S)
+        )
+
+    async def warm(self) -> None:
+        """Open a pooled connection to Fish now (TCP+TLS), so the next real request doesn't
+        wait for the handshake. A bodiless HEAD without the API key: nothing billed or logged
+        with a secret; any answer (even 404) leaves the connection open. Failures are ignored:
+        the real request will report them. Skipped while a recent request's connection is
+        still pooled."""
+        now = time.monotonic()
+        if self._last_used is not None and now - self._last_used < KEEPALIVE_S / 2:
+            return
+        self._last_used = now
+        try:
+            response = await self.client.head(self.base_url + "/", timeout=5.0)
+            await response.aclose()
+        except httpx.HTTPError as exc:
+            log.debug("warming the Fish connection failed: %s", type(exc).__name__)
 
     def url(self, path: str) -> str:
         return self.base_url + path
@@ -109,6 +136,7 @@ class HTTPCore:
             text = ""
         finally:
             await response.aclose()
+        metrics.fish_error(response.status_code)
         return error_from_response(response.status_code, text, response.headers, secret=self._api_key)
 
     async def send(
@@ -126,6 +154,7 @@ class HTTPCore:
         With `stream=True` the body is left unread (the caller must close the response).
         """
         attempts = self.max_retries + 1 if retry else 1
+        self._last_used = time.monotonic()
         for attempt in range(attempts):
             request = self.client.build_request(
                 method, self.url(path), headers=self.headers(headers), timeout=self.timeout, **kwargs
@@ -134,11 +163,13 @@ class HTTPCore:
                 response = await self.client.send(request, stream=stream)
             except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
                 error: FishError = translate_transport_error(exc)
+                metrics.fish_error("network")
                 if attempt + 1 < attempts:
                     await self._sleep(attempt, error, method, path, "connect failed")
                     continue
                 raise error from None
             except (httpx.HTTPError, httpx.StreamError) as exc:
+                metrics.fish_error("network")
                 raise translate_transport_error(exc) from None
             if response.is_success:
                 return response

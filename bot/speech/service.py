@@ -30,7 +30,7 @@ from bot.fish.tts_models import utc_today
 from bot.speech.breaker import FishBreaker
 from bot.speech.spec import SpeechFormat, SpeechSpec
 from bot.usage import UsageLedger
-from bot.voice.clip import MAX_VOICE_REPLACEMENTS
+from bot.voice.clip import MAX_VOICE_REPLACEMENTS, Clip
 from bot.voice.manager import SessionManager
 from bot.voice.request import Notify, SpeakRequest, VoiceGone
 from bot.voice.session import QueueFull, VoiceSession
@@ -140,21 +140,38 @@ class SpeechService:
         reservation = await self._ledger.reserve(
             kind="tts_chars", amount=len(spec.text), user_id=requester.id, guild_id=guild_id
         )
+        request = SpeakRequest(
+            spec=spec, requester_id=requester.id, requester_name=requester.display_name,
+            notify=notify, message_id=message_id, max_seconds=max_seconds,
+            on_outcome=reservation.finish, voice_gone=voice_gone,
+        )
+        started: Clip | None = None
         try:
-            if accepted is not None:
-                await accepted()
             session = into
             if session is None:
                 if not isinstance(requester, discord.Member):
                     raise UserFacingError("This only works in a server.")
-                session = await self._sessions.join(requester)
-            request = SpeakRequest(
-                spec=spec, requester_id=requester.id, requester_name=requester.display_name,
-                notify=notify, message_id=message_id, max_seconds=max_seconds,
-                on_outcome=reservation.finish, voice_gone=voice_gone,
-            )
-            ahead = session.enqueue(request)
+                if self._sessions.get(requester.guild.id) is None:
+                    # Cold: the voice handshake and Fish's first byte each take hundreds of
+                    # milliseconds, so they run at the same time; the audio waits in the clip's
+                    # buffer until the connection is ready.
+                    self._sessions.joinable(requester)  # nothing is spent on a hopeless join
+                    started = self._sessions.head_start(request)
+                joining = asyncio.ensure_future(self._sessions.join(requester, warm=started is None))
+                try:
+                    if accepted is not None:
+                        await accepted()
+                    session = await joining
+                finally:
+                    if not joining.done():  # accepted() failed: don't leave the join dangling
+                        joining.cancel()
+            elif accepted is not None:
+                await accepted()
+            ahead = session.enqueue(request, started=started)
+            started = None  # the session owns it now
         except BaseException as exc:
+            if started is not None:
+                await started.cancel()  # closes the Fish stream at once
             await reservation.release("skipped")
             if isinstance(exc, QueueFull):
                 raise SpeechQueueFull(self._settings.speak.queue_limit) from None

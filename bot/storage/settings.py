@@ -16,6 +16,7 @@ who has not overridden it, and adding a field needs no migration.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections import OrderedDict
@@ -31,6 +32,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.storage.db import Database, affected_rows
 from bot.storage.models import NAMESPACE_MAX_LENGTH, GuildSettings, UserSettings
+from bot.storage.notify import ChangeListener, notify
 
 log = logging.getLogger(__name__)
 
@@ -59,11 +61,12 @@ class _Entry:
 class SettingsStore:
     """Read-through, write-invalidated cache over ``guild_settings`` and ``user_settings``.
 
-    The cache is per process (LRU, ``max_entries``) with a TTL. Guild settings are written only
-    by the process whose shard owns the guild, and that process invalidates its own cache on
-    write, so they are never stale. User settings can be written by any shard sharing a
-    PostgreSQL database (a user talks to the bot in many guilds), and other processes' caches
-    are not told: ``ttl`` seconds is how stale another process's view of a user can be.
+    The cache is per process (LRU, ``max_entries``) with a TTL. A write invalidates this
+    process's entry after commit. On PostgreSQL, several processes may share the database (a
+    user talks to the bot in many guilds, handled by different shards): every write also sends
+    a NOTIFY in its transaction, and ``listen()`` makes this process drop the entries other
+    processes changed (``bot.storage.notify``), so a change is in effect everywhere at once.
+    ``ttl`` only bounds staleness while the listening connection is down.
     """
 
     def __init__(
@@ -84,6 +87,39 @@ class SettingsStore:
         # Bumped by every write. A read that raced with a write (the counter moved while it was
         # reading) does not cache its possibly outdated result.
         self._writes = 0
+        self._listener = ChangeListener(db, self._changed_elsewhere)
+        self.remote_changes = 0  # notifications applied (for tests and metrics)
+
+    async def listen(self) -> None:
+        """Follow other processes' writes (PostgreSQL; nothing to do on SQLite)."""
+        self._listener.start()
+
+    async def close(self) -> None:
+        await self._listener.close()
+
+    @property
+    def listening(self) -> asyncio.Event:
+        """Set while this process receives other processes' changes."""
+        return self._listener.connected
+
+    def _changed_elsewhere(self, payload: str | None) -> None:
+        if payload is None:
+            self.invalidate()
+            return
+        try:
+            kind, owner, namespace = payload.split(":", 2)
+            owner_id = int(owner)
+        except ValueError:
+            self.invalidate()
+            return
+        if kind not in _TABLES:
+            self.invalidate()
+        elif namespace:
+            self._writes += 1  # a read in flight must not cache what it saw before the change
+            self._cache.pop((kind, owner_id, namespace), None)
+        else:
+            self.invalidate(kind, owner_id)
+        self.remote_changes += 1
 
     # --- public API -------------------------------------------------------------------------
 
@@ -228,6 +264,7 @@ class SettingsStore:
                     merged.update(patch)
                     result = dict(merged)
                 await session.execute(_upsert(self.db.dialect, table, key, merged))
+                await self._notify(session, kind, owner_id, namespace)
         finally:
             # Invalidate after commit (and after failures: the row may have changed anyway).
             self._writes += 1
@@ -261,10 +298,16 @@ class SettingsStore:
         try:
             async with self.db.session() as session:
                 result = await session.execute(stmt)
+                await self._notify(session, kind, owner_id, namespace or "")
         finally:
             self._writes += 1
             self.invalidate(kind, owner_id)
         return affected_rows(result)
+
+    async def _notify(self, session: AsyncSession, kind: Kind, owner_id: int, namespace: str) -> None:
+        """Tell the other processes (on commit) which entry changed; "" = every namespace."""
+        if self.db.dialect == "postgresql":
+            await notify(session, f"{kind}:{owner_id}:{namespace}")
 
     def _store(self, key: _Key, entry: _Entry) -> None:
         if self.max_entries == 0 or self.ttl == 0:

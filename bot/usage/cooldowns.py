@@ -4,17 +4,27 @@
     @app_commands.command(...)
     async def clone(...): ...
 
-FishTree.on_error already answers CommandOnCooldown with the time left. Bot owners are exempt
-(the bot's one owner check, `is_bot_owner`: configured owners, else the application's).
+The allowance is kept in the database (``command_cooldowns``), so it holds across servers and
+across every process sharing a PostgreSQL database, not once per process. Each use is one atomic
+upsert of one row (GCRA: the row holds the time at which the member's allowance is full again),
+so racing requests can't both take the last use. FishTree.on_error answers CommandOnCooldown
+with the time left. Bot owners are exempt (the bot's one owner check, `is_bot_owner`:
+configured owners, else the application's).
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
-from typing import Literal, Protocol, TypeVar, runtime_checkable
+from typing import Any, Literal, Protocol, TypeVar, cast, runtime_checkable
 
 import discord
 from discord import app_commands
+from sqlalchemy import Table, case, select
+from sqlalchemy.dialects import postgresql, sqlite
+
+from bot.storage.db import Database, affected_rows
+from bot.storage.models import CommandCooldown
 
 T = TypeVar("T")
 
@@ -30,6 +40,51 @@ COOLDOWNS: dict[Expensive, tuple[int, float]] = {
 }
 
 
+class SharedCooldowns:
+    """`rate` uses per `per` seconds per member and command, one use coming back every
+    `per / rate` seconds (a burst of `rate` is allowed after a quiet spell)."""
+
+    def __init__(self, db: Database, *, clock: Callable[[], float] = time.time) -> None:
+        self.db = db
+        self._clock = clock  # wall clock: shared by processes (on different hosts, via NTP)
+
+    async def spend(self, user_id: int, command: str, rate: int, per: float) -> float:
+        """Take one use; returns 0.0 when allowed, else the seconds until the next use."""
+        now = self._clock()
+        interval = per / rate
+        table = CommandCooldown.__table__
+        assert isinstance(table, Table)
+        insert = postgresql.insert if self.db.dialect == "postgresql" else sqlite.insert
+        # The allowance is full again at `ready_at`; each use pushes it `interval` further.
+        start = case((table.c.ready_at > now, table.c.ready_at), else_=now)
+        upsert = insert(table).values(user_id=user_id, command=command, ready_at=now + interval)
+        stmt = upsert.on_conflict_do_update(
+            index_elements=["user_id", "command"],
+            set_={"ready_at": start + interval},
+            where=start <= now + per - interval,
+        ).returning(table.c.ready_at)
+        async with self.db.session() as session:
+            if (await session.execute(stmt)).first() is not None:
+                return 0.0
+            ready_at = await session.scalar(
+                select(table.c.ready_at).where(
+                    table.c.user_id == user_id, table.c.command == command
+                )
+            )
+        return max((ready_at or now) - (now + per - interval), 0.01)
+
+    async def delete_user(self, user_id: int) -> int:
+        """Data deletion: the member's rows, except a cooldown still running (deleting data must
+        not reset a limit; it ends within a minute and holds nothing but a time)."""
+        table = CommandCooldown.__table__
+        assert isinstance(table, Table)
+        async with self.db.session() as session:
+            result = await session.execute(
+                table.delete().where(table.c.user_id == user_id, table.c.ready_at <= self._clock())
+            )
+        return affected_rows(result)
+
+
 @runtime_checkable
 class KnowsOwners(Protocol):
     async def is_bot_owner(self, user: discord.abc.Snowflake) -> bool: ...
@@ -40,16 +95,23 @@ async def _is_owner(interaction: discord.Interaction) -> bool:
     return isinstance(client, KnowsOwners) and await client.is_bot_owner(interaction.user)
 
 
-def member_cooldown(rate: int, per: float) -> Callable[[T], T]:
-    """`rate` uses per `per` seconds for each member (across servers); owners are exempt."""
+def member_cooldown(command: str, rate: int, per: float) -> Callable[[T], T]:
+    """`rate` uses of `command` per `per` seconds for each member, everywhere; owners are exempt."""
 
-    async def factory(interaction: discord.Interaction) -> app_commands.Cooldown | None:
-        return None if await _is_owner(interaction) else app_commands.Cooldown(rate, per)
+    async def predicate(interaction: discord.Interaction) -> bool:
+        if await _is_owner(interaction):
+            return True
+        cooldowns: SharedCooldowns = getattr(interaction.client, "cooldowns")  # noqa: B009
+        retry_after = await cooldowns.spend(interaction.user.id, command, rate, per)
+        if retry_after > 0:
+            raise app_commands.CommandOnCooldown(app_commands.Cooldown(rate, per), retry_after)
+        return True
 
-    return app_commands.checks.dynamic_cooldown(factory, key=lambda i: i.user.id)
+    decorator: Any = app_commands.check(predicate)
+    return cast(Callable[[T], T], decorator)
 
 
 def expensive_cooldown(command: Expensive) -> Callable[[T], T]:
-    """The project's cooldown for one of the credit-spending commands (a fresh bucket per use)."""
+    """The project's cooldown for one of the credit-spending commands."""
     rate, per = COOLDOWNS[command]
-    return member_cooldown(rate, per)
+    return member_cooldown(command, rate, per)

@@ -25,6 +25,7 @@ from sqlalchemy import case, delete, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot import metrics
 from bot.config import Settings
 from bot.storage.db import Database, DatabaseUnavailable, affected_rows
 from bot.storage.models import UsageCounter, UsageEvent
@@ -214,6 +215,8 @@ class UsageLedger:
                 session, reservation.user_id, reservation.guild_id, reservation.kind,
                 reservation.amount, outcome,
             )
+        if outcome in SPENT:
+            metrics.spent(reservation.kind, reservation.amount)
 
     async def record(self, *, kind: Kind, amount: int, user_id: int, guild_id: int | None,
                      outcome: Outcome) -> None:

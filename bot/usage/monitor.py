@@ -8,6 +8,8 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Literal
 
+from bot import metrics
+
 log = logging.getLogger(__name__)
 
 Check = Literal["ok", "low", "alerted", "undelivered", "error"]
@@ -35,6 +37,7 @@ class LowBalanceMonitor:
             log.warning("could not check the Fish credit balance: %s", type(exc).__name__)
             return "error"
         self.last_balance = balance
+        metrics.balance(float(balance))
         if balance >= self.threshold:
             if self.alerted:
                 log.info("Fish credit recovered to %s; low-balance alert re-armed", balance)

@@ -17,6 +17,7 @@ from bot.audio.pcm import pump_pcm
 from bot.audio.pipeline import detect_container, pump_opus
 from bot.audio.source import StreamingOpusSource, StreamingPCMSource
 from bot.audio.tts_cache import TTSCache
+from bot.config import Settings
 from bot.fish import FishClient, FishConnectError, FishError, FishNetworkError, ReferenceNotFoundError
 from bot.speech.breaker import FishBreaker, FishUnavailable
 from bot.speech.spec import SpeechSpec
@@ -82,6 +83,8 @@ class Clip:
         self.task: asyncio.Task[None] | None = None
         self.error: BaseException | None = None
         self.first_byte_at: float | None = None
+        self.requested_at: float | None = None  # perf_counter when the TTS request went out
+        self.play_at: float | None = None  # when the session started an idle player with it
         self._cache = cache
         self._breaker = breaker
         self._kept: list[bytes] | None = None  # the Ogg bytes of a cacheable clip, as they arrive
@@ -214,6 +217,7 @@ class Clip:
                 and not isinstance(exc, FishConnectError))
 
     async def _fetch(self, spec: SpeechSpec) -> None:
+        self.requested_at = time.perf_counter()  # per attempt: TTFB of the one that answered
         try:
             async with asyncio.timeout(self._stall_timeout):
                 stream = await self._fish.tts.stream(text=spec.text, **spec.tts_options())
@@ -244,3 +248,10 @@ class Clip:
             self.task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self.task
+
+
+def new_clip(request: SpeakRequest, fish: FishClient, settings: Settings, cache: TTSCache | None,
+             breaker: FishBreaker | None = None) -> Clip:
+    """A clip for `request` with the operator's settings (not started)."""
+    return Clip(request, fish, stall_timeout=settings.speak.stall_timeout_s, cache=cache,
+                breaker=breaker)

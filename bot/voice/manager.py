@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 import discord
 
+from bot import metrics
 from bot.audio.tts_cache import TTSCache
 from bot.config import Settings
 from bot.errors import UserFacingError
 from bot.fish import FishClient
 from bot.speech.breaker import FishBreaker
+from bot.voice.clip import Clip, new_clip
 from bot.voice.joining import VoiceChannel, join_problem
+from bot.voice.request import SpeakRequest
 from bot.voice.session import VoiceSession
 
 log = logging.getLogger(__name__)
@@ -34,6 +38,8 @@ class SessionManager:
         # Tests and the benchmark pass a stand-in that records packets instead of sending them.
         self.voice_client_cls = voice_client_cls
         self.sessions: dict[int, VoiceSession] = {}
+        self._background: set[asyncio.Task[None]] = set()
+        metrics.watch(self)
 
     def get(self, guild_id: int) -> VoiceSession | None:
         session = self.sessions.get(guild_id)
@@ -46,14 +52,31 @@ class SessionManager:
     def _busy(self, session: VoiceSession) -> bool:
         return session.current is not None or bool(session.queue)
 
-    async def join(self, member: discord.Member, *, move_if_idle: bool = True) -> VoiceSession:
-        """The guild's session in the member's channel, connecting or moving as needed."""
+    def joinable(self, member: discord.Member) -> VoiceChannel:
+        """The member's voice channel if the bot can join it; UserFacingError naming what's
+        missing otherwise (no I/O: checked before anything is spent)."""
         if member.voice is None or member.voice.channel is None:
             raise UserFacingError("Join a voice channel first.")
         channel: VoiceChannel = member.voice.channel
         problem = join_problem(channel, member)
         if problem is not None:
             raise UserFacingError(problem)
+        return channel
+
+    def head_start(self, request: SpeakRequest) -> Clip:
+        """Start fetching `request`'s audio now, before it has a session (a cold /speak: Fish
+        works while the voice connection is made). Hand the clip to `VoiceSession.enqueue`, or
+        cancel it."""
+        clip = new_clip(request, self._fish, self._settings, self._tts_cache, self._breaker)
+        clip.start()
+        return clip
+
+    async def join(
+        self, member: discord.Member, *, move_if_idle: bool = True, warm: bool = True
+    ) -> VoiceSession:
+        """The guild's session in the member's channel, connecting or moving as needed.
+        `warm=False`: a Fish request is already on its way (no need to pre-connect)."""
+        channel = self.joinable(member)
         guild = member.guild
         session = self.get(guild.id)
         voice = guild.voice_client
@@ -81,6 +104,9 @@ class SessionManager:
             await session.voice.move_to(channel)
             session.humans_changed()
             return session
+        # While the voice handshake runs, open the connection to Fish the first clip will use.
+        if warm:
+            self.warm_fish()
         try:
             voice = await channel.connect(cls=self.voice_client_cls, self_deaf=True, timeout=20)
         except TimeoutError:
@@ -95,6 +121,12 @@ class SessionManager:
         )
         self.sessions[guild.id] = session
         return session
+
+    def warm_fish(self) -> None:
+        """Pre-connect to Fish in the background (start-up, a session starting)."""
+        task = asyncio.create_task(self._fish.warm(), name="fish-warm")
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
 
     async def on_voice_state_update(
         self, member: discord.Member, before: discord.VoiceState, after: discord.VoiceState
@@ -127,5 +159,7 @@ class SessionManager:
             await session.close()
 
     async def close_all(self) -> None:
-        for session in list(self.sessions.values()):
-            await session.close()
+        # Together: each disconnect waits on Discord, and shutdown has a deadline.
+        await asyncio.gather(*(session.close() for session in list(self.sessions.values())))
+        for task in list(self._background):
+            task.cancel()

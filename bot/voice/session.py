@@ -11,18 +11,22 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections import deque
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Coroutine, Iterable
+from typing import Any
 
 import discord
 
+from bot import metrics
 from bot.audio.chain import ChainSource
+from bot.audio.source import StreamingOpusSource
 from bot.audio.tts_cache import TTSCache
 from bot.config import Settings
 from bot.fish import FishClient
 from bot.fish.messages import user_message
 from bot.speech.breaker import FishBreaker, FishUnavailable
-from bot.voice.clip import Clip, ClipStalled
+from bot.voice.clip import Clip, ClipStalled, new_clip
 from bot.voice.joining import VoiceChannel
 from bot.voice.request import OnOutcome, SpeakRequest
 
@@ -99,17 +103,30 @@ class VoiceSession:
         return self._closed
 
     @property
+    def streams(self) -> int:
+        """Clips streaming from Fish or playing now (the current one and the prefetched one)."""
+        return (self.current is not None) + (self._prefetched is not None)
+
+    @property
     def reconnecting(self) -> bool:
         return self._reconnect is not None and not self._reconnect.done()
 
-    def enqueue(self, request: SpeakRequest) -> int:
+    def enqueue(self, request: SpeakRequest, *, started: Clip | None = None) -> int:
         """Queue a request; returns how many requests are ahead of it (0 = it plays now).
 
+        `started`: the request's clip, already fetching (a cold /speak starts Fish while the
+        voice connection is made); it plays as this request's clip when the request is next in
+        line, and is dropped otherwise (a rare race: someone else's request got in first).
         Raises QueueFull."""
         if len(self.queue) >= self._settings.speak.queue_limit:
             raise QueueFull
         ahead = len(self.queue) + (self.current is not None)
         self.queue.append(request)
+        if started is not None:
+            if self.queue[0] is request and self._prefetched is None:
+                self._prefetched = started
+            else:
+                self._spawn(started.cancel())
         self._wakeup.set()
         if self.current is not None and self.current.downloaded:
             self._prefetch_next()
@@ -171,6 +188,11 @@ class VoiceSession:
             self._prefetch_next()
         return True
 
+    def _spawn(self, coroutine: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.ensure_future(coroutine)
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
     # --- the player task --------------------------------------------------------------------
 
     async def _next_request(self) -> SpeakRequest | None:
@@ -185,10 +207,7 @@ class VoiceSession:
         return self.queue.popleft()
 
     def _new_clip(self, request: SpeakRequest) -> Clip:
-        return Clip(
-            request, self._fish, stall_timeout=self._settings.speak.stall_timeout_s, cache=self._tts_cache,
-            breaker=self._breaker,
-        )
+        return new_clip(request, self._fish, self._settings, self._tts_cache, self._breaker)
 
     def _prefetch_next(self) -> None:
         """Start fetching the head of the queue while the current clip plays (one ahead).
@@ -261,6 +280,7 @@ class VoiceSession:
             chained = (self._chain is not None and self._chain.current is source
                        and not self._player_done.is_set())
             if not chained:  # the player had ended, moved on before this clip was ready, or died
+                clip.play_at = clip.play_at or time.perf_counter()
                 if self.voice.is_playing():
                     self.voice.stop()
                 self._player_done = asyncio.Event()
@@ -391,6 +411,7 @@ class VoiceSession:
                     self._clip_end = None
                     await clip.cancel()
                     await request.finish(clip.outcome)
+                    _observe(clip)
                 await self._report(clip)
                 self.clips_played += 1
         except ConnectionError:
@@ -462,6 +483,20 @@ class VoiceSession:
         log.info("voice session in guild %s ended (%s)", self.guild_id, reason)
         if self._on_closed is not None:
             await self._on_closed(self)
+
+
+def _observe(clip: Clip) -> None:
+    """A clip ended: its figures into the metrics (on the loop, once per clip)."""
+    metrics.CLIPS.labels(outcome=clip.outcome).inc()
+    source = clip.source
+    if isinstance(source, StreamingOpusSource):
+        metrics.FRAMES.inc(source.frames)
+        metrics.LATE_FRAMES.inc(source.late_frames)
+    if clip.requested_at is not None and clip.first_byte_at is not None:
+        metrics.FISH_TTFB.observe(clip.first_byte_at - clip.requested_at)
+    first_packet = getattr(source, "first_packet_at", None)
+    if clip.play_at is not None and clip.first_byte_at is not None and first_packet is not None:
+        metrics.OVERHEAD.observe(max(first_packet - max(clip.first_byte_at, clip.play_at), 0.0))
 
 
 def _finished(source: discord.AudioSource, clip: Clip) -> bool:

@@ -77,6 +77,9 @@ class FakeFish:
         self.package: dict[str, Any] = account.default_package(self.library.user_id)
         self.faults = Faults()
         self.requests: list[RecordedRequest] = []
+        # (method, path, client port) of every request, routed or not: which TCP connection
+        # carried it (a warmed-up connection is reused by the next request).
+        self.peers: list[tuple[str, str, int]] = []
         self._runner: web.AppRunner | None = None
         self._closing = asyncio.Event()
         self._sockets: set[web.WebSocketResponse] = set()
@@ -84,7 +87,7 @@ class FakeFish:
     # --- lifecycle -----------------------------------------------------------------------
 
     def app(self) -> web.Application:
-        app = web.Application(client_max_size=MAX_BODY)
+        app = web.Application(client_max_size=MAX_BODY, middlewares=[self._note_peer])
         app.router.add_post("/v1/tts", self._wrap("tts", tts.handle))
         app.router.add_get("/v1/tts/live", self._wrap("tts_live", live.handle))
         app.router.add_post("/v1/asr", self._wrap("asr", asr.handle))
@@ -247,6 +250,12 @@ class FakeFish:
             await asyncio.sleep(POLL)
 
     # --- shared request machinery --------------------------------------------------------
+
+    @web.middleware
+    async def _note_peer(self, request: web.Request, handler: Any) -> web.StreamResponse:
+        peer = request.transport.get_extra_info("peername") if request.transport else None
+        self.peers.append((request.method, request.path, peer[1] if peer else 0))
+        return await handler(request)
 
     def _wrap(self, endpoint: str, handler: Any, *, auth: bool = True) -> Any:
         async def route(request: web.Request) -> web.StreamResponse:

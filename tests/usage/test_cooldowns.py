@@ -48,6 +48,40 @@ async def test_cooldown_refuses_with_the_time_left(bot, harness, guild) -> None:
     assert calls.count(alice) == rate
 
 
+async def test_racing_uses_never_exceed_the_allowance(migrated_db) -> None:
+    import asyncio
+
+    from bot.usage.cooldowns import SharedCooldowns
+
+    cooldowns = SharedCooldowns(migrated_db, clock=lambda: 1_000.0)
+    waits = await asyncio.gather(*(cooldowns.spend(7, "speak", 5, 15.0) for _ in range(12)))
+    assert sorted(waits)[:5] == [0.0] * 5
+    assert all(wait > 0 for wait in sorted(waits)[5:])
+
+
+async def test_one_use_comes_back_every_per_over_rate_seconds(migrated_db) -> None:
+    from bot.usage.cooldowns import SharedCooldowns
+
+    now = [1_000.0]
+    cooldowns = SharedCooldowns(migrated_db, clock=lambda: now[0])
+    for _ in range(5):
+        assert await cooldowns.spend(7, "speak", 5, 15.0) == 0.0
+    assert await cooldowns.spend(7, "speak", 5, 15.0) == pytest.approx(3.0)
+    assert await cooldowns.spend(8, "speak", 5, 15.0) == 0.0  # another member
+    assert await cooldowns.spend(7, "clone", 1, 60.0) == 0.0  # another command
+    now[0] += 3.0
+    assert await cooldowns.spend(7, "speak", 5, 15.0) == 0.0
+    assert await cooldowns.spend(7, "speak", 5, 15.0) == pytest.approx(3.0)
+    now[0] += 60.0  # a quiet spell refills the whole burst, no more
+    for _ in range(5):
+        assert await cooldowns.spend(7, "speak", 5, 15.0) == 0.0
+    assert await cooldowns.spend(7, "speak", 5, 15.0) > 0
+    assert await cooldowns.delete_user(7) == 1  # /forget-me: the running one stays
+    assert await cooldowns.spend(7, "speak", 5, 15.0) > 0
+    now[0] += 60.0
+    assert await cooldowns.delete_user(7) == 1
+
+
 async def test_the_application_owner_is_exempt_without_configured_owners(fakefish, tmp_path) -> None:
     """Regression: the exemption used only `owner_ids`, so with none configured the application's
     owner (the fallback every other owner check honours) was rate-limited."""
