@@ -12,7 +12,7 @@ from discord.ext import commands
 
 from bot.errors import UserFacingError
 from bot.expressive.cues import check_style
-from bot.fish.tts_models import TTS_MODELS, offered_models, tts_model
+from bot.fish.tts_models import offered_models, tts_model
 from bot.narration.cleaning import clean
 from bot.narration.reading import clean_options, names_in
 from bot.narration.settings import NAMESPACE as NARRATION_NAMESPACE
@@ -33,9 +33,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 NO_MENTIONS = discord.AllowedMentions.none()
-# Static choices for commands that list every model (/scene, /speak-help), from the one list;
-# /speak's own model option autocompletes the models offered today instead.
-MODELS = [app_commands.Choice(name=m.label, value=m.name) for m in TTS_MODELS]
 
 
 def model_choices(today: datetime.date, typed: str = "") -> list[app_commands.Choice[str]]:
