@@ -5,11 +5,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import datetime
 import logging
 import shutil
 import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -123,10 +124,15 @@ def _fish_client(settings: Settings) -> FishClient:
 
 
 async def build_bot(
-    settings: Settings, *, voice_client_cls: type[discord.VoiceClient] = discord.VoiceClient, **options: Any
+    settings: Settings,
+    *,
+    voice_client_cls: type[discord.VoiceClient] = discord.VoiceClient,
+    today: Callable[[], datetime.date] | None = None,
+    **options: Any,
 ) -> FishBot:
     """Every service the bot runs, built here and handed in (the tests build their bots here too;
-    they pass a `voice_client_cls` that records packets instead of sending them)."""
+    they pass a `voice_client_cls` that records packets instead of sending them, and may pass
+    `today`, the UTC date model retirements are judged by)."""
     from bot.audio.tts_cache import TTSCache
     from bot.client import FishBot
     from bot.speech.breaker import FishBreaker
@@ -135,6 +141,7 @@ async def build_bot(
     from bot.storage.settings import SettingsStore
     from bot.usage import UsageLedger
     from bot.voice.manager import SessionManager
+    from bot.voice.stale import StaleVoices
 
     db = await _open_database(settings)
     try:
@@ -154,7 +161,8 @@ async def build_bot(
     sessions = SessionManager(fish, settings, voice_client_cls=voice_client_cls, tts_cache=tts_cache,
                               breaker=breaker)
     speech = SpeechService(fish=fish, ledger=usage, sessions=sessions, cache=tts_cache, settings=settings,
-                           breaker=breaker)
+                           breaker=breaker, stale=StaleVoices(store, settings),
+                           **({"today": today} if today is not None else {}))
     return FishBot(
         settings=settings, fish=fish, db=db, store=store, usage=usage, tts_cache=tts_cache,
         voice_sessions=sessions, speech=speech, **options,
@@ -425,6 +433,11 @@ async def _check(settings: Settings, args: argparse.Namespace) -> int:
     finally:
         await fish.close()
 
+    from bot.fish.tts_models import retirement_notice, utc_today
+
+    notice = retirement_notice(settings.fish.model, utc_today())
+    if notice:
+        print(f"[warn] {notice}")
     if settings.needs_message_content:
         print(
             "[warn] narration or automatic transcription is on: it needs the privileged Message"

@@ -18,6 +18,7 @@ from bot.command_sync import sync_if_changed
 from bot.config import Settings
 from bot.errors import FishTree
 from bot.fish import FishClient
+from bot.fish.tts_models import retirement_notice
 from bot.i18n.commands import CatalogTranslator
 from bot.metrics import MetricsServer
 from bot.narration.spoken import Dictionaries
@@ -129,6 +130,9 @@ class FishBot(commands.AutoShardedBot):
     async def setup_hook(self) -> None:
         # Command names, descriptions and choices in each member's client language (at sync).
         await self.tree.set_translator(CatalogTranslator())
+        notice = retirement_notice(self.settings.fish.model, self.speech.today())
+        if notice:
+            log.warning("%s", notice)
         # Housekeeping of the quota counters: its own task, whichever features are on.
         self._pruning = asyncio.create_task(self.usage.prune_forever(), name="prune-quota-counters")
         # Other processes on the same PostgreSQL database change settings too.

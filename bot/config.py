@@ -19,10 +19,11 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from bot.fish.models import ASR_MODELS, DEFAULT_ASR_MODEL, DEFAULT_CDN_BASE
+from bot.fish.tts_models import DEFAULT_TTS_MODEL, TTS_MODEL_NAMES
+
 DEFAULT_CONFIG_PATH = Path("config.toml")
-FISH_MODELS = ("s1", "s2-pro", "s2.1-pro", "s2.1-pro-free")
 LatencyMode = Literal["normal", "balanced", "low"]
-FishModel = Literal["s1", "s2-pro", "s2.1-pro", "s2.1-pro-free"]
 
 
 class _Section(BaseModel):
@@ -30,11 +31,27 @@ class _Section(BaseModel):
 
 
 class FishSection(_Section):
-    model: FishModel = "s2.1-pro"
+    model: str = DEFAULT_TTS_MODEL  # one of bot.fish.tts_models.TTS_MODELS
     latency: LatencyMode = "balanced"
     default_voice: str | None = None
     timeout_s: float = Field(30.0, gt=0, le=600)
     max_retries: int = Field(2, ge=0, le=10)
+    # Covers, avatars and sample audio may come as paths relative to Fish's public CDN.
+    cdn_base: str = DEFAULT_CDN_BASE
+
+    @field_validator("model")
+    @classmethod
+    def _model(cls, value: str) -> str:
+        if value not in TTS_MODEL_NAMES:
+            raise ValueError(f"must be one of {', '.join(TTS_MODEL_NAMES)}")
+        return value
+
+    @field_validator("cdn_base")
+    @classmethod
+    def _cdn_base(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return value if value.endswith("/") else value + "/"
     # The circuit breaker: after this many outage-like failures in a row (5xx, no connection, a
     # broken stream, a time-out) no new TTS is sent for a cool-off that doubles while Fish stays down.
     breaker_failures: int = Field(3, ge=1, le=100)
@@ -68,6 +85,9 @@ class CloneSection(_Section):
     # sounds poor, and very long clips only cost upload time.
     min_seconds: float = Field(5.0, ge=0)
     max_seconds: float = Field(300.0, gt=0)
+    # A new voice trains on Fish's side before it can speak; /clone polls it this often, this long.
+    training_poll_s: float = Field(3.0, gt=0, le=60)
+    training_timeout_s: float = Field(300.0, gt=0, le=3600)
 
 
 class TranscribeSection(_Section):
@@ -77,6 +97,16 @@ class TranscribeSection(_Section):
     # Lets servers turn on automatic transcripts of voice messages. Reading other members'
     # attachments needs the privileged Message Content intent, so the operator opts in.
     auto_transcribe: bool = False
+    # The ASR `model` header. transcribe-1 retires on 2026-12-31; transcribe-1-pro survives and
+    # also marks speakers and cues (laughter), which transcripts show.
+    model: str = DEFAULT_ASR_MODEL
+
+    @field_validator("model")
+    @classmethod
+    def _model(cls, value: str) -> str:
+        if value not in ASR_MODELS:
+            raise ValueError(f"must be one of {', '.join(ASR_MODELS)}")
+        return value
 
 
 class SceneSection(_Section):

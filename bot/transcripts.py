@@ -3,9 +3,16 @@ to fit an embed. Pure functions, table-tested."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
+
+# transcribe-1-pro marks who speaks (`<|speaker:N|>`) and sounds (`[laughter]`) inline in `text`
+# (never in its segments). Shown as "Speaker 1:" lines and italics; never as raw markers.
+SPEAKER = re.compile(r"<\|speaker:(\d+)\|>")
+CUE = re.compile(r"\[([^\[\]\n]{1,60})\]")
+_ANY_MARKER = re.compile(r"<\|[^|>]*\|>")
 
 
 class Segment(Protocol):
@@ -40,7 +47,7 @@ def _spoken(segments: Sequence[Segment]) -> list[Segment]:
 
 def timestamped_lines(segments: Sequence[Segment]) -> str:
     return "\n".join(
-        f"[{clock(s.start)} → {clock(s.end)}] {s.text.strip()}" for s in _spoken(segments)
+        f"[{clock(s.start)} → {clock(s.end)}] {strip_markup(s.text)}" for s in _spoken(segments)
     )
 
 
@@ -50,8 +57,46 @@ def to_srt(segments: Sequence[Segment]) -> str:
     for number, segment in enumerate(_spoken(segments), start=1):
         # A cue must not end before it starts; players drop such cues.
         end = max(segment.end, segment.start)
-        cues.append(f"{number}\n{srt_time(segment.start)} --> {srt_time(end)}\n{segment.text.strip()}\n")
+        words = strip_markup(segment.text)
+        cues.append(f"{number}\n{srt_time(segment.start)} --> {srt_time(end)}\n{words}\n")
     return "\n".join(cues)
+
+
+def has_markup(text: str) -> bool:
+    return bool(SPEAKER.search(text) or CUE.search(text))
+
+
+def _cues(text: str) -> str:
+    """`[laughter]` → `*laughter*`, any other `<|…|>` marker dropped, spaces tidied."""
+    text = _ANY_MARKER.sub(" ", CUE.sub(lambda m: f"*{m.group(1).strip()}*", text))
+    return " ".join(text.split())
+
+
+def strip_markup(text: str) -> str:
+    """The words alone: no speaker markers, no cues (for subtitles)."""
+    return " ".join(_ANY_MARKER.sub(" ", CUE.sub(" ", text)).split())
+
+
+def speaker_lines(text: str) -> str:
+    """One "Speaker N: …" line per turn, speakers numbered 1, 2, … in order of first appearance
+    (whatever numbering the markers use); cues in italics."""
+    parts = SPEAKER.split(text)
+    numbers: dict[str, int] = {}
+    turns: list[tuple[int | None, str]] = []
+    if parts[0].strip():
+        turns.append((None, parts[0]))
+    for marker, chunk in zip(parts[1::2], parts[2::2], strict=True):
+        number = numbers.setdefault(marker, len(numbers) + 1)
+        if turns and turns[-1][0] == number:
+            turns[-1] = (number, turns[-1][1] + " " + chunk)
+        else:
+            turns.append((number, chunk))
+    lines = []
+    for speaker, chunk in turns:
+        words = _cues(chunk)
+        if words:
+            lines.append(words if speaker is None else f"Speaker {speaker}: {words}")
+    return "\n".join(lines)
 
 
 def shorten(text: str, limit: int = EMBED_LIMIT) -> tuple[str, bool]:
@@ -74,11 +119,20 @@ class Rendered:
 def render(text: str, segments: Sequence[Segment], *, timestamps: bool,
            limit: int = EMBED_LIMIT) -> Rendered:
     """The reply for a transcript: the (start of the) text in the embed, the whole transcript as
-    `transcript.txt` when it doesn't fit, and `transcript.srt` when timestamps were asked for."""
-    full = timestamped_lines(segments) if timestamps and _spoken(segments) else text.strip()
+    `transcript.txt` when it doesn't fit, and `transcript.srt` when timestamps were asked for.
+    A transcript with speakers or cues (transcribe-1-pro) is shown as speaker lines with cues in
+    italics, in the embed and in `transcript.txt` (always attached then); its timings are in the
+    `.srt`, which carries the words alone."""
+    marked = has_markup(text)
+    if marked:
+        full = speaker_lines(text)
+    elif timestamps and _spoken(segments):
+        full = timestamped_lines(segments)
+    else:
+        full = text.strip()
     body, cut = shorten(full, limit)
     files: dict[str, bytes] = {}
-    if cut:
+    if cut or marked:
         files["transcript.txt"] = (full + "\n").encode()
     if timestamps and _spoken(segments):
         files["transcript.srt"] = to_srt(segments).encode()

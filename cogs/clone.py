@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from typing import TYPE_CHECKING
 
@@ -22,7 +24,7 @@ from bot.cloning import (
     visibility_of,
 )
 from bot.errors import UserFacingError, describe_error, send_ephemeral
-from bot.fish import FishError, Visibility
+from bot.fish import FishError, Visibility, Voice, public_url
 from bot.media import audio_attachments
 from bot.storage.voice_owners import VoiceOwners
 from bot.ui.views import ConfirmView
@@ -156,6 +158,13 @@ class Clone(commands.Cog):
                 text, _ = describe_error(exc)
                 await message.edit(content=f"Nothing was created: {text}", view=None)
                 return
+            problem = await self._wait_until_trained(voice, title, message)
+            if problem is not None:
+                await reservation.release("failed")
+                with contextlib.suppress(FishError):  # not left half-made on the operator's account
+                    await self.bot.fish.voices.delete(voice.id)
+                await message.edit(content=problem, view=None, allowed_mentions=NO_MENTIONS)
+                return
         await self.owners.record(voice_id=voice.id, user_id=user_id, guild_id=guild_id, title=title,
                                  visibility=visibility)
         log.info("user %s cloned voice %s", user_id, voice.id)
@@ -164,9 +173,43 @@ class Clone(commands.Cog):
         embed.add_field(name="Voice id", value=f"`{voice.id}`")
         embed.add_field(name="Visibility", value=VISIBILITY_NAMES[visibility])
         embed.add_field(name="Samples", value=f"{len(samples)} · {seconds:.0f} s")
-        actions = VoiceActions(self.bot.speech, self.bot.store, user_id, voice_id=voice.id, title=title)
+        thumbnail = public_url(voice.cover_image, self.bot.settings.fish.cdn_base)
+        if thumbnail:
+            embed.set_thumbnail(url=thumbnail)
+        actions = VoiceActions(self.bot.speech, self.bot.store, user_id, voice_id=voice.id, title=title,
+                               sample_audio=public_url(voice.sample_audio, self.bot.settings.fish.cdn_base))
         await message.edit(content=None, embed=embed, view=actions)
         actions.message = message
+
+    async def _wait_until_trained(self, voice: Voice, title: str,
+                                  message: discord.WebhookMessage) -> str | None:
+        """Poll the new voice until Fish says `trained` (None) or `failed` / the time-out (the
+        member's message). The progress message shows the state while it trains."""
+        settings = self.bot.settings.clone
+        name = f"**{discord.utils.escape_markdown(title)}**"
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + settings.training_timeout_s
+        state, shown = voice.state, None
+        while True:
+            if state in (None, "trained"):
+                return None
+            if state == "failed":
+                return (f"Fish Audio could not train {name} (training failed), so nothing was kept and "
+                        "your clone quota was given back. Try clearer samples of one speaker.")
+            if state != shown:
+                shown = state
+                what = "waiting to start training" if state == "created" else "training"
+                await message.edit(content=f"Uploaded. Fish Audio is {what} {name}… this can take a "
+                                           "minute.", view=None, allowed_mentions=NO_MENTIONS)
+            if loop.time() >= deadline:
+                return (f"Fish Audio was still training {name} after {settings.training_timeout_s:g} s, "
+                        "so I stopped waiting; nothing was kept and your clone quota was given back. "
+                        "Try again later.")
+            await asyncio.sleep(min(settings.training_poll_s, max(0.0, deadline - loop.time())))
+            try:
+                state = (await self.bot.fish.voices.get(voice.id)).state
+            except FishError as exc:  # a passing failure while polling: keep waiting until the deadline
+                log.info("polling the training of voice %s failed: %s", voice.id, type(exc).__name__)
 
     # --- commands ------------------------------------------------------------------------------
 

@@ -11,6 +11,7 @@ from discord.ext import commands
 
 from bot.errors import UserFacingError
 from bot.expressive.cues import check_style
+from bot.fish import FishError, NotFoundError
 from bot.narration.cleaning import clean
 from bot.narration.settings import NICK_LIMIT, NICKNAMES, OPT_OUT, Nicknames, OptOut
 from bot.permissions import require_permissions
@@ -56,6 +57,17 @@ class MemberVoice(commands.Cog):
     @voice.command(name="show", description="The voice and speed the bot uses for you")
     async def voice_show(self, interaction: discord.Interaction) -> None:
         mine = await self.bot.store.get_user(interaction.user.id, NAMESPACE, VoicePrefs)
+        gone = ""
+        if mine.voice_id:
+            try:
+                await self.bot.fish.voices.get(mine.voice_id)
+            except NotFoundError:  # 404: deleted on Fish's side since it was saved
+                replaced = await self.bot.speech.stale.replace(
+                    mine.voice_id, user_id=interaction.user.id, guild_id=interaction.guild_id)
+                gone = f"{replaced.notice}\n" if replaced.notice else ""
+                mine = VoicePrefs(speed=mine.speed)
+            except FishError:
+                pass  # Fish unreachable: show the saved choice unchecked
         used = await resolve_voice(self.bot.store, self.bot.settings, user_id=interaction.user.id,
                                    guild_id=interaction.guild_id)
         if mine.voice_id:
@@ -65,7 +77,7 @@ class MemberVoice(commands.Cog):
         else:
             voice = "Fish Audio's default voice"
         speed = f"{used.speed:g}" if used.speed else "normal"
-        await self._reply(interaction, f"Voice: {voice}\nSpeed: {speed}")
+        await self._reply(interaction, f"{gone}Voice: {voice}\nSpeed: {speed}")
 
     @voice.command(name="style", description="How your text is said by default, e.g. whispering")
     @app_commands.describe(style="A style for the bot's model (leave out to stop using one)")

@@ -469,13 +469,16 @@ class Narration(commands.Cog):
         async def notify(reason: str) -> None:
             await self._tell(message, reason)
 
+        async def notice(text: str) -> None:  # the message is still read: no "couldn't read this"
+            await message.reply(text, mention_author=False, allowed_mentions=NO_MENTIONS)
+
         try:
             await speech.queue(
                 author, speech.spec(text, voice_id=voice.voice_id, speed=voice.speed,
                                     volume=config.spec_volume,
                                     normalize_loudness=config.spec_normalize_loudness), notify,
                 into=session, message_id=message.id,
-                max_seconds=config.max_seconds or operator.max_spoken_seconds,
+                max_seconds=config.max_seconds or operator.max_spoken_seconds, notice=notice,
             )
         except QuotaExceeded as exc:
             await self._tell(message, str(exc))

@@ -36,7 +36,7 @@ from bot.ui.speaking import FILE_TYPES, in_voice
 from bot.usage import expensive_cooldown
 from bot.voice.prefs import NAMESPACE as VOICE_NAMESPACE
 from bot.voice.prefs import VoicePrefs, resolve_voice
-from cogs.speak import MODELS
+from cogs.speak import checked_model, model_choices
 
 if TYPE_CHECKING:
     from bot.client import FishBot
@@ -80,12 +80,17 @@ class Scene(commands.Cog):
     @app_commands.command(name="scene", description="Read a short script with several voices")
     @app_commands.describe(model="The Fish Audio model (S2 and drama-3 read a scene in one go)",
                            as_file="Send it as a file even when you're in a voice channel")
-    @app_commands.choices(model=MODELS)
     @app_commands.guild_only()
     @expensive_cooldown("scene")
-    async def scene(self, interaction: discord.Interaction, model: app_commands.Choice[str] | None = None,
+    async def scene(self, interaction: discord.Interaction, model: str | None = None,
                     as_file: bool = False) -> None:
-        await interaction.response.send_modal(SceneModal(self, model.value if model else None, as_file))
+        chosen = checked_model(model, self.bot.speech.today())
+        await interaction.response.send_modal(SceneModal(self, chosen, as_file))
+
+    @scene.autocomplete("model")
+    async def _model_autocomplete(self, interaction: discord.Interaction,
+                                  current: str) -> list[app_commands.Choice[str]]:
+        return model_choices(self.bot.speech.today(), current)
 
     # --- who speaks with which voice --------------------------------------------------------------
 

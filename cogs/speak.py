@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import logging
 from typing import TYPE_CHECKING
 
@@ -11,6 +12,7 @@ from discord.ext import commands
 
 from bot.errors import UserFacingError
 from bot.expressive.cues import check_style
+from bot.fish.tts_models import offered_models, tts_model
 from bot.i18n import _, ngettext
 from bot.i18n.formatting import number
 from bot.narration.cleaning import clean
@@ -33,8 +35,31 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 NO_MENTIONS = discord.AllowedMentions.none()
-MODELS = [app_commands.Choice(name=m, value=m)
-          for m in ("s1", "s2-pro", "s2.1-pro", "s2.1-pro-free", "drama-3-preview")]
+
+
+def model_choices(today: datetime.date, typed: str = "") -> list[app_commands.Choice[str]]:
+    """The models offered today (bot.fish.tts_models), matching what the member typed."""
+    typed = typed.strip().lower()
+    return [
+        app_commands.Choice(name=m.choice_label(today), value=m.name)
+        for m in offered_models(today)
+        if not typed or typed in m.name or typed in m.label.lower()
+    ]
+
+
+def checked_model(name: str | None, today: datetime.date) -> str | None:
+    """`name` if members may pick it today; a clear refusal otherwise."""
+    if name is None:
+        return None
+    model = tts_model(name)
+    if model is None:
+        raise UserFacingError(f"There is no model called {name[:40]!r}. Pick one from the list.")
+    if model.retired(today):
+        raise UserFacingError(
+            f"{model.name} was retired by Fish Audio on {model.retires}; "
+            f"use {model.replacement} or pick another model from the list."
+        )
+    return model.name
 
 
 def _clean_text(text: str, limit: int) -> str:
@@ -101,7 +126,6 @@ class Speak(commands.Cog):
         model="The Fish Audio model",
         style="How to say it, e.g. whispering or excited (the choices depend on the model)",
     )
-    @app_commands.choices(model=MODELS)
     @app_commands.autocomplete(voice=voice_autocomplete, style=style_autocomplete)
     @app_commands.guild_only()
     @expensive_cooldown("speak")
@@ -111,12 +135,12 @@ class Speak(commands.Cog):
         text: str,
         voice: str | None = None,
         speed: app_commands.Range[float, 0.5, 2.0] | None = None,
-        model: app_commands.Choice[str] | None = None,
+        model: str | None = None,
         style: app_commands.Range[str, 1, 100] | None = None,
     ) -> None:
         member = self._member(interaction)
         text = _clean_text(text, self.bot.settings.speak.max_text_length)
-        model_name = model.value if model else None
+        model_name = checked_model(model, self.bot.speech.today())
         config = await self.bot.store.get_guild(member.guild.id, NARRATION_NAMESPACE, NarrationSettings)
         text = await self._spoken(member, text, model_name or self.bot.settings.fish.model, style, config)
         if voice:
@@ -135,6 +159,12 @@ class Speak(commands.Cog):
         spec = speech.spec(text, voice_id=chosen.voice_id, speed=chosen.speed, model=model_name,
                            volume=config.spec_volume, normalize_loudness=config.spec_normalize_loudness)
         await speak_in_voice(speech, interaction, member, spec)
+
+    @speak.autocomplete("model")
+    async def _model_autocomplete(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        return model_choices(self.bot.speech.today(), current)
 
     @app_commands.command(name="join", description="Bring the bot into your voice channel")
     @app_commands.guild_only()

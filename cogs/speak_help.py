@@ -17,7 +17,7 @@ from bot.narration.spoken import for_model
 from bot.ui.speaking import FILE_TYPES
 from bot.ui.views import MemberView
 from bot.voice.prefs import resolve_voice
-from cogs.speak import MODELS
+from cogs.speak import checked_model, model_choices
 
 if TYPE_CHECKING:
     from bot.client import FishBot
@@ -85,13 +85,16 @@ class SpeakHelp(commands.Cog):
 
     @app_commands.command(name="speak-help", description="The delivery cues each model understands")
     @app_commands.describe(model="The model (default: the bot's)")
-    @app_commands.choices(model=MODELS)
-    async def speak_help(self, interaction: discord.Interaction,
-                         model: app_commands.Choice[str] | None = None) -> None:
-        name = model.value if model else self.bot.settings.fish.model
+    async def speak_help(self, interaction: discord.Interaction, model: str | None = None) -> None:
+        name = checked_model(model, self.bot.speech.today()) or self.bot.settings.fish.model
         view = CueHelpView(self.bot, interaction.user.id, name)
         await interaction.response.send_message(embed=help_embed(name), view=view, ephemeral=True)
         view.message = await interaction.original_response()
+
+    @speak_help.autocomplete("model")
+    async def _model_autocomplete(self, interaction: discord.Interaction,
+                                  current: str) -> list[app_commands.Choice[str]]:
+        return model_choices(self.bot.speech.today(), current)
 
 
 async def setup(bot: FishBot) -> None:

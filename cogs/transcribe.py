@@ -15,7 +15,7 @@ from discord.ext import commands
 from pydantic import BaseModel
 
 from bot.errors import UserFacingError
-from bot.fish import ASRResponse
+from bot.fish import ASRResponse, InsufficientCreditError
 from bot.media import (
     AudioInfo,
     audio_attachments,
@@ -29,6 +29,9 @@ from bot.permissions import requires
 from bot.transcripts import render
 from bot.ui.views import MemberView
 from bot.usage import expensive_cooldown
+
+NO_ASR_CREDIT = ("Transcription needs Fish Audio API credit, and the bot's has run out: the free "
+                 "model covers speech only, not transcription. Please tell the bot owner.")
 
 if TYPE_CHECKING:
     from bot.client import FishBot
@@ -144,9 +147,14 @@ class Transcribe(commands.Cog):
             )
         async with self.bot.usage.reserve(kind="transcribe_seconds", amount=math.ceil(info.duration_s),
                                           user_id=user_id, guild_id=guild_id):
-            result = await self.bot.fish.asr.transcribe(
-                audio=upload, language=language, include_timestamps=timestamps
-            )
+            try:
+                result = await self.bot.fish.asr.transcribe(
+                    audio=upload, language=language, include_timestamps=timestamps,
+                    model=self.bot.settings.transcribe.model,
+                )
+            except InsufficientCreditError:
+                # Unlike speech (s2.1-pro-free), no transcription model is free.
+                raise UserFacingError(NO_ASR_CREDIT) from None
         if not result.text.strip():
             raise UserFacingError(f"No speech found in `{name}`.")
         return Transcript(name, info, result, timestamps)

@@ -82,12 +82,9 @@ class Voices(commands.GroupCog, group_name="voices", group_description="The Fish
         await interaction.response.defer(ephemeral=True, thinking=True)
         result = await VoiceSearchView.fetch(self.bot.fish, search, page)
         view = VoiceSearchView(self.bot.fish, self.bot.speech, self.bot.store, interaction.user.id, search,
-                               page, result)
-        if page > view.pages:
-            # Past the end: show the last page instead of an empty one.
-            view.page = view.pages
-            view.result = await VoiceSearchView.fetch(self.bot.fish, search, view.page)
-            view._sync()
+                               page, result, self.bot.settings.fish.cdn_base)
+        if page > view.pages or (page > 1 and not result.items):
+            await view.load(page)  # past the end: the last page with voices instead of an empty one
         view.message = await interaction.followup.send(embed=view.embed(), view=view, ephemeral=True,
                                                        wait=True)
 
@@ -96,7 +93,8 @@ class Voices(commands.GroupCog, group_name="voices", group_description="The Fish
     @app_commands.autocomplete(voice=voice_autocomplete)
     async def info(self, interaction: discord.Interaction, voice: str) -> None:
         found = await usable_voice(self.bot.fish, self.bot.db, interaction.user.id, voice)
-        await interaction.response.send_message(embed=voice_embed(found), ephemeral=True,
+        await interaction.response.send_message(embed=voice_embed(found, self.bot.settings.fish.cdn_base),
+                                                ephemeral=True,
                                                 allowed_mentions=NO_MENTIONS)
 
     @app_commands.command(name="mine", description="The voices you cloned with this bot")

@@ -343,6 +343,8 @@ async def test_stream_websocket(fakefish: FakeFish, sdk: AsyncFishAudio) -> None
     assert "sample_rate" in start["request"] and start["request"]["prosody"] is None
     assert [e["event"] for e in rest] == ["text", "text", "flush", "text", "stop"]
     assert request.sent_events[-1] == {"event": "finish", "reason": "stop"}
+    # The stand-in leaves the socket open after `finish` (§0); the SDK closes it on finish itself.
+    assert await fakefish.wait_live_closed(request) and request.client_closed
     segments = ["Hello, this is the live socket.", "And a second sentence."]
     expected = sum(expected_seconds(fakefish, s) for s in segments)
     assert await decoded_seconds(audio) == pytest.approx(expected, rel=0.1)
@@ -365,6 +367,21 @@ async def test_websocket_errors(fakefish: FakeFish, sdk: AsyncFishAudio) -> None
     with pytest.raises(WebSocketUpgradeError) as caught:
         _ = [c async for c in sdk.tts.stream_websocket(texts())]
     assert caught.value.response.status_code == 402
+
+
+async def test_sdk_ignores_the_in_band_concurrency_error(fakefish: FakeFish,
+                                                        sdk: AsyncFishAudio) -> None:
+    """Where the SDK is now wrong (§0): it ignores unknown events, so the documented in-band
+    `{"event":"error","error":"Concurrency limit exceeded"}` on a socket the server keeps open
+    leaves it waiting for audio that never comes. The project's client maps it to a rate limit
+    (tests/fish/test_real_api.py). Bounded by a short hang guard."""
+    fakefish.fail("tts_live", ws_concurrency=True)
+    with pytest.raises(TimeoutError):
+        async with asyncio.timeout(1.0):
+            _ = [c async for c in sdk.tts.stream_websocket(texts(), format="pcm")]
+    record = fakefish.requests_for("tts_live")[-1]
+    in_band = {"event": "error", "error": "Concurrency limit exceeded", "max_concurrency": 8}
+    assert record.sent_events == [in_band]
 
 
 # --- voices ----------------------------------------------------------------------------------

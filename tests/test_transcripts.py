@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.fish import ASRSegment
-from bot.transcripts import clock, render, shorten, srt_time, timestamped_lines, to_srt
+from bot.transcripts import clock, render, shorten, speaker_lines, srt_time, timestamped_lines, to_srt
 
 
 def seg(text: str, start: float, end: float) -> ASRSegment:
@@ -72,3 +72,21 @@ def test_render_long_text_attaches_the_whole_transcript() -> None:
     out = render(text, [], timestamps=True, limit=40)  # no segments: plain text, no .srt
     assert out.body.endswith("…") and len(out.body) <= 40
     assert out.files == {"transcript.txt": (text.strip() + "\n").encode()}
+
+
+@pytest.mark.parametrize(("text", "shown"), [
+    ("<|speaker:1|> Hi. [laughter] <|speaker:2|> Yo.", "Speaker 1: Hi. *laughter*\nSpeaker 2: Yo."),
+    ("<|speaker:0|> a <|speaker:0|> b <|speaker:3|> c", "Speaker 1: a b\nSpeaker 2: c"),  # any numbering
+    ("before <|speaker:2|> after", "before\nSpeaker 1: after"),
+    ("[music] just sounds [applause]", "*music* just sounds *applause*"),
+    ("<|speaker:1|> [sigh] <|unknown|> fine", "Speaker 1: *sigh* fine"),
+])
+def test_speaker_lines(text: str, shown: str) -> None:
+    assert speaker_lines(text) == shown
+
+
+def test_pro_markup_never_reaches_subtitles() -> None:
+    segments = [seg("<|speaker:1|> Hello [laughter]", 0.0, 1.0)]
+    rendered = render("<|speaker:1|> Hello [laughter]", segments, timestamps=True)
+    assert rendered.body == "Speaker 1: Hello *laughter*"
+    assert rendered.files["transcript.srt"] == b"1\n00:00:00,000 --> 00:00:01,000\nHello\n"

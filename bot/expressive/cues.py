@@ -22,13 +22,17 @@ from datetime import UTC, date, datetime
 from typing import Literal
 
 from bot.errors import UserFacingError
+from bot.fish.tts_models import TTS_MODELS, tts_model
 
 Dialect = Literal["brackets", "drama", "parens", "plain"]
 
-S1_RETIRES = date(2026, 12, 31)
-S1_REPLACEMENT = "s2.1-pro"
-S2_FAMILY = frozenset({"s2-pro", "s2.1-pro", "s2.1-pro-free"})
-DRAMA_MODELS = frozenset({"drama-3-preview"})
+# Derived from the one model list (bot/fish/tts_models.py).
+_S1 = tts_model("s1")
+assert _S1 is not None and _S1.retires is not None and _S1.replacement is not None
+S1_RETIRES = _S1.retires
+S1_REPLACEMENT = _S1.replacement
+S2_FAMILY = frozenset(m.name for m in TTS_MODELS if m.cues == "bracket")
+DRAMA_MODELS = frozenset(m.name for m in TTS_MODELS if m.cues == "drama")
 
 # What the help view and autocomplete suggest; S2 and drama-3 take any description as well.
 BRACKET_CUES: tuple[str, ...] = (

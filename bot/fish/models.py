@@ -15,14 +15,16 @@ from typing import Annotated, Any, Generic, Literal, TypedDict, TypeVar
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic import ValidationError as PydanticValidationError
 
+from .tts_models import DEFAULT_TTS_MODEL, TTS_MODEL_NAMES, tts_model
+
 log = logging.getLogger(__name__)
 
 # --- models (the `model` header) -------------------------------------------------------------
 
-Model = str  # any string reaches the wire; `KNOWN_MODELS` is the one place that knows the names
-KNOWN_MODELS: tuple[str, ...] = ("s1", "s2-pro", "s2.1-pro", "s2.1-pro-free")
+Model = str  # any string reaches the wire; `tts_models.TTS_MODELS` is the one list of names
+KNOWN_MODELS: tuple[str, ...] = TTS_MODEL_NAMES
 DEPRECATED_MODELS: frozenset[str] = frozenset({"speech-1.5", "speech-1.6"})
-DEFAULT_MODEL = "s2.1-pro"
+DEFAULT_MODEL = DEFAULT_TTS_MODEL
 
 
 def is_known_model(model: str) -> bool:
@@ -321,5 +323,6 @@ class Package(_Response):
 
 def reads_phonemes(model: str) -> bool:
     """`<|phoneme_start|>…<|phoneme_end|>` spans: the S2 family and drama-3 (other models would
-    read the span aloud)."""
-    return model.startswith(("s2", "drama-3"))
+    read the span aloud). Known models say so in bot.fish.tts_models."""
+    known = tts_model(model)
+    return known.phonemes if known is not None else model.startswith(("s2", "drama-3"))

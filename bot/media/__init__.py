@@ -4,7 +4,7 @@ Everything here runs ffmpeg/ffprobe as async subprocesses with time limits and a
 demuxers, on a private temporary copy that is deleted afterwards; nothing blocks the event loop.
 """
 
-from bot.media.attachments import audio_attachments, download_attachment, is_voice_message
+from bot.media.attachments import audio_attachments, download_attachment, download_url, is_voice_message
 from bot.media.convert import convert
 from bot.media.errors import (
     CorruptAudio,
@@ -28,6 +28,7 @@ __all__ = [
     "audio_attachments",
     "convert",
     "download_attachment",
+    "download_url",
     "is_voice_message",
     "probe",
     "temporary_copy",

@@ -34,6 +34,28 @@ def audio_attachments(message: discord.Message) -> list[discord.Attachment]:
     return sorted(found, key=lambda a: not a.is_voice_message())
 
 
+async def download_url(url: str, *, max_bytes: int, timeout_s: float = 10.0) -> bytes | None:
+    """The body at `url` (e.g. a voice's signed sample), or None when it can't be had in time,
+    is refused (an expired signature), or grows past `max_bytes`."""
+    chunks: list[bytes] = []
+    received = 0
+    try:
+        async with (
+            httpx.AsyncClient(timeout=timeout_s, follow_redirects=True) as client,
+            client.stream("GET", url) as response,
+        ):
+            if response.status_code != 200:
+                return None
+            async for chunk in response.aiter_bytes():
+                received += len(chunk)
+                if received > max_bytes:
+                    return None
+                chunks.append(chunk)
+    except httpx.HTTPError:
+        return None
+    return b"".join(chunks) or None
+
+
 async def download_attachment(
     attachment: discord.Attachment, *, max_bytes: int, timeout_s: float = 60.0
 ) -> bytes:

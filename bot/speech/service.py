@@ -14,6 +14,9 @@ requester about a failed clip only through the plain `notify(text)` callback it 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import dataclasses
+import datetime
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
@@ -22,16 +25,18 @@ import discord
 from bot.audio.tts_cache import TTSCache
 from bot.config import Settings
 from bot.errors import UserFacingError
-from bot.fish import FishClient
+from bot.fish import FishClient, ReferenceNotFoundError
+from bot.fish.tts_models import utc_today
 from bot.i18n import _
 from bot.i18n.formatting import number
 from bot.speech.breaker import FishBreaker
 from bot.speech.spec import SpeechFormat, SpeechSpec
 from bot.usage import UsageLedger
-from bot.voice.clip import Clip
+from bot.voice.clip import MAX_VOICE_REPLACEMENTS, Clip
 from bot.voice.manager import SessionManager
-from bot.voice.request import Notify, SpeakRequest
+from bot.voice.request import Notify, SpeakRequest, VoiceGone
 from bot.voice.session import QueueFull, VoiceSession
+from bot.voice.stale import StaleVoices
 
 Accepted = Callable[[], Awaitable[None]]
 
@@ -67,8 +72,12 @@ class SpeechService:
         sessions: SessionManager,
         cache: TTSCache,
         settings: Settings,
+        stale: StaleVoices,
         breaker: FishBreaker | None = None,
+        today: Callable[[], datetime.date] = utc_today,
     ) -> None:
+        self.today = today  # the UTC date, injectable: model retirements depend on it
+        self.stale = stale
         self._fish = fish
         self._ledger = ledger
         self._sessions = sessions
@@ -93,7 +102,8 @@ class SpeechService:
     ) -> SpeechSpec:
         """`SpeechSpec.build` with this bot's settings."""
         return SpeechSpec.build(self._settings, text, voice_id=voice_id, speed=speed, model=model,
-                                format=format, volume=volume, normalize_loudness=normalize_loudness)
+                                format=format, volume=volume, normalize_loudness=normalize_loudness,
+                                today=self.today())
 
     def file_spec(self, text: str, *, voice_id: str | None = None, speed: float | None = None,
                   model: str | None = None, volume: float | None = None,
@@ -113,24 +123,30 @@ class SpeechService:
         accepted: Accepted | None = None,
         message_id: int | None = None,
         max_seconds: float | None = None,
+        notice: Notify | None = None,
     ) -> Placement:
         """Reserve the characters, join the requester's voice channel (or use `into`, an existing
         session) and queue the spec. Returns its placement.
 
         `notify(text)` tells the requester why their clip failed later; `message_id` and
-        `max_seconds` are narration's (the message read, a cap on its speaking time). Raises
+        `max_seconds` are narration's (the message read, a cap on its speaking time). `notice(text)`
+        tells the requester something that did not stop the clip (a saved voice that was gone and
+        replaced); it defaults to `notify`. Raises
         QuotaExceeded, SpeechQueueFull, or UserFacingError when the channel can't be joined;
         in every case the reservation has been given back."""
         guild_id = into.guild_id if into is not None else _guild_id(requester)
         if self._breaker is not None:
             self._breaker.refuse_if_open()  # before anything is reserved or joined
+        voice_gone = self.voice_gone(requester.id, guild_id, notice or notify)
+        if spec.voice_id is not None and self.stale.is_gone(spec.voice_id):
+            spec = dataclasses.replace(spec, voice_id=await voice_gone(spec.voice_id))
         reservation = await self._ledger.reserve(
             kind="tts_chars", amount=len(spec.text), user_id=requester.id, guild_id=guild_id
         )
         request = SpeakRequest(
             spec=spec, requester_id=requester.id, requester_name=requester.display_name,
             notify=notify, message_id=message_id, max_seconds=max_seconds,
-            on_outcome=reservation.finish,
+            on_outcome=reservation.finish, voice_gone=voice_gone,
         )
         started: Clip | None = None
         try:
@@ -223,11 +239,47 @@ class SpeechService:
             await previous("skipped")
         return True
 
+    def prime(self, spec: SpeechSpec, audio: bytes) -> bool:
+        """Let `audio` (a voice's own sample) stand for `spec`: queued, it plays from the cache, so
+        it costs no credit and its quota is given back. False when the cache can't hold it."""
+        return self._cache.put(spec, audio)
+
+    def voice_gone(self, user_id: int, guild_id: int | None, notice: Notify | None) -> VoiceGone:
+        """The hook a clip calls when Fish says its voice is gone (see bot/voice/stale.py)."""
+
+        async def replace(missing: str) -> str | None:
+            replacement = await self.stale.replace(missing, user_id=user_id, guild_id=guild_id)
+            if replacement.notice is not None and notice is not None:
+                with contextlib.suppress(discord.HTTPException):  # a courtesy: the clip is spoken anyway
+                    await notice(replacement.notice)
+            return replacement.voice_id
+
+        return replace
+
     async def render(
-        self, spec: SpeechSpec, *, user_id: int, guild_id: int | None, accepted: Accepted | None = None
+        self, spec: SpeechSpec, *, user_id: int, guild_id: int | None, accepted: Accepted | None = None,
+        notice: Notify | None = None,
     ) -> bytes:
         """The whole clip as bytes in `spec.format`: from the TTS cache (recorded as "cached")
-        or from Fish, with the characters reserved first and committed when the audio arrived."""
+        or from Fish, with the characters reserved first and committed when the audio arrived.
+        A saved voice that is gone is replaced as in `queue` (`notice` tells the member)."""
+        voice_gone = self.voice_gone(user_id, guild_id, notice)
+        for _attempt in range(MAX_VOICE_REPLACEMENTS + 1):
+            if spec.voice_id is None or not self.stale.is_gone(spec.voice_id):
+                break
+            spec = dataclasses.replace(spec, voice_id=await voice_gone(spec.voice_id))
+        try:
+            return await self._render(spec, user_id=user_id, guild_id=guild_id, accepted=accepted)
+        except ReferenceNotFoundError:
+            if spec.voice_id is None:
+                raise
+            spec = dataclasses.replace(spec, voice_id=await voice_gone(spec.voice_id))
+            return await self.render(spec, user_id=user_id, guild_id=guild_id, accepted=accepted,
+                                     notice=notice)
+
+    async def _render(
+        self, spec: SpeechSpec, *, user_id: int, guild_id: int | None, accepted: Accepted | None
+    ) -> bytes:
         audio = self._cache.get(spec)
         if audio is not None:
             if accepted is not None:
@@ -242,7 +294,6 @@ class SpeechService:
             audio = await self._convert(spec)
         self._cache.put(spec, audio)
         return audio
-
 
     async def _convert(self, spec: SpeechSpec) -> bytes:
         breaker = self._breaker

@@ -58,8 +58,12 @@ async def send_as_file(
     ephemeral: bool = False,
 ) -> None:
     """Synthesise the whole clip (from the cache of short phrases when possible) and attach it."""
+
+    async def notice(message: str) -> None:
+        await interaction.followup.send(message, ephemeral=True, allowed_mentions=NO_MENTIONS)
+
     audio = await speech.render(spec, user_id=interaction.user.id, guild_id=interaction.guild_id,
-                                accepted=_defer(interaction, ephemeral=ephemeral))
+                                accepted=_defer(interaction, ephemeral=ephemeral), notice=notice)
     if len(audio) > interaction.filesize_limit:
         raise UserFacingError(_("That clip is larger than Discord lets me upload here. Try less text."))
     extension, _mime = FILE_TYPES[spec.format]

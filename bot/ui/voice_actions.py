@@ -3,16 +3,27 @@ their voice."""
 
 from __future__ import annotations
 
+import io
+import logging
+
 import discord
 
+from bot.media import download_url
 from bot.speech.service import SpeechService
 from bot.storage.settings import SettingsStore
 from bot.ui.speaking import in_voice, send_as_file, speak_in_voice
 from bot.ui.views import MemberView
 from bot.voice.prefs import NAMESPACE, VoicePrefs
 
+log = logging.getLogger(__name__)
 NO_MENTIONS = discord.AllowedMentions.none()
 PREVIEW_LIMIT = 200
+SAMPLE_MAX_BYTES = 8 * 1024 * 1024
+SAMPLE_TYPES = {b"ID3": "mp3", b"\xff\xfb": "mp3", b"\xff\xf3": "mp3", b"OggS": "ogg", b"RIFF": "wav"}
+
+
+def _sample_name(audio: bytes) -> str:
+    return "sample." + next((ext for magic, ext in SAMPLE_TYPES.items() if audio.startswith(magic)), "mp3")
 
 
 def preview_text(title: str, sample_text: str | None) -> str:
@@ -32,13 +43,31 @@ async def use_as_my_voice(store: SettingsStore, interaction: discord.Interaction
 
 
 async def preview_voice(speech: SpeechService, interaction: discord.Interaction, voice_id: str, title: str,
-                        sample_text: str | None = None) -> None:
-    """Speak a sample in the member's voice channel through the server's queue, or send it as a
-    file when they are not in one (or not in a server)."""
+                        sample_text: str | None = None, sample_audio: str | None = None) -> None:
+    """The voice's own sample audio, attached, when Fish offers one (free); otherwise speak a sample
+    in the member's voice channel through the server's queue, or send it as a file when they are
+    not in one (or not in a server). Sample URLs are signed and can expire: TTS is the fallback."""
+    name = discord.utils.escape_markdown(title)
     text = preview_text(title, sample_text)
     member = interaction.user
-    if isinstance(member, discord.Member) and in_voice(member):
-        await speak_in_voice(speech, interaction, member, speech.spec(text, voice_id=voice_id))
+    voice_member = member if isinstance(member, discord.Member) and in_voice(member) else None
+    if sample_audio:
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        audio = await download_url(sample_audio, max_bytes=min(SAMPLE_MAX_BYTES, interaction.filesize_limit))
+        if audio is None:
+            log.info("the sample of voice %s could not be fetched; previewing with TTS", voice_id)
+        elif voice_member is not None:
+            spec = speech.spec(text, voice_id=voice_id)
+            if speech.prime(spec, audio):  # played from the cache: no Fish request, no credit
+                await speak_in_voice(speech, interaction, voice_member, spec)
+                return
+        if audio is not None:
+            sample = discord.File(io.BytesIO(audio), filename=_sample_name(audio))
+            await interaction.followup.send(f"**{name}**'s own sample:", file=sample, ephemeral=True,
+                                            allowed_mentions=NO_MENTIONS)
+            return
+    if voice_member is not None:
+        await speak_in_voice(speech, interaction, voice_member, speech.spec(text, voice_id=voice_id))
         return
     await send_as_file(speech, interaction, speech.file_spec(text, voice_id=voice_id), ephemeral=True,
                        content=f"A preview of **{discord.utils.escape_markdown(title)}**:")
@@ -48,17 +77,20 @@ class VoiceActions(MemberView):
     """Preview / Use as my voice buttons for one voice."""
 
     def __init__(self, speech: SpeechService, store: SettingsStore, owner_id: int, *, voice_id: str,
-                 title: str, sample_text: str | None = None, timeout: float = 600) -> None:
+                 title: str, sample_text: str | None = None, sample_audio: str | None = None,
+                 timeout: float = 600) -> None:
         super().__init__(owner_id, timeout=timeout)
         self.speech = speech
         self.store = store
         self.voice_id = voice_id
         self.title = title
         self.sample_text = sample_text
+        self.sample_audio = sample_audio  # an absolute URL
 
     @discord.ui.button(label="Preview", style=discord.ButtonStyle.primary, custom_id="preview")
     async def preview(self, interaction: discord.Interaction, button: discord.ui.Button) -> None:
-        await preview_voice(self.speech, interaction, self.voice_id, self.title, self.sample_text)
+        await preview_voice(self.speech, interaction, self.voice_id, self.title, self.sample_text,
+                            self.sample_audio)
 
     @discord.ui.button(label="Use as my voice", style=discord.ButtonStyle.success, custom_id="use")
     async def use(self, interaction: discord.Interaction, button: discord.ui.Button) -> None:

@@ -83,8 +83,9 @@ async def library_matches(fish: FishClient, typed: str) -> list[Voice]:
         # Local choices still answer; don't cache the failure, the next key press may work.
         log.info("voice autocomplete without the library: %s", type(exc).__name__)
         return []
-    cache.put(key, page.items)
-    return page.items
+    ready = [voice for voice in page.items if voice.ready]  # a voice still training can't speak yet
+    cache.put(key, ready)
+    return ready
 
 
 async def voice_choices(sources: VoiceSources, user_id: int, guild_id: int | None,

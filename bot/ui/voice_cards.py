@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import discord
 
-from bot.fish import FishClient, PaginatedResponse, Voice
+from bot.fish import DEFAULT_CDN_BASE, FishClient, PaginatedResponse, Voice, public_url
 from bot.speech.service import SpeechService
 from bot.storage.settings import SettingsStore
 from bot.ui.views import MemberView
@@ -21,13 +21,17 @@ def _sample_text(voice: Voice) -> str | None:
     return next((s.text for s in voice.samples if s.text), None)
 
 
-def cover_url(voice: Voice) -> str | None:
-    """The API documents `cover_image` as a URL; anything else can't be shown as a thumbnail."""
-    cover = voice.cover_image
-    return cover if cover.startswith(("https://", "http://")) else None
+def cover_url(voice: Voice, cdn_base: str = DEFAULT_CDN_BASE) -> str | None:
+    """The cover as a thumbnail URL: Fish sends an absolute URL or a path relative to its public CDN
+    (`coverimage/<id>`, §0 of the API notes), joined here onto `cdn_base` (`fish.cdn_base`)."""
+    return public_url(voice.cover_image, cdn_base)
 
 
-def voice_embed(voice: Voice) -> discord.Embed:
+def sample_url(voice: Voice, cdn_base: str = DEFAULT_CDN_BASE) -> str | None:
+    return public_url(voice.sample_audio, cdn_base)
+
+
+def voice_embed(voice: Voice, cdn_base: str = DEFAULT_CDN_BASE) -> discord.Embed:
     """Everything /voices info shows."""
     embed = discord.Embed(title=voice.title[:256], description=voice.description[:2000] or None,
                           colour=discord.Colour.teal())
@@ -43,7 +47,7 @@ def voice_embed(voice: Voice) -> discord.Embed:
     sample = _sample_text(voice)
     if sample:
         embed.add_field(name="Sample text", value=sample[:1024], inline=False)
-    url = cover_url(voice)
+    url = cover_url(voice, cdn_base)
     if url:
         embed.set_thumbnail(url=url)
     embed.set_footer(text=f"Voice id {voice.id}")
@@ -53,14 +57,16 @@ def voice_embed(voice: Voice) -> discord.Embed:
 class VoiceCard(VoiceActions):
     """Preview / Use as my voice / Details for one voice picked from a list."""
 
-    def __init__(self, speech: SpeechService, store: SettingsStore, owner_id: int, voice: Voice) -> None:
+    def __init__(self, speech: SpeechService, store: SettingsStore, owner_id: int, voice: Voice,
+                 cdn_base: str = DEFAULT_CDN_BASE) -> None:
         super().__init__(speech, store, owner_id, voice_id=voice.id, title=voice.title,
-                         sample_text=_sample_text(voice))
+                         sample_text=_sample_text(voice), sample_audio=sample_url(voice, cdn_base))
         self.voice = voice
+        self.cdn_base = cdn_base
 
     @discord.ui.button(label="Details", style=discord.ButtonStyle.secondary, custom_id="details")
     async def details(self, interaction: discord.Interaction, button: discord.ui.Button) -> None:
-        await interaction.response.send_message(embed=voice_embed(self.voice), ephemeral=True)
+        await interaction.response.send_message(embed=voice_embed(self.voice, self.cdn_base), ephemeral=True)
 
 
 @dataclass(frozen=True)
@@ -84,7 +90,8 @@ class VoiceSearchView(MemberView):
     """Pages of library voices with first/previous/next/last buttons and a menu of the page's voices."""
 
     def __init__(self, fish: FishClient, speech: SpeechService, store: SettingsStore, owner_id: int,
-                 query: SearchQuery, page: int, result: PaginatedResponse[Voice]) -> None:
+                 query: SearchQuery, page: int, result: PaginatedResponse[Voice],
+                 cdn_base: str = DEFAULT_CDN_BASE) -> None:
         super().__init__(owner_id, timeout=SEARCH_TIMEOUT_S)
         self.fish = fish
         self.speech = speech
@@ -92,11 +99,30 @@ class VoiceSearchView(MemberView):
         self.query = query
         self.page = page
         self.result = result
+        self.cdn_base = cdn_base
+        self._last_seen: int | None = None  # a page found to be the last by landing past it
         self._sync()
 
     @property
+    def reachable(self) -> int:
+        """How many results can be paged to: Fish's listing is window-limited (§0), so `total`
+        can be more than `accessible_upper_bound` / `max_offset` allow."""
+        result = self.result
+        bound = result.accessible_upper_bound
+        reachable = bound if bound is not None else result.total
+        if result.max_offset is not None:
+            reachable = min(reachable, result.max_offset)
+        return max(0, min(reachable, result.total) if result.total_is_exact is not False else reachable)
+
+    @property
+    def capped(self) -> bool:
+        result = self.result
+        return bool(result.window_limited) or result.total_is_exact is False or result.total > self.reachable
+
+    @property
     def pages(self) -> int:
-        return max(1, math.ceil(self.result.total / PAGE_SIZE))
+        pages = max(1, math.ceil(self.reachable / PAGE_SIZE))
+        return min(pages, self._last_seen) if self._last_seen is not None else pages
 
     @staticmethod
     async def fetch(fish: FishClient, query: SearchQuery, page: int) -> PaginatedResponse[Voice]:
@@ -119,7 +145,12 @@ class VoiceSearchView(MemberView):
                       f"{', '.join(voice.tags[:4]) or 'no tags'}"[:1024],
                 inline=False,
             )
-        embed.set_footer(text=f"Page {self.page} of {self.pages} · {self.result.total:,} voices")
+        if self.capped:
+            shown = min(self.reachable, self.pages * PAGE_SIZE)
+            embed.set_footer(text=f"Page {self.page} of {self.pages} · showing the first {shown:,} of many "
+                                  "— refine the search")
+        else:
+            embed.set_footer(text=f"Page {self.page} of {self.pages} · {self.result.total:,} voices")
         return embed
 
     def _sync(self) -> None:
@@ -135,12 +166,23 @@ class VoiceSearchView(MemberView):
         ] or [discord.SelectOption(label="No voices on this page", value="-")]
         menu.disabled = not self.result.items
 
-    async def _go(self, interaction: discord.Interaction, page: int) -> None:
+    async def load(self, page: int) -> None:
+        """Show `page` (kept within the pages that can be reached); never an empty page: landing
+        past the real end (an estimated total) steps back to the last page that has voices."""
         page = min(max(1, page), self.pages)
-        await interaction.response.defer()
-        self.result = await self.fetch(self.fish, self.query, page)
+        result = await self.fetch(self.fish, self.query, page)
+        while not result.items and page > 1:
+            self.result = result  # its window fields are the freshest word on how far results go
+            self._last_seen = page - 1
+            page = min(page - 1, self.pages)
+            result = await self.fetch(self.fish, self.query, page)
+        self.result = result
         self.page = page
         self._sync()
+
+    async def _go(self, interaction: discord.Interaction, page: int) -> None:
+        await interaction.response.defer()
+        await self.load(page)
         await interaction.edit_original_response(embed=self.embed(), view=self)
 
     @discord.ui.button(label="≪", style=discord.ButtonStyle.secondary, custom_id="first")
@@ -165,10 +207,10 @@ class VoiceSearchView(MemberView):
         if voice is None:
             await interaction.response.send_message("That voice is no longer on this page.", ephemeral=True)
             return
-        card = VoiceCard(self.speech, self.store, self.owner_id, voice)
+        card = VoiceCard(self.speech, self.store, self.owner_id, voice, self.cdn_base)
         embed = discord.Embed(title=voice.title[:256], colour=discord.Colour.teal(),
                               description=(voice.description or "")[:500] or None)
-        url = cover_url(voice)
+        url = cover_url(voice, self.cdn_base)
         if url:
             embed.set_thumbnail(url=url)
         await interaction.response.send_message(embed=embed, view=card, ephemeral=True)

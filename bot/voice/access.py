@@ -24,6 +24,12 @@ async def usable_voice(fish: FishClient, db: Database, user_id: int, voice_id: s
     if record is not None and record.user_id != user_id and record.visibility != "public":
         raise unknown_voice(voice_id)
     try:
-        return await fish.voices.get(voice_id)
+        voice = await fish.voices.get(voice_id)
     except NotFoundError:
         raise unknown_voice(voice_id) from None
+    if not voice.ready:
+        raise UserFacingError(
+            "That voice is still being trained on Fish Audio (or its training failed): "
+            "it can speak once it is ready."
+        )
+    return voice

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 import time
 from collections.abc import AsyncIterator, Callable
@@ -17,7 +18,7 @@ from bot.audio.pipeline import detect_container, pump_opus
 from bot.audio.source import StreamingOpusSource, StreamingPCMSource
 from bot.audio.tts_cache import TTSCache
 from bot.config import Settings
-from bot.fish import FishClient, FishConnectError, FishError, FishNetworkError
+from bot.fish import FishClient, FishConnectError, FishError, FishNetworkError, ReferenceNotFoundError
 from bot.speech.breaker import FishBreaker, FishUnavailable
 from bot.speech.spec import SpeechSpec
 from bot.usage.quotas import Outcome
@@ -30,6 +31,8 @@ log = logging.getLogger(__name__)
 # back-pressure. PCM frames are 3,840 bytes each, so the PCM path buffers 10 s.
 BUFFER_PACKETS = 3000
 BUFFER_PCM_FRAMES = 500
+# member → server → configured default → Fish's default: at most three saved voices can be gone.
+MAX_VOICE_REPLACEMENTS = 3
 
 
 class ClipStalled(Exception):
@@ -169,7 +172,8 @@ class Clip:
                 self._kept = []
         breaker = self._breaker
         probe = False
-        for attempt in (1, 2):
+        replaced = 0
+        while True:
             try:
                 if breaker is not None:
                     probe = breaker.check()
@@ -183,10 +187,18 @@ class Clip:
             except Exception as exc:
                 if breaker is not None and not isinstance(exc, FishUnavailable):
                     breaker.failure(exc)
-                if attempt == 1 and self._may_retry(exc):
+                if not self.retried and self._may_retry(exc):
                     log.info("clip %s: Fish's stream broke before any audio (%s); asking again",
                              self.request.id, type(exc).__name__)
                     self.retried = True
+                    continue
+                if (isinstance(exc, ReferenceNotFoundError) and self.first_byte_at is None
+                        and spec.voice_id is not None and self.request.voice_gone is not None
+                        and replaced < MAX_VOICE_REPLACEMENTS):
+                    # A saved voice deleted on Fish's side: the next voice in the chain says it.
+                    replaced += 1
+                    spec = dataclasses.replace(spec, voice_id=await self.request.voice_gone(spec.voice_id))
+                    self.request.spec = spec
                     continue
                 self._failed(exc)
                 return

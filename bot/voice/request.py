@@ -17,6 +17,9 @@ log = logging.getLogger(__name__)
 _next_id = itertools.count(1)
 
 Notify = Callable[[str], Awaitable[None]]
+# Called with a voice id Fish says no longer exists; returns the voice to use instead (None: Fish's
+# default). See bot/voice/stale.py.
+VoiceGone = Callable[[str], Awaitable[str | None]]
 # "ok" (played), "cached" (played from the TTS cache), "partial" (Fish's stream broke after some of
 # the audio arrived, which played), "failed", "skipped" (dropped before playing).
 OnOutcome = Callable[[Outcome], Awaitable[None]]
@@ -39,6 +42,8 @@ class SpeakRequest:
     on_outcome: OnOutcome | None = None
     # The language `notify` speaks: the requester's, from where the request was made.
     language: str = field(default_factory=current_language)
+    # The spec's voice is gone from Fish: forget it, pick the next one (and tell the member once).
+    voice_gone: VoiceGone | None = None
     id: int = field(default_factory=lambda: next(_next_id))
     created: float = field(default_factory=time.monotonic)
     _finished: bool = field(default=False, init=False, repr=False)

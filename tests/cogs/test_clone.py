@@ -29,7 +29,8 @@ SLOTS = ("sample", "sample2", "sample3")
 def bot_settings(fakefish: Any, tmp_path: Path) -> Settings:
     return make_settings(fakefish.base_url, tmp_path, owner_ids=[OWNER],
                          fish={"timeout_s": 5.0, "max_retries": 0},
-                         clone={"min_seconds": 2.0}, quotas={"clones_per_member": 3})
+                         clone={"min_seconds": 2.0, "training_poll_s": 0.05, "training_timeout_s": 5.0},
+                         quotas={"clones_per_member": 3})
 
 
 @pytest.fixture
@@ -123,7 +124,10 @@ async def test_multipart_is_what_the_official_sdk_sends(harness, guild, members,
                                     transcript="first words | second words", description="two clips",
                                     tags="Calm, deep, calm", visibility="public",
                                     enhance=False, cover=cover)
-    created_voice_id(done)
+    voice_id = created_voice_id(done)
+    # Fish answers with a CDN-relative cover path; the card shows it as a thumbnail.
+    assert fakefish.voices[voice_id]["cover_image"] == f"coverimage/{voice_id}"
+    assert done.embeds[0].thumbnail.url == f"https://public-platform.r2.fish.audio/coverimage/{voice_id}"
     ours = fakefish.requests_for("model_create")[-1]
     async with AsyncFishAudio(api_key="test-key", base_url=fakefish.base_url) as sdk:
         await sdk.voices.create(
@@ -302,3 +306,52 @@ async def test_unlisted_is_sent_as_the_apis_unlist(harness, guild, members, cdn,
     fields = {f.name: f.value for f in done.embeds[0].fields}
     assert fields["Visibility"] == "unlisted"
     assert fakefish.requests_for("model_create")[-1].form("visibility") == ["unlist"]
+
+
+# --- training (a new voice comes back `training`; ready only once Fish says `trained`) ---------------
+
+
+async def test_ready_only_once_trained_progress_shows_training(bot, harness, guild, members, cdn, media,
+                                                              fakefish) -> None:
+    fakefish.training_seconds = 0.3
+    done = await clone_with_consent(harness, guild, [cdn.attachment(media.bytes("sine.mp3"), "sine.mp3")])
+    voice_id = created_voice_id(done)
+    assert fakefish.requests_for("model_create")[-1].status == 201
+    assert fakefish.voices[voice_id]["state"] == "trained"
+    polls = fakefish.requests_for("model_get")
+    assert len(polls) >= 2 and polls[-1].path == f"/model/{voice_id}"
+    assert any(s.kind == "edit_message" and s.content.startswith("Uploaded. Fish Audio is training")
+               for s in harness.sent)
+
+
+@pytest.mark.parametrize(("outcome", "seconds", "said"), [
+    ("failed", 0.0, "Fish Audio could not train **Ann's voice** (training failed), so nothing was kept "
+                    "and your clone quota was given back. Try clearer samples of one speaker."),
+    ("trained", 60.0, "Fish Audio was still training **Ann's voice** after 0.4 s, so I stopped waiting; "
+                      "nothing was kept and your clone quota was given back. Try again later."),
+])
+async def test_failed_or_slow_training_ends_clearly_and_gives_the_quota_back(
+    bot, harness, guild, members, cdn, media, fakefish, monkeypatch, outcome: str, seconds: float, said: str
+) -> None:
+    monkeypatch.setattr(bot.settings.clone, "training_timeout_s", 0.4)
+    fakefish.train_outcome, fakefish.training_seconds = outcome, seconds
+    done = await clone_with_consent(harness, guild, [cdn.attachment(media.bytes("sine.mp3"), "sine.mp3")])
+    assert done.content == said and not done.embeds
+    created = fakefish.requests_for("model_create")[-1]
+    assert fakefish.requests_for("model_delete")  # not left half-made on the account
+    assert not fakefish.voices or all(v["title"] != "Ann's voice" for v in fakefish.voices.values())
+    assert created.status == 201
+    await bot.usage.drain()
+    assert (await bot.usage.member_today(ANN, guild.id)).used["clones"] == 0
+
+
+async def test_a_voice_in_training_is_not_offered_to_speak(bot, harness, guild, members, fakefish) -> None:
+    training = fakefish.add_voice("Brand New Voice", state="training")
+    choices = await harness.autocomplete("speak", "voice", user_id=ANN, guild=guild, voice="Brand New")
+    assert training["_id"] not in [c["value"] for c in choices]
+    sent = await harness.run("speak", user_id=ANN, guild=guild, text="hi", voice=training["_id"])
+    assert sent[-1].ephemeral and sent[-1].content == (
+        "That voice is still being trained on Fish Audio (or its training failed): it can speak once it "
+        "is ready."
+    )
+    assert not fakefish.requests_for("tts")

@@ -57,3 +57,14 @@ async def test_preview_spends_nothing_the_second_time(bot, harness, guild, membe
     assert again[-1].file_bytes()[0][1] == first[-1].file_bytes()[0][1]
     assert len(fakefish.requests_for("tts")) == 1  # served from the cache
     assert await outcomes(bot) == ["ok", "cached"]
+
+
+@pytest.mark.parametrize("command", ["speak-help", "scene"])
+async def test_a_retired_model_is_neither_offered_nor_taken(bot, harness, guild, member, command) -> None:
+    # Every command with a model option derives it from the one list, dated like /speak's.
+    bot.speech.today = lambda: date(2027, 1, 1)
+    offered = await harness.autocomplete(command, "model", user_id=member, guild=guild, model="")
+    names = [choice["value"] for choice in offered]
+    assert "s1" not in names and "s2.1-pro" in names
+    [answer] = await harness.run(command, user_id=member, guild=guild, model="s1")
+    assert answer.ephemeral and "retired" in answer.text and "s2.1-pro" in answer.text

@@ -283,3 +283,46 @@ def test_auto_transcribe_asks_for_the_message_content_intent(tmp_path: Path) -> 
     on = make_settings("http://127.0.0.1:1", tmp_path, transcribe={"auto_transcribe": True})
     assert not build_intents(off).message_content
     assert build_intents(on).message_content and build_intents(on).guild_messages
+
+
+# --- transcribe-1-pro: speakers and cues ---------------------------------------------------------
+
+
+async def test_pro_speakers_and_cues_are_lines_and_italics_never_raw(harness, guild, member, cdn, media,
+                                                                      fakefish) -> None:
+    fakefish.asr_script.append([("<|speaker:0|> Hello there. [laughter]", 0.0, 2.5),
+                                ("<|speaker:1|> General Kenobi!", 2.5, 4.25)])
+    sent = await run_file(harness, guild, cdn.attachment(media.bytes("speech.mp3"), "speech.mp3"))
+    assert fakefish.requests_for("asr")[-1].headers["model"] == "transcribe-1-pro"  # the default
+    answer = reply(sent)
+    shown = "Speaker 1: Hello there. *laughter*\nSpeaker 2: General Kenobi!"
+    assert answer.embeds[0].description == shown
+    files = dict(answer.file_bytes())
+    assert files["transcript.txt"] == (shown + "\n").encode()
+    assert files["transcript.srt"] == (b"1\n00:00:00,000 --> 00:00:02,500\nHello there.\n\n"
+                                       b"2\n00:00:02,500 --> 00:00:04,250\nGeneral Kenobi!\n")
+    for text in (answer.embeds[0].description, *(f.decode() for f in files.values())):
+        assert "<|" not in text and "[laughter]" not in text
+
+
+async def test_asr_model_setting_and_empty_segments(bot, harness, guild, member, cdn, media, fakefish,
+                                                    monkeypatch) -> None:
+    monkeypatch.setattr(bot.settings.transcribe, "model", "transcribe-1")
+    fakefish.asr_segments_empty = True  # Fish may leave segments out even when asked for them
+    fakefish.asr_script.append("plain words only")
+    sent = await run_file(harness, guild, cdn.attachment(media.bytes("speech.mp3"), "speech.mp3"))
+    assert fakefish.requests_for("asr")[-1].headers["model"] == "transcribe-1"
+    answer = reply(sent)
+    assert answer.embeds[0].description == "plain words only" and answer.files == []
+
+
+async def test_no_credit_says_transcription_needs_credit(bot, harness, guild, member, cdn, media,
+                                                         fakefish) -> None:
+    fakefish.credit = 0  # the stand-in's own 402: no ASR model is free
+    sent = await run_file(harness, guild, cdn.attachment(media.bytes("sine.mp3"), "a.mp3"))
+    assert sent[-1].ephemeral and sent[-1].content == (
+        "Transcription needs Fish Audio API credit, and the bot's has run out: the free model covers "
+        "speech only, not transcription. Please tell the bot owner."
+    )
+    await bot.usage.drain()
+    assert (await bot.usage.member_today(ANN, guild.id)).used["transcribe_seconds"] == 0

@@ -130,14 +130,32 @@ async def test_pick_a_voice_then_use_it_hear_it_and_see_details(bot, harness, gu
     page = (await harness.run("voices search", user_id=ANN, guild=guild, query="Zebra"))[-1]
     card = (await harness.click(page, "pick", user_id=ANN, guild=guild, values=[zebras[1]["_id"]]))[-1]
     assert card.embeds[0].title == "Zebra 01" and card.ephemeral
-    used = await harness.click(card, "use", user_id=ANN, guild=guild)
-    assert "Your voice is now **Zebra 01**" in used[0].content
+    before = len(harness.sent)
+    await harness.click(card, "use", user_id=ANN, guild=guild)
+    await wait_for(lambda: len(harness.sent) > before)
+    assert "Your voice is now **Zebra 01**" in harness.sent[before].content
     prefs = await bot.store.get_user(ANN, NAMESPACE, VoicePrefs)
     assert (prefs.voice_id, prefs.voice_name) == (zebras[1]["_id"], "Zebra 01")
     details = await harness.click(card, "details", user_id=ANN, guild=guild)
     assert details[0].embeds[0].footer.text == f"Voice id {zebras[1]['_id']}"
-    preview = await harness.click(card, "preview", user_id=ANN, guild=guild)
-    assert any(files for s in preview for files in s.file_bytes())
+    # The voice's own sample (a signed URL Fish hands out) is the preview: no TTS, no credit.
+    await harness.click(card, "preview", user_id=ANN, guild=guild)
+    await wait_for(lambda: any(s.file_bytes() for s in harness.sent[-2:]))
+    [(name, audio)] = [f for s in harness.sent[-2:] for f in s.file_bytes()]
+    assert name == "sample.mp3" and audio == fakefish.requests_for("sample")[-1].audio
+    assert any(s.content == "**Zebra 01**'s own sample:" and s.ephemeral for s in harness.sent[-2:])
+    assert not fakefish.requests_for("tts")
+
+
+async def test_preview_falls_back_to_tts_when_the_sample_url_expired(bot, harness, guild, members,
+                                                                     fakefish) -> None:
+    zebras = add_zebras(fakefish, 2)
+    fakefish.sample_url_ttl = -60  # the signed URLs in the listing have already expired
+    page = (await harness.run("voices search", user_id=ANN, guild=guild, query="Zebra"))[-1]
+    card = (await harness.click(page, "pick", user_id=ANN, guild=guild, values=[zebras[1]["_id"]]))[-1]
+    await harness.click(card, "preview", user_id=ANN, guild=guild)
+    await wait_for(lambda: bool(fakefish.requests_for("tts")))
+    assert fakefish.requests_for("sample")[-1].status == 403
     request = fakefish.requests_for("tts")[-1]
     assert request.body["reference_id"] == zebras[1]["_id"]
     assert request.body["text"] == "Hello, I am Zebra 01."  # the voice's own sample text
@@ -149,11 +167,28 @@ async def test_preview_speaks_in_the_members_voice_channel(bot, harness, guild, 
     zebra = add_zebras(fakefish, 1)[0]
     page = (await harness.run("voices search", user_id=ANN, guild=guild, query="Zebra"))[-1]
     card = (await harness.click(page, "pick", user_id=ANN, guild=guild, values=[zebra["_id"]]))[-1]
-    answer = await harness.click(card, "preview", user_id=ANN, guild=guild)
-    assert any("Speaking now" in s.content for s in answer)
+    before = len(harness.sent)
+    await harness.click(card, "preview", user_id=ANN, guild=guild)
+    await wait_for(lambda: any("Speaking now" in s.content for s in harness.sent[before:]))
     session = bot.voice_sessions.get(guild.id)
     assert session is not None
     await wait_for(lambda: len(session.voice.packets) > 5)
+    # The voice's own sample is what plays: fetched from its signed URL, never synthesised.
+    assert fakefish.requests_for("sample")[-1].status == 200 and not fakefish.requests_for("tts")
+    await wait_for(lambda: session.clips_played == 1)
+    await bot.usage.drain()
+    assert (await bot.usage.member_today(ANN, guild.id)).used["tts_chars"] == 0
+
+
+async def test_preview_in_voice_speaks_with_tts_without_a_sample(bot, harness, guild, members,
+                                                                 fakefish) -> None:
+    voice_channel = guild.add_channel("Voice", kind=2)
+    guild.put_in_voice(ANN, voice_channel)
+    zebra = fakefish.add_voice("Zebra Plain", mine=False, samples=[])
+    page = (await harness.run("voices search", user_id=ANN, guild=guild, query="Zebra Plain"))[-1]
+    card = (await harness.click(page, "pick", user_id=ANN, guild=guild, values=[zebra["_id"]]))[-1]
+    await harness.click(card, "preview", user_id=ANN, guild=guild)
+    await wait_for(lambda: bool(fakefish.requests_for("tts")))
     assert fakefish.requests_for("tts")[-1].body["reference_id"] == zebra["_id"]
 
 
@@ -298,3 +333,55 @@ async def test_autocomplete_falls_back_to_local_choices(bot, harness, guild, mem
     # Failures are not cached: the library is back on the next key press.
     choices = await harness.autocomplete("speak", "voice", user_id=ANN, guild=guild, voice="quokka")
     assert [c["name"] for c in choices] == ["Quokka mine (yours)", "Quokka library"]
+
+
+# --- window-limited listings and covers (§0 of the API notes) -------------------------------------
+
+
+async def test_capped_search_says_so_and_never_shows_an_empty_page(harness, guild, members, fakefish) -> None:
+    fakefish.library.max_offset = 20  # Fish only lets a broad query page this deep
+    add_zebras(fakefish, 34)
+    page = (await harness.run("voices search", user_id=ANN, guild=guild, query="Zebra"))[-1]
+    capped = "Page 1 of 2 · showing the first 20 of many — refine the search"
+    assert footer(page) == capped
+    await harness.click(page, "last", user_id=ANN, guild=guild)
+    await wait_for(lambda: harness.sent[-1].embeds and footer(harness.sent[-1]).startswith("Page 2"))
+    last = harness.sent[-1]
+    assert footer(last) == "Page 2 of 2 · showing the first 20 of many — refine the search"
+    assert len(last.embeds[0].fields) == 10 and button(last, "next").get("disabled")
+    deep = (await harness.run("voices search", user_id=ANN, guild=guild, query="Zebra", page=50))[-1]
+    assert footer(deep).startswith("Page 2 of 2") and len(deep.embeds[0].fields) == 10
+    asked = [r.query["page_number"][0] for r in fakefish.requests_for("model_list")]
+    assert asked == ["1", "2", "50", "2"]
+
+
+async def test_an_overestimated_window_steps_back_to_the_last_full_page(harness, guild, members,
+                                                                       fakefish) -> None:
+    zebras = add_zebras(fakefish, 25)
+    first = [fakefish.published(v) for v in zebras[:10]]
+    # A first answer that overestimates how far the results go (total not exact).
+    fakefish.fail("model_list", status=200, body={
+        "total": 5000, "items": first, "has_more": True, "total_is_exact": False, "window_limited": True,
+        "max_offset": 1000, "accessible_upper_bound": 1000,
+    })
+    page = (await harness.run("voices search", user_id=ANN, guild=guild, query="Zebra"))[-1]
+    assert footer(page) == "Page 1 of 100 · showing the first 1,000 of many — refine the search"
+    await harness.click(page, "last", user_id=ANN, guild=guild)
+    await wait_for(lambda: harness.sent[-1].embeds and footer(harness.sent[-1]).startswith("Page 3"))
+    last = harness.sent[-1]
+    assert footer(last) == "Page 3 of 3 · 25 voices" and len(last.embeds[0].fields) == 5
+    assert [r.query["page_number"][0] for r in fakefish.requests_for("model_list")] == ["1", "100", "3"]
+
+
+async def test_relative_covers_become_cdn_thumbnails(bot, harness, guild, members, fakefish,
+                                                     monkeypatch) -> None:
+    voice = fakefish.add_voice("Covered", mine=False)
+    assert voice["cover_image"] == f"coverimage/{voice['_id']}"  # what Fish sends
+    sent = await harness.run("voices info", user_id=ANN, guild=guild, voice=voice["_id"])
+    assert sent[-1].embeds[0].thumbnail.url == f"https://public-platform.r2.fish.audio/coverimage/{voice['_id']}"
+    monkeypatch.setattr(bot.settings.fish, "cdn_base", "https://cdn.example.test/fish/")
+    page = (await harness.run("voices search", user_id=ANN, guild=guild, query="Covered"))[-1]
+    await harness.click(page, "pick", user_id=ANN, guild=guild, values=[voice["_id"]])
+    await wait_for(lambda: bool(harness.sent[-1].embeds) and harness.sent[-1].embeds[0].title == "Covered")
+    card = harness.sent[-1]
+    assert card.embeds[0].thumbnail.url == f"https://cdn.example.test/fish/coverimage/{voice['_id']}"

@@ -15,8 +15,9 @@ Decisions where the doc leaves room:
   account gets 402 whatever the model (§0).
 - `model` header (§0): `transcribe-1` (the default when absent or unknown) or
   `transcribe-1-pro`. Pro's `text` carries inline `<|speaker:N|>` markers and cues such as
-  `[laughter]`; its `segments` never do (the stand-in strips them). A scripted string may carry
-  its own markers and cues. `FakeFish.asr_segments_empty` sends `segments: []` even with
+  `[laughter]`; its `segments` never do (the stand-in strips them). The default transcript
+  alternates two speakers and has one cue; a scripted transcript carries its own markers, if any.
+  `FakeFish.asr_segments_empty` sends `segments: []` even with
   timestamps requested (§0: it happens).
 """
 
@@ -194,7 +195,13 @@ async def handle(
     script = fake.asr_script.pop(0) if fake.asr_script else None
     segments = scripted_segments(script, seconds) if script is not None else default_segments(seconds)
     if record.model == "transcribe-1-pro":
-        text = script if isinstance(script, str) else pro_text(segments)
+        # A scripted transcript carries its own markers (if any); the default one gets speakers.
+        if isinstance(script, str):
+            text = script
+        elif script is not None:
+            text = " ".join(seg["text"] for seg in segments)
+        else:
+            text = pro_text(segments)
         segments = [{**seg, "text": strip_markup(seg["text"])} for seg in segments]
         segments = [seg for seg in segments if seg["text"]]
     else:

@@ -197,3 +197,16 @@ async def test_asr_model_header_and_pro_markup(client: FishClient, fakefish: Any
     with pytest.raises(FishAPIError) as info:
         await client.asr.transcribe(audio=out.getvalue(), model="transcribe-1")
     assert info.value.status == 402
+
+
+@pytest.mark.parametrize("model", ["s1", "s2-pro", "s2.1-pro", "drama-3-preview"])
+async def test_zero_credit_is_402_for_every_model_but_the_free_one(client: FishClient, fakefish: Any,
+                                                                   model: str) -> None:
+    fakefish.credit = 0
+    assert await client.tts.convert(text=TEXT, model="s2.1-pro-free", format="pcm")
+    with pytest.raises(FishAPIError) as info:
+        await client.tts.convert(text=TEXT, model=model)
+    assert info.value.status == 402 and fakefish.requests_for("tts")[-1].model == model
+    assert user_message(info.value) == (
+        "The bot's Fish Audio API credit has run out. Please tell the bot owner."
+    )

@@ -114,11 +114,15 @@ def run_locked(connection: Connection, work: Callable[[Connection], Any]) -> Any
 
     PostgreSQL: a session-level ``pg_advisory_lock`` on this connection, so shards starting at
     the same time migrate one after another; the later ones then find the schema at head and do
-    nothing. SQLite: the caller's connection begins with BEGIN IMMEDIATE, which already
-    serialises writers on the file.
+    nothing. SQLite: the caller's connection begins with BEGIN IMMEDIATE, the file's write lock,
+    held until the last revision is applied.
     """
     if connection.dialect.name != "postgresql":
-        return work(connection)
+        # One transaction around the whole upgrade, begun before Alembic is configured: Alembic
+        # treats SQLite as non-transactional DDL and would otherwise commit after each revision,
+        # letting a second process in between with a stale idea of the current revision.
+        with connection.begin():
+            return work(connection)
     got = connection.exec_driver_sql(f"SELECT pg_try_advisory_lock({MIGRATION_LOCK_ID})").scalar()
     if not got:
         log.info("another process is migrating the database; waiting for it to finish")

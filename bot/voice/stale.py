@@ -1,0 +1,75 @@
+"""Saved voices that Fish no longer has.
+
+A member's or server's saved voice can be deleted (or made private) on Fish's side at any time;
+Fish then answers TTS with 400 "Reference not found" (and GET /model/{id} with 404). Users of other
+TTS bots report this silently breaking saved choices. Here the first such answer clears every
+stored preference naming that voice, the clip is spoken with the next voice in the chain
+(member → server → configured default → Fish's default), and the member is told once, in plain
+words, which voice went missing. Later requests naming a voice known to be gone skip Fish's
+refusal altogether.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from bot.config import Settings
+from bot.storage.settings import SettingsStore
+from bot.voice.prefs import NAMESPACE, VoicePrefs
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Replacement:
+    """The voice to use instead (None: Fish's default) and what to tell the member (None: they
+    were already told about this voice)."""
+
+    voice_id: str | None
+    notice: str | None
+
+
+class StaleVoices:
+    def __init__(self, store: SettingsStore, settings: Settings) -> None:
+        self._store = store
+        self._settings = settings
+        self._gone: set[str] = set()
+        self._told: set[tuple[int, str]] = set()
+
+    def is_gone(self, voice_id: str | None) -> bool:
+        return voice_id is not None and voice_id in self._gone
+
+    async def replace(self, missing: str, *, user_id: int, guild_id: int | None) -> Replacement:
+        """Forget `missing` wherever it is saved for this member and server; the next voice."""
+        self._gone.add(missing)
+        member = await self._store.get_user(user_id, NAMESPACE, VoicePrefs)
+        server = (await self._store.get_guild(guild_id, NAMESPACE, VoicePrefs)
+                  if guild_id is not None else VoicePrefs())
+        name, whose = None, "The voice"
+        if server.voice_id == missing and guild_id is not None:
+            name, whose = server.voice_name, "This server's default voice"
+            await self._store.update_guild(guild_id, NAMESPACE, {"voice_id": None, "voice_name": None},
+                                           model=VoicePrefs)
+            server = VoicePrefs()
+        if member.voice_id == missing:
+            name, whose = member.voice_name or name, "Your saved voice"
+            await self._store.update_user(user_id, NAMESPACE, {"voice_id": None, "voice_name": None},
+                                          model=VoicePrefs)
+            member = VoicePrefs()
+        if self._settings.fish.default_voice == missing:
+            log.warning("the configured fish.default_voice %s no longer exists on Fish Audio", missing)
+        log.info("voice %s is gone from Fish Audio; cleared it for member %s / guild %s",
+                 missing, user_id, guild_id)
+        chain = (member.voice_id, server.voice_id, self._settings.fish.default_voice)
+        voice_id = next((v for v in chain if v and v not in self._gone), None)
+        notice = None
+        if (user_id, missing) not in self._told:
+            self._told.add((user_id, missing))
+            shown = f"“{name}”" if name else f"`{missing[:64]}`"
+            instead = ("the server's default voice" if voice_id and voice_id == server.voice_id
+                       else "the bot's default voice" if voice_id else "Fish Audio's default voice")
+            notice = (f"{whose} {shown} no longer exists on Fish Audio (it was deleted or made "
+                      f"private), so I forgot it and used {instead} instead. Pick a new one with "
+                      "/voice set.")
+        return Replacement(voice_id, notice)

@@ -1,0 +1,124 @@
+"""The one list of TTS models: what members are offered on a date, what the config accepts, the
+operator's warnings about s1's retirement, and the model /speak really sends."""
+
+from __future__ import annotations
+
+import logging
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from bot.config import ConfigError, load_settings
+from bot.fish.models import KNOWN_MODELS
+from bot.fish.tts_models import (
+    TTS_MODEL_NAMES,
+    offered_models,
+    retirement_notice,
+    serving_model,
+)
+from tests.bot_fixtures import make_settings, start_bot
+from tests.discord_harness import FakeGuild, Harness, snowflake, wait_for
+from tests.test_cli import fishbot
+
+BEFORE = date(2026, 12, 30)
+RETIRED = date(2026, 12, 31)
+
+
+def test_one_list_with_drama_and_s1_retiring() -> None:
+    assert KNOWN_MODELS == TTS_MODEL_NAMES
+    assert set(TTS_MODEL_NAMES) == {"s1", "s2-pro", "s2.1-pro", "s2.1-pro-free", "drama-3-preview"}
+    before = {m.name: m.choice_label(BEFORE) for m in offered_models(BEFORE)}
+    assert before["s1"] == "S1 (retiring 2026-12-31)" and "drama-3-preview" in before
+    assert "s1" not in {m.name for m in offered_models(RETIRED)}  # not offered from that day on
+    assert serving_model("s1", BEFORE) == "s1" and serving_model("s1", RETIRED) == "s2.1-pro"
+
+
+def test_retirement_notice_names_the_replacement() -> None:
+    assert retirement_notice("s2.1-pro", BEFORE) is None
+    assert retirement_notice("s1", BEFORE) == (
+        "fish.model = 's1' retires on 2026-12-31 (Fish Audio then serves 's2.1-pro' instead). "
+        "Switch to fish.model = 's2.1-pro'."
+    )
+    assert retirement_notice("s1", RETIRED) == (
+        "fish.model = 's1' was retired by Fish Audio on 2026-12-31: requests naming it are served "
+        "and billed as 's2.1-pro'. Set fish.model = 's2.1-pro'."
+    )
+
+
+def test_config_accepts_every_listed_model_and_names_them_otherwise(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)  # no config.toml here: the environment alone
+    for name in TTS_MODEL_NAMES:
+        monkeypatch.setenv("FISHBOT_FISH__MODEL", name)
+        assert load_settings().fish.model == name
+    monkeypatch.setenv("FISHBOT_FISH__MODEL", "speech-1.6")
+    with pytest.raises(ConfigError) as info:
+        load_settings()
+    assert info.value.problems == [
+        "fish.model: Value error, must be one of s2.1-pro, s2.1-pro-free, s2-pro, drama-3-preview, s1"
+    ]
+
+
+async def test_check_warns_an_operator_who_configured_s1(fakefish, tmp_path: Path) -> None:
+    env = {"DISCORD_TOKEN": "x" * 20, "FISH_API_KEY": "test-key", "FISH_BASE_URL": fakefish.base_url}
+    _, quiet, _ = await fishbot("check", cwd=tmp_path, env=env)
+    assert "fish.model" not in quiet
+    code, out, err = await fishbot("check", cwd=tmp_path, env={**env, "FISHBOT_FISH__MODEL": "s1"})
+    assert code == 0, out + err
+    # Either wording (before or after the date the test runs on) names the model and its successor.
+    warning = next(line for line in out.splitlines() if line.startswith("[warn] fish.model = 's1'"))
+    assert "2026-12-31" in warning and "fish.model = 's2.1-pro'" in warning
+
+
+@pytest.mark.parametrize(("today", "wording", "sent"),
+                         [(BEFORE, "retires on", "s1"), (RETIRED, "was retired", "s2.1-pro")])
+async def test_start_up_warns_about_s1(
+    fakefish, tmp_path: Path, caplog: pytest.LogCaptureFixture, today: date, wording: str, sent: str
+) -> None:
+    caplog.set_level(logging.WARNING, logger="bot.client")
+    settings = make_settings(fakefish.base_url, tmp_path, fish={"model": "s1"})
+    bot = await start_bot(settings, today=lambda: today)
+    try:
+        assert f"fish.model = 's1' {wording}" in caplog.text and "'s2.1-pro'" in caplog.text
+        assert bot.speech.spec("Hello.").model == sent  # what Fish serves is what the bot asks for
+    finally:
+        await bot.close()
+
+
+async def speak_setup(bot, harness: Harness) -> tuple[FakeGuild, int]:
+    guild = FakeGuild(bot)
+    user_id = guild.add_member(snowflake(), "Alice")
+    channel = guild.add_channel("Voice", kind=2)
+    guild.put_in_voice(user_id, channel)
+    return guild, user_id
+
+
+async def test_speak_model_autocomplete_follows_the_date(bot, harness: Harness, fakefish) -> None:
+    guild, user_id = await speak_setup(bot, harness)
+    bot.speech.today = lambda: BEFORE
+    choices = await harness.autocomplete("speak", "model", user_id=user_id, guild=guild, model="")
+    assert [c["value"] for c in choices] == ["s2.1-pro", "s2.1-pro-free", "s2-pro", "drama-3-preview", "s1"]
+    assert choices[-1]["name"] == "S1 (retiring 2026-12-31)"
+    dramatic = await harness.autocomplete("speak", "model", user_id=user_id, guild=guild, model="dra")
+    assert [c["value"] for c in dramatic] == ["drama-3-preview"]
+
+    bot.speech.today = lambda: RETIRED
+    choices = await harness.autocomplete("speak", "model", user_id=user_id, guild=guild, model="")
+    assert "s1" not in [c["value"] for c in choices]
+    sent = await harness.run("speak", user_id=user_id, guild=guild, text="Hello there.", model="s1")
+    assert sent[-1].ephemeral and sent[-1].content == (
+        "s1 was retired by Fish Audio on 2026-12-31; use s2.1-pro or pick another model from the list."
+    )
+    sent = await harness.run("speak", user_id=user_id, guild=guild, text="Hello there.", model="nope")
+    assert sent[-1].content == "There is no model called 'nope'. Pick one from the list."
+    assert not fakefish.requests_for("tts")
+
+
+async def test_speak_sends_drama_and_the_configured_model(bot, harness: Harness, fakefish) -> None:
+    guild, user_id = await speak_setup(bot, harness)
+    await harness.run("speak", user_id=user_id, guild=guild, text="Hello there.", model="drama-3-preview")
+    await wait_for(lambda: len(fakefish.requests_for("tts")) == 1)
+    assert fakefish.requests_for("tts")[0].headers["model"] == "drama-3-preview"
+    assert fakefish.requests_for("tts")[0].model == "drama-3-preview"
