@@ -13,7 +13,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.errors import UserFacingError, describe_error, send_ephemeral
+from bot.errors import UserFacingError, describe_error, send_ephemeral, use_interaction_language
 from bot.expressive.scene import (
     build_parts,
     consecutive_clips,
@@ -25,6 +25,8 @@ from bot.expressive.scene import (
     speakers_of,
     unknown_speakers_message,
 )
+from bot.i18n import N_, _, ngettext
+from bot.i18n.formatting import listing, number
 from bot.media.join import JoinFailed, join_clips
 from bot.narration.cleaning import clean
 from bot.narration.reading import clean_options, names_in
@@ -45,33 +47,41 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 NO_MENTIONS = discord.AllowedMentions.none()
-PLACEHOLDER = "Ann: Did you hear that?\nBob: [whispering] Stay quiet.\nNarrator: Nobody moved."
+PLACEHOLDER = N_("Ann: Did you hear that?\nBob: [whispering] Stay quiet.\nNarrator: Nobody moved.")
 
 
 class _Private(Exception):
     pass
 
 
-class SceneModal(discord.ui.Modal, title="A scene with several voices"):
-    script: discord.ui.TextInput[SceneModal] = discord.ui.TextInput(
-        label="One line per turn: “Speaker: what they say”", style=discord.TextStyle.paragraph,
-        max_length=4000, custom_id="script", placeholder=PLACEHOLDER,
-    )
-
+class SceneModal(discord.ui.Modal):
     def __init__(self, cog: Scene, model: str | None, as_file: bool) -> None:
-        super().__init__(timeout=900)
+        # Built while the command is answered: in the member's language.
+        super().__init__(title=_("A scene with several voices"), timeout=900)
+        self.script: discord.ui.TextInput[SceneModal] = discord.ui.TextInput(
+            label=_("One line per turn: “Speaker: what they say”"), style=discord.TextStyle.paragraph,
+            max_length=4000, custom_id="script", placeholder=_(PLACEHOLDER),
+        )
+        self.add_item(self.script)
         self.cog = cog
         self.model = model
         self.as_file = as_file
 
-    async def on_submit(self, interaction: discord.Interaction) -> None:
-        await self.cog.perform(interaction, self.script.value, model=self.model, as_file=self.as_file)
+    async def interaction_check(self, interaction: discord.Interaction, /) -> bool:
+        # The submission runs in a task of its own: answer in the member's language.
+        await use_interaction_language(interaction)
+        return True
 
-    async def on_error(self, interaction: discord.Interaction, error: Exception) -> None:  # type: ignore[override]
-        text, unexpected = describe_error(error)
-        if unexpected:
-            log.error("a scene failed for user %s", interaction.user.id, exc_info=error)
-        await send_ephemeral(interaction, text)
+    async def on_submit(self, interaction: discord.Interaction, /) -> None:
+        # Failures answered here rather than in `on_error`, whose signature differs between
+        # discord.py's Modal and its View base (an override would need a type: ignore).
+        try:
+            await self.cog.perform(interaction, self.script.value, model=self.model, as_file=self.as_file)
+        except Exception as error:
+            text, unexpected = describe_error(error)
+            if unexpected:
+                log.error("a scene failed for user %s", interaction.user.id, exc_info=error)
+            await send_ephemeral(interaction, text)
 
 
 class Scene(commands.Cog):
@@ -151,7 +161,7 @@ class Scene(commands.Cog):
                       as_file: bool) -> None:
         requester = interaction.user
         if not isinstance(requester, discord.Member):
-            raise UserFacingError("This only works in a server.")
+            raise UserFacingError(_("This only works in a server."))
         settings = self.bot.settings
         model = model or settings.fish.model
         lines = parse_script(script, max_speakers=settings.scene.max_speakers,
@@ -169,9 +179,14 @@ class Scene(commands.Cog):
         if unknown:
             raise UserFacingError(unknown_speakers_message(unknown))
         if private:
-            names = ", ".join(f"**{discord.utils.escape_markdown(n)}**" for n in private)
-            raise UserFacingError(f"The voice of {names} is private to its owner, so it can't be used in "
-                                  "your scene. Nothing was spent.")
+            names = listing([f"**{discord.utils.escape_markdown(n)}**" for n in private])
+            raise UserFacingError(ngettext(
+                "The voice of {names} is private to its owner, so it can't be used in your scene. "
+                "Nothing was spent.",
+                "The voices of {names} are private to their owners, so they can't be used in your scene. "
+                "Nothing was spent.",
+                len(private),
+            ).format(names=names))
         guild = requester.guild
         config = await self.bot.store.get_guild(guild.id, NARRATION_NAMESPACE, NarrationSettings)
         dictionary = await self.bot.dictionaries.get(guild.id)
@@ -197,8 +212,12 @@ class Scene(commands.Cog):
             specs = [dataclasses.replace(make(request.text), speakers=tuple(request.voices))]
         else:
             specs = [make(part.text, voice_id=part.voice_id) for part in clips]
-        how = (f"{len(voices)} voices in one request" if specs[0].speakers
-               else f"{len(specs)} clip{'' if len(specs) == 1 else 's'} back to back")
+        if specs[0].speakers:
+            how = ngettext("{count} voice in one request", "{count} voices in one request",
+                           len(voices)).format(count=number(len(voices)))
+        else:
+            how = ngettext("{count} clip", "{count} clips back to back",
+                           len(specs)).format(count=number(len(specs)))
         if to_file:
             await self._send_files(interaction, specs, how)
         else:
@@ -213,9 +232,13 @@ class Scene(commands.Cog):
             await interaction.response.defer(ephemeral=True, thinking=True)
 
         placed = await self.bot.speech.queue_together(requester, specs, notify, accepted=defer)
-        where = "Playing the scene now" if placed.ahead == 0 else f"The scene is queued at #{placed.position}"
-        mention = getattr(placed.channel, "mention", "your voice channel")
-        await interaction.followup.send(f"{where} in {mention} ({how}).", ephemeral=True)
+        mention = getattr(placed.channel, "mention", None) or _("your voice channel")
+        if placed.ahead == 0:
+            reply = _("Playing the scene now in {channel} ({how}).").format(channel=mention, how=how)
+        else:
+            reply = _("The scene is queued at #{position} in {channel} ({how}).").format(
+                position=number(placed.position), channel=mention, how=how)
+        await interaction.followup.send(reply, ephemeral=True)
 
     async def _send_files(self, interaction: discord.Interaction, specs: list[SpeechSpec], how: str) -> None:
         async def defer() -> None:
@@ -234,12 +257,13 @@ class Scene(commands.Cog):
                 audio = await join_clips(clips, fmt=file_format)
             except JoinFailed as exc:
                 log.error("joining the %d clips of a scene failed: %s", len(clips), exc)
-                raise UserFacingError("I couldn't put the scene's clips together into one file. "
-                                      "Try again, or play it in a voice channel.") from None
+                raise UserFacingError(_("I couldn't put the scene's clips together into one file. "
+                                        "Try again, or play it in a voice channel.")) from None
         if len(audio) > interaction.filesize_limit:
-            raise UserFacingError("That scene is larger than Discord lets me upload here. Try a shorter one.")
-        extension, _ = FILE_TYPES[file_format]
-        await interaction.followup.send(f"Here is your scene ({how}).",
+            raise UserFacingError(
+                _("That scene is larger than Discord lets me upload here. Try a shorter one."))
+        extension, _mime = FILE_TYPES[file_format]
+        await interaction.followup.send(_("Here is your scene ({how}).").format(how=how),
                                         file=discord.File(io.BytesIO(audio), filename=f"scene.{extension}"),
                                         allowed_mentions=NO_MENTIONS)
 

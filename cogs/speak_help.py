@@ -13,6 +13,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.expressive import cues
+from bot.i18n import N_, _
 from bot.narration.spoken import for_model
 from bot.ui.speaking import FILE_TYPES
 from bot.ui.views import MemberView
@@ -25,17 +26,18 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 NO_MENTIONS = discord.AllowedMentions.none()
-PREVIEW_TEXT = "This is how I sound like this."
+# Spoken in the member's language (a preview in their own words), with the cue applied.
+PREVIEW_TEXT = N_("This is how I sound like this.")
 PREVIEW_BUTTONS = 20  # four rows of five; the embed lists every cue
 
 
 def help_embed(model: str) -> discord.Embed:
-    embed = discord.Embed(title=f"Delivery cues for {model}", description=cues.describe(model),
-                          colour=discord.Colour.blurple())
-    listed = " ".join(f"`{c.written}`" for c in cues.catalogue(model))
+    embed = discord.Embed(title=_("Delivery cues for {model}").format(model=model),
+                          description=cues.describe(model), colour=discord.Colour.blurple())
+    listed = " ".join(f"`{c.written}`" for c in cues.catalogue(model))  # the model's tokens: data
     if listed:
-        embed.add_field(name="Cues", value=listed[:1024], inline=False)
-    embed.add_field(name="How to use them", inline=False, value=(
+        embed.add_field(name=_("Cues"), value=listed[:1024], inline=False)
+    embed.add_field(name=_("How to use them"), inline=False, value=_(
         "`/speak style:` applies one to the whole text; `/voice style` sets your default. Servers that "
         "turn on expressive cues (`/settings narration expressive_cues:True`) also read cues written "
         "inside messages. The buttons play a short preview in your voice."))
@@ -64,7 +66,7 @@ class CueHelpView(MemberView):
     async def preview(self, interaction: discord.Interaction, cue: cues.CueHelp) -> None:
         chosen = await resolve_voice(self.bot.store, self.bot.settings, user_id=interaction.user.id,
                                      guild_id=interaction.guild_id)
-        text = for_model(PREVIEW_TEXT, model=self.model, style=cue.style)
+        text = for_model(_(PREVIEW_TEXT), model=self.model, style=cue.style)
         speech = self.bot.speech
         spec = speech.file_spec(text, voice_id=chosen.voice_id, speed=chosen.speed, model=self.model)
 
@@ -73,8 +75,9 @@ class CueHelpView(MemberView):
 
         audio = await speech.render(spec, user_id=interaction.user.id, guild_id=interaction.guild_id,
                                     accepted=defer)
-        extension, _ = FILE_TYPES[spec.format]
-        await interaction.followup.send(f"`{cue.written}` on {self.model}:", ephemeral=True,
+        extension, _mime = FILE_TYPES[spec.format]
+        await interaction.followup.send(_("`{cue}` on {model}:").format(cue=cue.written, model=self.model),
+                                        ephemeral=True,
                                         file=discord.File(io.BytesIO(audio), filename=f"cue.{extension}"),
                                         allowed_mentions=NO_MENTIONS)
 

@@ -21,8 +21,12 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Literal
 
+from babel import Locale, UnknownLocaleError
+
 from bot.errors import UserFacingError
 from bot.fish.tts_models import TTS_MODELS, tts_model
+from bot.i18n import _, current_language
+from bot.i18n.formatting import day
 
 Dialect = Literal["brackets", "drama", "parens", "plain"]
 
@@ -40,10 +44,13 @@ BRACKET_CUES: tuple[str, ...] = (
     "happy", "sarcastic", "scared", "crying", "tired", "surprised", "serious",
 )
 DRAMA_TAGS: tuple[str, ...] = ("whisper", "emphasis", "soft", "loud", "fast", "slow")
-DRAMA_LANGUAGES: tuple[str, ...] = (
-    "english", "french", "german", "spanish", "italian", "portuguese", "japanese", "chinese",
-    "korean", "russian", "arabic", "dutch", "polish", "turkish", "hindi",
-)
+# drama-3's language tags (its tokens) → the language's code, for its name in the member's language.
+DRAMA_LANGUAGE_CODES: dict[str, str] = {
+    "english": "en", "french": "fr", "german": "de", "spanish": "es", "italian": "it",
+    "portuguese": "pt", "japanese": "ja", "chinese": "zh", "korean": "ko", "russian": "ru",
+    "arabic": "ar", "dutch": "nl", "polish": "pl", "turkish": "tr", "hindi": "hi",
+}
+DRAMA_LANGUAGES: tuple[str, ...] = tuple(DRAMA_LANGUAGE_CODES)
 # s1 understands exactly these (Fish's emotion reference); anything else in parentheses is read.
 S1_EMOTIONS: tuple[str, ...] = (
     "happy", "sad", "angry", "excited", "calm", "nervous", "confident", "surprised", "satisfied",
@@ -251,14 +258,16 @@ def check_style(style: str, model: str, on: date | None = None) -> str:
     """A style a member picked, tidied, or a refusal saying why `model` can't take it."""
     piece = parse_style(style)
     if piece is None:
-        raise UserFacingError("A style is a short description such as `whispering` or `excited` "
-                              "(no brackets inside, at most 80 characters).")
+        raise UserFacingError(_("A style is a short description such as `whispering` or `excited` "
+                                "(no brackets inside, at most 80 characters)."))
     if not style_works(piece, model, on):
         shown = " ".join(style.split())[:80]
         if dialect(model, on) == "parens":
-            raise UserFacingError(f"{model} only knows a fixed list of emotions and has none for “{shown}”. "
-                                  "Pick one from the list, or choose an S2 model.")
-        raise UserFacingError(f"{model} can't take the style “{shown}”. Pick one from the list.")
+            raise UserFacingError(_("{model} only knows a fixed list of emotions and has none for “{style}”. "
+                                    "Pick one from the list, or choose an S2 model.").format(model=model,
+                                                                                             style=shown))
+        raise UserFacingError(_("{model} can't take the style “{style}”. Pick one from the list.").format(
+            model=model, style=shown))
     return " ".join(style.split())
 
 
@@ -274,15 +283,25 @@ def for_model(text: str, model: str, *, style: str | None = None, cues_allowed: 
 
 @dataclass(frozen=True)
 class CueHelp:
-    """One cue as shown to members: how to write it for the model, and the `style` value."""
+    """One cue as shown to members: how to write it for the model (the model's own token, never
+    translated), a label in the member's language, and the `style` value."""
 
     label: str
     written: str
     style: str
 
 
+def language_name(code: str) -> str:
+    """A language's name in the current language (CLDR, through Babel): "French", "フランス語"."""
+    try:
+        locale = Locale.parse(current_language())
+    except (UnknownLocaleError, ValueError):  # a test's pseudo-locale: English names
+        locale = Locale.parse("en")
+    return locale.languages.get(code, code)
+
+
 def catalogue(model: str, on: date | None = None) -> list[CueHelp]:
-    """The cues to suggest for `model`."""
+    """The cues to suggest for `model` (labels in the current language)."""
     kind = dialect(model, on)
     if kind == "parens":
         return [CueHelp(e, f"({e})", e) for e in S1_EMOTIONS]
@@ -290,9 +309,11 @@ def catalogue(model: str, on: date | None = None) -> list[CueHelp]:
         return []
     cues = [CueHelp(c, f"[{c}]", c) for c in BRACKET_CUES]
     if kind == "drama":
-        cues += [CueHelp(f"{t} (words inside)", f"<{t}>…</{t}>", f"<{t}>") for t in DRAMA_TAGS]
-        cues += [CueHelp(f"in {lang.title()}", f"<{lang}>…</{lang}>", f"<{lang}>")
-                 for lang in DRAMA_LANGUAGES]
+        cues += [CueHelp(_("{tag} (words inside)").format(tag=t), f"<{t}>…</{t}>", f"<{t}>")
+                 for t in DRAMA_TAGS]
+        cues += [CueHelp(_("in {language}").format(language=language_name(code)), f"<{lang}>…</{lang}>",
+                         f"<{lang}>")
+                 for lang, code in DRAMA_LANGUAGE_CODES.items()]
     return cues
 
 
@@ -300,13 +321,17 @@ def describe(model: str, on: date | None = None) -> str:
     """A line on how `model` takes cues."""
     kind = dialect(model, on)
     if kind == "brackets":
-        note = " (s1 now runs as s2.1-pro)" if model == "s1" else ""
-        return ("Square brackets anywhere, any description works: `[whispering]`, "
-                f"`[tired, after a long day]`{note}.")
+        if model == "s1":
+            return _("Square brackets anywhere, any description works: `[whispering]`, "
+                     "`[tired, after a long day]` (s1 now runs as {replacement}).").format(
+                replacement=S1_REPLACEMENT)
+        return _("Square brackets anywhere, any description works: `[whispering]`, "
+                 "`[tired, after a long day]`.")
     if kind == "drama":
-        return ("Square-bracket directions, plus tags around words: `<whisper>not now</whisper>`, "
-                "`<slow>`, `<emphasis>`, `<french>bonjour</french>`.")
+        return _("Square-bracket directions, plus tags around words: `<whisper>not now</whisper>`, "
+                 "`<slow>`, `<emphasis>`, `<french>bonjour</french>`.")
     if kind == "parens":
-        return (f"A fixed list of emotions in parentheses: `(happy)`, `(whispering)`. "
-                f"s1 retires on {S1_RETIRES:%Y-%m-%d}; {S1_REPLACEMENT} takes brackets instead.")
-    return "This model takes no cues: they are left out of what it reads."
+        return _("A fixed list of emotions in parentheses: `(happy)`, `(whispering)`. "
+                 "s1 retires on {date}; {replacement} takes brackets instead.").format(
+            date=day(S1_RETIRES), replacement=S1_REPLACEMENT)
+    return _("This model takes no cues: they are left out of what it reads.")

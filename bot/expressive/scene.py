@@ -16,6 +16,8 @@ from datetime import date
 
 from bot.errors import UserFacingError
 from bot.expressive import cues
+from bot.i18n import _, ngettext
+from bot.i18n.formatting import listing, number
 
 _LINE = re.compile(r"^\s*(?P<speaker>[^:\n]{1,100}?)\s*:\s*(?P<text>.*?)\s*$")
 _MENTION = re.compile(r"^<@!?(?P<id>\d{15,21})>$")
@@ -51,27 +53,32 @@ def parse_script(script: str, *, max_speakers: int, max_chars: int) -> list[Line
     """The script's lines, or a UserFacingError naming every line that is wrong."""
     lines: list[Line] = []
     bad: list[str] = []
-    for number, raw in enumerate(script.splitlines(), 1):
+    for line_number, raw in enumerate(script.splitlines(), 1):
         if not raw.strip():
             continue
         match = _LINE.match(raw)
         if match is None:
-            bad.append(f"line {number} (“{_quote(raw)}”) has no “Speaker:” in front")
+            bad.append(_("line {number} (“{text}”) has no “Speaker:” in front").format(
+                number=number(line_number), text=_quote(raw)))
         elif not match["text"]:
-            bad.append(f"line {number} gives {_quote(match['speaker'])} nothing to say")
+            bad.append(_("line {number} gives {speaker} nothing to say").format(
+                number=number(line_number), speaker=_quote(match["speaker"])))
         else:
-            lines.append(Line(match["speaker"], match["text"], number))
+            lines.append(Line(match["speaker"], match["text"], line_number))
     if bad:
-        raise UserFacingError("Every line needs a speaker, a colon and what they say, like "
-                              "`Ann: Hello!`. Fix: " + "; ".join(bad[:5]) + ("; …" if len(bad) > 5 else "."))
+        problems = "; ".join(bad[:5]) + ("; …" if len(bad) > 5 else ".")
+        raise UserFacingError(_("Every line needs a speaker, a colon and what they say, like `Ann: Hello!`. "
+                                "Fix: {problems}").format(problems=problems))
     if not lines:
-        raise UserFacingError("The script is empty. Write one line per turn, like `Ann: Hello!`.")
+        raise UserFacingError(_("The script is empty. Write one line per turn, like `Ann: Hello!`."))
     speakers = list(dict.fromkeys(line.key for line in lines))
     if len(speakers) > max_speakers:
-        raise UserFacingError(f"That scene has {len(speakers)} speakers; the limit is {max_speakers}.")
+        raise UserFacingError(_("That scene has {count} speakers; the limit is {limit}.").format(
+            count=number(len(speakers)), limit=number(max_speakers)))
     chars = sum(len(line.text) for line in lines)
     if chars > max_chars:
-        raise UserFacingError(f"That scene is {chars:,} characters of speech; the limit is {max_chars:,}.")
+        raise UserFacingError(_("That scene is {count} characters of speech; the limit is {limit}.").format(
+            count=number(chars), limit=number(max_chars)))
     return lines
 
 
@@ -84,10 +91,15 @@ def speakers_of(lines: list[Line]) -> dict[str, str]:
 
 
 def unknown_speakers_message(labels: list[str]) -> str:
-    names = ", ".join(f"**{_quote(label)}**" for label in labels)
-    return (f"I don't know who {names} {'is' if len(labels) == 1 else 'are'}. A speaker is a member "
-            "(a mention, or the name of someone in a voice channel here) or a voice you can use (its exact "
-            "title). Nothing was spent.")
+    names = listing([f"**{_quote(label)}**" for label in labels])
+    text = ngettext(
+        "I don't know who {names} is. A speaker is a member (a mention, or the name of someone in a voice "
+        "channel here) or a voice you can use (its exact title). Nothing was spent.",
+        "I don't know who {names} are. A speaker is a member (a mention, or the name of someone in a voice "
+        "channel here) or a voice you can use (its exact title). Nothing was spent.",
+        len(labels),
+    )
+    return text.format(names=names)
 
 
 # --- what goes to Fish --------------------------------------------------------------------------
@@ -150,5 +162,5 @@ def build_parts(lines: list[Line], voices: dict[str, str | None], model: str, *,
         if text:
             parts.append(Part(voices[line.key], text))
     if not parts:
-        raise UserFacingError("After taking out the cues there is nothing left to say.")
+        raise UserFacingError(_("After taking out the cues there is nothing left to say."))
     return parts

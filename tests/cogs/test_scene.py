@@ -153,7 +153,7 @@ async def test_unknown_speakers_are_named_before_anything_is_spent(bot, harness,
                                                                    fakefish) -> None:
     sent = await scene(harness, guild, cast.ann, "Ann: Hi.\nZed: Hey.\nThe Ghost: Boo.")
     text = reply(sent).content
-    assert "**Zed**, **The Ghost** are" in text and "Nothing was spent" in text
+    assert "**Zed** and **The Ghost** are" in text and "Nothing was spent" in text
     assert fakefish.requests_for("tts") == [] and await ledger(bot) == []
 
 

@@ -109,7 +109,7 @@ def test_catalogue_per_model() -> None:
     drama = {c.style for c in cues.catalogue("drama-3-preview", BEFORE)}
     assert {"<whisper>", "<french>", "whispering"} <= drama
     assert cues.catalogue("s1", AFTER) == cues.catalogue("s2.1-pro", AFTER)
-    assert "retires on 2026-12-31" in cues.describe("s1", BEFORE)
+    assert "retires on Dec 31, 2026" in cues.describe("s1", BEFORE)
 
 
 MEMBER_TEXTS = [

@@ -68,7 +68,7 @@ def test_mentions(label, found) -> None:
 
 def test_unknown_speakers_named_together() -> None:
     text = unknown_speakers_message(["Zed", "Narrator"])
-    assert "**Zed**, **Narrator** are" in text and "Nothing was spent" in text
+    assert "**Zed** and **Narrator** are" in text and "Nothing was spent" in text
 
 
 def test_multi_speaker_request_numbers_voices_by_first_appearance() -> None:

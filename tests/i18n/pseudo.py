@@ -19,8 +19,9 @@ from bot.i18n.catalogs import LOCALES_DIR
 LANGUAGE = "x_pseudo"
 _ACCENTS = str.maketrans("aeiouyAEIOUYcnsz", "áéíóúýÁÉÍÓÚÝçñšž")
 _BRACKETED = re.compile(r"⟦[^⟦⟧]*⟧")
-# What may appear outside the brackets: mentions, code spans, numbers, punctuation, emoji.
-_ALLOWED = re.compile(r"<[@#][!&]?\d+>|<t:\d+(?::\w)?>|`[^`]*`|[\W\d_]+")
+# What may appear outside the brackets: mentions, code spans, numbers, punctuation, emoji. (The
+# punctuation run stops at a backtick, so it can't swallow the opening of the next code span.)
+_ALLOWED = re.compile(r"<[@#][!&]?\d+>|<t:\d+(?::\w)?>|`[^`]*`|(?:[^\w`]|[\d_])+")
 
 
 def pseudo(text: str) -> str:
