@@ -268,10 +268,17 @@ async def test_option_problems_are_translated(harness, guild, members, cdn, medi
     assert_all_translated(sent, [])
 
 
-@pytest.mark.parametrize("name", ["short.mp3", "silence.wav", "long.ogg"])
+@pytest.mark.parametrize("name", ["short.mp3", "silence.wav", "long.ogg", "png-named.mp3", "empty.mp3",
+                                  "truncated.mp3"])
 async def test_sample_problems_are_translated(harness, guild, members, cdn, media, name: str) -> None:
     sent = await start_clone(harness, guild, [cdn.attachment(media.bytes(name), name)])
     assert f"`{name}`" in sent[-1].content
+    assert_all_translated(sent, [])
+
+
+async def test_an_oversized_sample_is_translated(harness, guild, members, cdn) -> None:
+    sent = await start_clone(harness, guild, [cdn.attachment(b"x", "big.wav", size=21 * 1024 * 1024)])
+    assert "`big.wav`" in sent[-1].content and cdn.downloads == []
     assert_all_translated(sent, [])
 
 
