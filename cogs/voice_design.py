@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 import discord
 
-from bot.cloning import VISIBILITY_NAMES, check_title
+from bot.cloning import check_title, visibility_name
 from bot.errors import UserFacingError, describe_error, send_ephemeral, use_interaction_language
 from bot.fish import FishError, Visibility, VoiceDesignCandidate
 from bot.fish.voice_design import INSTRUCTION_LIMIT, REFERENCE_TEXT_LIMIT
@@ -251,7 +251,7 @@ class DesignView(MemberView):
                               description=_("Use it with `/speak voice:` or make it your voice below."),
                               colour=discord.Colour.green())
         embed.add_field(name=_("Voice id"), value=f"`{voice.id}`")
-        embed.add_field(name=_("Visibility"), value=_(VISIBILITY_NAMES[visibility]))
+        embed.add_field(name=_("Visibility"), value=visibility_name(visibility))
         made_from = _("candidate {number}").format(number=number(candidate.index + 1))
         embed.add_field(name=_("Made from"), value=made_from)
         actions = VoiceActions(self.bot.speech, self.bot.store, user_id, voice_id=voice.id, title=title)

@@ -19,9 +19,10 @@ from bot.i18n.catalogs import LOCALES_DIR
 LANGUAGE = "x_pseudo"
 _ACCENTS = str.maketrans("aeiouyAEIOUYcnsz", "áéíóúýÁÉÍÓÚÝçñšž")
 _BRACKETED = re.compile(r"⟦[^⟦⟧]*⟧")
-# What may appear outside the brackets: mentions, code spans, numbers, punctuation, emoji. (The
-# punctuation run stops at a backtick, so it can't swallow the opening of the next code span.)
-_ALLOWED = re.compile(r"<[@#][!&]?\d+>|<t:\d+(?::\w)?>|`[^`]*`|(?:[^\w`]|[\d_])+")
+# What may appear outside the brackets: mentions, Discord timestamps, code spans, numbers,
+# punctuation, emoji (a run of punctuation stops before a mention or timestamp, so that `<t:…:D>`
+# after " · " is seen whole, and at a backtick, so it can't swallow the opening of the next code span).
+_ALLOWED = re.compile(r"<[@#][!&]?\d+>|<t:\d+(?::\w)?>|`[^`]*`|(?:(?!<[@#]|<t:)[^\w`]|[\d_])+")
 
 
 def pseudo(text: str) -> str:
