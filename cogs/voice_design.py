@@ -19,7 +19,8 @@ import discord
 
 from bot.cloning import check_title, visibility_name
 from bot.errors import UserFacingError, describe_error, send_ephemeral, use_interaction_language
-from bot.fish import FishError, Visibility, VoiceDesignCandidate
+from bot.fish import FishAPIError, FishError, ValidationError, Visibility, VoiceDesignCandidate
+from bot.fish.errors import first_detail_message
 from bot.fish.voice_design import INSTRUCTION_LIMIT, REFERENCE_TEXT_LIMIT
 from bot.i18n import N_, _, ngettext
 from bot.i18n.formatting import number
@@ -73,9 +74,18 @@ async def design_voice(bot: FishBot, interaction: discord.Interaction, *, descri
     user_id, guild_id = interaction.user.id, interaction.guild_id
     async with bot.usage.reserve(kind="voice_designs", amount=1, user_id=user_id, guild_id=guild_id):
         await interaction.response.defer(ephemeral=True, thinking=True)
-        candidates = await bot.fish.voice_design.create(
-            description, reference_text=sample_text, language=language, n=CANDIDATES
-        )
+        try:
+            candidates = await bot.fish.voice_design.create(
+                description, reference_text=sample_text, language=language, n=CANDIDATES
+            )
+        except FishAPIError as exc:
+            if exc.status not in (400, 422):
+                raise
+            # Fish refused the request's fields: the description, as too long by its count, or else.
+            listed = first_detail_message(exc.detail) if isinstance(exc, ValidationError) else None
+            detail = " ".join((listed or exc.message).split())[:200]
+            raise UserFacingError(_("Fish Audio refused that description ({detail}). Nothing was spent: "
+                                    "shorten or reword it and try again.").format(detail=detail)) from None
     if not candidates:
         raise UserFacingError(_("Fish Audio made no candidates for that description. Try other words."))
     view = DesignView(bot, user_id, candidates, description=description)

@@ -180,3 +180,29 @@ async def test_limits_from_settings(bot, harness, guild, cast, fakefish, script,
     answer = reply(await scene(harness, guild, cast.ann, script))
     assert message in answer.content and answer.ephemeral
     assert fakefish.requests_for("tts") == []
+
+
+# --- what each path leaves in the usage ledger ----------------------------------------------------
+
+
+async def test_a_scene_over_the_speech_quota_is_refused_before_fish(bot, harness, guild, cast,
+                                                                    fakefish) -> None:
+    await bot.store.update_guild(guild.id, "quotas", {"tts_chars_per_member": 20})
+    put_in_voice(guild, cast.ann, cast.bob)
+    script = "Ann: One two three.\nBob: Four five six."
+    answer = reply(await scene(harness, guild, cast.ann, script, model="s1"))
+    assert "daily quota of speech characters is used up" in answer.content and answer.ephemeral
+    assert fakefish.requests_for("tts") == [] and bot.voice_sessions.get(guild.id) is None
+    # The first clip (14 characters) fitted and was given back; the second was over the quota.
+    assert sorted(await ledger(bot)) == [("tts_chars", 14, "denied"), ("tts_chars", 14, "skipped")]
+    assert (await bot.usage.member_today(cast.ann, guild.id)).used["tts_chars"] == 0
+
+
+async def test_fish_failing_a_scene_file_is_plain_and_gives_the_quota_back(bot, harness, guild, cast,
+                                                                           fakefish) -> None:
+    fakefish.fail("tts", status=402)
+    answer = reply(await scene(harness, guild, cast.ann, f"Ann: Hello.\n<@{cast.bob}>: Hi.", as_file=True))
+    assert answer.content == "The bot's Fish Audio API credit has run out. Please tell the bot owner."
+    assert not answer.files
+    assert [(kind, outcome) for kind, _, outcome in await ledger(bot)] == [("tts_chars", "failed")]
+    assert (await bot.usage.member_today(cast.ann, guild.id)).used["tts_chars"] == 0

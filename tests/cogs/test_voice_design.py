@@ -137,8 +137,10 @@ async def test_refused_before_anything_is_spent(bot, harness, guild, members, fa
 @pytest.mark.parametrize(("fault", "message"), [
     ({"status": 402}, "The bot's Fish Audio API credit has run out. Please tell the bot owner."),
     ({"status": 429, "retry_after": 20}, "Fish Audio is busy right now. Try again in 20 s."),
+    # Fish counts the description its own way: its 400 names what it refused, and nothing is spent.
     ({"status": 400, "body": {"status": 400, "message": "instruction: must contain 1 to 2000 characters"}},
-     "Fish Audio rejected the request: instruction: must contain 1 to 2000 characters"),
+     "Fish Audio refused that description (instruction: must contain 1 to 2000 characters). Nothing was "
+     "spent: shorten or reword it and try again."),
 ])
 async def test_api_errors_are_plain_and_give_the_quota_back(bot, harness, guild, members, fakefish, fault,
                                                             message) -> None:
