@@ -22,11 +22,11 @@ from dataclasses import dataclass
 
 import discord
 
+from bot import clock
 from bot.audio.tts_cache import TTSCache
 from bot.config import Settings
 from bot.errors import UserFacingError
 from bot.fish import FishClient, ReferenceNotFoundError
-from bot.fish.tts_models import utc_today
 from bot.i18n import _
 from bot.i18n.formatting import number
 from bot.speech.breaker import FishBreaker
@@ -74,9 +74,7 @@ class SpeechService:
         settings: Settings,
         stale: StaleVoices,
         breaker: FishBreaker | None = None,
-        today: Callable[[], datetime.date] = utc_today,
     ) -> None:
-        self.today = today  # the UTC date, injectable: model retirements depend on it
         self.stale = stale
         self._fish = fish
         self._ledger = ledger
@@ -88,6 +86,11 @@ class SpeechService:
     @property
     def breaker(self) -> FishBreaker | None:
         return self._breaker
+
+    @staticmethod
+    def today() -> datetime.date:
+        """The UTC date model retirements are judged by (the bot's one clock, `bot.clock`)."""
+        return clock.utc_today()
 
     def spec(
         self,
@@ -102,8 +105,7 @@ class SpeechService:
     ) -> SpeechSpec:
         """`SpeechSpec.build` with this bot's settings."""
         return SpeechSpec.build(self._settings, text, voice_id=voice_id, speed=speed, model=model,
-                                format=format, volume=volume, normalize_loudness=normalize_loudness,
-                                today=self.today())
+                                format=format, volume=volume, normalize_loudness=normalize_loudness)
 
     def file_spec(self, text: str, *, voice_id: str | None = None, speed: float | None = None,
                   model: str | None = None, volume: float | None = None,

@@ -15,9 +15,10 @@ import datetime
 from dataclasses import dataclass
 from typing import Literal
 
+from bot import clock
 from bot.config import Settings
 from bot.fish.models import OpusBitrate, Prosody, TTSConfig, TTSOptions
-from bot.fish.tts_models import serving_model, utc_today
+from bot.fish.tts_models import serving_model
 
 SpeechFormat = Literal["opus", "mp3"]
 
@@ -64,7 +65,7 @@ class SpeechSpec:
             text=text,
             voice_id=voice_id,
             speed=speed,
-            model=serving_model(model or settings.fish.model, today or utc_today()),
+            model=serving_model(model or settings.fish.model, today or clock.utc_today()),
             latency=settings.fish.latency,
             format=format,
             opus_bitrate=settings.speak.opus_bitrate,
