@@ -17,6 +17,7 @@ import asyncio
 import contextlib
 import dataclasses
 import datetime
+import functools
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
@@ -30,7 +31,7 @@ from bot.fish import FishClient, ReferenceNotFoundError
 from bot.i18n import _
 from bot.i18n.formatting import number
 from bot.speech.breaker import FishBreaker
-from bot.speech.spec import SpeechFormat, SpeechSpec
+from bot.speech.spec import SpeechSpec
 from bot.usage import UsageLedger
 from bot.voice.clip import MAX_VOICE_REPLACEMENTS, Clip
 from bot.voice.manager import SessionManager
@@ -76,6 +77,10 @@ class SpeechService:
         breaker: FishBreaker | None = None,
     ) -> None:
         self.stale = stale
+        # `SpeechSpec.build` with this bot's settings (same arguments, one signature); a file's
+        # spec is in the operator's `speak.file_format`.
+        self.spec = functools.partial(SpeechSpec.build, settings)
+        self.file_spec = functools.partial(SpeechSpec.build, settings, format=settings.speak.file_format)
         self._fish = fish
         self._ledger = ledger
         self._sessions = sessions
@@ -91,29 +96,6 @@ class SpeechService:
     def today() -> datetime.date:
         """The UTC date model retirements are judged by (the bot's one clock, `bot.clock`)."""
         return clock.utc_today()
-
-    def spec(
-        self,
-        text: str,
-        *,
-        voice_id: str | None = None,
-        speed: float | None = None,
-        model: str | None = None,
-        format: SpeechFormat = "opus",
-        volume: float | None = None,
-        normalize_loudness: bool | None = None,
-    ) -> SpeechSpec:
-        """`SpeechSpec.build` with this bot's settings."""
-        return SpeechSpec.build(self._settings, text, voice_id=voice_id, speed=speed, model=model,
-                                format=format, volume=volume, normalize_loudness=normalize_loudness)
-
-    def file_spec(self, text: str, *, voice_id: str | None = None, speed: float | None = None,
-                  model: str | None = None, volume: float | None = None,
-                  normalize_loudness: bool | None = None) -> SpeechSpec:
-        """The spec of a clip sent as a file (in the operator's `speak.file_format`)."""
-        return self.spec(text, voice_id=voice_id, speed=speed, model=model,
-                         format=self._settings.speak.file_format, volume=volume,
-                         normalize_loudness=normalize_loudness)
 
     async def queue(
         self,

@@ -11,7 +11,6 @@ key is the whole (frozen, hashable) spec.
 from __future__ import annotations
 
 import dataclasses
-import datetime
 from dataclasses import dataclass
 from typing import Literal
 
@@ -55,17 +54,16 @@ class SpeechSpec:
         format: SpeechFormat = "opus",
         volume: float | None = None,
         normalize_loudness: bool | None = None,
-        today: datetime.date | None = None,
     ) -> SpeechSpec:
         """The spec for `text` with the request's choices, the operator's settings filling the
         rest (model, latency, Opus bitrate). `format` is "opus" for voice; files use
-        `settings.speak.file_format`. A model Fish has retired by `today` is replaced by what Fish
-        serves in its place, so the cache and the bill name the model really used."""
+        `settings.speak.file_format`. A model Fish has retired by today (`bot.clock`) is replaced
+        by what Fish serves in its place, so the cache and the bill name the model really used."""
         return cls(
             text=text,
             voice_id=voice_id,
             speed=speed,
-            model=serving_model(model or settings.fish.model, today or clock.utc_today()),
+            model=serving_model(model or settings.fish.model, clock.utc_today()),
             latency=settings.fish.latency,
             format=format,
             opus_bitrate=settings.speak.opus_bitrate,
