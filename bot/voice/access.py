@@ -29,7 +29,7 @@ async def usable_voice(fish: FishClient, db: Database, user_id: int, voice_id: s
         raise unknown_voice(voice_id) from None
     if not voice.ready:
         raise UserFacingError(
-            "That voice is still being trained on Fish Audio (or its training failed): "
-            "it can speak once it is ready."
+            _("That voice is still being trained on Fish Audio (or its training failed): "
+              "it can speak once it is ready.")
         )
     return voice
