@@ -99,3 +99,12 @@ async def test_speak_reads_links_in_the_texts_language(bot, room, guild, fakefis
     await room.harness.run("speak", user_id=ANN, guild=guild, text="이거 봐 https://example.com ㅎㅎ")
     await wait_for(lambda: len(spoken(fakefish)) == 1)
     assert spoken(fakefish) == ["이거 봐 링크 생략 흐흐"]
+
+
+async def test_a_long_japanese_message_is_cut_with_a_japanese_ending(bot, room, fakefish) -> None:
+    await room.join_and_bind()
+    await configure(room, max_length=12, announce_names=False)
+    room.say(ANN, "今日はとても長いメッセージを書いています")
+    room.say(BOB, "this is a long english message")
+    await wait_for(lambda: len(spoken(fakefish)) == 2)
+    assert spoken(fakefish) == ["今日はとても長いメッセー、以下省略", "this is a, and so on"]
