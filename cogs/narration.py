@@ -234,27 +234,33 @@ class Narration(commands.Cog):
         assert interaction.guild_id is not None
         if member is None and role is None:
             raise UserFacingError(_("Choose a member, a role, or both."))
-        config = await self._config(interaction.guild_id)
-        changes: dict[str, object] = {}
-        done = []
-        for field, current, target, mention in (
-            ("ignored_members", config.ignored_members, member, lambda i: f"<@{i}>"),
-            ("ignored_roles", config.ignored_roles, role, lambda i: f"<@&{i}>"),
-        ):
-            if target is None:
-                continue
-            if add and target.id not in current:
-                if len(current) >= IGNORE_LIMIT:
-                    raise UserFacingError(_("At most {count} members and {count} roles can be ignored.")
-                                          .format(count=number(IGNORE_LIMIT)))
-                changes[field] = [*current, target.id]
-            elif not add and target.id in current:
-                changes[field] = [i for i in current if i != target.id]
-            else:
-                refusal = _("{who} is already ignored.") if add else _("{who} is not ignored.")
-                raise UserFacingError(refusal.format(who=mention(target.id)))
-            done.append(mention(target.id))
-        await self.bot.store.update_guild(interaction.guild_id, NAMESPACE, changes, model=NarrationSettings)
+        done: list[str] = []
+
+        def edit(config: NarrationSettings) -> dict[str, object]:
+            # Called with the stored lists under the store's row lock: edits at the same instant
+            # each see the other's result.
+            changes: dict[str, object] = {}
+            done.clear()
+            for field, current, target, mention in (
+                ("ignored_members", config.ignored_members, member, lambda i: f"<@{i}>"),
+                ("ignored_roles", config.ignored_roles, role, lambda i: f"<@&{i}>"),
+            ):
+                if target is None:
+                    continue
+                if add and target.id not in current:
+                    if len(current) >= IGNORE_LIMIT:
+                        raise UserFacingError(_("At most {count} members and {count} roles can be "
+                                                "ignored.").format(count=number(IGNORE_LIMIT)))
+                    changes[field] = [*current, target.id]
+                elif not add and target.id in current:
+                    changes[field] = [i for i in current if i != target.id]
+                else:
+                    refusal = _("{who} is already ignored.") if add else _("{who} is not ignored.")
+                    raise UserFacingError(refusal.format(who=mention(target.id)))
+                done.append(mention(target.id))
+            return changes
+
+        await self.bot.store.edit_guild(interaction.guild_id, NAMESPACE, NarrationSettings, edit)
         outcome = _("{who} won't be read aloud any more.") if add else _("{who} will be read aloud again.")
         await interaction.response.send_message(outcome.format(who=listing(done)), ephemeral=True,
                                                 allowed_mentions=NO_MENTIONS)

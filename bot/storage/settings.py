@@ -173,6 +173,17 @@ class SettingsStore:
         """Merge ``changes`` into the user's stored settings (see ``_update``)."""
         return await self._update("user", user_id, namespace, changes, model)
 
+    async def edit_guild(
+        self, guild_id: int, namespace: str, model: type[M], edit: Callable[[M], Mapping[str, Any]]
+    ) -> M:
+        """Read, change and write the guild's settings as one step: ``edit(current)`` is called
+        under the row lock with the stored settings and returns the fields to change (or raises,
+        and nothing is written). Edits of the same field at the same instant (two additions to a
+        list), in this process or another, each see the other's result instead of overwriting it."""
+        result = await self._update("guild", guild_id, namespace, {}, model, edit)
+        assert isinstance(result, model)
+        return result
+
     async def delete_guild(self, guild_id: int, namespace: str | None = None) -> int:
         """Delete the guild's settings (one namespace, or all); return the rows deleted."""
         return await self._delete("guild", guild_id, namespace)
@@ -220,8 +231,10 @@ class SettingsStore:
         namespace: str,
         changes: BaseModel | Mapping[str, Any],
         model: type[BaseModel] | None,
+        edit: Callable[[Any], Mapping[str, Any]] | None = None,
     ) -> BaseModel | dict[str, Any]:
-        """Merge ``changes`` into the stored blob under a row lock and write it back.
+        """Merge ``changes`` (or what ``edit`` returns, given the stored settings as ``model``)
+        into the stored blob under a row lock and write it back.
 
         ``changes`` is either a mapping of field -> value, or a model instance whose explicitly
         set fields are written (``model_fields_set``: constructor arguments and attributes
@@ -237,11 +250,7 @@ class SettingsStore:
             patch = changes.model_dump(mode="json", include=set(changes.model_fields_set))
         else:
             patch = dict(changes)
-        if model is not None and model.model_config.get("extra") != "allow":
-            # pydantic would silently ignore a misspelt field; refuse to store it instead.
-            unknown = set(patch) - set(model.model_fields)
-            if unknown:
-                raise ValueError(f"{model.__name__} has no fields {sorted(unknown)}")
+        _check_fields(model, patch)
         table = _TABLES[kind]
         self._writes += 1
         try:
@@ -252,7 +261,11 @@ class SettingsStore:
                 if model is not None:
                     # Stored fields that no longer validate are dropped rather than failing the
                     # write; the patch itself must validate.
-                    merged = _clean(model, stored, key)[1] | patch
+                    current, kept = _clean(model, stored, key)
+                    if edit is not None:
+                        patch = dict(edit(_fresh_copy(current)))
+                        _check_fields(model, patch)
+                    merged = kept | patch
                     result = model.model_validate(merged)
                     # Store the normalised values of the fields that are set, plus any keys the
                     # model does not know (written by a newer version of the bot).
@@ -316,6 +329,14 @@ class SettingsStore:
         self._cache.move_to_end(key)
         while len(self._cache) > self.max_entries:
             self._cache.popitem(last=False)
+
+
+def _check_fields(model: type[BaseModel] | None, patch: Mapping[str, Any]) -> None:
+    if model is not None and model.model_config.get("extra") != "allow":
+        # pydantic would silently ignore a misspelt field; refuse to store it instead.
+        unknown = set(patch) - set(model.model_fields)
+        if unknown:
+            raise ValueError(f"{model.__name__} has no fields {sorted(unknown)}")
 
 
 def _check_id(owner_id: int) -> int:

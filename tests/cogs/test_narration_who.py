@@ -4,6 +4,7 @@ voice channel's chat, the name template and join/leave announcements."""
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +12,7 @@ import pytest
 
 from bot.client import FishBot
 from bot.config import Settings
+from bot.narration.settings import NAMESPACE, NarrationSettings
 from tests.cogs.test_narration import ANN, BOB, CAT, HELPER_BOT, MANAGE, Room, settings_for, settle, spoken
 from tests.discord_harness import FakeGuild, Harness, message_payload, snowflake, wait_for
 
@@ -87,6 +89,27 @@ async def test_ignore_lists_for_members_and_roles(bot, room, guild, fakefish) ->
     refused = await harness.run("settings ignore add", user_id=BOB, guild=guild,
                                 permissions=0, member=str(ANN), resolved=resolved_member(room, ANN))
     assert "Manage Server" in refused[-1].content
+
+
+async def test_ignore_edits_at_the_same_instant_are_all_kept(bot, room, guild) -> None:
+    """Each edit reads and writes the list as one step under the store's row lock."""
+    members = [guild.add_member(snowflake(), f"m{i}") for i in range(6)]
+    edits = [room.harness.run("settings ignore add", user_id=ANN, guild=guild, permissions=MANAGE,
+                              member=str(m), resolved=resolved_member(room, m)) for m in members]
+    roles = [guild.add_role(f"r{i}", 0) for i in range(3)]
+    edits += [room.harness.run("settings ignore add", user_id=ANN, guild=guild, permissions=MANAGE,
+                               role=str(r), resolved={"roles": {str(r): guild.roles[-3 + i]}})
+              for i, r in enumerate(roles)]
+    replies = await asyncio.gather(*edits)
+    assert all(sent[-1].content.endswith("won't be read aloud any more.") for sent in replies)
+    config = await bot.store.get_guild(guild.id, NAMESPACE, NarrationSettings)
+    assert sorted(config.ignored_members) == sorted(members)
+    assert sorted(config.ignored_roles) == sorted(roles)
+    removals = [room.harness.run("settings ignore remove", user_id=ANN, guild=guild, permissions=MANAGE,
+                                 member=str(m), resolved=resolved_member(room, m)) for m in members[:4]]
+    await asyncio.gather(*removals)
+    config = await bot.store.get_guild(guild.id, NAMESPACE, NarrationSettings)
+    assert sorted(config.ignored_members) == sorted(members[4:])
 
 
 async def test_a_member_can_opt_out_and_back_in(bot, room, guild, fakefish) -> None:

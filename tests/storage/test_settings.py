@@ -204,6 +204,42 @@ async def test_concurrent_updates_from_two_processes(migrated_db: Database) -> N
     assert result.model_dump() == {f"f{i}": i + 1 for i in range(20)}
 
 
+class Listed(BaseModel):
+    ids: list[int] = []
+    other: int = 0
+
+
+async def test_edits_of_one_list_from_two_processes_are_all_kept(migrated_db: Database) -> None:
+    # Each edit appends to the list it is given: only a read under the write's lock keeps them all.
+    other_db = Database(migrated_db.url)
+    stores = [SettingsStore(migrated_db), SettingsStore(other_db)]
+    try:
+        await asyncio.gather(*(
+            stores[i % 2].edit_guild(GUILD, "listed", Listed, lambda c, i=i: {"ids": [*c.ids, i]})
+            for i in range(20)
+        ))
+    finally:
+        await other_db.close()
+    result = await SettingsStore(migrated_db).get_guild(GUILD, "listed", Listed)
+    assert sorted(result.ids) == list(range(20))
+
+
+async def test_an_edit_that_raises_writes_nothing(store: SettingsStore) -> None:
+    await store.update_guild(GUILD, "listed", {"ids": [1]}, model=Listed)
+
+    def refuse(current: Listed) -> dict[str, object]:
+        assert current == Listed(ids=[1])  # the stored settings, as the model
+        current.ids.append(2)  # a private copy: changing it changes nothing stored
+        raise LookupError("already there")
+
+    with pytest.raises(LookupError):
+        await store.edit_guild(GUILD, "listed", Listed, refuse)
+    assert await store.edit_guild(GUILD, "listed", Listed, lambda c: {"other": 5}) == Listed(ids=[1], other=5)
+    with pytest.raises(ValueError, match="no fields"):
+        await store.edit_guild(GUILD, "listed", Listed, lambda c: {"idz": []})
+    assert await SettingsStore(store.db).get_guild(GUILD, "listed", Listed) == Listed(ids=[1], other=5)
+
+
 async def _store_raw(db: Database, table: str, owner: int, namespace: str, raw: str) -> None:
     column = "guild_id" if table == "guild_settings" else "user_id"
     cast = "CAST(:data AS JSONB)" if db.dialect == "postgresql" else ":data"
