@@ -161,7 +161,7 @@ async def test_about_in_korean_formats_its_number(bot, harness, guild, bot_setti
     assert fields["Fish 모델"] == f"`{bot_settings.fish.model}`"
 
 
-def test_the_catalog_helper_reads_the_files(tmp_path: Path) -> None:
+def test_the_catalog_helper_reads_the_files() -> None:
     assert catalog_text("de", "Pronunciation dictionary") == "Aussprachewörterbuch"
     with pytest.raises(AssertionError):
         catalog_text("de", "A sentence no catalog has.")
