@@ -37,6 +37,18 @@ PERMISSION_NAMES = {
     "view_channel": N_("View Channels"),
     "mute_members": N_("Mute Members"),
 }
+# What an option holds, for a value a transformer refused (keyed by AppCommandOptionType's name).
+OPTION_KINDS = {
+    "string": N_("text"),
+    "integer": N_("whole number"),
+    "number": N_("number"),
+    "boolean": N_("yes/no"),
+    "user": N_("member"),
+    "channel": N_("channel"),
+    "role": N_("role"),
+    "mentionable": N_("member or role"),
+    "attachment": N_("file"),
+}
 
 
 class UserFacingError(Exception):
@@ -57,8 +69,9 @@ def describe_error(error: BaseException) -> tuple[str, bool]:
         # Transformers (e.g. the voice autocompleter) may refuse a value with their own reason.
         if isinstance(error.__cause__, UserFacingError | FishError):
             return describe_error(error.__cause__)
+        kind = OPTION_KINDS.get(error.type.name, OPTION_KINDS["string"])
         return _("“{value}” is not a valid {kind} here.").format(
-            value=str(error.value)[:80], kind=error.type.name), False
+            value=str(error.value)[:80], kind=_(kind)), False
     if isinstance(error, UserFacingError):
         return str(error), False
     if isinstance(error, FishError):

@@ -15,6 +15,9 @@ from discord.ext import commands, tasks
 
 from bot.errors import UserFacingError
 from bot.fish import FishError, NotFoundError, Package
+from bot.i18n import N_, _, ngettext, using_language
+from bot.i18n.formatting import number, percent
+from bot.i18n.resolve import guild_language
 from bot.permissions import has_permissions, requires
 from bot.usage import KINDS, Kind, LowBalanceMonitor, QuotaOverrides, UsageLedger
 from bot.usage.quotas import (
@@ -31,21 +34,25 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 NO_MENTIONS = discord.AllowedMentions.none()
+# Labels are marked with N_ and translated where shown (the choices' names are translated by
+# the command tree's Translator, from commands.pot).
 KIND_TITLES: dict[Kind, str] = {
-    "tts_chars": "Speech", "clones": "Voice clones", "transcribe_seconds": "Transcription",
-    "voice_designs": "Voice designs",
+    "tts_chars": N_("Speech"), "clones": N_("Voice clones"), "transcribe_seconds": N_("Transcription"),
+    "voice_designs": N_("Voice designs"),
 }
 PERIODS: dict[str, tuple[str, int]] = {"today": ("Today", 0), "7d": ("Last 7 days", 7),
                                        "30d": ("Last 30 days", 30)}
+PERIOD_TITLES: dict[str, str] = {"today": N_("Server usage: today"), "7d": N_("Server usage: last 7 days"),
+                                 "30d": N_("Server usage: last 30 days")}
 QUOTA_FIELDS: dict[str, str] = {
-    "tts_chars_per_member": "Speech characters per member",
-    "tts_chars_per_guild": "Speech characters for the server",
-    "clones_per_member": "Voice clones per member",
-    "clones_per_guild": "Voice clones for the server",
-    "transcribe_minutes_per_member": "Transcription minutes per member",
-    "transcribe_minutes_per_guild": "Transcription minutes for the server",
-    "voice_designs_per_member": "Voice designs per member",
-    "voice_designs_per_guild": "Voice designs for the server",
+    "tts_chars_per_member": N_("Speech characters per member"),
+    "tts_chars_per_guild": N_("Speech characters for the server"),
+    "clones_per_member": N_("Voice clones per member"),
+    "clones_per_guild": N_("Voice clones for the server"),
+    "transcribe_minutes_per_member": N_("Transcription minutes per member"),
+    "transcribe_minutes_per_guild": N_("Transcription minutes for the server"),
+    "voice_designs_per_member": N_("Voice designs per member"),
+    "voice_designs_per_guild": N_("Voice designs for the server"),
 }
 # Counters of past days only matter for a day or two (the ledger keeps the history).
 
@@ -57,7 +64,7 @@ def _since(days: int) -> datetime:
 
 
 def _limit_text(kind: Kind, limit: int | None) -> str:
-    return "unlimited" if limit is None else describe_amount(kind, limit)
+    return _("unlimited") if limit is None else describe_amount(kind, limit)
 
 
 def _spent_line(totals: dict[Kind, int]) -> str:
@@ -105,10 +112,10 @@ class Credits(commands.Cog):
     @app_commands.command(name="credits", description="The bot's Fish Audio credit balance")
     async def credits(self, interaction: discord.Interaction) -> None:
         if not await self._may_see_credits(interaction):
-            who = "the bot's owners"
             if self.bot.settings.credits.allow_manage_guild:
-                who += " and members with the Manage Server permission"
-            raise UserFacingError(f"Only {who} can see the Fish Audio balance.")
+                raise UserFacingError(_("Only the bot's owners and members with the Manage Server "
+                                        "permission can see the Fish Audio balance."))
+            raise UserFacingError(_("Only the bot's owners can see the Fish Audio balance."))
         await interaction.response.defer(ephemeral=True, thinking=True)
         credit, package = await asyncio.gather(
             self.bot.fish.account.get_credits(check_free_credit=True), self._package()
@@ -116,15 +123,16 @@ class Credits(commands.Cog):
         threshold = decimal.Decimal(str(self.bot.settings.credits.low_balance_threshold))
         low = credit.credit < threshold
         embed = discord.Embed(
-            title="Fish Audio balance",
+            title=_("Fish Audio balance"),
             colour=discord.Colour.red() if low else discord.Colour.green(),
         )
-        embed.add_field(name="API credit", value=f"{credit.credit:,}")
-        free = {True: "Available", False: "Not available", None: "Unknown"}[credit.has_free_credit]
-        embed.add_field(name="Free credit", value=free)
-        embed.add_field(name="Package", value=self._package_text(package))
-        footer = f"Low-balance alert below {threshold:,}"
-        embed.set_footer(text=footer + (" — the balance is below it now." if low else "."))
+        embed.add_field(name=_("API credit"), value=number(credit.credit))
+        free = {True: _("Available"), False: _("Not available"), None: _("Unknown")}[credit.has_free_credit]
+        embed.add_field(name=_("Free credit"), value=free)
+        embed.add_field(name=_("Package"), value=self._package_text(package))
+        footer = (_("Low-balance alert below {threshold} — the balance is below it now.") if low
+                  else _("Low-balance alert below {threshold}."))
+        embed.set_footer(text=footer.format(threshold=number(threshold)))
         await interaction.followup.send(embed=embed, ephemeral=True, allowed_mentions=NO_MENTIONS)
 
     async def _package(self) -> Package | str:
@@ -132,21 +140,23 @@ class Credits(commands.Cog):
         try:
             return await self.bot.fish.account.get_package()
         except NotFoundError:
-            return "No package"
+            return _("No package")
         except FishError as exc:
             log.info("could not load the Fish package: %s", type(exc).__name__)
-            return "Couldn't load it right now"
+            return _("Couldn't load it right now")
 
     @staticmethod
     def _package_text(package: Package | str) -> str:
         if isinstance(package, str):
             return package
         if package.balance is None and package.total is None:
-            return "No package"
-        balance = f"{package.balance:,}" if package.balance is not None else "?"
-        total = f"{package.total:,}" if package.total is not None else "?"
-        kind = f" ({package.type})" if package.type else ""
-        return f"{balance} of {total} left{kind}"
+            return _("No package")
+        balance = number(package.balance) if package.balance is not None else "?"
+        total = number(package.total) if package.total is not None else "?"
+        if package.type:  # Fish's name for the package ("pro"): shown as it is
+            return _("{balance} of {total} left ({type})").format(balance=balance, total=total,
+                                                                 type=package.type)
+        return _("{balance} of {total} left").format(balance=balance, total=total)
 
     # --- /usage -------------------------------------------------------------------------------
 
@@ -156,7 +166,7 @@ class Credits(commands.Cog):
     @app_commands.choices(
         view=[app_commands.Choice(name="Mine", value="mine"),
               app_commands.Choice(name="Server", value="server")],
-        period=[app_commands.Choice(name=name, value=value) for value, (name, _) in PERIODS.items()],
+        period=[app_commands.Choice(name=name, value=value) for value, (name, _days) in PERIODS.items()],
     )
     async def usage_command(
         self,
@@ -170,10 +180,10 @@ class Credits(commands.Cog):
             chosen = "server" if view.value == "server" else "mine"
         if chosen == "server":
             if interaction.guild is None:
-                raise UserFacingError("Server usage only exists in a server.")
+                raise UserFacingError(_("Server usage only exists in a server."))
             if not admin:
-                raise UserFacingError("Only members with the Manage Server permission can see the "
-                                      "server's usage. Yours: /usage view:Mine.")
+                raise UserFacingError(_("Only members with the Manage Server permission can see the "
+                                        "server's usage. Yours: /usage view:Mine."))
             embed = await self._server_usage(interaction.guild, period.value if period else "today")
         else:
             embed = await self._own_usage(interaction)
@@ -181,45 +191,56 @@ class Credits(commands.Cog):
 
     async def _own_usage(self, interaction: discord.Interaction) -> discord.Embed:
         today = await self.usage.member_today(interaction.user.id, interaction.guild_id)
-        where = "in this server" if interaction.guild_id else "in direct messages"
-        embed = discord.Embed(title=f"Your usage today {where}", colour=discord.Colour.blurple())
+        title = (_("Your usage today in this server") if interaction.guild_id
+                 else _("Your usage today in direct messages"))
+        embed = discord.Embed(title=title, colour=discord.Colour.blurple())
         for kind in KINDS:
             used = describe_amount(kind, today.used[kind])
             remaining = today.remaining(kind)
-            left = "no daily limit" if remaining is None else f"{describe_amount(kind, remaining)} left"
-            embed.add_field(name=KIND_TITLES[kind], value=f"{used} used · {left}", inline=False)
-        embed.set_footer(text=f"Quotas reset in {describe_wait(today.reset_in)} (midnight UTC).")
+            if remaining is None:
+                value = _("{used} used · no daily limit").format(used=used)
+            else:
+                value = _("{used} used · {left} left").format(
+                    used=used, left=describe_amount(kind, remaining))
+            embed.add_field(name=_(KIND_TITLES[kind]), value=value, inline=False)
+        embed.set_footer(text=_("Quotas reset in {wait} (midnight UTC).").format(
+            wait=describe_wait(today.reset_in)))
         return embed
 
     async def _server_usage(self, guild: discord.Guild, period: str) -> discord.Embed:
-        title, days = PERIODS.get(period, PERIODS["today"])
+        if period not in PERIODS:
+            period = "today"
+        days = PERIODS[period][1]
         since = _since(days)
         totals = await self.usage.guild_totals(guild.id, since)
         top = await self.usage.top_users(guild.id, since, limit=10)
         outcomes = await self.usage.outcome_counts(guild.id, since, "tts_chars")
-        embed = discord.Embed(title=f"Server usage: {title.lower()}", colour=discord.Colour.blurple())
+        embed = discord.Embed(title=_(PERIOD_TITLES[period]), colour=discord.Colour.blurple())
         for kind in KINDS:
             limit = (await self.usage.limits(kind, guild.id)).guild
             embed.add_field(
-                name=KIND_TITLES[kind],
-                value=f"{describe_amount(kind, totals[kind])} "
-                f"(daily server limit: {_limit_text(kind, limit)})",
+                name=_(KIND_TITLES[kind]),
+                value=_("{amount} (daily server limit: {limit})").format(
+                    amount=describe_amount(kind, totals[kind]), limit=_limit_text(kind, limit)),
                 inline=False,
             )
         lines = [f"{n}. <@{user_id}> — {_spent_line(spent)}" for n, (user_id, spent) in enumerate(top, 1)]
-        embed.add_field(name="Top members", value="\n".join(lines) or "Nobody yet.", inline=False)
-        cache = self.bot.tts_cache
-        served = outcomes.get("cached", 0)
-        embed.add_field(
-            name="Speech cache",
-            value=(
-                f"{served:,} request(s) in this period served from the cache. Since the bot "
-                f"started: {cache.hits:,} hit(s) of {cache.lookups:,} short request(s) "
-                f"({cache.hit_rate:.0%}), {len(cache):,} clip(s) kept."
-            ),
-            inline=False,
-        )
+        embed.add_field(name=_("Top members"), value="\n".join(lines) or _("Nobody yet."), inline=False)
+        embed.add_field(name=_("Speech cache"), value=self._cache_text(outcomes.get("cached", 0)),
+                        inline=False)
         return embed
+
+    def _cache_text(self, served: int) -> str:
+        cache = self.bot.tts_cache
+        period = ngettext("{count} request in this period was served from the cache.",
+                          "{count} requests in this period were served from the cache.", served)
+        hits = ngettext("{count} hit", "{count} hits", cache.hits)
+        lookups = ngettext("{count} short request", "{count} short requests", cache.lookups)
+        kept = ngettext("{count} clip kept", "{count} clips kept", len(cache))
+        since = _("Since the bot started: {hits} of {lookups} ({rate}), {kept}.").format(
+            hits=hits.format(count=number(cache.hits)), lookups=lookups.format(count=number(cache.lookups)),
+            rate=percent(cache.hit_rate), kept=kept.format(count=number(len(cache))))
+        return period.format(count=number(served)) + " " + since
 
     # --- /quota ---------------------------------------------------------------------------------
 
@@ -234,11 +255,12 @@ class Credits(commands.Cog):
             configured = getattr(self.bot.settings.quotas, name)
             own = getattr(overrides, name)
             limit = effective_limit(configured, own, KIND_INFO[kind].scale)
-            source = "set here" if own is not None else "bot default"
-            lines.append(f"**{label}**: {_limit_text(kind, limit)} ({source})")
-        embed = discord.Embed(title="Daily quotas in this server", description="\n".join(lines),
+            line = (_("**{label}**: {limit} (set here)") if own is not None
+                    else _("**{label}**: {limit} (bot default)"))
+            lines.append(line.format(label=_(label), limit=_limit_text(kind, limit)))
+        embed = discord.Embed(title=_("Daily quotas in this server"), description="\n".join(lines),
                               colour=discord.Colour.blurple())
-        embed.set_footer(text="Quotas reset at midnight UTC. Change one with /quota set.")
+        embed.set_footer(text=_("Quotas reset at midnight UTC. Change one with /quota set."))
         await interaction.response.send_message(embed=embed, ephemeral=True)
 
     @quota.command(name="set", description="Lower one of this server's daily quotas")
@@ -255,23 +277,26 @@ class Credits(commands.Cog):
     ) -> None:
         assert interaction.guild_id is not None  # guild_only
         name = limit.value
+        label = _(QUOTA_FIELDS[name])
         kind = self._kind_of(name)
         configured = getattr(self.bot.settings.quotas, name)
         if value is not None:
             if KIND_INFO[kind].scale == 1 and value != int(value):
-                raise UserFacingError(f"{limit.name} must be a whole number.")
+                raise UserFacingError(_("{label} must be a whole number.").format(label=label))
             value = int(value) if KIND_INFO[kind].scale == 1 else value
             if configured and value > configured:
                 bot_limit = describe_amount(kind, configured * KIND_INFO[kind].scale)
                 raise UserFacingError(
-                    f"The bot allows at most {bot_limit} a day here; a server can only lower that."
+                    _("The bot allows at most {limit} a day here; a server can only lower that.").format(
+                        limit=bot_limit)
                 )
         await self.bot.store.update_guild(interaction.guild_id, OVERRIDES_NAMESPACE, {name: value},
                                           model=QuotaOverrides)
         effective = effective_limit(configured, value, KIND_INFO[kind].scale)
-        state = "back to the bot's default" if value is None else "now"
+        reply = (_("{label}: back to the bot's default {limit} a day.") if value is None
+                 else _("{label}: now {limit} a day."))
         await interaction.response.send_message(
-            f"{limit.name}: {state} {_limit_text(kind, effective)} a day.", ephemeral=True
+            reply.format(label=label, limit=_limit_text(kind, effective)), ephemeral=True
         )
 
     @staticmethod
@@ -304,12 +329,13 @@ class Credits(commands.Cog):
         return (await self.bot.fish.account.get_credits()).credit
 
     def _alert_text(self, balance: decimal.Decimal) -> str:
+        """In the current language: the channel's server language, or English in the owners' DMs."""
         threshold = self.bot.settings.credits.low_balance_threshold
-        return (
-            f"⚠️ The bot's Fish Audio API credit is low: {balance:,} left (alert threshold "
-            f"{threshold:,}). Speech, cloning and transcription stop when it runs out; top it up "
-            "at https://fish.audio. I'll tell you again only after it has recovered."
-        )
+        return _(
+            "⚠️ The bot's Fish Audio API credit is low: {balance} left (alert threshold {threshold}). "
+            "Speech, cloning and transcription stop when it runs out; top it up at {url}. I'll tell you "
+            "again only after it has recovered."
+        ).format(balance=number(balance), threshold=number(threshold), url="https://fish.audio")
 
     async def _deliver_alert(self, balance: decimal.Decimal) -> bool:
         """Post to the configured channel, else DM the owners; True if anyone was told."""
@@ -320,7 +346,10 @@ class Credits(commands.Cog):
                 channel = self.bot.get_channel(channel_id) or await self.bot.fetch_channel(channel_id)
                 if not isinstance(channel, discord.abc.Messageable):
                     raise TypeError("not a channel messages can be sent to")
-                await channel.send(text, allowed_mentions=NO_MENTIONS)
+                guild = getattr(channel, "guild", None)
+                with using_language(await guild_language(self.bot.store, guild)):
+                    posted = self._alert_text(balance)
+                await channel.send(posted, allowed_mentions=NO_MENTIONS)
                 return True
             except (discord.HTTPException, TypeError) as exc:
                 log.warning("could not post the low-balance alert in channel %s (%s); "

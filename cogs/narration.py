@@ -18,16 +18,16 @@ from bot.errors import UserFacingError
 from bot.i18n import _, ngettext, pgettext, using_language
 from bot.i18n.formatting import duration, listing, number
 from bot.i18n.resolve import guild_language
+from bot.narration import phrases
 from bot.narration.access import may_read
 from bot.narration.announcer import Announcer, Last
 from bot.narration.notices import Notices
-from bot.narration.reading import forwarded, spoken_name, words_of
+from bot.narration.reading import forwarded, message_language, spoken_name, words_of
 from bot.narration.settings import (
     NAMESPACE,
     NICKNAMES,
     NarrationSettings,
     Nicknames,
-    announcement,
     check_name_template,
 )
 from bot.narration.spoken import for_model
@@ -480,7 +480,10 @@ class Narration(commands.Cog):
         operator = self.bot.settings.narration
         guild = message.guild
         assert guild is not None
-        words = words_of(message, config, max_length=config.max_length or operator.max_message_length)
+        # What the bot says around the words (stand-ins, the name) is in the message's language.
+        language = message_language(message, await guild_language(self.bot.store, guild))
+        words = words_of(message, config, max_length=config.max_length or operator.max_message_length,
+                         language=language)
         words = await self._for_fish(guild.id, words, config, message.author.id)
         if not words:
             return
@@ -490,11 +493,13 @@ class Narration(commands.Cog):
         author = message.author
         prefix = ""
         if forwarded(message) is not None:  # always says who forwarded it
-            name = spoken_name(author.display_name, await self._nickname(author.id, guild.id))
-            prefix = await self._for_fish(guild.id, f"{name} forwarded:", config) + " "
+            name = spoken_name(author.display_name, await self._nickname(author.id, guild.id), language)
+            prefix = phrases.introducing(await self._for_fish(guild.id, phrases.forwarded(name, language),
+                                                              config))
         elif config.announce_names and self.announcer.should_announce(guild.id, author.id):
-            name = spoken_name(author.display_name, await self._nickname(author.id, guild.id))
-            prefix = await self._for_fish(guild.id, announcement(config.name_template, name), config) + " "
+            name = spoken_name(author.display_name, await self._nickname(author.id, guild.id), language)
+            prefix = phrases.introducing(await self._for_fish(
+                guild.id, phrases.said(config.name_template, name, language), config))
         text = prefix + words
         voice = await resolve_voice(self.bot.store, self.bot.settings, user_id=author.id, guild_id=guild.id)
         speech = self.bot.speech
@@ -559,9 +564,9 @@ class Narration(commands.Cog):
         if session is None:
             return
         if after.channel == session.channel:
-            verb = "joined"
+            verb, say = "joined", phrases.joined
         elif before.channel == session.channel:
-            verb = "left"
+            verb, say = "left", phrases.left
         else:
             return
         async with self._lock(member.guild.id):
@@ -571,8 +576,10 @@ class Narration(commands.Cog):
                 return
             if not self.presence.due(member.guild.id, member.id):
                 return  # a flapping connection: once per member every PRESENCE_EVERY_S
-            name = spoken_name(member.display_name, await self._nickname(member.id, member.guild.id))
-            text = await self._for_fish(member.guild.id, f"{name} {verb}", config)
+            language = await guild_language(self.bot.store, member.guild)  # no message: the server's
+            nickname = await self._nickname(member.id, member.guild.id)
+            name = spoken_name(member.display_name, nickname, language)
+            text = await self._for_fish(member.guild.id, say(name, language), config)
             # In the server's voice (the bot has no voice of its own), paid from the member's quota.
             me = self.bot.user.id if self.bot.user is not None else 0
             voice = await resolve_voice(self.bot.store, self.bot.settings, user_id=me,
@@ -623,7 +630,8 @@ class Narration(commands.Cog):
             return  # already spoken (or being spoken), or never queued
         config = await self._config(guild_id)
         max_length = config.max_length or self.bot.settings.narration.max_message_length
-        words = words_of(message, config, max_length=max_length)
+        language = message_language(message, await guild_language(self.bot.store, message.guild))
+        words = words_of(message, config, max_length=max_length, language=language)
         words = await self._for_fish(guild_id, words, config, message.author.id)
         if not words:  # edited down to nothing, or to the ignore prefix
             await self._drop(session, guild_id, message.id)

@@ -25,6 +25,7 @@ from bot.expressive.scene import (
     speakers_of,
     unknown_speakers_message,
 )
+from bot.media.join import JoinFailed, join_clips
 from bot.narration.cleaning import clean
 from bot.narration.reading import clean_options, names_in
 from bot.narration.settings import NAMESPACE as NARRATION_NAMESPACE
@@ -182,15 +183,20 @@ class Scene(commands.Cog):
 
         parts = build_parts(lines, voices, model, cues_allowed=config.expressive_cues, render=render)
         to_file = as_file or not in_voice(requester)
+        together = one_request(parts, model)
+        clips = [] if together else consecutive_clips(parts)
+        # Clips to be joined into one file are fetched as Ogg Opus, whose headers say exactly where
+        # each one's audio starts and ends (MP3 pads every clip with silence), then encoded once.
+        joined = to_file and len(clips) > 1
         speech = self.bot.speech
-        make = functools.partial(speech.file_spec if to_file else speech.spec, model=model,
+        make = functools.partial(speech.file_spec if to_file and not joined else speech.spec, model=model,
                                  volume=config.spec_volume,
                                  normalize_loudness=config.spec_normalize_loudness)
-        if one_request(parts, model):
+        if together:
             request = multi_speaker_request(parts)
             specs = [dataclasses.replace(make(request.text), speakers=tuple(request.voices))]
         else:
-            specs = [make(part.text, voice_id=part.voice_id) for part in consecutive_clips(parts)]
+            specs = [make(part.text, voice_id=part.voice_id) for part in clips]
         how = (f"{len(voices)} voices in one request" if specs[0].speakers
                else f"{len(specs)} clip{'' if len(specs) == 1 else 's'} back to back")
         if to_file:
@@ -216,18 +222,25 @@ class Scene(commands.Cog):
             if not interaction.response.is_done():
                 await interaction.response.defer(thinking=True)
 
-        files, size = [], 0
-        for number, spec in enumerate(specs, 1):
-            audio = await self.bot.speech.render(spec, user_id=interaction.user.id,
-                                                 guild_id=interaction.guild_id, accepted=defer)
-            extension, _ = FILE_TYPES[spec.format]
-            name = f"scene.{extension}" if len(specs) == 1 else f"scene-{number}.{extension}"
-            files.append(discord.File(io.BytesIO(audio), filename=name))
-            size += len(audio)
-        if size > interaction.filesize_limit:
+        clips = []
+        for spec in specs:  # in turn: the first one defers the interaction
+            clips.append(await self.bot.speech.render(spec, user_id=interaction.user.id,
+                                                      guild_id=interaction.guild_id, accepted=defer))
+        file_format = self.bot.settings.speak.file_format
+        if len(clips) == 1:  # already in the file format
+            audio = clips[0]
+        else:
+            try:
+                audio = await join_clips(clips, fmt=file_format)
+            except JoinFailed as exc:
+                log.error("joining the %d clips of a scene failed: %s", len(clips), exc)
+                raise UserFacingError("I couldn't put the scene's clips together into one file. "
+                                      "Try again, or play it in a voice channel.") from None
+        if len(audio) > interaction.filesize_limit:
             raise UserFacingError("That scene is larger than Discord lets me upload here. Try a shorter one.")
-        order = "" if len(files) == 1 else " Play the files in order."
-        await interaction.followup.send(f"Here is your scene ({how}).{order}", files=files,
+        extension, _ = FILE_TYPES[file_format]
+        await interaction.followup.send(f"Here is your scene ({how}).",
+                                        file=discord.File(io.BytesIO(audio), filename=f"scene.{extension}"),
                                         allowed_mentions=NO_MENTIONS)
 
 

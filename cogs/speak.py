@@ -15,7 +15,9 @@ from bot.expressive.cues import check_style
 from bot.fish.tts_models import offered_models, tts_model
 from bot.i18n import _, ngettext
 from bot.i18n.formatting import number
+from bot.i18n.resolve import guild_language
 from bot.narration.cleaning import clean
+from bot.narration.language import detect
 from bot.narration.reading import clean_options, names_in
 from bot.narration.settings import NAMESPACE as NARRATION_NAMESPACE
 from bot.narration.settings import NarrationSettings
@@ -109,7 +111,8 @@ class Speak(commands.Cog):
             style = check_style(style, model)
         elif config.expressive_cues:
             style = await default_style(self.bot.store, member.id, model)
-        words = clean(text, names=names_in(guild), options=clean_options(config))
+        language = detect(text, await guild_language(self.bot.store, guild))  # for "a link" and such
+        words = clean(text, names=names_in(guild), options=clean_options(config), language=language)
         words = for_model(words, model=model, dictionary=await self.bot.dictionaries.get(guild.id),
                           expressive_cues=config.expressive_cues, style=style)
         if not words:

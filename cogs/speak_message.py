@@ -13,9 +13,11 @@ from discord.ext import commands
 
 from bot.errors import UserFacingError
 from bot.i18n import _
+from bot.i18n.resolve import guild_language
+from bot.narration import phrases
 from bot.narration.access import may_read
-from bot.narration.reading import forwarded, spoken_name, words_of
-from bot.narration.settings import NAMESPACE, NICKNAMES, NarrationSettings, Nicknames, announcement
+from bot.narration.reading import forwarded, message_language, spoken_name, words_of
+from bot.narration.settings import NAMESPACE, NICKNAMES, NarrationSettings, Nicknames
 from bot.narration.spoken import for_model
 from bot.ui.speaking import in_voice, send_as_file, speak_in_voice
 from bot.usage import expensive_cooldown
@@ -45,21 +47,23 @@ class SpeakMessage(commands.Cog):
         model = self.bot.settings.fish.model
         dictionary = await self.bot.dictionaries.get(guild.id)
         max_length = config.max_length or self.bot.settings.narration.max_message_length
-        words = words_of(message, config, max_length=max_length, asked=True)
+        # Spoken in the message's language, whatever the invoker's client language is.
+        language = message_language(message, await guild_language(self.bot.store, guild))
+        words = words_of(message, config, max_length=max_length, asked=True, language=language)
         words = for_model(words, model=model, dictionary=dictionary, expressive_cues=config.expressive_cues)
         if not words:
             raise UserFacingError(_("There's nothing in that message to read aloud."))
         author = message.author
         nicknames = await self.bot.store.get_user(author.id, NICKNAMES, Nicknames)
-        name = spoken_name(author.display_name, nicknames.names.get(str(guild.id)))
+        name = spoken_name(author.display_name, nicknames.names.get(str(guild.id)), language)
         if forwarded(message) is not None:
-            intro = f"{name} forwarded:"
+            intro = phrases.forwarded(name, language)
         elif config.announce_names:
-            intro = announcement(config.name_template, name)
+            intro = phrases.said(config.name_template, name, language)
         else:
             return words
-        return for_model(intro, model=model, dictionary=dictionary,
-                         expressive_cues=config.expressive_cues) + " " + words
+        return phrases.introducing(for_model(intro, model=model, dictionary=dictionary,
+                                             expressive_cues=config.expressive_cues)) + words
 
     async def speak_message(self, interaction: discord.Interaction, message: discord.Message) -> None:
         member = interaction.user

@@ -18,9 +18,11 @@ from typing import TYPE_CHECKING
 import discord
 
 from bot.cloning import VISIBILITY_NAMES, check_title
-from bot.errors import UserFacingError, describe_error, send_ephemeral
-from bot.fish import FishError, VoiceDesignCandidate
+from bot.errors import UserFacingError, describe_error, send_ephemeral, use_interaction_language
+from bot.fish import FishError, Visibility, VoiceDesignCandidate
 from bot.fish.voice_design import INSTRUCTION_LIMIT, REFERENCE_TEXT_LIMIT
+from bot.i18n import N_, _, ngettext
+from bot.i18n.formatting import number
 from bot.storage.voice_owners import VoiceOwners
 from bot.ui.views import MemberView
 from bot.ui.voice_actions import VoiceActions
@@ -35,10 +37,10 @@ CANDIDATES = 4  # Fish's maximum; a request costs the same whatever the number
 DESCRIPTION_KEPT = 500  # the voice's description on Fish (the clone limit)
 _LANGUAGE = re.compile(r"^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8})?$")
 # A public voice needs a cover image, which a button cannot ask for: /voices edit can add both.
-DESIGN_VISIBILITY = [
-    discord.SelectOption(label="private (only you)", value="private", default=True),
-    discord.SelectOption(label="unlisted (anyone with the id)", value="unlist"),
-]
+DESIGN_VISIBILITY: dict[Visibility, str] = {
+    "private": N_("private (only you)"),
+    "unlist": N_("unlisted (anyone with the id)"),
+}
 
 
 def check_request(description: str, language: str | None, sample_text: str | None) -> tuple[
@@ -47,17 +49,17 @@ def check_request(description: str, language: str | None, sample_text: str | Non
     anything is spent)."""
     description = description.strip()
     if not description:
-        raise UserFacingError("Describe the voice you want, e.g. “a calm, low-pitched narrator”.")
+        raise UserFacingError(_("Describe the voice you want, e.g. “a calm, low-pitched narrator”."))
     if len(description) > INSTRUCTION_LIMIT:
-        raise UserFacingError(f"The description is {len(description):,} characters; Fish takes at most "
-                              f"{INSTRUCTION_LIMIT:,}.")
+        raise UserFacingError(_("The description is {length} characters; Fish takes at most {limit}.").format(
+            length=number(len(description)), limit=number(INSTRUCTION_LIMIT)))
     language = language.strip() if language else None
     if language and not _LANGUAGE.match(language):
-        raise UserFacingError("Give the language as a code such as `en`, `ja` or `pt-BR`.")
+        raise UserFacingError(_("Give the language as a code such as `en`, `ja` or `pt-BR`."))
     sample_text = " ".join(sample_text.split()) if sample_text else None
     if sample_text and len(sample_text) > REFERENCE_TEXT_LIMIT:
-        raise UserFacingError(f"The sample text is {len(sample_text)} characters; Fish takes at most "
-                              f"{REFERENCE_TEXT_LIMIT}.")
+        raise UserFacingError(_("The sample text is {length} characters; Fish takes at most {limit}.").format(
+            length=number(len(sample_text)), limit=number(REFERENCE_TEXT_LIMIT)))
     return description, language, sample_text or None
 
 
@@ -75,7 +77,7 @@ async def design_voice(bot: FishBot, interaction: discord.Interaction, *, descri
             description, reference_text=sample_text, language=language, n=CANDIDATES
         )
     if not candidates:
-        raise UserFacingError("Fish Audio made no candidates for that description. Try other words.")
+        raise UserFacingError(_("Fish Audio made no candidates for that description. Try other words."))
     view = DesignView(bot, user_id, candidates, description=description)
     view.message = await interaction.followup.send(
         view.summary(), files=[candidate_file(c) for c in candidates], view=view, ephemeral=True,
@@ -83,30 +85,38 @@ async def design_voice(bot: FishBot, interaction: discord.Interaction, *, descri
     )
 
 
-class SaveModal(discord.ui.Modal, title="Save this voice"):
-    voice_title: discord.ui.TextInput[SaveModal] = discord.ui.TextInput(
-        label="Title of the new voice", max_length=64, custom_id="title"
-    )
-
+class SaveModal(discord.ui.Modal):
     def __init__(self, view: DesignView, candidate: VoiceDesignCandidate) -> None:
-        super().__init__(timeout=600)
+        # Built while the button's interaction is answered: in the member's language.
+        super().__init__(title=_("Save this voice"), timeout=600)
+        self.voice_title: discord.ui.TextInput[SaveModal] = discord.ui.TextInput(
+            label=_("Title of the new voice"), max_length=64, custom_id="title"
+        )
+        self.add_item(self.voice_title)
         self.view = view
         self.candidate = candidate
 
-    async def on_submit(self, interaction: discord.Interaction) -> None:
-        await self.view.save(interaction, self.candidate, self.voice_title.value)
+    async def interaction_check(self, interaction: discord.Interaction, /) -> bool:
+        # The submission runs in a task of its own: answer in the member's language.
+        await use_interaction_language(interaction)
+        return True
 
-    async def on_error(self, interaction: discord.Interaction, error: Exception) -> None:  # type: ignore[override]
-        text, unexpected = describe_error(error)
-        if unexpected:
-            log.error("saving a designed voice failed for user %s", interaction.user.id, exc_info=error)
-        await send_ephemeral(interaction, text)
+    async def on_submit(self, interaction: discord.Interaction, /) -> None:
+        # Failures answered here rather than in `on_error`, whose signature differs between
+        # discord.py's Modal and its View base (an override would need a type: ignore).
+        try:
+            await self.view.save(interaction, self.candidate, self.voice_title.value)
+        except Exception as error:
+            text, unexpected = describe_error(error)
+            if unexpected:
+                log.error("saving a designed voice failed for user %s", interaction.user.id, exc_info=error)
+            await send_ephemeral(interaction, text)
 
 
 class SaveButton(discord.ui.Button["DesignView"]):
     def __init__(self, candidate: VoiceDesignCandidate) -> None:
-        super().__init__(label=f"Save {candidate.index + 1}", style=discord.ButtonStyle.success,
-                         custom_id=f"save-{candidate.index}", row=1)
+        super().__init__(label=_("Save {number}").format(number=number(candidate.index + 1)),
+                         style=discord.ButtonStyle.success, custom_id=f"save-{candidate.index}", row=1)
         self.candidate = candidate
 
     async def callback(self, interaction: discord.Interaction) -> None:
@@ -114,8 +124,31 @@ class SaveButton(discord.ui.Button["DesignView"]):
         await self.view.ask_title(interaction, self.candidate)
 
 
+class PlayButton(discord.ui.Button["DesignView"]):
+    def __init__(self, candidate: VoiceDesignCandidate) -> None:
+        super().__init__(label=_("Play {number} in voice").format(number=number(candidate.index + 1)),
+                         style=discord.ButtonStyle.secondary, custom_id=f"play-{candidate.index}", row=2)
+        self.candidate = candidate
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        assert self.view is not None
+        await self.view.play(interaction, self.candidate)
+
+
+class VisibilitySelect(discord.ui.Select["DesignView"]):
+    def __init__(self) -> None:
+        options = [discord.SelectOption(label=_(label), value=value, default=value == "private")
+                   for value, label in DESIGN_VISIBILITY.items()]
+        super().__init__(custom_id="visibility", options=options,
+                         placeholder=_("Who may use the saved voice"), row=0)
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        assert self.view is not None
+        await self.view.choose_visibility(interaction, self.values[0])
+
+
 class DesignView(MemberView):
-    """A visibility choice and one Save button per candidate."""
+    """A visibility choice, and one Save and one Play-in-voice button per candidate."""
 
     def __init__(self, bot: FishBot, owner_id: int, candidates: list[VoiceDesignCandidate], *,
                  description: str, timeout: float = 900) -> None:
@@ -123,40 +156,73 @@ class DesignView(MemberView):
         self.bot = bot
         self.candidates = candidates
         self.description = description
-        self.visibility = "private"
+        self.visibility: Visibility = "private"
         self.saved: str | None = None  # the voice id, once one candidate is saved
-        self.visibility_select: discord.ui.Select[DesignView] = discord.ui.Select(
-            custom_id="visibility", options=DESIGN_VISIBILITY, placeholder="Who may use the saved voice"
-        )
-        self.visibility_select.callback = self._choose_visibility  # type: ignore[method-assign]
+        self.visibility_select = VisibilitySelect()
         self.add_item(self.visibility_select)
         for candidate in candidates:
             self.add_item(SaveButton(candidate))
+        for candidate in candidates:
+            self.add_item(PlayButton(candidate))
 
     def summary(self) -> str:
         count = len(self.candidates)
-        return (f"Here {'is' if count == 1 else 'are'} {count} voice{'' if count == 1 else 's'} for "
-                f"“{discord.utils.escape_markdown(self.description[:200])}”. Listen to the files, then "
-                "save the one you like as your own voice (you'll be asked for a title). "
-                "Nothing is kept unless you save one.")
+        text = ngettext(
+            "Here is {count} voice for “{description}”. Listen to the file (or play it in your voice "
+            "channel), then save it as your own voice if you like it (you'll be asked for a title). "
+            "Nothing is kept unless you save one.",
+            "Here are {count} voices for “{description}”. Listen to the files (or play them in your voice "
+            "channel), then save the one you like as your own voice (you'll be asked for a title). "
+            "Nothing is kept unless you save one.",
+            count,
+        )
+        description = discord.utils.escape_markdown(self.description[:200])
+        return text.format(count=number(count), description=description)
 
-    async def _choose_visibility(self, interaction: discord.Interaction) -> None:
-        self.visibility = self.visibility_select.values[0]
+    async def choose_visibility(self, interaction: discord.Interaction, value: str) -> None:
+        self.visibility = "unlist" if value == "unlist" else "private"
         for option in self.visibility_select.options:
             option.default = option.value == self.visibility
         await interaction.response.defer()
         await interaction.edit_original_response(content=self.summary(), view=self)
 
+    async def play(self, interaction: discord.Interaction, candidate: VoiceDesignCandidate) -> None:
+        """Play the candidate's WAV in the member's voice channel through the server's queue. It
+        was bought with the design: no Fish request, nothing charged."""
+        member = interaction.user
+        if not isinstance(member, discord.Member) or member.voice is None or member.voice.channel is None:
+            raise UserFacingError(_("Join a voice channel to hear a candidate there; the files above "
+                                    "play anywhere."))
+        speech = self.bot.speech
+        # What /queue shows for it: the words the candidate says.
+        spec = speech.spec(candidate.text or self.description[:200])
+
+        async def notify(message: str) -> None:
+            await interaction.followup.send(message, ephemeral=True, allowed_mentions=NO_MENTIONS)
+
+        async def defer() -> None:
+            await interaction.response.defer(ephemeral=True, thinking=True)
+
+        placed = await speech.queue_audio(member, spec, candidate.audio, notify, accepted=defer)
+        shown = number(candidate.index + 1)
+        mention = getattr(placed.channel, "mention", None) or _("your voice channel")
+        if placed.ahead == 0:
+            reply = _("Playing candidate {number} now in {channel}.").format(number=shown, channel=mention)
+        else:
+            reply = _("Candidate {number} is queued at #{position} in {channel}.").format(
+                number=shown, position=number(placed.position), channel=mention)
+        await interaction.followup.send(reply, ephemeral=True)
+
     async def ask_title(self, interaction: discord.Interaction, candidate: VoiceDesignCandidate) -> None:
         if self.saved is not None:
-            raise UserFacingError("You already saved a voice from these candidates.")
+            raise UserFacingError(_("You already saved a voice from these candidates."))
         await interaction.response.send_modal(SaveModal(self, candidate))
 
     async def save(self, interaction: discord.Interaction, candidate: VoiceDesignCandidate,
                    title: str) -> None:
         """Create the Fish voice from the candidate's audio, as /clone would (quota, ownership)."""
         if self.saved is not None:
-            raise UserFacingError("You already saved a voice from these candidates.")
+            raise UserFacingError(_("You already saved a voice from these candidates."))
         title = check_title(title)
         visibility = self.visibility
         user_id, guild_id = interaction.user.id, interaction.guild_id
@@ -165,12 +231,12 @@ class DesignView(MemberView):
             try:
                 voice = await self.bot.fish.voices.create(
                     title=title, voices=[candidate.audio], texts=[candidate.text] if candidate.text else None,
-                    description=self.description[:DESCRIPTION_KEPT], visibility=visibility,  # type: ignore[arg-type]
+                    description=self.description[:DESCRIPTION_KEPT], visibility=visibility,
                     train_mode="fast", enhance_audio_quality=False,  # synthetic audio is clean already
                 )
             except FishError as exc:
-                text, _ = describe_error(exc)
-                raise UserFacingError(f"Nothing was saved: {text}") from None
+                text, _unexpected = describe_error(exc)
+                raise UserFacingError(_("Nothing was saved: {reason}").format(reason=text)) from None
         self.saved = voice.id
         await VoiceOwners(self.bot.db).record(voice_id=voice.id, user_id=user_id, guild_id=guild_id,
                                               title=title, visibility=visibility)
@@ -181,11 +247,13 @@ class DesignView(MemberView):
                 await self.message.edit(view=self)
             except discord.HTTPException:
                 log.info("could not disable the design buttons (message gone)")
-        embed = discord.Embed(title=f"Voice ready: {title}", colour=discord.Colour.green(),
-                              description="Use it with `/speak voice:` or make it your voice below.")
-        embed.add_field(name="Voice id", value=f"`{voice.id}`")
-        embed.add_field(name="Visibility", value=VISIBILITY_NAMES[visibility])
-        embed.add_field(name="Made from", value=f"candidate {candidate.index + 1}")
+        embed = discord.Embed(title=_("Voice ready: {title}").format(title=title),
+                              description=_("Use it with `/speak voice:` or make it your voice below."),
+                              colour=discord.Colour.green())
+        embed.add_field(name=_("Voice id"), value=f"`{voice.id}`")
+        embed.add_field(name=_("Visibility"), value=_(VISIBILITY_NAMES[visibility]))
+        made_from = _("candidate {number}").format(number=number(candidate.index + 1))
+        embed.add_field(name=_("Made from"), value=made_from)
         actions = VoiceActions(self.bot.speech, self.bot.store, user_id, voice_id=voice.id, title=title)
         actions.message = await interaction.followup.send(embed=embed, view=actions, ephemeral=True,
                                                           allowed_mentions=NO_MENTIONS, wait=True)

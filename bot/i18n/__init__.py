@@ -14,6 +14,7 @@ from bot.i18n.core import (
     _,
     current_language,
     ngettext,
+    npgettext,
     pgettext,
     using_language,
 )
@@ -25,6 +26,7 @@ __all__ = [
     "_",
     "current_language",
     "ngettext",
+    "npgettext",
     "pgettext",
     "using_language",
 ]

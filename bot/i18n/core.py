@@ -58,6 +58,10 @@ def pgettext(context: str, message: str) -> str:
     return translations(_language.get()).pgettext(context, message)
 
 
+def npgettext(context: str, singular: str, plural: str, n: int) -> str:
+    return translations(_language.get()).npgettext(context, singular, plural, n)
+
+
 def N_(message: str) -> str:
     """Marks a string for extraction only; translate it with `_` where it is shown."""
     return message

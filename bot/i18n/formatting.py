@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import math
 from datetime import date, datetime
+from decimal import Decimal
 
 from babel import Locale, UnknownLocaleError
 from babel.dates import format_date as _format_date
 from babel.dates import format_datetime as _format_datetime
 from babel.lists import format_list as _format_list
-from babel.numbers import format_decimal
+from babel.numbers import format_decimal, format_percent
 from babel.units import format_unit
 
 from bot.i18n.core import current_language
@@ -23,12 +24,17 @@ def _locale() -> Locale:
         return Locale.parse("en")
 
 
-def number(value: float, *, decimals: int | None = None) -> str:
+def number(value: float | Decimal, *, decimals: int | None = None) -> str:
     """12345.5 → "12,345.5" (en), "12.345,5" (de), "12 345,5" (fr)."""
     if decimals is not None:
         pattern = "#,##0" + ("." + "0" * decimals if decimals else "")
         return format_decimal(value, format=pattern, locale=_locale())
     return format_decimal(value, locale=_locale())
+
+
+def percent(ratio: float) -> str:
+    """0.75 → "75%" (en), "75 %" (de, fr), "75%" (ja)."""
+    return format_percent(ratio, locale=_locale())
 
 
 def duration(seconds: float) -> str:

@@ -7,6 +7,7 @@ from pathlib import PurePosixPath
 import discord
 import httpx
 
+from bot.i18n import _
 from bot.media.errors import FileTooLarge, MediaError
 
 # Used only when Discord gave no content type; the file is still probed by decoding.
@@ -78,6 +79,7 @@ async def download_attachment(
                 chunks.append(chunk)
     except httpx.HTTPError:
         raise MediaError(
-            f"I couldn't download `{attachment.filename}` from Discord. Try again in a moment."
+            _("I couldn't download `{name}` from Discord. Try again in a moment.").format(
+                name=attachment.filename)
         ) from None
     return b"".join(chunks)

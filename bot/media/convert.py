@@ -14,7 +14,7 @@ from bot.media.errors import CorruptAudio, MediaTimeout
 
 Format = Literal["wav", "mp3", "opus"]
 
-_CODECS: dict[Format, dict[str, str]] = {
+CODECS: dict[Format, dict[str, str]] = {
     "wav": {"c:a": "pcm_s16le", "f": "wav"},
     "mp3": {"c:a": "libmp3lame", "q:a": "2", "f": "mp3"},
     # 48 kbps Opus keeps speech transparent at a fraction of WAV's size.
@@ -22,7 +22,7 @@ _CODECS: dict[Format, dict[str, str]] = {
 }
 
 
-def _new_output() -> Path:
+def new_output() -> Path:
     fd, name = tempfile.mkstemp(prefix="fishbot-", suffix=".out")
     os.close(fd)
     return Path(name)
@@ -39,9 +39,9 @@ async def convert(
     timeout_s: float = 120.0,
 ) -> bytes:
     """The first audio stream of `path` as `fmt` bytes (video, subtitles and metadata dropped)."""
-    output = await asyncio.to_thread(_new_output)
+    output = await asyncio.to_thread(new_output)
     options: dict[str, str | int | None] = {"map": "0:a:0", "vn": None, "sn": None, "dn": None,
-                                             "map_metadata": "-1", **_CODECS[fmt]}
+                                             "map_metadata": "-1", **CODECS[fmt]}
     if cap_s is not None:
         options["t"] = f"{cap_s:.3f}"
     if mono:

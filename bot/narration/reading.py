@@ -1,11 +1,14 @@
 """From a Discord message to the words to say: names for its mentions, its attachments, the
-server's cleaning options and length limit."""
+server's cleaning options and length limit, and the language to say what the bot adds in."""
 
 from __future__ import annotations
 
 import discord
 
+from bot.i18n import DEFAULT_LANGUAGE
+from bot.narration import phrases
 from bot.narration.cleaning import CleanOptions, Names, clean
+from bot.narration.language import detect
 from bot.narration.settings import NarrationSettings
 
 
@@ -76,30 +79,37 @@ def unprefixed(content: str, config: NarrationSettings, *, asked: bool = False) 
     return content
 
 
+def message_language(message: discord.Message, server_language: str) -> str:
+    """The language of what the bot says around this message (a forward: of its snapshot)."""
+    snapshot = forwarded(message)
+    return detect(snapshot.content if snapshot is not None else message.content, server_language)
+
+
 def words_of(message: discord.Message, config: NarrationSettings, *, max_length: int,
-             asked: bool = False) -> str:
+             asked: bool = False, language: str = DEFAULT_LANGUAGE) -> str:
     """The words to read for a message ("" for none); a forward is read from its snapshot.
-    `asked`: a member asked for this message ("Speak this message"), see `unprefixed`."""
+    `asked`: a member asked for this message ("Speak this message"), see `unprefixed`.
+    `language`: the message's (`message_language`), for what the bot says in place of things."""
     snapshot = forwarded(message)
     if snapshot is not None:
         if config.required_prefix and not asked:  # a forward can't carry the required prefix
             return ""
         text = clean(snapshot.content, names=names_in(message.guild), options=clean_options(config),
-                     attachments=attachment_kinds(snapshot))
+                     attachments=attachment_kinds(snapshot), language=language)
     else:
         content = unprefixed(message.content, config, asked=asked)
         if content is None:
             return ""
         text = clean(content, names=names_for(message), options=clean_options(config),
-                     attachments=attachment_kinds(message))
+                     attachments=attachment_kinds(message), language=language)
     if len(text) > max_length:
         cut = text[:max_length]
-        text = (cut.rsplit(" ", 1)[0] if " " in cut else cut) + ", and so on"
+        text = phrases.and_so_on(cut.rsplit(" ", 1)[0] if " " in cut else cut, language)
     return text
 
 
-def spoken_name(display_name: str, nickname: str | None) -> str:
+def spoken_name(display_name: str, nickname: str | None, language: str = DEFAULT_LANGUAGE) -> str:
     """The nickname a member chose, else their display name without emoji and markup."""
     if nickname:
         return nickname
-    return clean(display_name) or "someone"
+    return clean(display_name) or phrases.someone(language)

@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field, field_validator
 from bot.i18n import _
 from bot.i18n.formatting import number
 from bot.narration.cleaning import EmojiMode
+from bot.narration.phrases import DEFAULT_NAME_TEMPLATE
 
 NAMESPACE = "narration"
 DICTIONARY_NAMESPACE = "dictionary"
@@ -36,10 +37,6 @@ def check_name_template(template: str) -> str:
     return template
 
 
-def announcement(template: str, name: str) -> str:
-    return template.replace("{name}", name)
-
-
 class NarrationSettings(BaseModel):
     """Per server (guild namespace "narration")."""
 
@@ -63,7 +60,7 @@ class NarrationSettings(BaseModel):
     required_prefix: str = Field("", max_length=10)  # only messages starting with it (not read)
     read_audience: bool = False  # stage channels: members in the audience
     voice_chat: bool = True  # the text chat of the bot's voice channel, without /narrate start
-    name_template: str = "{name} said:"
+    name_template: str = DEFAULT_NAME_TEMPLATE  # said in each message's language unless changed
     announce_joins: bool = False  # "Alice joined" / "Alice left" in the bot's voice channel
     # Everything the bot says here (narration, /speak, the menu, announcements).
     volume: float = Field(0.0, ge=-20.0, le=20.0)  # dB, Fish's prosody.volume

@@ -221,6 +221,31 @@ class SpeechService:
             raise
         return Placement(ahead=ahead, channel=session.channel)
 
+    async def queue_audio(
+        self,
+        requester: discord.Member,
+        spec: SpeechSpec,
+        audio: bytes,
+        notify: Notify | None,
+        *,
+        accepted: Accepted | None = None,
+    ) -> Placement:
+        """Queue `audio` that was already bought (a voice-design candidate's WAV) in the requester's
+        voice channel: it plays as it is, with no Fish request and nothing reserved or charged.
+        `spec` describes it for the queue (its text is what /queue shows). Raises UserFacingError
+        when the channel can't be joined (or the bot speaks elsewhere), SpeechQueueFull."""
+        self._sessions.joinable(requester)  # refused before the interaction is deferred
+        if accepted is not None:
+            await accepted()
+        session = await self._sessions.join(requester)
+        request = SpeakRequest(spec=spec, requester_id=requester.id, requester_name=requester.display_name,
+                               notify=notify, audio=audio)
+        try:
+            ahead = session.enqueue(request)
+        except QueueFull:
+            raise SpeechQueueFull(self._settings.speak.queue_limit) from None
+        return Placement(ahead=ahead, channel=session.channel)
+
     async def replace_text(self, session: VoiceSession, message_id: int, text: str, *, user_id: int) -> bool:
         """A queued message was edited: read it as edited if it hasn't started playing. The edit is
         paid for at its own length (QuotaExceeded if that's over quota); the first version's

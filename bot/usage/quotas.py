@@ -12,6 +12,8 @@ from pydantic import BaseModel, Field
 
 from bot.config import QuotaSection
 from bot.errors import UserFacingError
+from bot.i18n import N_, _, ngettext
+from bot.i18n.formatting import duration, number
 
 Kind = Literal["tts_chars", "clones", "transcribe_seconds", "voice_designs"]
 KINDS: tuple[Kind, ...] = get_args(Kind)
@@ -29,19 +31,20 @@ OVERRIDES_NAMESPACE = "quotas"
 
 @dataclass(frozen=True)
 class KindInfo:
-    noun: str  # what the quota counts, for messages
+    noun: str  # what the quota counts, for messages (translated where shown)
     member_field: str  # the QuotaSection / QuotaOverrides fields
     guild_field: str
     scale: int  # config unit -> stored unit (minutes -> seconds)
 
 
 KIND_INFO: dict[Kind, KindInfo] = {
-    "tts_chars": KindInfo("speech characters", "tts_chars_per_member", "tts_chars_per_guild", 1),
-    "clones": KindInfo("voice clones", "clones_per_member", "clones_per_guild", 1),
+    "tts_chars": KindInfo(N_("speech characters"), "tts_chars_per_member", "tts_chars_per_guild", 1),
+    "clones": KindInfo(N_("voice clones"), "clones_per_member", "clones_per_guild", 1),
     "transcribe_seconds": KindInfo(
-        "transcription minutes", "transcribe_minutes_per_member", "transcribe_minutes_per_guild", 60
+        N_("transcription minutes"), "transcribe_minutes_per_member", "transcribe_minutes_per_guild", 60
     ),
-    "voice_designs": KindInfo("voice designs", "voice_designs_per_member", "voice_designs_per_guild", 1),
+    "voice_designs": KindInfo(N_("voice designs"), "voice_designs_per_member", "voice_designs_per_guild",
+                              1),
 }
 
 
@@ -106,21 +109,25 @@ def seconds_to_reset(now: datetime | None = None) -> float:
 
 
 def describe_amount(kind: Kind, amount: float) -> str:
-    """An amount in stored units, worded for members: "1,234 characters", "2 voice clones"."""
+    """An amount in stored units, worded for members in the current language: "1,234 characters",
+    "2 voice clones", "1.5 min" ("1,5 Min." in German)."""
     if kind == "transcribe_seconds":
         minutes = amount / 60
-        return f"{minutes:,.1f} min" if minutes % 1 else f"{int(minutes):,} min"
+        shown = number(minutes, decimals=1) if minutes % 1 else number(int(minutes))
+        return _("{amount} min").format(amount=shown)
+    count = int(amount)
     if kind == "clones":
-        return f"{int(amount):,} voice clone{'' if amount == 1 else 's'}"
-    if kind == "voice_designs":
-        return f"{int(amount):,} voice design{'' if amount == 1 else 's'}"
-    return f"{int(amount):,} characters"
+        text = ngettext("{count} voice clone", "{count} voice clones", count)
+    elif kind == "voice_designs":
+        text = ngettext("{count} voice design", "{count} voice designs", count)
+    else:
+        text = ngettext("{count} character", "{count} characters", count)
+    return text.format(count=number(count))
 
 
 def describe_wait(seconds: float) -> str:
-    minutes = max(1, math.ceil(seconds / 60))
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours} h {minutes} min" if hours else f"{minutes} min"
+    """Time until a reset, in whole minutes rounded up: "5 h 3 min", "5 時間 3 分"."""
+    return duration(max(1, math.ceil(seconds / 60)) * 60)
 
 
 class QuotaExceeded(UserFacingError):
@@ -131,15 +138,21 @@ class QuotaExceeded(UserFacingError):
         self.kind, self.scope, self.limit = kind, scope, limit
         self.used, self.requested, self.reset_in = used, requested, reset_in
         self.remaining = max(0, limit - used)
-        noun = KIND_INFO[kind].noun
-        whose = "Your" if scope == "member" else "This server's"
+        noun = _(KIND_INFO[kind].noun)
         if limit == 0:
-            text = f"{whose} daily quota of {noun} here is 0, so this isn't available."
+            if scope == "member":
+                text = _("Your daily quota of {noun} here is 0, so this isn't available.")
+            else:
+                text = _("This server's daily quota of {noun} is 0, so this isn't available.")
+            super().__init__(text.format(noun=noun))
+            return
+        if scope == "member":
+            text = _("Your daily quota of {noun} is used up: {remaining} left of {limit}, and this needs "
+                     "{requested}. It resets in {wait} (midnight UTC).")
         else:
-            text = (
-                f"{whose} daily quota of {noun} is used up: {describe_amount(kind, self.remaining)} "
-                f"left of {describe_amount(kind, limit)}, and this needs "
-                f"{describe_amount(kind, requested)}. It resets in {describe_wait(reset_in)} "
-                "(midnight UTC)."
-            )
-        super().__init__(text)
+            text = _("This server's daily quota of {noun} is used up: {remaining} left of {limit}, and "
+                     "this needs {requested}. It resets in {wait} (midnight UTC).")
+        super().__init__(text.format(
+            noun=noun, remaining=describe_amount(kind, self.remaining), limit=describe_amount(kind, limit),
+            requested=describe_amount(kind, requested), wait=describe_wait(reset_in),
+        ))

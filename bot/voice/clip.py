@@ -141,8 +141,9 @@ class Clip:
             self.ready.set()
             await pump_opus(audio, self.buffer)
             return
-        # Not Opus after all (Fish answered in another format): decode it to PCM instead.
-        log.warning("clip %s: Fish sent non-Opus audio; using the PCM path", self.request.id)
+        # Not Opus (Fish answered in another format, or given audio is WAV): decode it to PCM.
+        if self.request.audio is None:
+            log.warning("clip %s: Fish sent non-Opus audio; using the PCM path", self.request.id)
         self.buffer.max_packets = BUFFER_PCM_FRAMES
         self.buffer.low_water = BUFFER_PCM_FRAMES // 2
         self.source = StreamingPCMSource(self.buffer, max_frames=self._max_frames)
@@ -161,6 +162,9 @@ class Clip:
     async def _produce(self) -> None:
         # Read once: an edit may give the queued request a new spec, not this clip.
         spec = self.request.spec
+        if self.request.audio is not None:
+            await self._replay(self.request.audio)
+            return
         cache = self._cache
         if cache is not None:
             audio = cache.get(spec)

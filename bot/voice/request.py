@@ -44,6 +44,8 @@ class SpeakRequest:
     language: str = field(default_factory=current_language)
     # The spec's voice is gone from Fish: forget it, pick the next one (and tell the member once).
     voice_gone: VoiceGone | None = None
+    # Audio already bought (a voice-design candidate): played as it is, without asking Fish.
+    audio: bytes | None = None
     id: int = field(default_factory=lambda: next(_next_id))
     created: float = field(default_factory=time.monotonic)
     _finished: bool = field(default=False, init=False, repr=False)

@@ -160,8 +160,8 @@ async def test_admin_sees_server_totals_top_users_and_cache_rate(bot, harness, g
     assert top[0].startswith(f"1. <@{bob}> — 400 characters")
     assert top[1].startswith(f"2. <@{alice}> — 100 characters") and len(top) == 2
     cache_text = field(embed, "Speech cache")
-    assert "1 request(s) in this period served from the cache" in cache_text
-    assert "3 hit(s) of 4 short request(s) (75%)" in cache_text
+    assert "1 request in this period was served from the cache." in cache_text
+    assert "3 hits of 4 short requests (75%)" in cache_text
     assert sent[0].allowed_mentions == {"parse": []}
 
 

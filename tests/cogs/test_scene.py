@@ -19,7 +19,9 @@ from bot.storage.voice_owners import VoiceOwners
 from tests.bot_fixtures import make_settings
 from tests.discord_harness import FakeGuild, Harness, Sent, snowflake, wait_for
 from tests.fakefish import expressive
+from tests.fakefish.audio import audio_seconds
 from tests.fakefish.expressive import performance_of
+from tests.test_fakefish_conformance import decoded_seconds
 
 
 @pytest.fixture(autouse=True)
@@ -123,6 +125,28 @@ async def test_not_in_voice_comes_back_as_a_file(bot, harness, guild, cast, fake
     [request] = fakefish.requests_for("tts")
     assert request.model == "drama-3-preview" and request.status == 200
     assert request.body["reference_id"] == [cast.ann_voice, cast.bob_voice]
+
+
+@pytest.mark.parametrize("file_format", ["opus", "mp3"])
+async def test_s1_scene_as_a_file_is_one_merged_file(bot, harness, guild, cast, fakefish,
+                                                     file_format) -> None:
+    bot.settings.speak.file_format = file_format
+    script = f"Ann: One, two, three.\n<@{cast.bob}>: Four and five.\nAnn: Six!"
+    sent = await scene(harness, guild, cast.ann, script, model="s1", as_file=True)
+    answer = reply(sent)
+    assert "3 clips back to back" in answer.content
+    [(name, audio)] = answer.file_bytes()  # one file, not one per line
+    assert name == f"scene.{'ogg' if file_format == 'opus' else 'mp3'}"
+    requests = fakefish.requests_for("tts")
+    assert [r.body["text"] for r in requests] == ["One, two, three.", "Four and five.", "Six!"]
+    # Fetched as Ogg Opus (exact start and end in its headers), encoded once in the file format.
+    assert {r.body["format"] for r in requests} == {"opus"}
+    lines = sum(audio_seconds(r.body["text"], ms_per_char=fakefish.ms_per_char,
+                              min_seconds=fakefish.min_seconds) for r in requests)
+    # Decoded, the file lasts as long as its lines together (within a frame or two): a gap, or
+    # MP3's padding at each join, would add tens of milliseconds per line.
+    assert abs(await decoded_seconds(audio) - lines) < 0.05
+    assert [o for _, _, o in await ledger(bot)] == ["ok", "ok", "ok"]
 
 
 async def test_unknown_speakers_are_named_before_anything_is_spent(bot, harness, guild, cast,

@@ -1,6 +1,8 @@
 """/voices design through the real CommandTree against the Fish stand-in: the candidates come back
-as playable WAV attachments, one can be saved as the member's own voice (the /clone rules: clone
-quota, ownership, visibility), and every failure is a plain message with nothing spent or saved."""
+as playable WAV attachments (and play in the member's voice channel on request, through the voice
+stand-in, without another Fish request or charge), one can be saved as the member's own voice
+(the /clone rules: clone quota, ownership, visibility), and every failure is a plain message with
+nothing spent or saved."""
 
 from __future__ import annotations
 
@@ -65,7 +67,7 @@ async def test_candidates_are_playable_attachments(bot, harness, guild, members,
     assert request.body == {"instruction": DESCRIPTION, "language": "en",
                             "reference_text": "Once upon a time, in a quiet town.", "n": 4}
     assert [c["custom_id"] for row in reply.components for c in row["components"]] == [
-        "visibility", "save-0", "save-1", "save-2", "save-3"]
+        "visibility", "save-0", "save-1", "save-2", "save-3", "play-0", "play-1", "play-2", "play-3"]
     assert fakefish.requests_for("model_create") == []  # nothing saved unless picked
     assert await ledger(bot) == [(ANN, "voice_designs", 1, "ok")]
 
@@ -152,3 +154,66 @@ async def test_zero_credit_account(bot, harness, guild, members, fakefish) -> No
     fakefish.credit = 0
     sent = await design(harness, guild, description=DESCRIPTION)
     assert "credit has run out" in sent[-1].content
+
+
+# --- playing a candidate in the member's voice channel ---------------------------------------------
+
+
+def wav_seconds(data: bytes) -> float:
+    with wave.open(io.BytesIO(data)) as w:
+        return w.getnframes() / w.getframerate()
+
+
+async def test_a_candidate_plays_in_the_members_voice_channel(bot, harness, guild, members, fakefish) -> None:
+    channel = guild.add_channel("Studio", kind=2)
+    guild.put_in_voice(ANN, channel)
+    reply = answer(await design(harness, guild, description=DESCRIPTION))
+    sent = await harness.click(reply, "play-1", user_id=ANN, guild=guild)
+    assert sent[-1].ephemeral and sent[-1].content == f"Playing candidate 2 now in <#{channel}>."
+    session = bot.voice_sessions.get(guild.id)
+    assert session is not None and session.channel.id == channel
+    await wait_for(lambda: session.clips_played == 1)
+    # The candidate's own WAV is what played: 20 ms packets for all of its length (plus the
+    # silence frames discord.py ends a track with)...
+    seconds = wav_seconds(candidate_audio(fakefish.designed[1]))
+    assert len(session.voice.packets) >= round(seconds / 0.02)
+    # ...bought with the design: no speech request to Fish and nothing more in the ledger.
+    assert fakefish.requests_for("tts") == []
+    assert await ledger(bot) == [(ANN, "voice_designs", 1, "ok")]
+    # A second one queues behind what is playing (here: nothing), in the same session.
+    again = await harness.click(reply, "play-3", user_id=ANN, guild=guild)
+    assert "candidate 4" in again[-1].content.lower()
+    await wait_for(lambda: session.clips_played == 2)
+    assert fakefish.requests_for("tts") == []
+    await session.close()
+
+
+async def test_playing_needs_the_member_in_a_voice_channel(bot, harness, guild, members, fakefish) -> None:
+    reply = answer(await design(harness, guild, description=DESCRIPTION))
+    [refusal] = await harness.click(reply, "play-0", user_id=ANN, guild=guild)
+    assert refusal.ephemeral and refusal.content.startswith("Join a voice channel to hear a candidate there")
+    assert bot.voice_sessions.get(guild.id) is None
+
+
+async def test_playing_while_the_bot_speaks_elsewhere(bot, harness, guild, members, fakefish) -> None:
+    fakefish.rtf = 1.0  # Bob's /speak plays in real time, so it is still speaking
+    busy, mine = guild.add_channel("Busy", kind=2), guild.add_channel("Mine", kind=2)
+    guild.put_in_voice(BOB, busy)
+    guild.put_in_voice(ANN, mine)
+    await harness.run("speak", user_id=BOB, guild=guild, text="a long announcement that keeps going " * 4)
+    session = bot.voice_sessions.get(guild.id)
+    await wait_for(lambda: session is not None and session.current is not None)
+    reply = answer(await design(harness, guild, description=DESCRIPTION))
+    sent = await harness.click(reply, "play-0", user_id=ANN, guild=guild)
+    assert sent[-1].ephemeral and sent[-1].content == (
+        f"I'm already speaking in <#{busy}>. Join that channel, or wait until I'm done.")
+    assert session.channel.id == busy and len(session.queue) == 0
+    await session.close()
+
+
+async def test_only_the_member_can_play(bot, harness, guild, members, fakefish) -> None:
+    guild.put_in_voice(BOB, guild.add_channel("Studio", kind=2))
+    reply = answer(await design(harness, guild, description=DESCRIPTION))
+    sent = await harness.click(reply, "play-0", user_id=BOB, guild=guild)
+    assert any("belong to someone else" in s.content for s in sent)
+    assert bot.voice_sessions.get(guild.id) is None
