@@ -5,12 +5,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import datetime
 import logging
 import shutil
 import signal
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -127,12 +126,10 @@ async def build_bot(
     settings: Settings,
     *,
     voice_client_cls: type[discord.VoiceClient] = discord.VoiceClient,
-    today: Callable[[], datetime.date] | None = None,
     **options: Any,
 ) -> FishBot:
     """Every service the bot runs, built here and handed in (the tests build their bots here too;
-    they pass a `voice_client_cls` that records packets instead of sending them, and may pass
-    `today`, the UTC date model retirements are judged by)."""
+    they pass a `voice_client_cls` that records packets instead of sending them)."""
     from bot.audio.tts_cache import TTSCache
     from bot.client import FishBot
     from bot.speech.breaker import FishBreaker
@@ -161,8 +158,7 @@ async def build_bot(
     sessions = SessionManager(fish, settings, voice_client_cls=voice_client_cls, tts_cache=tts_cache,
                               breaker=breaker)
     speech = SpeechService(fish=fish, ledger=usage, sessions=sessions, cache=tts_cache, settings=settings,
-                           breaker=breaker, stale=StaleVoices(store, settings),
-                           **({"today": today} if today is not None else {}))
+                           breaker=breaker, stale=StaleVoices(store, settings))
     return FishBot(
         settings=settings, fish=fish, db=db, store=store, usage=usage, tts_cache=tts_cache,
         voice_sessions=sessions, speech=speech, **options,
@@ -433,9 +429,10 @@ async def _check(settings: Settings, args: argparse.Namespace) -> int:
     finally:
         await fish.close()
 
-    from bot.fish.tts_models import retirement_notice, utc_today
+    from bot import clock
+    from bot.fish.tts_models import retirement_notice
 
-    notice = retirement_notice(settings.fish.model, utc_today())
+    notice = retirement_notice(settings.fish.model, clock.utc_today())
     if notice:
         print(f"[warn] {notice}")
     if settings.needs_message_content:

@@ -11,6 +11,8 @@ from discord import app_commands
 from bot.config import CloneSection
 from bot.errors import UserFacingError
 from bot.fish import Visibility
+from bot.i18n import N_, _, ngettext
+from bot.i18n.formatting import number
 from bot.media import convert, download_attachment, probe, temporary_copy
 
 TITLE_LIMIT = 64
@@ -28,8 +30,16 @@ VISIBILITY_CHOICES = [
     app_commands.Choice(name="unlisted (anyone with the id)", value="unlist"),
     app_commands.Choice(name="public (listed in the library)", value="public"),
 ]
-VISIBILITY_NAMES = {"private": "private", "unlist": "unlisted", "public": "public"}
+# What a voice's visibility is called in replies (translated where shown: `visibility_name`).
+VISIBILITY_NAMES = {"private": N_("private"), "unlist": N_("unlisted"), "public": N_("public")}
 _VISIBILITIES: dict[str, Visibility] = {"private": "private", "unlist": "unlist", "public": "public"}
+
+
+def visibility_name(value: str | None) -> str:
+    """A visibility as members read it, in their language ("?" when Fish sends none)."""
+    if not value:
+        return "?"
+    return _(VISIBILITY_NAMES[value]) if value in VISIBILITY_NAMES else value
 
 
 def visibility_of(value: str) -> Visibility:
@@ -37,7 +47,8 @@ def visibility_of(value: str) -> Visibility:
     try:
         return _VISIBILITIES[value]
     except KeyError:
-        raise UserFacingError(f"“{value[:20]}” is not a visibility: private, unlisted or public.") from None
+        raise UserFacingError(_("“{value}” is not a visibility: private, unlisted or public.").format(
+            value=value[:20])) from None
 
 
 @dataclass(frozen=True)
@@ -51,24 +62,26 @@ class Sample:
 def check_title(title: str) -> str:
     title = " ".join(title.split())
     if not title:
-        raise UserFacingError("Give the voice a title.")
+        raise UserFacingError(_("Give the voice a title."))
     if len(title) > TITLE_LIMIT:
-        raise UserFacingError(f"The title is {len(title)} characters; keep it to {TITLE_LIMIT}.")
+        raise UserFacingError(_("The title is {length} characters; keep it to {limit}.").format(
+            length=number(len(title)), limit=number(TITLE_LIMIT)))
     return title
 
 
 def check_description(description: str | None) -> str | None:
     if description is not None and len(description) > DESCRIPTION_LIMIT:
-        raise UserFacingError(f"The description is too long; keep it to {DESCRIPTION_LIMIT} characters.")
+        raise UserFacingError(_("The description is too long; keep it to {limit} characters.").format(
+            limit=number(DESCRIPTION_LIMIT)))
     return description.strip() or None if description else None
 
 
 def parse_tags(tags: str | None) -> list[str]:
     found = [t.strip().lower() for t in (tags or "").split(",") if t.strip()]
     if len(found) > TAGS_MAX:
-        raise UserFacingError(f"At most {TAGS_MAX} tags, separated by commas.")
+        raise UserFacingError(_("At most {limit} tags, separated by commas.").format(limit=number(TAGS_MAX)))
     if any(len(t) > TAG_LIMIT for t in found):
-        raise UserFacingError(f"Tags are at most {TAG_LIMIT} characters each.")
+        raise UserFacingError(_("Tags are at most {limit} characters each.").format(limit=number(TAG_LIMIT)))
     return list(dict.fromkeys(found))
 
 
@@ -79,18 +92,23 @@ def split_transcripts(transcript: str | None, samples: int) -> list[str] | None:
         return None
     parts = [part.strip() for part in transcript.split("|")]
     if len(parts) != samples or not all(parts):
-        raise UserFacingError(
-            f"Give a transcript for every sample or for none: I got {sum(1 for p in parts if p)} "
-            f"for {samples} sample(s). Separate them with `|`, in the order of the samples."
-        )
+        raise UserFacingError(ngettext(
+            "Give a transcript for every sample or for none: I got {given} for {count} sample. "
+            "Separate them with `|`, in the order of the samples.",
+            "Give a transcript for every sample or for none: I got {given} for {count} samples. "
+            "Separate them with `|`, in the order of the samples.",
+            samples,
+        ).format(given=number(sum(1 for p in parts if p)), count=number(samples)))
     return parts
 
 
 def check_sample_count(count: int, settings: CloneSection) -> None:
     if count == 0:
-        raise UserFacingError("Attach at least one audio sample of the voice.")
+        raise UserFacingError(_("Attach at least one audio sample of the voice."))
     if count > settings.max_samples:
-        raise UserFacingError(f"That's {count} samples; the limit is {settings.max_samples}.")
+        raise UserFacingError(ngettext("That's {count} sample; the limit is {limit}.",
+                                       "That's {count} samples; the limit is {limit}.", count).format(
+            count=number(count), limit=number(settings.max_samples)))
 
 
 async def prepare_sample(attachment: discord.Attachment, settings: CloneSection) -> Sample:
@@ -101,15 +119,19 @@ async def prepare_sample(attachment: discord.Attachment, settings: CloneSection)
         info = await probe(path, name=name, cap_s=settings.max_seconds + 1)
         if info.duration_s > settings.max_seconds:
             raise UserFacingError(
-                f"`{name}` is longer than {settings.max_seconds:g} s. Trim it to the clearest part."
+                _("`{name}` is longer than {seconds} s. Trim it to the clearest part.").format(
+                    name=name, seconds=number(settings.max_seconds))
             )
         if info.duration_s < settings.min_seconds:
             raise UserFacingError(
-                f"`{name}` is only {info.duration_s:.1f} s; a voice needs at least "
-                f"{settings.min_seconds:g} s of speech per sample (10 s or more sounds best)."
+                _("`{name}` is only {seconds} s; a voice needs at least {minimum} s of speech per sample "
+                  "(10 s or more sounds best).").format(
+                    name=name, seconds=number(info.duration_s, decimals=1),
+                    minimum=number(settings.min_seconds))
             )
         if info.silent:
-            raise UserFacingError(f"`{name}` is silent: there is no voice in it to clone.")
+            raise UserFacingError(
+                _("`{name}` is silent: there is no voice in it to clone.").format(name=name))
         if (info.format_name, info.codec) in _AS_IS and not info.has_video:
             return Sample(name, data, info.duration_s, converted=False)
         audio = await convert(path, name=name, fmt="wav", cap_s=settings.max_seconds)
@@ -120,5 +142,6 @@ async def read_cover(attachment: discord.Attachment | None) -> bytes | None:
     if attachment is None:
         return None
     if not (attachment.content_type or "").startswith("image/"):
-        raise UserFacingError(f"`{attachment.filename}` isn't an image; the cover must be PNG, JPEG or WebP.")
+        raise UserFacingError(_("`{name}` isn't an image; the cover must be PNG, JPEG or WebP.").format(
+            name=attachment.filename))
     return await download_attachment(attachment, max_bytes=COVER_MAX_BYTES)

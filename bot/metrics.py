@@ -15,7 +15,7 @@ from __future__ import annotations
 import logging
 import weakref
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
@@ -124,9 +124,8 @@ class MetricsServer:
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.host, self.port)
         await site.start()
-        sockets: Any = site._server.sockets if site._server is not None else []  # type: ignore[attr-defined]
-        if sockets:
-            self.port = sockets[0].getsockname()[1]  # port 0: the one the OS chose
+        if self._runner.addresses:
+            self.port = self._runner.addresses[0][1]  # port 0: the one the OS chose
         log.info("metrics on http://%s:%d/metrics, health check on /healthz", self.host, self.port)
 
     async def close(self) -> None:

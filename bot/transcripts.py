@@ -1,5 +1,6 @@
 """Turning a transcription into what Discord shows: timestamped lines, an .srt file, and text cut
-to fit an embed. Pure functions, table-tested."""
+to fit an embed. Pure functions, table-tested. The transcript is the speaker's words (never
+translated); the bot's own words around it ("Speaker 1:") follow the current language."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
+
+from bot.i18n import _
 
 # transcribe-1-pro marks who speaks (`<|speaker:N|>`) and sounds (`[laughter]`) inline in `text`
 # (never in its segments). Shown as "Speaker 1:" lines and italics; never as raw markers.
@@ -95,7 +98,8 @@ def speaker_lines(text: str) -> str:
     for speaker, chunk in turns:
         words = _cues(chunk)
         if words:
-            lines.append(words if speaker is None else f"Speaker {speaker}: {words}")
+            lines.append(words if speaker is None
+                         else _("Speaker {number}: {words}").format(number=speaker, words=words))
     return "\n".join(lines)
 
 
@@ -117,11 +121,13 @@ class Rendered:
 
 
 def render(text: str, segments: Sequence[Segment], *, timestamps: bool,
-           limit: int = EMBED_LIMIT) -> Rendered:
+           limit: int = EMBED_LIMIT, stem: str = "transcript") -> Rendered:
     """The reply for a transcript: the (start of the) text in the embed, the whole transcript as
-    `transcript.txt` when it doesn't fit, and `transcript.srt` when timestamps were asked for.
+    `<stem>.txt` when it doesn't fit, and `<stem>.srt` when timestamps were asked for (the cog
+    passes the audio file's own name, so players pick the subtitles up and no word needs
+    translating).
     A transcript with speakers or cues (transcribe-1-pro) is shown as speaker lines with cues in
-    italics, in the embed and in `transcript.txt` (always attached then); its timings are in the
+    italics, in the embed and in `<stem>.txt` (always attached then); its timings are in the
     `.srt`, which carries the words alone."""
     marked = has_markup(text)
     if marked:
@@ -133,7 +139,7 @@ def render(text: str, segments: Sequence[Segment], *, timestamps: bool,
     body, cut = shorten(full, limit)
     files: dict[str, bytes] = {}
     if cut or marked:
-        files["transcript.txt"] = (full + "\n").encode()
+        files[f"{stem}.txt"] = (full + "\n").encode()
     if timestamps and _spoken(segments):
-        files["transcript.srt"] = to_srt(segments).encode()
+        files[f"{stem}.srt"] = to_srt(segments).encode()
     return Rendered(body, files)

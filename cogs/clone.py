@@ -13,7 +13,6 @@ from discord.ext import commands
 
 from bot.cloning import (
     VISIBILITY_CHOICES,
-    VISIBILITY_NAMES,
     check_description,
     check_sample_count,
     check_title,
@@ -21,10 +20,13 @@ from bot.cloning import (
     prepare_sample,
     read_cover,
     split_transcripts,
+    visibility_name,
     visibility_of,
 )
-from bot.errors import UserFacingError, describe_error, send_ephemeral
+from bot.errors import UserFacingError, describe_error, send_ephemeral, use_interaction_language
 from bot.fish import FishError, Visibility, Voice, public_url
+from bot.i18n import N_, _, ngettext
+from bot.i18n.formatting import duration, number
 from bot.media import audio_attachments
 from bot.storage.voice_owners import VoiceOwners
 from bot.ui.views import ConfirmView
@@ -38,29 +40,36 @@ log = logging.getLogger(__name__)
 
 NO_MENTIONS = discord.AllowedMentions.none()
 CONSENT_TIMEOUT_S = 120.0
-CONSENT = (
+CONSENT = N_(
     "**Before anything is uploaded:** only clone your own voice, or a voice whose owner has "
     "agreed. Cloning someone without their permission may be illegal and breaks Fish Audio's "
     "terms. Do you have the right to clone this voice?"
 )
 
 
-class TitleModal(discord.ui.Modal, title="Clone a voice"):
-    """The context menu has no options, so the title (and transcripts) are asked for here."""
-
-    voice_title: discord.ui.TextInput[TitleModal] = discord.ui.TextInput(
-        label="Title of the new voice", max_length=64, custom_id="title"
-    )
-    transcript: discord.ui.TextInput[TitleModal] = discord.ui.TextInput(
-        label="What the samples say (optional)", style=discord.TextStyle.paragraph, required=False,
-        max_length=4000, custom_id="transcript",
-        placeholder="One transcript per sample, separated by |, or leave empty",
-    )
+class TitleModal(discord.ui.Modal):
+    """The context menu has no options, so the title (and transcripts) are asked for here, in the
+    member's language (so the inputs are made per modal, not as class attributes)."""
 
     def __init__(self, cog: Clone, attachments: list[discord.Attachment]) -> None:
-        super().__init__(timeout=600)
+        super().__init__(title=_("Clone a voice"), timeout=600)
         self.cog = cog
         self.attachments = attachments
+        self.voice_title: discord.ui.TextInput[TitleModal] = discord.ui.TextInput(
+            label=_("Title of the new voice"), max_length=64, custom_id="title"
+        )
+        self.transcript: discord.ui.TextInput[TitleModal] = discord.ui.TextInput(
+            label=_("What the samples say (optional)"), style=discord.TextStyle.paragraph, required=False,
+            max_length=4000, custom_id="transcript",
+            placeholder=_("One transcript per sample, separated by |, or leave empty"),
+        )
+        self.add_item(self.voice_title)
+        self.add_item(self.transcript)
+
+    async def interaction_check(self, interaction: discord.Interaction) -> bool:
+        # The submission runs in a task of its own: answer in the member's language.
+        await use_interaction_language(interaction)
+        return True
 
     async def on_submit(self, interaction: discord.Interaction) -> None:
         try:
@@ -120,7 +129,8 @@ class Clone(commands.Cog):
         check_sample_count(len(attachments), settings)
         texts = split_transcripts(transcript, len(attachments))
         if visibility == "public" and cover is None:
-            raise UserFacingError("Fish Audio needs a cover image for a public voice: add one with `cover`.")
+            raise UserFacingError(
+                _("Fish Audio needs a cover image for a public voice: add one with `cover`."))
         await interaction.response.defer(ephemeral=True, thinking=True)
         # One at a time: a bounded amount of audio in memory and one ffmpeg at a time per clone.
         samples = [await prepare_sample(a, settings) for a in attachments]
@@ -129,24 +139,30 @@ class Clone(commands.Cog):
         user_id, guild_id = interaction.user.id, interaction.guild_id
         async with self.bot.usage.reserve(kind="clones", amount=1, user_id=user_id,
                                           guild_id=guild_id) as reservation:
-            consent = ConfirmView(user_id, confirm_label="I have the right to clone this voice",
+            consent = ConfirmView(user_id, confirm_label=_("I have the right to clone this voice"),
                                   style=discord.ButtonStyle.success, timeout=CONSENT_TIMEOUT_S)
             seconds = sum(s.seconds for s in samples)
-            summary = (f"{CONSENT}\n\nVoice **{discord.utils.escape_markdown(title)}** "
-                       f"({VISIBILITY_NAMES[visibility]}) "
-                       f"from {len(samples)} sample(s), {seconds:.0f} s of audio.")
+            shown = discord.utils.escape_markdown(title)
+            summary = _(CONSENT) + "\n\n" + ngettext(
+                "Voice **{title}** ({visibility}) from {count} sample, {duration} of audio.",
+                "Voice **{title}** ({visibility}) from {count} samples, {duration} of audio.",
+                len(samples),
+            ).format(title=shown, visibility=visibility_name(visibility), count=number(len(samples)),
+                     duration=duration(seconds))
             message = await interaction.followup.send(summary, view=consent, ephemeral=True, wait=True,
                                                       allowed_mentions=NO_MENTIONS)
             consent.message = message
             await consent.wait()
             if not consent.value:
                 await reservation.release("skipped")
-                why = "you declined" if consent.value is False else "no answer in time"
-                await message.edit(content=f"Nothing was uploaded ({why}).", view=None)
+                declined = (_("Nothing was uploaded (you declined).") if consent.value is False
+                            else _("Nothing was uploaded (no answer in time)."))
+                await message.edit(content=declined, view=None)
                 return
-            await message.edit(content=f"Uploading {len(samples)} sample(s) to Fish Audio and training "
-                                       f"**{discord.utils.escape_markdown(title)}**…", view=None,
-                               allowed_mentions=NO_MENTIONS)
+            uploading = ngettext("Uploading {count} sample to Fish Audio and training **{title}**…",
+                                 "Uploading {count} samples to Fish Audio and training **{title}**…",
+                                 len(samples)).format(count=number(len(samples)), title=shown)
+            await message.edit(content=uploading, view=None, allowed_mentions=NO_MENTIONS)
             try:
                 voice = await self.bot.fish.voices.create(
                     title=title, voices=[s.audio for s in samples], description=description,
@@ -155,8 +171,8 @@ class Clone(commands.Cog):
                 )
             except FishError as exc:
                 await reservation.release("failed")
-                text, _ = describe_error(exc)
-                await message.edit(content=f"Nothing was created: {text}", view=None)
+                text, _unexpected = describe_error(exc)
+                await message.edit(content=_("Nothing was created: {reason}").format(reason=text), view=None)
                 return
             problem = await self._wait_until_trained(voice, title, message)
             if problem is not None:
@@ -168,11 +184,12 @@ class Clone(commands.Cog):
         await self.owners.record(voice_id=voice.id, user_id=user_id, guild_id=guild_id, title=title,
                                  visibility=visibility)
         log.info("user %s cloned voice %s", user_id, voice.id)
-        embed = discord.Embed(title=f"Voice ready: {title}", colour=discord.Colour.green(),
-                              description="Use it with `/speak voice:` or make it your voice below.")
-        embed.add_field(name="Voice id", value=f"`{voice.id}`")
-        embed.add_field(name="Visibility", value=VISIBILITY_NAMES[visibility])
-        embed.add_field(name="Samples", value=f"{len(samples)} · {seconds:.0f} s")
+        embed = discord.Embed(title=_("Voice ready: {title}").format(title=title),
+                              colour=discord.Colour.green(),
+                              description=_("Use it with `/speak voice:` or make it your voice below."))
+        embed.add_field(name=_("Voice id"), value=f"`{voice.id}`")
+        embed.add_field(name=_("Visibility"), value=visibility_name(visibility))
+        embed.add_field(name=_("Samples"), value=f"{number(len(samples))} · {duration(seconds)}")
         thumbnail = public_url(voice.cover_image, self.bot.settings.fish.cdn_base)
         if thumbnail:
             embed.set_thumbnail(url=thumbnail)
@@ -186,7 +203,7 @@ class Clone(commands.Cog):
         """Poll the new voice until Fish says `trained` (None) or `failed` / the time-out (the
         member's message). The progress message shows the state while it trains."""
         settings = self.bot.settings.clone
-        name = f"**{discord.utils.escape_markdown(title)}**"
+        name = discord.utils.escape_markdown(title)
         loop = asyncio.get_running_loop()
         deadline = loop.time() + settings.training_timeout_s
         state, shown = voice.state, None
@@ -194,17 +211,20 @@ class Clone(commands.Cog):
             if state in (None, "trained"):
                 return None
             if state == "failed":
-                return (f"Fish Audio could not train {name} (training failed), so nothing was kept and "
-                        "your clone quota was given back. Try clearer samples of one speaker.")
+                return _("Fish Audio could not train **{title}** (training failed), so nothing was kept "
+                         "and your clone quota was given back. Try clearer samples of one speaker.").format(
+                    title=name)
             if state != shown:
                 shown = state
-                what = "waiting to start training" if state == "created" else "training"
-                await message.edit(content=f"Uploaded. Fish Audio is {what} {name}… this can take a "
-                                           "minute.", view=None, allowed_mentions=NO_MENTIONS)
+                progress = (_("Uploaded. Fish Audio is waiting to start training **{title}**… this can take "
+                              "a minute.") if state == "created" else
+                            _("Uploaded. Fish Audio is training **{title}**… this can take a minute."))
+                await message.edit(content=progress.format(title=name), view=None,
+                                   allowed_mentions=NO_MENTIONS)
             if loop.time() >= deadline:
-                return (f"Fish Audio was still training {name} after {settings.training_timeout_s:g} s, "
-                        "so I stopped waiting; nothing was kept and your clone quota was given back. "
-                        "Try again later.")
+                return _("Fish Audio was still training **{title}** after {seconds} s, so I stopped waiting; "
+                         "nothing was kept and your clone quota was given back. Try again later.").format(
+                    title=name, seconds=number(settings.training_timeout_s))
             await asyncio.sleep(min(settings.training_poll_s, max(0.0, deadline - loop.time())))
             try:
                 state = (await self.bot.fish.voices.get(voice.id)).state
@@ -252,7 +272,7 @@ class Clone(commands.Cog):
     async def clone_from_message(self, interaction: discord.Interaction, message: discord.Message) -> None:
         attachments = audio_attachments(message)
         if not attachments:
-            raise UserFacingError("That message has no voice message or audio attachment to clone from.")
+            raise UserFacingError(_("That message has no voice message or audio attachment to clone from."))
         check_sample_count(len(attachments), self.bot.settings.clone)
         await interaction.response.send_modal(TitleModal(self, attachments))
 

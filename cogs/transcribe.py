@@ -7,6 +7,7 @@ import io
 import logging
 import math
 from dataclasses import dataclass
+from pathlib import PurePath
 from typing import TYPE_CHECKING
 
 import discord
@@ -16,6 +17,9 @@ from pydantic import BaseModel
 
 from bot.errors import UserFacingError
 from bot.fish import ASRResponse, InsufficientCreditError
+from bot.i18n import N_, _, using_language
+from bot.i18n.formatting import duration, language_name
+from bot.i18n.resolve import guild_language
 from bot.media import (
     AudioInfo,
     audio_attachments,
@@ -30,8 +34,8 @@ from bot.transcripts import render
 from bot.ui.views import MemberView
 from bot.usage import expensive_cooldown
 
-NO_ASR_CREDIT = ("Transcription needs Fish Audio API credit, and the bot's has run out: the free "
-                 "model covers speech only, not transcription. Please tell the bot owner.")
+NO_ASR_CREDIT = N_("Transcription needs Fish Audio API credit, and the bot's has run out: the free "
+                   "model covers speech only, not transcription. Please tell the bot owner.")
 
 if TYPE_CHECKING:
     from bot.client import FishBot
@@ -46,11 +50,9 @@ API_MIN_SECONDS = 1.0
 # Containers/codecs the API takes as they are; anything else (video, AAC in MP4, WebM…) is
 # re-encoded to Ogg Opus first.
 _AS_IS = {("mp3", "mp3"), ("wav", "pcm_s16le"), ("ogg", "opus"), ("ogg", "vorbis"), ("flac", "flac")}
-# The API's common language codes (it detects the language itself; this is only a hint).
-LANGUAGES = {
-    "en": "English", "zh": "Chinese", "ja": "Japanese", "ko": "Korean", "es": "Spanish",
-    "fr": "French", "de": "German", "pt": "Portuguese",
-}
+# The API's common language codes (it detects the language itself; this is only a hint). Their
+# names are CLDR's, in the member's language.
+LANGUAGES = ("en", "zh", "ja", "ko", "es", "fr", "de", "pt")
 
 
 class AutoTranscribe(BaseModel):
@@ -67,14 +69,18 @@ class Transcript:
     timestamps: bool
 
     def embed_and_files(self) -> tuple[discord.Embed, dict[str, bytes]]:
-        rendered = render(self.result.text, self.result.segments, timestamps=self.timestamps)
-        embed = discord.Embed(title=f"Transcript of {self.name}"[:256], description=rendered.body,
-                              colour=discord.Colour.teal())
-        language = self.result.language_code or "?"
-        if self.result.language:
-            language = f"{self.result.language} ({language})"
-        minutes, seconds = divmod(round(self.info.duration_s), 60)
-        embed.set_footer(text=f"Language: {language} · {minutes}:{seconds:02d} of audio")
+        """In the current language: the bot's words around the transcript (the member's file name
+        and the transcript itself are shown as they are)."""
+        rendered = render(self.result.text, self.result.segments, timestamps=self.timestamps,
+                          stem=PurePath(self.name).stem or "transcript")
+        embed = discord.Embed(title=_("Transcript of {name}").format(name=self.name)[:256],
+                              description=rendered.body, colour=discord.Colour.teal())
+        code = self.result.language_code
+        # CLDR's name in the member's language; Fish's own (English) name for a code CLDR lacks.
+        name = (language_name(code) if code else None) or self.result.language
+        language = f"{name} ({code or '?'})" if name else code or "?"
+        embed.set_footer(text=_("Language: {language} · {length} of audio").format(
+            language=language, length=duration(self.info.duration_s)))
         return embed, rendered.files
 
 
@@ -88,11 +94,14 @@ class ShareView(MemberView):
     def __init__(self, owner_id: int, transcript: Transcript) -> None:
         super().__init__(owner_id, timeout=600)
         self.transcript = transcript
+        self.share.label = _("Share in channel")
 
     @discord.ui.button(label="Share in channel", style=discord.ButtonStyle.secondary, custom_id="share")
     async def share(self, interaction: discord.Interaction, button: discord.ui.Button) -> None:
+        # Posted for everyone in the channel, but in the sharer's language like the rest of the
+        # interaction (the views set it from the click).
         embed, files = self.transcript.embed_and_files()
-        embed.set_author(name=f"Shared by {interaction.user.display_name}")
+        embed.set_author(name=_("Shared by {name}").format(name=interaction.user.display_name))
         await interaction.response.send_message(embed=embed, files=_files(files),
                                                 allowed_mentions=NO_MENTIONS)
         self.disable_all()
@@ -107,7 +116,7 @@ def _check_language(language: str | None) -> str | None:
     code = language.strip().lower()
     if code in LANGUAGES or (len(code) == 2 and code.isalpha()):
         return code
-    raise UserFacingError("Give the language as a two-letter code such as `en` or `ja`, or leave it out.")
+    raise UserFacingError(_("Give the language as a two-letter code such as `en` or `ja`, or leave it out."))
 
 
 class Transcribe(commands.Cog):
@@ -134,13 +143,13 @@ class Transcribe(commands.Cog):
         async with temporary_copy(data) as path:
             info = await probe(path, name=name, cap_s=max_seconds + 1)
             if info.duration_s > max_seconds:
-                raise UserFacingError(
-                    f"`{name}` is longer than {settings.max_minutes:g} minutes, the limit here."
-                )
+                raise UserFacingError(_("`{name}` is longer than {limit}, the limit here.").format(
+                    name=name, limit=duration(max_seconds)))
             if info.duration_s < API_MIN_SECONDS:
-                raise UserFacingError(f"`{name}` is shorter than a second: there's nothing to transcribe.")
+                raise UserFacingError(
+                    _("`{name}` is shorter than a second: there's nothing to transcribe.").format(name=name))
             if info.silent:
-                raise UserFacingError(f"No speech found in `{name}`: it's silent.")
+                raise UserFacingError(_("No speech found in `{name}`: it's silent.").format(name=name))
             as_is = (info.format_name, info.codec) in _AS_IS and not info.has_video
             upload = data if as_is and len(data) <= API_MAX_BYTES else await convert(
                 path, name=name, fmt="opus", cap_s=max_seconds
@@ -154,9 +163,9 @@ class Transcribe(commands.Cog):
                 )
             except InsufficientCreditError:
                 # Unlike speech (s2.1-pro-free), no transcription model is free.
-                raise UserFacingError(NO_ASR_CREDIT) from None
+                raise UserFacingError(_(NO_ASR_CREDIT)) from None
         if not result.text.strip():
-            raise UserFacingError(f"No speech found in `{name}`.")
+            raise UserFacingError(_("No speech found in `{name}`.").format(name=name))
         return Transcript(name, info, result, timestamps)
 
     async def _answer(self, interaction: discord.Interaction, attachment: discord.Attachment,
@@ -189,14 +198,19 @@ class Transcribe(commands.Cog):
     async def language_choices(self, interaction: discord.Interaction,
                                current: str) -> list[app_commands.Choice[str]]:
         typed = current.strip().lower()
-        return [app_commands.Choice(name=f"{name} ({code})", value=code)
-                for code, name in LANGUAGES.items()
-                if typed in code or typed in name.lower()][:25]
+        choices = []
+        for code in LANGUAGES:
+            name = language_name(code) or code
+            with using_language("en"):  # English names match too, whatever the member's language
+                english = language_name(code) or code
+            if typed in code or typed in name.lower() or typed in english.lower():
+                choices.append(app_commands.Choice(name=f"{name} ({code})", value=code))
+        return choices[:25]
 
     async def transcribe_message(self, interaction: discord.Interaction, message: discord.Message) -> None:
         found = audio_attachments(message)
         if not found:
-            raise UserFacingError("That message has no voice message or audio/video attachment.")
+            raise UserFacingError(_("That message has no voice message or audio/video attachment."))
         await self._answer(interaction, found[0], None, True)
 
     @app_commands.command(name="autotranscribe",
@@ -208,10 +222,10 @@ class Transcribe(commands.Cog):
     async def autotranscribe(self, interaction: discord.Interaction, enabled: bool,
                              channel: discord.TextChannel | None = None) -> None:
         if not self.bot.settings.transcribe.auto_transcribe:
-            raise UserFacingError(
+            raise UserFacingError(_(
                 "Automatic transcripts are switched off for this bot by its operator "
                 "(`transcribe.auto_transcribe`; it needs the Message Content intent)."
-            )
+            ))
         assert interaction.guild_id is not None
         channel_id = channel.id if channel else interaction.channel_id
         assert channel_id is not None
@@ -220,10 +234,9 @@ class Transcribe(commands.Cog):
         channels = channels | {channel_id} if enabled else channels - {channel_id}
         await self.bot.store.update_guild(interaction.guild_id, NAMESPACE, {"channels": sorted(channels)},
                                           model=AutoTranscribe)
-        state = "will get" if enabled else "no longer get"
-        await interaction.response.send_message(
-            f"Voice messages in <#{channel_id}> {state} a transcript reply.", ephemeral=True
-        )
+        reply = (_("Voice messages in {channel} will get a transcript reply.") if enabled
+                 else _("Voice messages in {channel} no longer get a transcript reply."))
+        await interaction.response.send_message(reply.format(channel=f"<#{channel_id}>"), ephemeral=True)
 
     # --- automatic transcripts -----------------------------------------------------------------
 
@@ -252,8 +265,10 @@ class Transcribe(commands.Cog):
         except Exception:
             log.exception("automatic transcript failed for message %s", message.id)
             return
-        embed, _ = transcript.embed_and_files()
-        embed.title = "Transcript"
+        # Nobody asked: the bot's words around the transcript are in the server's language.
+        with using_language(await guild_language(self.bot.store, message.guild)):
+            embed, _files = transcript.embed_and_files()
+            embed.title = _("Transcript")
         try:
             await message.reply(embed=embed, mention_author=False, allowed_mentions=NO_MENTIONS)
         except discord.HTTPException:

@@ -11,15 +11,17 @@ from discord.ext import commands
 
 from bot.cloning import (
     VISIBILITY_CHOICES,
-    VISIBILITY_NAMES,
     check_description,
     check_title,
     parse_tags,
     read_cover,
+    visibility_name,
     visibility_of,
 )
 from bot.errors import UserFacingError
 from bot.fish import NotFoundError
+from bot.i18n import _, ngettext
+from bot.i18n.formatting import number
 from bot.storage.models import VoiceOwnership
 from bot.storage.voice_owners import VoiceOwners
 from bot.ui.views import ConfirmView
@@ -53,9 +55,9 @@ class Voices(commands.GroupCog, group_name="voices", group_description="The Fish
         if record is not None and await self.bot.is_bot_owner(interaction.user):
             return record
         if record is None and await self.bot.is_bot_owner(interaction.user):
-            raise UserFacingError("Only voices cloned through this bot can be managed here.")
+            raise UserFacingError(_("Only voices cloned through this bot can be managed here."))
         raise UserFacingError(
-            "You can only change voices you cloned with this bot. See yours with `/voices mine`."
+            _("You can only change voices you cloned with this bot. See yours with `/voices mine`.")
         )
 
     # --- browsing ------------------------------------------------------------------------------
@@ -100,18 +102,21 @@ class Voices(commands.GroupCog, group_name="voices", group_description="The Fish
     @app_commands.command(name="mine", description="The voices you cloned with this bot")
     async def mine(self, interaction: discord.Interaction) -> None:
         records = await self.owners.of_user(interaction.user.id)
-        embed = discord.Embed(title="Your voices", colour=discord.Colour.teal())
+        embed = discord.Embed(title=_("Your voices"), colour=discord.Colour.teal())
         if not records:
-            embed.description = "You haven't cloned a voice yet. Try `/clone`."
+            embed.description = _("You haven't cloned a voice yet. Try `/clone`.")
         for record in records[:25]:
+            # The date is a Discord timestamp: shown in the member's own language and time zone.
             embed.add_field(
                 name=record.title[:256],
-                value=f"`{record.voice_id}` · {VISIBILITY_NAMES.get(record.visibility, record.visibility)} · "
+                value=f"`{record.voice_id}` · {visibility_name(record.visibility)} · "
                       f"{discord.utils.format_dt(record.created_at, 'D')}",
                 inline=False,
             )
         if len(records) > 25:
-            embed.set_footer(text=f"and {len(records) - 25} more")
+            more = len(records) - 25
+            embed.set_footer(text=ngettext("and {count} more", "and {count} more", more).format(
+                count=number(more)))
         await interaction.response.send_message(embed=embed, ephemeral=True)
 
     @app_commands.command(name="design", description="Make up to 4 new voices from a description")
@@ -156,7 +161,8 @@ class Voices(commands.GroupCog, group_name="voices", group_description="The Fish
         new_description = check_description(description)
         new_tags = parse_tags(tags) if tags is not None else None
         if all(v is None for v in (new_title, new_description, new_visibility, new_tags, cover)):
-            raise UserFacingError("Tell me what to change: a title, description, visibility, tags or cover.")
+            raise UserFacingError(
+                _("Tell me what to change: a title, description, visibility, tags or cover."))
         await interaction.response.defer(ephemeral=True, thinking=True)
         cover_bytes = await read_cover(cover)
         try:
@@ -166,10 +172,12 @@ class Voices(commands.GroupCog, group_name="voices", group_description="The Fish
             )
         except NotFoundError:
             await self.owners.remove(record.voice_id)
-            raise UserFacingError("That voice no longer exists on Fish Audio; I've forgotten it.") from None
+            raise UserFacingError(
+                _("That voice no longer exists on Fish Audio; I've forgotten it.")) from None
         await self.owners.update(record.voice_id, title=new_title, visibility=new_visibility)
         shown = discord.utils.escape_markdown(new_title or record.title)
-        await interaction.followup.send(f"Updated **{shown}**.", ephemeral=True, allowed_mentions=NO_MENTIONS)
+        await interaction.followup.send(_("Updated **{title}**.").format(title=shown), ephemeral=True,
+                                        allowed_mentions=NO_MENTIONS)
 
     @app_commands.command(name="delete", description="Delete a voice you cloned")
     @app_commands.describe(voice="One of your voices")
@@ -177,22 +185,24 @@ class Voices(commands.GroupCog, group_name="voices", group_description="The Fish
     async def delete(self, interaction: discord.Interaction, voice: str) -> None:
         record = await self._own_record(interaction, voice)
         title = discord.utils.escape_markdown(record.title)
-        confirm = ConfirmView(interaction.user.id, confirm_label="Delete it")
+        confirm = ConfirmView(interaction.user.id, confirm_label=_("Delete it"))
         await interaction.response.send_message(
-            f"Delete **{title}** from Fish Audio for good? Anyone using it will lose it.",
+            _("Delete **{title}** from Fish Audio for good? Anyone using it will lose it.").format(
+                title=title),
             view=confirm, ephemeral=True, allowed_mentions=NO_MENTIONS,
         )
         confirm.message = await interaction.original_response()
         await confirm.wait()
         if not confirm.value:
-            await interaction.followup.send("Nothing was deleted.", ephemeral=True)
+            await interaction.followup.send(_("Nothing was deleted."), ephemeral=True)
             return
         try:
             await self.bot.fish.voices.delete(record.voice_id)
         except NotFoundError:
             log.info("voice %s was already gone from Fish", record.voice_id)
         await self.owners.remove(record.voice_id)
-        await interaction.followup.send(f"Deleted **{title}**.", ephemeral=True, allowed_mentions=NO_MENTIONS)
+        await interaction.followup.send(_("Deleted **{title}**.").format(title=title), ephemeral=True,
+                                        allowed_mentions=NO_MENTIONS)
 
 
 async def setup(bot: FishBot) -> None:

@@ -4,9 +4,26 @@ pytest_plugins = ["tests.bot_fixtures", "tests.media_samples", "tests.attachment
 
 
 # --- fakefish: the Fish Audio API stand-in (tests/fakefish) ---------------------------------
+from collections.abc import Callable  # noqa: E402
+from datetime import date  # noqa: E402
+
 import pytest  # noqa: E402
 
 from tests.fakefish import FakeFish  # noqa: E402
+
+
+@pytest.fixture
+def set_today(monkeypatch: pytest.MonkeyPatch) -> Callable[[date], None]:
+    """`set_today(day)`: the UTC date for the rest of the test, for the bot (its one clock,
+    bot/clock.py) and the Fish stand-in alike (which keeps its own, as Fish does)."""
+    from bot import clock
+    from tests.fakefish import expressive
+
+    def set_(day: date) -> None:
+        monkeypatch.setattr(clock, "utc_today", lambda: day)
+        monkeypatch.setattr(expressive, "today", lambda: day)
+
+    return set_
 
 
 @pytest.fixture

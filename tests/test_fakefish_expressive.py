@@ -9,7 +9,6 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.fakefish import expressive
 from tests.fakefish.expressive import performance, performance_of
 
 
@@ -54,12 +53,12 @@ async def test_markers_without_a_list_are_a_400(fakefish, two_voices) -> None:
     assert response.status_code == 400 and "list" in response.json()["message"]
 
 
-async def test_s1_has_no_multi_speaker(fakefish, two_voices, monkeypatch) -> None:
-    monkeypatch.setattr(expressive, "today", lambda: date(2026, 12, 1))
+async def test_s1_has_no_multi_speaker(fakefish, two_voices, set_today) -> None:
+    set_today(date(2026, 12, 1))
     response = await tts(fakefish, "<|speaker:0|>Hi<|speaker:1|>Hey", "s1", two_voices)
     assert response.status_code == 400 and "not s1" in response.json()["message"]
     # From its retirement s1 is served as s2.1-pro, which has multi-speaker.
-    monkeypatch.setattr(expressive, "today", lambda: date(2026, 12, 31))
+    set_today(date(2026, 12, 31))
     assert (await tts(fakefish, "<|speaker:0|>Hi<|speaker:1|>Hey", "s1", two_voices)).status_code == 200
 
 
@@ -89,15 +88,15 @@ BEFORE_RETIREMENT = date(2026, 12, 1)
     ("s1", "(happy) Hello! (aside) hi", ["(happy)"], "Hello! (aside) hi"),
     ("s1", "[whispering] Hello", [], "[whispering] Hello"),
 ])
-def test_cues_per_model(monkeypatch, model, text, cues, spoken) -> None:
-    monkeypatch.setattr(expressive, "today", lambda: BEFORE_RETIREMENT)
+def test_cues_per_model(set_today, model, text, cues, spoken) -> None:
+    set_today(BEFORE_RETIREMENT)
     heard = performance(model, text)
     assert sorted(heard.cues) == sorted(cues)
     assert heard.spoken == spoken
 
 
-def test_retired_s1_reads_parentheses_aloud(monkeypatch) -> None:
-    monkeypatch.setattr(expressive, "today", lambda: date(2027, 1, 1))
+def test_retired_s1_reads_parentheses_aloud(set_today) -> None:
+    set_today(date(2027, 1, 1))
     heard = performance("s1", "(happy) [excited] Hello")
     assert heard.cues == ["[excited]"]
     assert heard.spoken == "(happy) Hello"

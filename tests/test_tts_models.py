@@ -75,11 +75,13 @@ async def test_check_warns_an_operator_who_configured_s1(fakefish, tmp_path: Pat
 @pytest.mark.parametrize(("today", "wording", "sent"),
                          [(BEFORE, "retires on", "s1"), (RETIRED, "was retired", "s2.1-pro")])
 async def test_start_up_warns_about_s1(
-    fakefish, tmp_path: Path, caplog: pytest.LogCaptureFixture, today: date, wording: str, sent: str
+    fakefish, tmp_path: Path, caplog: pytest.LogCaptureFixture, set_today, today: date, wording: str,
+    sent: str,
 ) -> None:
     caplog.set_level(logging.WARNING, logger="bot.client")
     settings = make_settings(fakefish.base_url, tmp_path, fish={"model": "s1"})
-    bot = await start_bot(settings, today=lambda: today)
+    set_today(today)
+    bot = await start_bot(settings)
     try:
         assert f"fish.model = 's1' {wording}" in caplog.text and "'s2.1-pro'" in caplog.text
         assert bot.speech.spec("Hello.").model == sent  # what Fish serves is what the bot asks for
@@ -95,16 +97,16 @@ async def speak_setup(bot, harness: Harness) -> tuple[FakeGuild, int]:
     return guild, user_id
 
 
-async def test_speak_model_autocomplete_follows_the_date(bot, harness: Harness, fakefish) -> None:
+async def test_speak_model_autocomplete_follows_the_date(bot, harness: Harness, fakefish, set_today) -> None:
     guild, user_id = await speak_setup(bot, harness)
-    bot.speech.today = lambda: BEFORE
+    set_today(BEFORE)
     choices = await harness.autocomplete("speak", "model", user_id=user_id, guild=guild, model="")
     assert [c["value"] for c in choices] == ["s2.1-pro", "s2.1-pro-free", "s2-pro", "drama-3-preview", "s1"]
     assert choices[-1]["name"] == "S1 (retiring 2026-12-31)"
     dramatic = await harness.autocomplete("speak", "model", user_id=user_id, guild=guild, model="dra")
     assert [c["value"] for c in dramatic] == ["drama-3-preview"]
 
-    bot.speech.today = lambda: RETIRED
+    set_today(RETIRED)
     choices = await harness.autocomplete("speak", "model", user_id=user_id, guild=guild, model="")
     assert "s1" not in [c["value"] for c in choices]
     sent = await harness.run("speak", user_id=user_id, guild=guild, text="Hello there.", model="s1")

@@ -18,9 +18,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Literal
 
+from bot import clock
 from bot.errors import UserFacingError
 from bot.fish.tts_models import TTS_MODELS, tts_model
 
@@ -82,12 +83,8 @@ _ANGLE_TAG = re.compile(r"</?[A-Za-z][\w-]*(?:\s[^<>]*)?/?>")
 _S1_PAREN = re.compile(r"\(\s*([^()\n]{1,40}?)\s*\)")
 
 
-def today() -> date:
-    return datetime.now(UTC).date()
-
-
 def s1_retired(on: date | None = None) -> bool:
-    return (on or today()) >= S1_RETIRES
+    return (on or clock.utc_today()) >= S1_RETIRES
 
 
 def dialect(model: str, on: date | None = None) -> Dialect:

@@ -259,7 +259,7 @@ def parse_page(data: Any, item_model: type[T]) -> PaginatedResponse[T]:
     raw_items = data.get("items") or []
     envelope = {k: v for k, v in data.items() if k != "items"}
     envelope.setdefault("total", len(raw_items) if isinstance(raw_items, list) else 0)
-    page = PaginatedResponse[item_model].model_validate(envelope)  # type: ignore[valid-type]
+    page: PaginatedResponse[T] = PaginatedResponse.model_validate(envelope)
     items: list[T] = []
     for raw in raw_items if isinstance(raw_items, list) else []:
         try:

@@ -5,7 +5,7 @@ model choices and their autocomplete, `fishbot check` and the start-up warning a
 Retirement (Fish, §0 of the API notes): `s1` retires on 2026-12-31. From that day requests naming
 it are served and billed as `s2.1-pro` and its `(happy)`-style tags are no longer read, so the
 bot stops offering it and warns an operator who configured it. Dates are UTC calendar days and
-every caller passes `today` (tests inject it).
+every caller passes `today` (from `bot.clock`).
 """
 
 from __future__ import annotations
@@ -50,10 +50,6 @@ TTS_MODELS: tuple[TTSModel, ...] = (
 )
 TTS_MODEL_NAMES: tuple[str, ...] = tuple(m.name for m in TTS_MODELS)
 _BY_NAME = {m.name: m for m in TTS_MODELS}
-
-
-def utc_today() -> datetime.date:
-    return datetime.datetime.now(datetime.UTC).date()
 
 
 def tts_model(name: str) -> TTSModel | None:

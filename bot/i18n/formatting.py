@@ -63,6 +63,13 @@ def moment(value: datetime) -> str:
     return _format_datetime(value, format="medium", locale=_locale())
 
 
+def language_name(code: str) -> str | None:
+    """A language's name in the current language ("ja" → "Japanese", "日本語", "Japanisch"), or None
+    when CLDR doesn't know the code."""
+    name = _locale().languages.get(code.replace("-", "_"))
+    return name if isinstance(name, str) else None
+
+
 def listing(items: list[str]) -> str:
     """["a", "b", "c"] → "a, b, and c" / "a、b、c" / "a, b und c"."""
     return _format_list(items, locale=_locale())

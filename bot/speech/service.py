@@ -17,20 +17,21 @@ import asyncio
 import contextlib
 import dataclasses
 import datetime
+import functools
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 import discord
 
+from bot import clock
 from bot.audio.tts_cache import TTSCache
 from bot.config import Settings
 from bot.errors import UserFacingError
 from bot.fish import FishClient, ReferenceNotFoundError
-from bot.fish.tts_models import utc_today
 from bot.i18n import _, current_language, using_language
 from bot.i18n.formatting import number
 from bot.speech.breaker import FishBreaker
-from bot.speech.spec import SpeechFormat, SpeechSpec
+from bot.speech.spec import SpeechSpec
 from bot.usage import UsageLedger
 from bot.voice.clip import MAX_VOICE_REPLACEMENTS, Clip
 from bot.voice.manager import SessionManager
@@ -74,10 +75,12 @@ class SpeechService:
         settings: Settings,
         stale: StaleVoices,
         breaker: FishBreaker | None = None,
-        today: Callable[[], datetime.date] = utc_today,
     ) -> None:
-        self.today = today  # the UTC date, injectable: model retirements depend on it
         self.stale = stale
+        # `SpeechSpec.build` with this bot's settings (same arguments, one signature); a file's
+        # spec is in the operator's `speak.file_format`.
+        self.spec = functools.partial(SpeechSpec.build, settings)
+        self.file_spec = functools.partial(SpeechSpec.build, settings, format=settings.speak.file_format)
         self._fish = fish
         self._ledger = ledger
         self._sessions = sessions
@@ -89,29 +92,10 @@ class SpeechService:
     def breaker(self) -> FishBreaker | None:
         return self._breaker
 
-    def spec(
-        self,
-        text: str,
-        *,
-        voice_id: str | None = None,
-        speed: float | None = None,
-        model: str | None = None,
-        format: SpeechFormat = "opus",
-        volume: float | None = None,
-        normalize_loudness: bool | None = None,
-    ) -> SpeechSpec:
-        """`SpeechSpec.build` with this bot's settings."""
-        return SpeechSpec.build(self._settings, text, voice_id=voice_id, speed=speed, model=model,
-                                format=format, volume=volume, normalize_loudness=normalize_loudness,
-                                today=self.today())
-
-    def file_spec(self, text: str, *, voice_id: str | None = None, speed: float | None = None,
-                  model: str | None = None, volume: float | None = None,
-                  normalize_loudness: bool | None = None) -> SpeechSpec:
-        """The spec of a clip sent as a file (in the operator's `speak.file_format`)."""
-        return self.spec(text, voice_id=voice_id, speed=speed, model=model,
-                         format=self._settings.speak.file_format, volume=volume,
-                         normalize_loudness=normalize_loudness)
+    @staticmethod
+    def today() -> datetime.date:
+        """The UTC date model retirements are judged by (the bot's one clock, `bot.clock`)."""
+        return clock.utc_today()
 
     async def queue(
         self,

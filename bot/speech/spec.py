@@ -11,13 +11,13 @@ key is the whole (frozen, hashable) spec.
 from __future__ import annotations
 
 import dataclasses
-import datetime
 from dataclasses import dataclass
 from typing import Literal
 
+from bot import clock
 from bot.config import Settings
 from bot.fish.models import OpusBitrate, Prosody, TTSConfig, TTSOptions
-from bot.fish.tts_models import serving_model, utc_today
+from bot.fish.tts_models import serving_model
 
 SpeechFormat = Literal["opus", "mp3"]
 
@@ -54,17 +54,16 @@ class SpeechSpec:
         format: SpeechFormat = "opus",
         volume: float | None = None,
         normalize_loudness: bool | None = None,
-        today: datetime.date | None = None,
     ) -> SpeechSpec:
         """The spec for `text` with the request's choices, the operator's settings filling the
         rest (model, latency, Opus bitrate). `format` is "opus" for voice; files use
-        `settings.speak.file_format`. A model Fish has retired by `today` is replaced by what Fish
-        serves in its place, so the cache and the bill name the model really used."""
+        `settings.speak.file_format`. A model Fish has retired by today (`bot.clock`) is replaced
+        by what Fish serves in its place, so the cache and the bill name the model really used."""
         return cls(
             text=text,
             voice_id=voice_id,
             speed=speed,
-            model=serving_model(model or settings.fish.model, today or utc_today()),
+            model=serving_model(model or settings.fish.model, clock.utc_today()),
             latency=settings.fish.latency,
             format=format,
             opus_bitrate=settings.speak.opus_bitrate,

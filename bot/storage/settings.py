@@ -184,6 +184,14 @@ class SettingsStore:
         assert isinstance(result, model)
         return result
 
+    async def edit_user(
+        self, user_id: int, namespace: str, model: type[M], edit: Callable[[M], Mapping[str, Any]]
+    ) -> M:
+        """``edit_guild`` for a user's settings."""
+        result = await self._update("user", user_id, namespace, {}, model, edit)
+        assert isinstance(result, model)
+        return result
+
     async def delete_guild(self, guild_id: int, namespace: str | None = None) -> int:
         """Delete the guild's settings (one namespace, or all); return the rows deleted."""
         return await self._delete("guild", guild_id, namespace)

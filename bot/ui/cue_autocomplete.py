@@ -8,6 +8,7 @@ import discord
 from discord import app_commands
 
 from bot.expressive import cues
+from bot.i18n import _
 
 MAX_CHOICES = 25
 NAME_LIMIT = 100
@@ -20,8 +21,9 @@ def style_choices(model: str, typed: str) -> list[app_commands.Choice[str]]:
     if wanted and cues.dialect(model) in ("brackets", "drama"):
         piece = cues.parse_style(wanted)
         if piece is not None:
-            choices[wanted] = app_commands.Choice(name=f"“{wanted[:NAME_LIMIT - 15]}” (your own words)",
-                                                  value=wanted)
+            own = _("“{words}” (your own words)")
+            name = own.format(words=wanted[:NAME_LIMIT - len(own.format(words=""))])
+            choices[wanted] = app_commands.Choice(name=name, value=wanted)
     for cue in cues.catalogue(model):
         if key in cue.label.casefold() or key in cue.written.casefold():
             choices.setdefault(cue.style, app_commands.Choice(name=f"{cue.written}  {cue.label}"[:NAME_LIMIT],

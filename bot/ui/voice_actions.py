@@ -8,6 +8,7 @@ import logging
 
 import discord
 
+from bot.i18n import _
 from bot.media import download_url
 from bot.speech.service import SpeechService
 from bot.storage.settings import SettingsStore
@@ -27,7 +28,9 @@ def _sample_name(audio: bytes) -> str:
 
 
 def preview_text(title: str, sample_text: str | None) -> str:
-    text = (sample_text or "").strip() or f"Hello! This is {title}, a voice on Fish Audio."
+    """What a preview says: the voice's own sample text, else a greeting in the member's language."""
+    greeting = _("Hello! This is {title}, a voice on Fish Audio.")
+    text = (sample_text or "").strip() or greeting.format(title=title)
     return text[:PREVIEW_LIMIT]
 
 
@@ -35,7 +38,8 @@ async def use_as_my_voice(store: SettingsStore, interaction: discord.Interaction
                           title: str) -> None:
     await store.update_user(interaction.user.id, NAMESPACE,
                                 {"voice_id": voice_id, "voice_name": title[:100]}, model=VoicePrefs)
-    text = f"Your voice is now **{discord.utils.escape_markdown(title)}**. `/speak` and narration use it."
+    text = _("Your voice is now **{title}**. `/speak` and narration use it.").format(
+        title=discord.utils.escape_markdown(title))
     if interaction.response.is_done():
         await interaction.followup.send(text, ephemeral=True, allowed_mentions=NO_MENTIONS)
     else:
@@ -63,14 +67,14 @@ async def preview_voice(speech: SpeechService, interaction: discord.Interaction,
                 return
         if audio is not None:
             sample = discord.File(io.BytesIO(audio), filename=_sample_name(audio))
-            await interaction.followup.send(f"**{name}**'s own sample:", file=sample, ephemeral=True,
-                                            allowed_mentions=NO_MENTIONS)
+            await interaction.followup.send(_("**{title}**'s own sample:").format(title=name), file=sample,
+                                            ephemeral=True, allowed_mentions=NO_MENTIONS)
             return
     if voice_member is not None:
         await speak_in_voice(speech, interaction, voice_member, speech.spec(text, voice_id=voice_id))
         return
     await send_as_file(speech, interaction, speech.file_spec(text, voice_id=voice_id), ephemeral=True,
-                       content=f"A preview of **{discord.utils.escape_markdown(title)}**:")
+                       content=_("A preview of **{title}**:").format(title=name))
 
 
 class VoiceActions(MemberView):
@@ -86,6 +90,8 @@ class VoiceActions(MemberView):
         self.title = title
         self.sample_text = sample_text
         self.sample_audio = sample_audio  # an absolute URL
+        self.preview.label = _("Preview")
+        self.use.label = _("Use as my voice")
 
     @discord.ui.button(label="Preview", style=discord.ButtonStyle.primary, custom_id="preview")
     async def preview(self, interaction: discord.Interaction, button: discord.ui.Button) -> None:

@@ -15,6 +15,7 @@ import discord
 from discord import app_commands
 
 from bot.fish import FishClient, FishError, Voice
+from bot.i18n import _
 from bot.storage.db import Database
 from bot.storage.settings import SettingsStore
 from bot.storage.voice_owners import VoiceOwners
@@ -66,8 +67,11 @@ class VoiceSources(Protocol):
 
 
 def _name(title: str, note: str = "") -> str:
-    suffix = f" ({note})" if note else ""
-    return title[: NAME_LIMIT - len(suffix)] + suffix
+    """A choice's name: the voice's title (data), cut to leave room for the bot's note."""
+    if not note:
+        return title[:NAME_LIMIT]
+    suffix = note.format(title="")
+    return note.format(title=title[: NAME_LIMIT - len(suffix)])
 
 
 async def library_matches(fish: FishClient, typed: str) -> list[Voice]:
@@ -94,13 +98,14 @@ async def voice_choices(sources: VoiceSources, user_id: int, guild_id: int | Non
     choices: dict[str, app_commands.Choice[str]] = {}
     for record in await VoiceOwners(sources.db).of_user(user_id):
         if wanted in record.title.casefold() or wanted == record.voice_id:
-            choices.setdefault(record.voice_id, app_commands.Choice(name=_name(record.title, "yours"),
-                                                                    value=record.voice_id))
+            choices.setdefault(record.voice_id, app_commands.Choice(
+                name=_name(record.title, _("{title} (yours)")), value=record.voice_id))
     if guild_id is not None:
         server = await sources.store.get_guild(guild_id, NAMESPACE, VoicePrefs)
         if server.voice_id and wanted in (server.voice_name or server.voice_id).casefold():
             choices.setdefault(server.voice_id, app_commands.Choice(
-                name=_name(server.voice_name or server.voice_id, "server default"), value=server.voice_id))
+                name=_name(server.voice_name or server.voice_id, _("{title} (server default)")),
+                value=server.voice_id))
     if len(choices) < MAX_CHOICES:
         for voice in await library_matches(sources.fish, typed.strip()):
             choices.setdefault(voice.id, app_commands.Choice(name=_name(voice.title), value=voice.id))

@@ -7,7 +7,10 @@ from dataclasses import dataclass
 
 import discord
 
+from bot.cloning import visibility_name
 from bot.fish import DEFAULT_CDN_BASE, FishClient, PaginatedResponse, Voice, public_url
+from bot.i18n import _, ngettext
+from bot.i18n.formatting import number
 from bot.speech.service import SpeechService
 from bot.storage.settings import SettingsStore
 from bot.ui.views import MemberView
@@ -32,25 +35,28 @@ def sample_url(voice: Voice, cdn_base: str = DEFAULT_CDN_BASE) -> str | None:
 
 
 def voice_embed(voice: Voice, cdn_base: str = DEFAULT_CDN_BASE) -> discord.Embed:
-    """Everything /voices info shows."""
+    """Everything /voices info shows. Title, description, author, tags, language codes and sample
+    text are the voice's own data, shown as they are."""
     embed = discord.Embed(title=voice.title[:256], description=voice.description[:2000] or None,
                           colour=discord.Colour.teal())
     if voice.author is not None:
-        embed.add_field(name="Author", value=discord.utils.escape_markdown(voice.author.nickname or "?"))
-    embed.add_field(name="Tags", value=", ".join(voice.tags)[:1024] or "none")
-    embed.add_field(name="Languages", value=", ".join(voice.languages)[:1024] or "not given")
-    embed.add_field(name="Visibility", value=voice.visibility or "?")
-    embed.add_field(name="Used", value=f"{voice.task_count:,} times")
-    embed.add_field(name="Likes", value=f"{voice.like_count:,}")
+        embed.add_field(name=_("Author"), value=discord.utils.escape_markdown(voice.author.nickname or "?"))
+    embed.add_field(name=_("Tags"), value=", ".join(voice.tags)[:1024] or _("none"))
+    embed.add_field(name=_("Languages"), value=", ".join(voice.languages)[:1024] or _("not given"))
+    embed.add_field(name=_("Visibility"), value=visibility_name(voice.visibility))
+    embed.add_field(name=_("Used"), value=ngettext("{count} time", "{count} times", voice.task_count).format(
+        count=number(voice.task_count)))
+    embed.add_field(name=_("Likes"), value=number(voice.like_count))
     if voice.created_at is not None:
-        embed.add_field(name="Created", value=discord.utils.format_dt(voice.created_at, "D"))
+        # A Discord timestamp: each member's client shows it in their own language and time zone.
+        embed.add_field(name=_("Created"), value=discord.utils.format_dt(voice.created_at, "D"))
     sample = _sample_text(voice)
     if sample:
-        embed.add_field(name="Sample text", value=sample[:1024], inline=False)
+        embed.add_field(name=_("Sample text"), value=sample[:1024], inline=False)
     url = cover_url(voice, cdn_base)
     if url:
         embed.set_thumbnail(url=url)
-    embed.set_footer(text=f"Voice id {voice.id}")
+    embed.set_footer(text=_("Voice id {voice_id}").format(voice_id=voice.id))
     return embed
 
 
@@ -63,6 +69,7 @@ class VoiceCard(VoiceActions):
                          sample_text=_sample_text(voice), sample_audio=sample_url(voice, cdn_base))
         self.voice = voice
         self.cdn_base = cdn_base
+        self.details.label = _("Details")
 
     @discord.ui.button(label="Details", style=discord.ButtonStyle.secondary, custom_id="details")
     async def details(self, interaction: discord.Interaction, button: discord.ui.Button) -> None:
@@ -77,12 +84,12 @@ class SearchQuery:
     sort_by: str  # "task_count" (popular) or "created_at" (newest)
 
     def describe(self) -> str:
-        parts = [f"“{self.title}”" if self.title else "all voices"]
+        parts = [_("“{words}”").format(words=self.title) if self.title else _("all voices")]
         if self.tags:
-            parts.append("tags " + ", ".join(self.tags))
+            parts.append(_("tags {tags}").format(tags=", ".join(self.tags)))
         if self.language:
-            parts.append(f"language {self.language}")
-        parts.append("newest first" if self.sort_by == "created_at" else "most used first")
+            parts.append(_("language {language}").format(language=self.language))
+        parts.append(_("newest first") if self.sort_by == "created_at" else _("most used first"))
         return " · ".join(parts)
 
 
@@ -101,6 +108,9 @@ class VoiceSearchView(MemberView):
         self.result = result
         self.cdn_base = cdn_base
         self._last_seen: int | None = None  # a page found to be the last by landing past it
+        self.previous.label = _("‹ Previous")
+        self.next.label = _("Next ›")
+        self._menu().placeholder = _("Pick a voice to hear or use it")
         self._sync()
 
     @property
@@ -134,36 +144,44 @@ class VoiceSearchView(MemberView):
     def embed(self) -> discord.Embed:
         description = self.query.describe()
         if not self.result.items:
-            description += "\n\nNo voices found. Try other words or fewer filters."
-        embed = discord.Embed(title="Fish Audio voices", colour=discord.Colour.teal(),
+            description += "\n\n" + _("No voices found. Try other words or fewer filters.")
+        embed = discord.Embed(title=_("Fish Audio voices"), colour=discord.Colour.teal(),
                               description=description)
-        for number, voice in enumerate(self.result.items, start=(self.page - 1) * PAGE_SIZE + 1):
+        for position, voice in enumerate(self.result.items, start=(self.page - 1) * PAGE_SIZE + 1):
             author = voice.author.nickname if voice.author and voice.author.nickname else "?"
             embed.add_field(
-                name=f"{number}. {voice.title}"[:256],
-                value=f"by {discord.utils.escape_markdown(author)} · used {voice.task_count:,}× · "
-                      f"{', '.join(voice.tags[:4]) or 'no tags'}"[:1024],
+                name=f"{number(position)}. {voice.title}"[:256],
+                value=_("by {author} · used {count}× · {tags}").format(
+                    author=discord.utils.escape_markdown(author), count=number(voice.task_count),
+                    tags=", ".join(voice.tags[:4]) or _("no tags"))[:1024],
                 inline=False,
             )
+        page, pages = number(self.page), number(self.pages)
         if self.capped:
             shown = min(self.reachable, self.pages * PAGE_SIZE)
-            embed.set_footer(text=f"Page {self.page} of {self.pages} · showing the first {shown:,} of many "
-                                  "— refine the search")
+            embed.set_footer(text=_("Page {page} of {pages} · showing the first {shown} of many — refine the "
+                                    "search").format(page=page, pages=pages, shown=number(shown)))
         else:
-            embed.set_footer(text=f"Page {self.page} of {self.pages} · {self.result.total:,} voices")
+            total = self.result.total
+            embed.set_footer(text=ngettext("Page {page} of {pages} · {count} voice",
+                                           "Page {page} of {pages} · {count} voices", total).format(
+                page=page, pages=pages, count=number(total)))
         return embed
+
+    def _menu(self) -> discord.ui.Select[VoiceSearchView]:
+        # The menu item itself (the decorated `pick` is typed as its callback).
+        return next(c for c in self.children if isinstance(c, discord.ui.Select) and c.custom_id == "pick")
 
     def _sync(self) -> None:
         first_page, last_page = self.page <= 1, self.page >= self.pages
         self.first.disabled = self.previous.disabled = first_page
         self.next.disabled = self.last.disabled = last_page
-        # The menu item itself (the decorated `pick` is typed as its callback).
-        menu = next(c for c in self.children if isinstance(c, discord.ui.Select) and c.custom_id == "pick")
+        menu = self._menu()
         menu.options = [
             discord.SelectOption(label=voice.title[:100] or voice.id, value=voice.id,
                                  description=voice.description[:100] or None)
             for voice in self.result.items
-        ] or [discord.SelectOption(label="No voices on this page", value="-")]
+        ] or [discord.SelectOption(label=_("No voices on this page"), value="-")]
         menu.disabled = not self.result.items
 
     async def load(self, page: int) -> None:
@@ -205,7 +223,8 @@ class VoiceSearchView(MemberView):
     async def pick(self, interaction: discord.Interaction, select: discord.ui.Select) -> None:
         voice = next((v for v in self.result.items if v.id == select.values[0]), None)
         if voice is None:
-            await interaction.response.send_message("That voice is no longer on this page.", ephemeral=True)
+            await interaction.response.send_message(_("That voice is no longer on this page."),
+                                                    ephemeral=True)
             return
         card = VoiceCard(self.speech, self.store, self.owner_id, voice, self.cdn_base)
         embed = discord.Embed(title=voice.title[:256], colour=discord.Colour.teal(),

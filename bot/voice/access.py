@@ -28,8 +28,8 @@ async def usable_voice(fish: FishClient, db: Database, user_id: int, voice_id: s
     except NotFoundError:
         raise unknown_voice(voice_id) from None
     if not voice.ready:
-        raise UserFacingError(_(
-            "That voice is still being trained on Fish Audio (or its training failed): "
-            "it can speak once it is ready."
-        ))
+        raise UserFacingError(
+            _("That voice is still being trained on Fish Audio (or its training failed): "
+              "it can speak once it is ready.")
+        )
     return voice

@@ -14,7 +14,7 @@ import discord
 
 from bot.audio.buffer import PacketBuffer
 from bot.audio.pcm import pump_pcm
-from bot.audio.pipeline import detect_container, pump_opus
+from bot.audio.pipeline import pump_opus, sniff
 from bot.audio.source import StreamingOpusSource, StreamingPCMSource
 from bot.audio.tts_cache import TTSCache
 from bot.config import Settings
@@ -37,13 +37,6 @@ MAX_VOICE_REPLACEMENTS = 3
 
 class ClipStalled(Exception):
     """Fish stopped sending audio mid-clip for longer than the stall timeout."""
-
-
-async def _prepend(head: bytes, rest: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
-    if head:
-        yield head
-    async for chunk in rest:
-        yield chunk
 
 
 async def stall_guard(chunks: AsyncIterator[bytes], seconds: float) -> AsyncIterator[bytes]:
@@ -129,14 +122,9 @@ class Clip:
         self._complete = True
 
     async def _pump(self, chunks: AsyncIterator[bytes]) -> None:
-        """Choose the source from the first bytes, then stream into the buffer."""
-        head = b""
-        async for chunk in chunks:
-            head += chunk
-            if len(head) >= 4:
-                break
-        audio = _prepend(head, chunks)
-        if detect_container(head) in ("ogg", "webm"):
+        """Choose the source from the container the first bytes show, then stream into the buffer."""
+        audio = await sniff(chunks)
+        if audio.opus:
             self.source = StreamingOpusSource(self.buffer, max_frames=self._max_frames)
             self.ready.set()
             await pump_opus(audio, self.buffer)
@@ -148,7 +136,7 @@ class Clip:
         self.buffer.low_water = BUFFER_PCM_FRAMES // 2
         self.source = StreamingPCMSource(self.buffer, max_frames=self._max_frames)
         self.ready.set()
-        await pump_pcm(audio, self.buffer)
+        await pump_pcm(audio.chunks, self.buffer)
 
     async def _replay(self, audio: bytes) -> None:
         async def chunks() -> AsyncIterator[bytes]:

@@ -5,7 +5,8 @@ Fish then answers TTS with 400 "Reference not found" (and GET /model/{id} with 4
 TTS bots report this silently breaking saved choices. Here the first such answer clears every
 stored preference naming that voice, the clip is spoken with the next voice in the chain
 (member → server → configured default → Fish's default), and the member is told once, in plain
-words, which voice went missing. Later requests naming a voice known to be gone skip Fish's
+words, which voice went missing (remembered in their settings, so a restart doesn't tell again;
+/forget-me deletes it with the rest). Later requests naming a voice known to be gone skip Fish's
 refusal altogether.
 """
 
@@ -13,6 +14,9 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from typing import Any
+
+from pydantic import BaseModel
 
 from bot.config import Settings
 from bot.i18n import N_, _
@@ -36,6 +40,15 @@ INSTEAD = {
                "Pick a new one with `/voice set`."),
 }
 
+TOLD_NAMESPACE = "voices_gone"
+MAX_TOLD = 50  # the voices a member is remembered to have been told about (the latest)
+
+
+class ToldGone(BaseModel):
+    """The gone voices a member has been told about."""
+
+    voices: list[str] = []
+
 
 @dataclass(frozen=True)
 class Replacement:
@@ -51,7 +64,6 @@ class StaleVoices:
         self._store = store
         self._settings = settings
         self._gone: set[str] = set()
-        self._told: set[tuple[int, str]] = set()
 
     def is_gone(self, voice_id: str | None) -> bool:
         return voice_id is not None and voice_id in self._gone
@@ -80,11 +92,24 @@ class StaleVoices:
         chain = (member.voice_id, server.voice_id, self._settings.fish.default_voice)
         voice_id = next((v for v in chain if v and v not in self._gone), None)
         notice = None
-        if (user_id, missing) not in self._told:
-            self._told.add((user_id, missing))
+        if await self._first_telling(user_id, missing):
             shown = f"“{name}”" if name else f"`{missing[:64]}`"
             instead = ("server" if voice_id and voice_id == server.voice_id
                        else "bot" if voice_id else "fish")
             # Worded in the current language: the requester's (see SpeechService.voice_gone).
             notice = _(GONE[whose]).format(voice=shown) + " " + _(INSTEAD[instead])
         return Replacement(voice_id, notice)
+
+    async def _first_telling(self, user_id: int, missing: str) -> bool:
+        """Whether `user_id` is yet to be told that `missing` is gone; records that they are."""
+        if missing in (await self._store.get_user(user_id, TOLD_NAMESPACE, ToldGone)).voices:
+            return False
+        first = False
+
+        def mark(told: ToldGone) -> dict[str, Any]:
+            nonlocal first  # decided under the row lock: two clips at once tell once
+            first = missing not in told.voices
+            return {"voices": [*told.voices, missing][-MAX_TOLD:]} if first else {}
+
+        await self._store.edit_user(user_id, TOLD_NAMESPACE, ToldGone, mark)
+        return first

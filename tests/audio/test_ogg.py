@@ -109,11 +109,11 @@ def test_webm_gives_the_same_packets_as_ffprobe_at_any_split(opus_maker) -> None
 
 async def test_pump_sniffs_webm(opus_maker) -> None:
     from bot.audio.buffer import PacketBuffer
-    from bot.audio.pipeline import pump_opus
+    from bot.audio.pipeline import pump_opus, sniff
 
     async def chunks():
         yield opus_maker(seconds=0.5, container="webm")
 
     buffer = PacketBuffer(max_packets=1000)
-    stats = await pump_opus(chunks(), buffer)
+    stats = await pump_opus(await sniff(chunks()), buffer)
     assert stats.packets == len(demux(opus_maker(seconds=0.5))) and buffer.finished

@@ -14,7 +14,7 @@ import pytest
 from bot.audio.buffer import BufferClosed, PacketBuffer
 from bot.audio.ogg import OggDemuxer
 from bot.audio.opus_packet import InvalidOpusPacket, packet_samples
-from bot.audio.pipeline import UnsupportedAudio, pump_opus
+from bot.audio.pipeline import SniffedAudio, UnsupportedAudio, pump_opus, sniff
 from bot.audio.reframe import Reframer
 from bot.audio.source import OPUS_SILENCE, StreamingOpusSource
 
@@ -122,7 +122,27 @@ async def _chunks(data: bytes, size: int):
 async def test_pump_feeds_the_buffer_and_refuses_non_ogg(opus_maker) -> None:
     data = opus_maker(seconds=1.0)
     buffer = PacketBuffer(max_packets=1000)
-    stats = await pump_opus(_chunks(data, 333), buffer)
+    stats = await pump_opus(await sniff(_chunks(data, 333)), buffer)
     assert stats.packets == len(OggDemuxer().feed(data)) and buffer.finished
+    assert stats.bytes_in == len(data)
+    refused = PacketBuffer()
     with pytest.raises(UnsupportedAudio):
-        await pump_opus(_chunks(b"ID3\x04not ogg at all", 4), PacketBuffer())
+        await pump_opus(await sniff(_chunks(b"ID3\x04not ogg at all", 4)), refused)
+    assert isinstance(refused.error, UnsupportedAudio)
+
+
+@pytest.mark.parametrize("container", ["ogg", "webm", "unknown"])
+async def test_sniff_reports_the_container_and_keeps_every_byte(opus_maker, container) -> None:
+    data = b"ID3\x04an mp3" if container == "unknown" else opus_maker(seconds=0.2, container=container)
+    audio = await sniff(_chunks(data, 1))  # the magic split across chunks
+    assert audio.container == container and audio.opus == (container != "unknown")
+    assert b"".join([chunk async for chunk in audio.chunks]) == data
+
+
+async def test_pump_demuxes_by_the_reported_container_without_sniffing_again(opus_maker) -> None:
+    ogg = opus_maker(seconds=0.2)
+    packets = (await pump_opus(SniffedAudio("ogg", _chunks(ogg, 50)), PacketBuffer(max_packets=100))).packets
+    assert packets == len(OggDemuxer().feed(ogg))
+    # Ogg bytes reported as WebM go to the WebM demuxer, which finds no packets in them.
+    wrong = await pump_opus(SniffedAudio("webm", _chunks(ogg, 50)), PacketBuffer(max_packets=100))
+    assert wrong.bytes_in == len(ogg) and wrong.packets == 0

@@ -5,7 +5,6 @@ keep these tests off the voice thread; the text path is the same one voice uses.
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 import pytest
@@ -14,17 +13,12 @@ from sqlalchemy import select
 from bot.expressive import cues
 from bot.storage.models import UsageEvent
 from tests.discord_harness import FakeGuild, Harness, snowflake
-from tests.fakefish import expressive
 from tests.fakefish.expressive import performance_of
 
 MANAGE = 1 << 5
 
 
-@pytest.fixture(autouse=True)
-def before_s1_retires(monkeypatch: pytest.MonkeyPatch) -> None:
-    """s1 changes how it reads cues on 2026-12-31; these tests are about the days before."""
-    monkeypatch.setattr(cues, "today", lambda: date(2026, 12, 1))
-    monkeypatch.setattr(expressive, "today", lambda: date(2026, 12, 1))
+pytestmark = pytest.mark.usefixtures("before_s1_retires")
 
 
 @pytest.fixture

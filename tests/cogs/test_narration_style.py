@@ -5,18 +5,15 @@ reaches Fish. Gateway messages through discord.py's parsers, commands through th
 
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from bot.config import Settings
-from bot.expressive import cues
 from tests.bot_fixtures import make_settings
 from tests.cogs.test_narration import ANN, BOB, MANAGE, Room, spoken
 from tests.discord_harness import wait_for
-from tests.fakefish import expressive
 from tests.fakefish.expressive import performance_of
 
 MODELS = {  # the bot's model → the style Ann picks and how Fish gets it
@@ -26,10 +23,7 @@ MODELS = {  # the bot's model → the style Ann picks and how Fish gets it
 }
 
 
-@pytest.fixture(autouse=True)
-def before_s1_retires(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(cues, "today", lambda: date(2026, 12, 1))
-    monkeypatch.setattr(expressive, "today", lambda: date(2026, 12, 1))
+pytestmark = pytest.mark.usefixtures("before_s1_retires")
 
 
 @pytest.fixture(params=sorted(MODELS))

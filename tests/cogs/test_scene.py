@@ -5,7 +5,6 @@ otherwise, files when not in voice, and every refusal before anything is spent."
 
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -13,21 +12,15 @@ import pytest
 from sqlalchemy import select
 
 from bot.config import Settings
-from bot.expressive import cues
 from bot.storage.models import UsageEvent
 from bot.storage.voice_owners import VoiceOwners
 from tests.bot_fixtures import make_settings
 from tests.discord_harness import FakeGuild, Harness, Sent, snowflake, wait_for
-from tests.fakefish import expressive
 from tests.fakefish.audio import audio_seconds
 from tests.fakefish.expressive import performance_of
 from tests.test_fakefish_conformance import decoded_seconds
 
-
-@pytest.fixture(autouse=True)
-def before_s1_retires(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(cues, "today", lambda: date(2026, 12, 1))
-    monkeypatch.setattr(expressive, "today", lambda: date(2026, 12, 1))
+pytestmark = pytest.mark.usefixtures("before_s1_retires")
 
 
 @pytest.fixture

@@ -9,17 +9,11 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from bot.expressive import cues
 from bot.storage.models import UsageEvent
 from tests.discord_harness import FakeGuild, snowflake
-from tests.fakefish import expressive
 from tests.fakefish.expressive import performance_of
 
-
-@pytest.fixture(autouse=True)
-def before_s1_retires(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(cues, "today", lambda: date(2026, 12, 1))
-    monkeypatch.setattr(expressive, "today", lambda: date(2026, 12, 1))
+pytestmark = pytest.mark.usefixtures("before_s1_retires")
 
 
 @pytest.fixture
@@ -60,9 +54,10 @@ async def test_preview_spends_nothing_the_second_time(bot, harness, guild, membe
 
 
 @pytest.mark.parametrize("command", ["speak-help", "scene"])
-async def test_a_retired_model_is_neither_offered_nor_taken(bot, harness, guild, member, command) -> None:
+async def test_a_retired_model_is_neither_offered_nor_taken(bot, harness, guild, member, command,
+                                                          set_today) -> None:
     # Every command with a model option derives it from the one list, dated like /speak's.
-    bot.speech.today = lambda: date(2027, 1, 1)
+    set_today(date(2027, 1, 1))
     offered = await harness.autocomplete(command, "model", user_id=member, guild=guild, model="")
     names = [choice["value"] for choice in offered]
     assert "s1" not in names and "s2.1-pro" in names

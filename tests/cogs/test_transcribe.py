@@ -64,7 +64,8 @@ async def test_short_transcript_with_timestamps_and_subtitles(harness, guild, me
     assert embed.description == "[00:00 → 00:02] Hello there.\n[00:02 → 00:04] General Kenobi!"
     assert "Language: English (en)" in embed.footer.text
     files = dict(answer.file_bytes())
-    assert files == {"transcript.srt": b"1\n00:00:00,000 --> 00:00:02,500\nHello there.\n\n"
+    # Named after the audio file, so a player showing speech.mp3 picks the subtitles up.
+    assert files == {"speech.srt": b"1\n00:00:00,000 --> 00:00:02,500\nHello there.\n\n"
                                        b"2\n00:00:02,500 --> 00:00:04,250\nGeneral Kenobi!\n"}
     body = asr_body(fakefish)
     # An MP3 goes up as it is; timestamps were asked for; no language hint.
@@ -94,7 +95,7 @@ async def test_long_transcript_is_cut_and_attached_whole(harness, guild, member,
     description = answer.embeds[0].description
     assert len(description) <= 4000 and description.endswith("…")
     assert words.startswith(description[:-1])
-    assert dict(answer.file_bytes())["transcript.txt"] == (words + "\n").encode()
+    assert dict(answer.file_bytes())["talk.txt"] == (words + "\n").encode()
 
 
 async def test_language_must_look_like_a_code(harness, guild, member, cdn, media, fakefish) -> None:
@@ -173,7 +174,7 @@ async def test_too_long_for_the_configured_limit(bot, harness, guild, member, cd
                                                  monkeypatch) -> None:
     monkeypatch.setattr(bot.settings.transcribe, "max_minutes", 0.1)  # 6 s
     sent = await run_file(harness, guild, cdn.attachment(media.bytes("sine.mp3"), "eight.mp3"))
-    assert "longer than 0.1 minutes" in sent[-1].content
+    assert "longer than 6 s, the limit here" in sent[-1].content
     assert fakefish.requests_for("asr") == []
 
 
@@ -298,8 +299,8 @@ async def test_pro_speakers_and_cues_are_lines_and_italics_never_raw(harness, gu
     shown = "Speaker 1: Hello there. *laughter*\nSpeaker 2: General Kenobi!"
     assert answer.embeds[0].description == shown
     files = dict(answer.file_bytes())
-    assert files["transcript.txt"] == (shown + "\n").encode()
-    assert files["transcript.srt"] == (b"1\n00:00:00,000 --> 00:00:02,500\nHello there.\n\n"
+    assert files["speech.txt"] == (shown + "\n").encode()
+    assert files["speech.srt"] == (b"1\n00:00:00,000 --> 00:00:02,500\nHello there.\n\n"
                                        b"2\n00:00:02,500 --> 00:00:04,250\nGeneral Kenobi!\n")
     for text in (answer.embeds[0].description, *(f.decode() for f in files.values())):
         assert "<|" not in text and "[laughter]" not in text

@@ -64,7 +64,7 @@ async def test_search_pages(harness, guild, members, fakefish, count: int, pages
     sent = await harness.run("voices search", user_id=ANN, guild=guild, query="Zebra")
     page = sent[-1]
     assert page.ephemeral
-    assert footer(page) == f"Page 1 of {pages} · {count} voices"
+    assert footer(page) == f"Page 1 of {pages} · {count} {'voice' if count == 1 else 'voices'}"
     assert len(page.embeds[0].fields) == shown
     assert button(page, "first").get("disabled") and button(page, "previous").get("disabled")
     assert bool(button(page, "next").get("disabled")) == (pages == 1)

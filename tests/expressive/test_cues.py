@@ -77,6 +77,13 @@ def test_text_for_model(model, text, style, allowed, sent) -> None:
     assert for_model(text, model, style=style, cues_allowed=allowed, on=BEFORE) == sent
 
 
+def test_cues_follow_the_bots_clock(set_today) -> None:
+    set_today(BEFORE)
+    assert cues.dialect("s1") == "parens" and for_model("Hi.", "s1", style="happy") == "(happy) Hi."
+    set_today(AFTER)
+    assert cues.dialect("s1") == "brackets" and for_model("Hi.", "s1", style="happy") == "[happy] Hi."
+
+
 def test_retired_s1_takes_brackets() -> None:
     assert for_model("Hi.", "s1", style="whispering", on=AFTER) == "[whispering] Hi."
     assert for_model("(happy) hi", "s1", on=AFTER) == "(happy) hi"  # read as words now
@@ -123,9 +130,9 @@ MEMBER_TEXTS = [
 @pytest.mark.parametrize("text", MEMBER_TEXTS)
 @pytest.mark.parametrize("allowed", [True, False])
 @pytest.mark.parametrize("style", [None, "whispering", "<whisper>", "(happy)"])
-def test_no_cue_is_ever_read_aloud(monkeypatch, model, text, allowed, style) -> None:
+def test_no_cue_is_ever_read_aloud(set_today, model, text, allowed, style) -> None:
     """Whatever the member wrote, the stand-in (Fish's reading of each model) hears no markup."""
-    monkeypatch.setattr(expressive, "today", lambda: BEFORE)
+    set_today(BEFORE)
     sent = for_model(text, model, style=style, cues_allowed=allowed, on=BEFORE)
     heard = expressive.performance(model, sent)
     assert not any(mark in heard.spoken for mark in "[]<>|"), heard.spoken

@@ -53,7 +53,7 @@ PAIRED = re.compile(r"<([a-z]+)>(.*?)</\1>", re.DOTALL)
 
 
 def today() -> date:
-    """The stand-in's idea of today (tests patch it to cross the s1 retirement)."""
+    """The stand-in's idea of today, its own as Fish's is (tests set it with `set_today`, with the bot's)."""
     return datetime.now(UTC).date()
 
 

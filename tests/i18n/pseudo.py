@@ -19,8 +19,10 @@ from bot.i18n.catalogs import LOCALES_DIR
 LANGUAGE = "x_pseudo"
 _ACCENTS = str.maketrans("aeiouyAEIOUYcnsz", "áéíóúýÁÉÍÓÚÝçñšž")
 _BRACKETED = re.compile(r"⟦[^⟦⟧]*⟧")
-# What may appear outside the brackets: mentions, code spans, numbers, punctuation, emoji.
-_ALLOWED = re.compile(r"<[@#][!&]?\d+>|<t:\d+(?::\w)?>|`[^`]*`|[\W\d_]+")
+# What may appear outside the brackets: mentions, Discord timestamps, code spans, numbers,
+# punctuation, emoji (a run of punctuation stops before a mention or timestamp, so that `<t:…:D>`
+# after " · " is seen whole).
+_ALLOWED = re.compile(r"<[@#][!&]?\d+>|<t:\d+(?::\w)?>|`[^`]*`|(?:(?!<[@#]|<t:)[\W\d_])+")
 
 
 def pseudo(text: str) -> str:

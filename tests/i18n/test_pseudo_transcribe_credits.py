@@ -11,13 +11,15 @@ import discord
 import pytest
 
 from bot.config import Settings
+from tests.attachments import VOICE_MESSAGE_FLAG, FakeCDN
 from tests.bot_fixtures import make_settings
-from tests.discord_harness import FakeGuild, Sent, snowflake
+from tests.discord_harness import FakeGuild, Harness, Sent, events_handled, message_payload, snowflake
 from tests.i18n import pseudo
 from tests.i18n.test_pseudo_locale import PSEUDO_DISCORD_LOCALE, pseudo_locale, shown  # noqa: F401
 from tests.rest_recorder import RestRecorder
 
 OWNER = 4_000_000_000_000_000_001
+ANN = 4242
 MANAGE = discord.Permissions(manage_guild=True).value
 PLAIN = discord.Permissions.general().value & ~MANAGE
 
@@ -26,8 +28,9 @@ pytestmark = pytest.mark.usefixtures("pseudo_locale")
 
 @pytest.fixture
 def bot_settings(fakefish: Any, tmp_path: Path) -> Settings:
+    # Ann is an owner too: exempt from /transcribe's cooldown, so one test can send many files.
     return make_settings(
-        fakefish.base_url, tmp_path, owner_ids=[OWNER],
+        fakefish.base_url, tmp_path, owner_ids=[OWNER, ANN],
         quotas={"tts_chars_per_member": 1000, "tts_chars_per_guild": 5000, "clones_per_member": 2},
         credits={"low_balance_threshold": 5.0},
         fish={"timeout_s": 5.0, "max_retries": 0}, transcribe={"auto_transcribe": True},
@@ -173,3 +176,115 @@ async def test_alert_in_a_channel_uses_the_servers_language(bot, harness, guild,
     [(posted_in, payload)] = rest.messages
     assert posted_in == channel_id and "4.2" in payload["content"]
     assert pseudo.unmarked([payload["content"]], values=["https://fish.audio"]) == []
+
+
+# --- /transcribe, the Transcribe menu and automatic transcripts -------------------------------------
+
+
+async def transcribe(harness: Harness, guild: FakeGuild, payload: dict[str, Any],
+                     **options: Any) -> list[Sent]:
+    return await harness.run("transcribe", user_id=ANN, guild=guild, file=payload["id"],
+                             resolved={"attachments": {payload["id"]: payload}}, **options)
+
+
+async def test_transcripts_share_button_and_speaker_lines(bot, harness, guild, cdn: FakeCDN, media,
+                                                          fakefish) -> None:
+    guild.add_member(ANN, "ann")
+    sent: list[Sent] = []
+    fakefish.asr_script.append([("Hello there.", 0.0, 2.5), ("General Kenobi!", 2.5, 4.25)])
+    timed = await transcribe(harness, guild, cdn.attachment(media.bytes("speech.mp3"), "speech.mp3"))
+    sent += timed
+    answer = timed[-1]
+    assert harness.component(answer, "share")["label"] == pseudo.pseudo("Share in channel")
+    sent += await harness.click(answer, "share", user_id=guild.add_member(777, "bob"), guild=guild)
+    shared = await harness.click(answer, "share", user_id=ANN, guild=guild)
+    sent += shared
+    assert shared[0].embeds[0].author.name == pseudo.pseudo("Shared by {name}").format(name="ann")
+    fakefish.asr_script.append([("<|speaker:0|> Hello there. [laughter]", 0.0, 2.5),
+                                ("<|speaker:1|> General Kenobi!", 2.5, 4.25)])
+    pro = await transcribe(harness, guild, cdn.attachment(media.bytes("speech.mp3"), "speech.mp3"))
+    sent += pro
+    assert pseudo.pseudo("Speaker {number}: {words}").format(number=1, words="Hello there. *laughter*") in (
+        pro[-1].embeds[0].description or "")
+    fakefish.asr_script.append("konnichiwa sekai")
+    sent += await transcribe(harness, guild, cdn.attachment(media.bytes("speech.wav"), "speech.wav"),
+                             language="ja", timestamps=False)
+    message = message_payload(guild, author_id=ANN, flags=VOICE_MESSAGE_FLAG, attachments=[
+        cdn.attachment(media.bytes("voice-message.ogg"), "voice-message.ogg", content_type="audio/ogg",
+                       voice=True, duration_secs=5.2)])
+    sent += await harness.context_menu("Transcribe", message=message, user_id=ANN, guild=guild)
+
+    texts = shown(sent)
+    assert len(texts) >= 12
+    transcripts = ["[00:00 → 00:02] Hello there.", "[00:02 → 00:04] General Kenobi!", "General Kenobi!",
+                   "Hello there. *laughter*", "konnichiwa sekai"]
+    # The default transcript of the stand-in (the voice message): what Fish heard, data.
+    menu = [item for item in sent if item.embeds][-1].embeds[0]
+    transcripts += (menu.description or "").splitlines()
+    assert pseudo.unmarked(texts, values=transcripts) == []
+
+
+@pytest.mark.parametrize("status", [401, 402, 429, 503])
+async def test_transcribe_fish_failures(bot, harness, guild, cdn, media, fakefish, status: int) -> None:
+    guild.add_member(ANN, "ann")
+    if status == 402:
+        fakefish.credit = 0  # the stand-in's own 402: no ASR model is free
+    else:
+        fakefish.fail("asr", status=status)
+    sent = await transcribe(harness, guild, cdn.attachment(media.bytes("sine.mp3"), "a.mp3"))
+    assert sent[-1].ephemeral
+    assert pseudo.unmarked(shown(sent)) == []
+
+
+async def test_transcribe_refusals(bot, harness, guild, cdn, media, fakefish, monkeypatch) -> None:
+    guild.add_member(ANN, "ann")
+    sent: list[Sent] = []
+    for name in ("png-named.mp3", "empty.mp3", "truncated.mp3", "silence.wav", "blip.wav"):
+        sent += await transcribe(harness, guild, cdn.attachment(media.bytes(name), name))
+    sent += await transcribe(harness, guild, cdn.attachment(b"x" * 100, "huge.mp3", size=30 * 1024 * 1024))
+    sent += await transcribe(harness, guild, cdn.attachment(media.bytes("sine.mp3"), "a.mp3"),
+                             language="Japanese please")
+    fakefish.asr_script.append([])
+    sent += await transcribe(harness, guild, cdn.attachment(media.bytes("sine.mp3"), "hum.mp3"))
+    no_audio = message_payload(guild, author_id=ANN, content="just text", attachments=[
+        cdn.attachment(b"\x89PNG", "cat.png", content_type="image/png")])
+    sent += await harness.context_menu("Transcribe", message=no_audio, user_id=ANN, guild=guild)
+    mod = member(guild, "Mod")
+    await harness.run("quota set", user_id=mod, guild=guild, permissions=MANAGE,
+                      limit="transcribe_minutes_per_member", value=0)
+    sent += await transcribe(harness, guild, cdn.attachment(media.bytes("sine.mp3"), "quota.mp3"))
+    monkeypatch.setattr(bot.settings.transcribe, "max_minutes", 0.1)
+    sent += await transcribe(harness, guild, cdn.attachment(media.bytes("sine.mp3"), "eight.mp3"))
+
+    errors = [item for item in sent if item.content]
+    assert len(errors) == 11 and all(item.ephemeral for item in errors)
+    assert len(fakefish.requests_for("asr")) == 1  # only hum.mp3 reached Fish
+    assert pseudo.unmarked(shown(sent)) == []
+
+
+async def test_autotranscribe_replies_and_the_automatic_transcript(bot, harness, guild, cdn, media,
+                                                                   fakefish, monkeypatch) -> None:
+    guild.add_member(ANN, "ann")
+    rest = RestRecorder(bot, monkeypatch)
+    sent: list[Sent] = []
+    sent += await harness.run("autotranscribe", user_id=ANN, guild=guild, enabled=True,
+                              permissions=discord.Permissions(send_messages=True).value)
+    sent += await harness.run("autotranscribe", user_id=ANN, guild=guild, permissions=MANAGE, enabled=True)
+    guild.locale = PSEUDO_DISCORD_LOCALE  # the automatic reply is in the server's language
+    guild.sync()
+    fakefish.asr_script.append("hi @everyone")
+    bot._connection.parse_message_create(message_payload(
+        guild, author_id=ANN, channel_id=guild.text_channel_id, flags=VOICE_MESSAGE_FLAG,
+        attachments=[cdn.attachment(media.bytes("voice-message.ogg"), "voice-message.ogg",
+                                    content_type="audio/ogg", voice=True, duration_secs=5.0)]))
+    await events_handled()
+    sent += await harness.run("autotranscribe", user_id=ANN, guild=guild, permissions=MANAGE, enabled=False)
+    monkeypatch.setattr(bot.settings.transcribe, "auto_transcribe", False)
+    sent += await harness.run("autotranscribe", user_id=ANN, guild=guild, permissions=MANAGE, enabled=True)
+
+    [(_, posted)] = rest.messages
+    embed = discord.Embed.from_dict(posted["embeds"][0])
+    assert embed.description == "hi @everyone"
+    texts = [*shown(sent), embed.title or "", embed.footer.text or ""]
+    assert len(texts) == 6
+    assert pseudo.unmarked(texts) == []

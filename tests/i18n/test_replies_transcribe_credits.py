@@ -10,11 +10,17 @@ import discord
 import pytest
 
 from bot.config import Settings
+from bot.i18n import using_language
+from bot.i18n.formatting import duration
+from bot.media import probe
+from tests.attachments import VOICE_MESSAGE_FLAG, FakeCDN
 from tests.bot_fixtures import make_settings
-from tests.discord_harness import FakeGuild, snowflake
+from tests.discord_harness import FakeGuild, Harness, Sent, events_handled, message_payload, snowflake
+from tests.media_samples import MediaSamples
 from tests.rest_recorder import RestRecorder
 
 OWNER = 4_000_000_000_000_000_001
+ANN = 4242
 MANAGE = discord.Permissions(manage_guild=True).value
 PLAIN = discord.Permissions.general().value & ~MANAGE
 
@@ -113,3 +119,85 @@ async def test_alert_is_posted_in_the_servers_language(bot, harness, guild, fake
     assert payload["content"].startswith(
         "⚠️ Das Fish-Audio-API-Guthaben des Bots ist niedrig: 4,2 übrig (Warnschwelle 5). "
     )
+
+
+# --- /transcribe ----------------------------------------------------------------------------------
+
+
+async def transcribe(harness: Harness, guild: FakeGuild, payload: dict[str, Any],
+                     **options: Any) -> list[Sent]:
+    return await harness.run("transcribe", user_id=ANN, guild=guild, file=payload["id"],
+                             resolved={"attachments": {payload["id"]: payload}}, **options)
+
+
+async def test_transcript_embed_and_button_in_japanese(bot, harness, guild, cdn: FakeCDN,
+                                                       media: MediaSamples, fakefish) -> None:
+    harness.locale = "ja"
+    guild.add_member(ANN, "ann")
+    fakefish.asr_script.append([("<|speaker:0|> Hello there. [laughter]", 0.0, 2.5),
+                                ("<|speaker:1|> General Kenobi!", 2.5, 4.25)])
+    answer = (await transcribe(harness, guild, cdn.attachment(media.bytes("speech.mp3"), "speech.mp3")))[-1]
+    embed = answer.embeds[0]
+    assert embed.title == "speech.mp3の文字起こし"
+    # The speakers' words stay as they were said; the bot's label around them is Japanese.
+    assert embed.description == "話者1：Hello there. *laughter*\n話者2：General Kenobi!"
+    seconds = (await probe(media.path("speech.mp3"), name="speech.mp3")).duration_s
+    with using_language("ja"):
+        length = duration(seconds)
+    assert length.endswith("秒")
+    assert embed.footer.text == f"言語：英語 (en) · 音声 {length}"  # CLDR's name for "en", in Japanese
+    assert harness.component(answer, "share")["label"] == "チャンネルに共有"
+    assert sorted(dict(answer.file_bytes())) == ["speech.srt", "speech.txt"]
+
+
+async def test_language_autocomplete_in_japanese(bot, harness, guild) -> None:
+    harness.locale = "ja"
+    guild.add_member(ANN, "ann")
+    for typed in ("jap", "日本", "ja"):
+        choices = await harness.autocomplete("transcribe", "language", user_id=ANN, guild=guild,
+                                             language=typed)
+        assert choices == [{"name": "日本語 (ja)", "value": "ja"}], typed
+
+
+async def test_file_errors_in_german(bot, harness, guild, cdn, media, fakefish, monkeypatch) -> None:
+    harness.locale = "de"
+    guild.add_member(ANN, "ann")
+    sent = await transcribe(harness, guild, cdn.attachment(b"x" * 100, "huge.mp3", size=30 * 1024 * 1024))
+    assert sent[-1].ephemeral
+    assert sent[-1].content == "`huge.mp3` ist 30,0 MB groß; die Grenze liegt bei 25 MB pro Datei."
+    monkeypatch.setattr(bot.settings.transcribe, "max_minutes", 0.1)
+    sent = await transcribe(harness, guild, cdn.attachment(media.bytes("sine.mp3"), "eight.mp3"))
+    assert sent[-1].content == "`eight.mp3` ist länger als 6 Sek., die Grenze hier."
+    assert fakefish.requests_for("asr") == []
+
+
+async def test_no_credit_for_transcription_in_korean(bot, harness, guild, cdn, media, fakefish) -> None:
+    harness.locale = "ko"
+    guild.add_member(ANN, "ann")
+    fakefish.credit = 0
+    sent = await transcribe(harness, guild, cdn.attachment(media.bytes("sine.mp3"), "a.mp3"))
+    assert sent[-1].content == ("받아쓰기에는 Fish Audio API 크레딧이 필요한데 봇의 크레딧이 다 "
+                                "떨어졌어요. 무료 모델은 음성만 지원하고 받아쓰기는 안 돼요. "
+                                "봇 소유자에게 알려 주세요.")
+
+
+async def test_automatic_transcript_in_the_servers_language(bot, harness, guild, cdn, media, fakefish,
+                                                            monkeypatch) -> None:
+    guild.add_member(ANN, "ann")
+    harness.locale = "ja"  # the member who switches it on reads Japanese...
+    sent = await harness.run("autotranscribe", user_id=ANN, guild=guild, permissions=MANAGE, enabled=True)
+    assert sent[-1].content == f"<#{guild.text_channel_id}>のボイスメッセージに文字起こしを返信します。"
+    guild.locale = "de"  # ...the server's language is German: the reply posted for everyone
+    guild.sync()
+    rest = RestRecorder(bot, monkeypatch)
+    fakefish.asr_script.append("hallo zusammen")
+    bot._connection.parse_message_create(message_payload(
+        guild, author_id=ANN, channel_id=guild.text_channel_id, flags=VOICE_MESSAGE_FLAG,
+        attachments=[cdn.attachment(media.bytes("voice-message.ogg"), "voice-message.ogg",
+                                    content_type="audio/ogg", voice=True, duration_secs=5.0)]))
+    await events_handled()
+    [(_, posted)] = rest.messages
+    embed = posted["embeds"][0]
+    assert embed["title"] == "Transkript" and embed["description"] == "hallo zusammen"
+    assert embed["footer"]["text"].startswith("Sprache: Englisch (en) · ")
+    assert embed["footer"]["text"].endswith(" Sek. Audio")

@@ -3,10 +3,12 @@ key come from it."""
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 from bot.config import Settings
 from bot.fish.models import build_tts_request, tts_payload
+from bot.speech.service import SpeechService
 from bot.speech.spec import SpeechSpec
 
 
@@ -15,7 +17,8 @@ def settings(tmp_path: Path) -> Settings:
                     data_dir=tmp_path)
 
 
-def test_settings_fill_what_the_request_leaves_open(tmp_path: Path) -> None:
+def test_settings_fill_what_the_request_leaves_open(tmp_path: Path, set_today) -> None:
+    set_today(date(2026, 12, 1))  # before s1 retires
     spec = SpeechSpec.build(settings(tmp_path), "hello", voice_id="v1", speed=1.5)
     assert (spec.model, spec.latency, spec.format, spec.opus_bitrate) == ("s2-pro", "low", "opus", 48000)
     chosen = SpeechSpec.build(settings(tmp_path), "hello", model="s1", format="mp3")
@@ -47,3 +50,18 @@ def test_the_spec_is_its_own_cache_key(tmp_path: Path) -> None:
     assert hash(first) == hash(SpeechSpec.build(settings(tmp_path), "Alice said", voice_id="v1"))
     edited = first.with_text("Alice wrote")
     assert edited != first and edited.voice_id == "v1" and first.text == "Alice said"
+
+
+def test_the_service_builds_specs_with_the_bots_settings(tmp_path: Path, set_today) -> None:
+    set_today(date(2026, 12, 1))
+    bot_settings = Settings(fish={"model": "s2-pro"}, speak={"file_format": "mp3"}, data_dir=tmp_path)
+    speech = SpeechService(fish=None, ledger=None, sessions=None, cache=None, settings=bot_settings,
+                           stale=None)  # only specs are built here
+    assert speech.spec("hi", voice_id="v1", speed=1.5) == SpeechSpec.build(bot_settings, "hi", voice_id="v1",
+                                                                           speed=1.5)
+    assert speech.spec("hi", model="s1").model == "s1"
+    assert speech.spec("hi").format == "opus"
+    assert speech.file_spec("hi", voice_id="v1") == SpeechSpec.build(bot_settings, "hi", voice_id="v1",
+                                                                     format="mp3")
+    set_today(date(2026, 12, 31))
+    assert speech.spec("hi", model="s1").model == "s2.1-pro"  # the date is read per spec, not at start

@@ -9,8 +9,10 @@ from typing import Any
 import pytest
 
 from bot.voice.prefs import NAMESPACE, VoicePrefs
+from bot.voice.stale import TOLD_NAMESPACE, ToldGone
+from tests.bot_fixtures import make_settings, start_bot
 from tests.cogs.test_narration import ANN, BOB, Room, settings_for
-from tests.discord_harness import snowflake, wait_for
+from tests.discord_harness import FakeGuild, Harness, snowflake, wait_for
 from tests.rest_recorder import RestRecorder
 
 GONE_MINE = ("Your saved voice “Old Friend” no longer exists on Fish Audio (it was deleted or made "
@@ -126,3 +128,43 @@ async def test_voice_show_finds_a_deleted_saved_voice(bot, harness, guild, fakef
         + "\nVoice: Fish Audio's default voice\nSpeed: normal"
     )
     assert (await bot.store.get_user(user_id, NAMESPACE, VoicePrefs)).voice_id is None
+
+
+async def test_told_once_even_across_a_restart(fakefish, tmp_path) -> None:
+    """The configured default voice stays configured when Fish loses it, so every new bot process
+    meets it again: each member is told once, not once per process."""
+    gone = fakefish.add_voice("Operator Default")
+    del fakefish.voices[gone["_id"]]
+    settings = make_settings(fakefish.base_url, tmp_path,
+                             fish={"timeout_s": 5.0, "max_retries": 0, "default_voice": gone["_id"]})
+    told = (f"The voice `{gone['_id']}` no longer exists on Fish Audio (it was deleted or made private), "
+            "so I forgot it and used Fish Audio's default voice instead. Pick a new one with /voice set.")
+    guild: FakeGuild | None = None
+    replies: list[list[Any]] = []
+    for process in range(2):
+        bot = await start_bot(settings)  # the same database each time
+        harness = Harness(bot)
+        try:
+            if guild is None:
+                guild = FakeGuild(bot)
+                guild.add_member(ANN, "ann")
+                guild.add_member(BOB, "bob")
+            else:
+                guild.bot = bot
+                guild.sync()
+            # Not in voice: the clip comes back as a file.
+            sent = await harness.run("speak", user_id=ANN, guild=guild, text="Hello as a file.")
+            assert sent[-1].file_bytes()
+            replies.append(sent)
+            if process == 1:
+                stored = await bot.store.get_user(ANN, TOLD_NAMESPACE, ToldGone)
+                assert stored.voices == [gone["_id"]]
+                # Told per member: Bob hasn't heard about it yet.
+                bobs = await harness.run("speak", user_id=BOB, guild=guild, text="Hi as a file.")
+                assert [s.content for s in bobs if s.content == told] == [told]
+        finally:
+            harness.close()
+            await bot.close()
+    assert [[s.content for s in sent if s.content == told] for sent in replies] == [[told], []]
+    # Each process learns from Fish's refusal once, then skips the voice (Bob's clip).
+    assert voices_sent(fakefish) == [gone["_id"], None, gone["_id"], None, None]
