@@ -137,8 +137,8 @@ async def test_told_once_even_across_a_restart(fakefish, tmp_path) -> None:
     del fakefish.voices[gone["_id"]]
     settings = make_settings(fakefish.base_url, tmp_path,
                              fish={"timeout_s": 5.0, "max_retries": 0, "default_voice": gone["_id"]})
-    told = (f"The voice `{gone['_id']}` no longer exists on Fish Audio (it was deleted or made private), "
-            "so I forgot it and used Fish Audio's default voice instead. Pick a new one with /voice set.")
+    told = (f"The voice `{gone['_id']}` no longer exists on Fish Audio (it was deleted or made private). "
+            "I forgot it and used Fish Audio's default voice instead. Pick a new one with `/voice set`.")
     guild: FakeGuild | None = None
     replies: list[list[Any]] = []
     for process in range(2):
