@@ -163,6 +163,14 @@ async def test_a_capped_listing_and_the_autocomplete_are_translated(bot, harness
     assert len(names) == 2
     assert pseudo.unmarked(names, values=["Zed mine", "Zed server"]) == []
     assert all(len(choice["name"]) <= 100 for choice in choices)
+    # A delivery style in the member's own words (the cue names after it are expressive's).
+    own = await harness.autocomplete("speak", "style", user_id=ANN, guild=guild, text="hi",
+                                     style="sleepy pirate")
+    assert own[0]["value"] == "sleepy pirate"
+    assert pseudo.unmarked([own[0]["name"]], values=["sleepy pirate"]) == []
+    longest = ("sleepy pirate " * 6)[:80].strip()  # the longest style; the lengthened note must fit
+    own = await harness.autocomplete("speak", "style", user_id=ANN, guild=guild, text="hi", style=longest)
+    assert own[0]["value"] == longest and len(own[0]["name"]) <= 100
 
 
 async def test_mine_edit_and_delete_are_all_translated(bot, harness, guild, members, fakefish) -> None:
