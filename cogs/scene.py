@@ -27,8 +27,10 @@ from bot.expressive.scene import (
 )
 from bot.i18n import N_, _, ngettext
 from bot.i18n.formatting import listing, number
+from bot.i18n.resolve import guild_language
 from bot.media.join import JoinFailed, join_clips
 from bot.narration.cleaning import clean
+from bot.narration.language import detect
 from bot.narration.reading import clean_options, names_in
 from bot.narration.settings import NAMESPACE as NARRATION_NAMESPACE
 from bot.narration.settings import NarrationSettings
@@ -191,9 +193,12 @@ class Scene(commands.Cog):
         config = await self.bot.store.get_guild(guild.id, NARRATION_NAMESPACE, NarrationSettings)
         dictionary = await self.bot.dictionaries.get(guild.id)
         members, options = names_in(guild), clean_options(config)
+        server_language = await guild_language(self.bot.store, guild)
 
         def render(text: str) -> str:
-            return for_model(clean(text, names=members, options=options), model=model, dictionary=dictionary,
+            # Each line's stand-ins ("a link") in that line's language.
+            words = clean(text, names=members, options=options, language=detect(text, server_language))
+            return for_model(words, model=model, dictionary=dictionary,
                              expressive_cues=config.expressive_cues)
 
         parts = build_parts(lines, voices, model, cues_allowed=config.expressive_cues, render=render)

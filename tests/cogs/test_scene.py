@@ -199,3 +199,13 @@ async def test_fish_failing_a_scene_file_is_plain_and_gives_the_quota_back(bot, 
     assert not answer.files
     assert [(kind, outcome) for kind, _, outcome in await ledger(bot)] == [("tts_chars", "failed")]
     assert (await bot.usage.member_today(cast.ann, guild.id)).used["tts_chars"] == 0
+
+
+async def test_each_lines_stand_ins_are_in_its_language(bot, harness, guild, cast, fakefish) -> None:
+    put_in_voice(guild, cast.ann, cast.bob)
+    script = "Ann: これ見て https://example.com ｗｗｗ\nBob: look at https://example.com"
+    await scene(harness, guild, cast.ann, script, model="s1")
+    session = bot.voice_sessions.get(guild.id)
+    await wait_for(lambda: session is not None and session.clips_played == 2)
+    said = [r.body["text"] for r in fakefish.requests_for("tts")]
+    assert said == ["これ見て URL省略 わら", "look at a link"]
