@@ -12,6 +12,8 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.errors import UserFacingError
+from bot.i18n import _, ngettext
+from bot.i18n.formatting import number
 from bot.narration.pronunciation import MAX_ENTRIES, PHONEME_END, PHONEME_START, BadEntry, Entry, parse_entry
 from bot.narration.settings import DICTIONARY_NAMESPACE, PronunciationSettings
 from bot.narration.spoken import entries_of
@@ -29,7 +31,8 @@ def shown(entry: Entry) -> str:
     escape = discord.utils.escape_markdown
     if entry.phonemes:
         span = f"{PHONEME_START}{entry.phonemes}{PHONEME_END}"
-        return f"{escape(entry.word)} → `{span}` (else “{escape(entry.say)}”)"
+        return _("{word} → {phonemes} (else “{say}”)").format(word=escape(entry.word), phonemes=f"`{span}`",
+                                                             say=escape(entry.say))
     return f"{escape(entry.word)} → {escape(entry.say)}"
 
 
@@ -68,14 +71,15 @@ class PronunciationDictionary(commands.Cog):
             stored = await self._stored(interaction.guild_id)
             if key not in stored.entries and len(stored.entries) >= MAX_ENTRIES:
                 raise UserFacingError(
-                    f"This server's dictionary is full ({MAX_ENTRIES} words). Remove some first.")
+                    _("This server's dictionary is full ({count} words). Remove some first.").format(
+                        count=number(MAX_ENTRIES)))
             entries = dict(stored.entries)
             replaced = key in entries
             entries[key] = (entry.word, entry.say, entry.phonemes or "")
             await self.bot.store.update_guild(interaction.guild_id, DICTIONARY_NAMESPACE,
                                               {"entries": entries}, model=PronunciationSettings)
-        verb = "Changed" if replaced else "Added"
-        await self._reply(interaction, f"{verb}: {shown(entry)}")
+        done = _("Changed: {entry}") if replaced else _("Added: {entry}")
+        await self._reply(interaction, done.format(entry=shown(entry)))
 
     @dictionary.command(name="remove", description="Say a word as it is written again")
     @app_commands.describe(word="The word to remove")
@@ -86,11 +90,13 @@ class PronunciationDictionary(commands.Cog):
         async with self._locks.setdefault(interaction.guild_id, asyncio.Lock()):
             stored = await self._stored(interaction.guild_id)
             if key not in stored.entries:
-                raise UserFacingError("That word isn't in this server's dictionary (see `/dictionary list`).")
+                raise UserFacingError(
+                    _("That word isn't in this server's dictionary (see `/dictionary list`)."))
             entries = {k: v for k, v in stored.entries.items() if k != key}
             await self.bot.store.update_guild(interaction.guild_id, DICTIONARY_NAMESPACE,
                                               {"entries": entries}, model=PronunciationSettings)
-        await self._reply(interaction, f"Removed “{discord.utils.escape_markdown(stored.entries[key][0])}”.")
+        await self._reply(interaction, _("Removed “{word}”.").format(
+            word=discord.utils.escape_markdown(stored.entries[key][0])))
 
     @dictionary.command(name="list", description="The words this server pronounces its own way")
     @app_commands.describe(page="Which page (20 words each)")
@@ -99,17 +105,20 @@ class PronunciationDictionary(commands.Cog):
         assert interaction.guild_id is not None
         entries = sorted(entries_of(await self._stored(interaction.guild_id)), key=lambda e: e.word.lower())
         if not entries:
-            await self._reply(interaction, "This server's dictionary is empty. "
-                                           "Members with Manage Server can add words with `/dictionary add`.")
+            await self._reply(interaction, _("This server's dictionary is empty. Members with Manage Server "
+                                             "can add words with `/dictionary add`."))
             return
         pages = math.ceil(len(entries) / PER_PAGE)
         if page > pages:
-            raise UserFacingError(f"There {'is' if pages == 1 else 'are'} only {pages} "
-                                  f"page{'' if pages == 1 else 's'}.")
+            raise UserFacingError(ngettext("There is only {count} page.", "There are only {count} pages.",
+                                           pages).format(count=number(pages)))
         page_entries = entries[(page - 1) * PER_PAGE: page * PER_PAGE]
-        embed = discord.Embed(title="Pronunciation dictionary", colour=discord.Colour.blurple(),
+        embed = discord.Embed(title=_("Pronunciation dictionary"), colour=discord.Colour.blurple(),
                               description="\n".join(shown(e) for e in page_entries))
-        embed.set_footer(text=f"Page {page} of {pages} · {len(entries)} words")
+        footer = ngettext("Page {page} of {pages} · {count} word", "Page {page} of {pages} · {count} words",
+                          len(entries))
+        embed.set_footer(text=footer.format(page=number(page), pages=number(pages),
+                                            count=number(len(entries))))
         await interaction.response.send_message(embed=embed, ephemeral=True, allowed_mentions=NO_MENTIONS)
 
 

@@ -12,6 +12,8 @@ from discord.ext import commands
 from bot.errors import UserFacingError
 from bot.expressive.cues import check_style
 from bot.fish import FishError, NotFoundError
+from bot.i18n import _, pgettext
+from bot.i18n.formatting import number
 from bot.narration.cleaning import clean
 from bot.narration.settings import NICK_LIMIT, NICKNAMES, OPT_OUT, Nicknames, OptOut
 from bot.permissions import require_permissions
@@ -52,7 +54,7 @@ class MemberVoice(commands.Cog):
     async def voice_speed(self, interaction: discord.Interaction,
                           speed: app_commands.Range[float, 0.5, 2.0]) -> None:
         await self.bot.store.update_user(interaction.user.id, NAMESPACE, {"speed": speed}, model=VoicePrefs)
-        await self._reply(interaction, f"Your speed is now {speed:g}.")
+        await self._reply(interaction, _("Your speed is now {speed}.").format(speed=number(speed)))
 
     @voice.command(name="show", description="The voice and speed the bot uses for you")
     async def voice_show(self, interaction: discord.Interaction) -> None:
@@ -71,13 +73,15 @@ class MemberVoice(commands.Cog):
         used = await resolve_voice(self.bot.store, self.bot.settings, user_id=interaction.user.id,
                                    guild_id=interaction.guild_id)
         if mine.voice_id:
-            voice = f"**{discord.utils.escape_markdown(mine.voice_name or mine.voice_id)}** (your choice)"
+            voice = _("{voice} (your choice)").format(
+                voice=f"**{discord.utils.escape_markdown(mine.voice_name or mine.voice_id)}**")
         elif used.voice_id:
-            voice = f"`{used.voice_id}` (the server's or the bot's default)"
+            voice = _("{voice} (the server's or the bot's default)").format(voice=f"`{used.voice_id}`")
         else:
-            voice = "Fish Audio's default voice"
-        speed = f"{used.speed:g}" if used.speed else "normal"
-        await self._reply(interaction, f"{gone}Voice: {voice}\nSpeed: {speed}")
+            voice = _("Fish Audio's default voice")
+        speed = number(used.speed) if used.speed else pgettext("speed", "normal")
+        shown = _("Voice: {voice}\nSpeed: {speed}").format(voice=voice, speed=speed)
+        await self._reply(interaction, f"{gone}{shown}")
 
     @voice.command(name="style", description="How your text is said by default, e.g. whispering")
     @app_commands.describe(style="A style for the bot's model (leave out to stop using one)")
@@ -88,27 +92,28 @@ class MemberVoice(commands.Cog):
             style = check_style(style, self.bot.settings.fish.model)
         await self.bot.store.update_user(interaction.user.id, NAMESPACE, {"style": style}, model=VoicePrefs)
         if style is None:
-            await self._reply(interaction, "You have no default style now.")
+            await self._reply(interaction, _("You have no default style now."))
             return
-        await self._reply(interaction, f"Your default style is now “{discord.utils.escape_markdown(style)}”. "
-                          "It is used by `/speak` and narration in servers that allow expressive cues "
-                          "(`/speak style:` overrides it).")
+        await self._reply(interaction, _(
+            "Your default style is now “{style}”. It is used by `/speak` and narration in servers that "
+            "allow expressive cues (`/speak style:` overrides it).").format(
+                style=discord.utils.escape_markdown(style)))
 
     @voice.command(name="reset", description="Go back to the server's default voice and speed")
     async def voice_reset(self, interaction: discord.Interaction) -> None:
         await self.bot.store.delete_user(interaction.user.id, NAMESPACE)
-        await self._reply(interaction, "Your voice and speed are back to the defaults.")
+        await self._reply(interaction, _("Your voice and speed are back to the defaults."))
 
     async def _opt_out(self, interaction: discord.Interaction, muted: bool) -> None:
         guild_id = interaction.guild_id
         if guild_id is None:
-            raise UserFacingError("This only works in a server.")
+            raise UserFacingError(_("This only works in a server."))
         current = await self.bot.store.get_user(interaction.user.id, OPT_OUT, OptOut)
         guilds = sorted({*current.guilds, guild_id} if muted else set(current.guilds) - {guild_id})
         await self.bot.store.update_user(interaction.user.id, OPT_OUT, {"guilds": guilds}, model=OptOut)
-        await self._reply(interaction, "Your messages won't be read aloud in this server. "
-                                       "`/voice unmute-me` undoes it." if muted else
-                          "Your messages will be read aloud in this server again.")
+        await self._reply(interaction, _("Your messages won't be read aloud in this server. "
+                                         "`/voice unmute-me` undoes it.") if muted else
+                          _("Your messages will be read aloud in this server again."))
 
     @voice.command(name="mute-me", description="Don't read my messages aloud in this server")
     async def mute_me(self, interaction: discord.Interaction) -> None:
@@ -132,17 +137,22 @@ class MemberVoice(commands.Cog):
     async def nick_set(self, interaction: discord.Interaction, name: app_commands.Range[str, 1, NICK_LIMIT],
                        member: discord.Member | None = None) -> None:
         if _MENTION.search(name):
-            raise UserFacingError("A spoken name can't contain mentions.")
+            raise UserFacingError(_("A spoken name can't contain mentions."))
         spoken = clean(name)
         if not spoken or len(spoken) > NICK_LIMIT:
-            raise UserFacingError(f"Give a name of 1 to {NICK_LIMIT} characters that can be spoken.")
+            raise UserFacingError(_("Give a name of 1 to {limit} characters that can be spoken.").format(
+                limit=number(NICK_LIMIT)))
         target = await self._target(interaction, member)
         assert interaction.guild_id is not None
         current = await self.bot.store.get_user(target, NICKNAMES, Nicknames)
         names = {**current.names, str(interaction.guild_id): spoken}
         await self.bot.store.update_user(target, NICKNAMES, {"names": names}, model=Nicknames)
-        whose = "Your" if target == interaction.user.id else f"<@{target}>'s"
-        await self._reply(interaction, f"{whose} name will be read as “{spoken}” here.")
+        if target == interaction.user.id:
+            done = _("Your name will be read as “{name}” here.").format(name=spoken)
+        else:
+            done = _("{member}'s name will be read as “{name}” here.").format(member=f"<@{target}>",
+                                                                              name=spoken)
+        await self._reply(interaction, done)
 
     @nick.command(name="reset", description="Read the display name again")
     @app_commands.describe(member="Someone else (needs Manage Nicknames)")
@@ -153,7 +163,7 @@ class MemberVoice(commands.Cog):
         current = await self.bot.store.get_user(target, NICKNAMES, Nicknames)
         names = {k: v for k, v in current.names.items() if k != str(interaction.guild_id)}
         await self.bot.store.update_user(target, NICKNAMES, {"names": names}, model=Nicknames)
-        await self._reply(interaction, "The display name will be read again.")
+        await self._reply(interaction, _("The display name will be read again."))
 
 
 async def setup(bot: FishBot) -> None:

@@ -8,6 +8,8 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.i18n import _, ngettext
+from bot.i18n.formatting import number
 from bot.ui.views import ConfirmView
 
 if TYPE_CHECKING:
@@ -23,36 +25,39 @@ class Meta(commands.Cog):
         settings = self.bot.settings
         embed = discord.Embed(
             title="fishbot",
-            description="Fish Audio in Discord: speech in voice channels, voice cloning, "
-            "the community voice library and transcription.",
+            description=_("Fish Audio in Discord: speech in voice channels, voice cloning, "
+                          "the community voice library and transcription."),
             colour=discord.Colour.blurple(),
         )
-        embed.add_field(name="Fish model", value=settings.fish.model)
-        embed.add_field(name="Latency mode", value=settings.fish.latency)
-        embed.add_field(name="Max text", value=f"{settings.speak.max_text_length} characters")
+        # The model and latency mode are Fish's own names, shown as code.
+        embed.add_field(name=_("Fish model"), value=f"`{settings.fish.model}`")
+        embed.add_field(name=_("Latency mode"), value=f"`{settings.fish.latency}`")
+        limit = settings.speak.max_text_length
+        embed.add_field(name=_("Max text"), value=ngettext("{count} character", "{count} characters",
+                                                           limit).format(count=number(limit)))
         await interaction.response.send_message(embed=embed, ephemeral=True)
 
     @app_commands.command(name="forget-me", description="Delete everything this bot stores about you")
     async def forget_me(self, interaction: discord.Interaction) -> None:
-        view = ConfirmView(interaction.user.id, confirm_label="Delete my data")
+        view = ConfirmView(interaction.user.id, confirm_label=_("Delete my data"))
         await interaction.response.send_message(
-            "This deletes your voice choice, nickname and other settings stored by this bot. "
-            "Voices you cloned stay on Fish Audio until you delete them with /voices delete.",
+            _("This deletes your voice choice, nickname and other settings stored by this bot. "
+              "Voices you cloned stay on Fish Audio until you delete them with `/voices delete`."),
             view=view,
             ephemeral=True,
         )
         view.message = await interaction.original_response()
         await view.wait()
         if view.value is None:
-            await interaction.followup.send("Nothing was deleted (no answer in time).", ephemeral=True)
+            await interaction.followup.send(_("Nothing was deleted (no answer in time)."), ephemeral=True)
             return
         if not view.value:
-            await interaction.followup.send("Nothing was deleted.", ephemeral=True)
+            await interaction.followup.send(_("Nothing was deleted."), ephemeral=True)
             return
         removed = await self.bot.forget_user(interaction.user.id)
-        await interaction.followup.send(
-            f"Done: deleted {removed} stored record(s) about you.", ephemeral=True
-        )
+        done = ngettext("Done: deleted {count} stored record about you.",
+                        "Done: deleted {count} stored records about you.", removed)
+        await interaction.followup.send(done.format(count=number(removed)), ephemeral=True)
 
 
 async def setup(bot: FishBot) -> None:

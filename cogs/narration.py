@@ -15,6 +15,8 @@ from discord.ext import commands
 from pydantic import BaseModel
 
 from bot.errors import UserFacingError
+from bot.i18n import _, ngettext, pgettext, using_language
+from bot.i18n.formatting import duration, listing, number
 from bot.i18n.resolve import guild_language
 from bot.narration import phrases
 from bot.narration.access import may_read
@@ -62,7 +64,7 @@ class Queued:
 
 
 def _on(value: bool) -> str:
-    return "on" if value else "off"
+    return pgettext("setting value", "on") if value else pgettext("setting value", "off")
 
 
 def _listed(mentions: list[str], limit: int = 1000) -> str:
@@ -70,9 +72,11 @@ def _listed(mentions: list[str], limit: int = 1000) -> str:
     shown = ""
     for i, mention in enumerate(mentions):
         if len(shown) + len(mention) + 1 > limit:
-            return f"{shown} and {len(mentions) - i} more"
+            more = len(mentions) - i
+            return ngettext("{shown} and {count} more", "{shown} and {count} more", more).format(
+                shown=shown, count=number(more))
         shown = f"{shown} {mention}".strip()
-    return shown or "none"
+    return shown or pgettext("setting value", "none")
 
 
 class Narration(commands.Cog):
@@ -107,10 +111,10 @@ class Narration(commands.Cog):
 
     def _require_enabled(self) -> None:
         if not self.bot.settings.narration.enabled:
-            raise UserFacingError(
+            raise UserFacingError(_(
                 "Narration is switched off for this bot by its operator (`narration.enabled`; it needs "
                 "the Message Content intent)."
-            )
+            ))
 
     # --- /narrate ------------------------------------------------------------------------------
 
@@ -126,11 +130,13 @@ class Narration(commands.Cog):
         channels = sorted({*config.channels, channel_id})
         await self.bot.store.update_guild(interaction.guild_id, NAMESPACE, {"channels": channels},
                                           model=NarrationSettings)
-        where = ("I'll join a member's voice channel when they write." if config.auto_join
-                 else "Bring me into voice with `/join`.")
         if self.bot.voice_sessions.get(interaction.guild_id) is not None:
-            where = "I'm already in voice."
-        await interaction.response.send_message(f"Reading <#{channel_id}> aloud. {where}", ephemeral=True)
+            reading = _("Reading {channel} aloud. I'm already in voice.")
+        elif config.auto_join:
+            reading = _("Reading {channel} aloud. I'll join a member's voice channel when they write.")
+        else:
+            reading = _("Reading {channel} aloud. Bring me into voice with `/join`.")
+        await interaction.response.send_message(reading.format(channel=f"<#{channel_id}>"), ephemeral=True)
 
     @narrate.command(name="stop", description="Stop reading a text channel aloud")
     @app_commands.describe(channel="The channel (default: this one)")
@@ -140,11 +146,12 @@ class Narration(commands.Cog):
         channel_id = channel.id if channel else interaction.channel_id
         config = await self._config(interaction.guild_id)
         if channel_id not in config.channels:
-            raise UserFacingError(f"I'm not reading <#{channel_id}>.")
+            raise UserFacingError(_("I'm not reading {channel}.").format(channel=f"<#{channel_id}>"))
         channels = [c for c in config.channels if c != channel_id]
         await self.bot.store.update_guild(interaction.guild_id, NAMESPACE, {"channels": channels},
                                           model=NarrationSettings)
-        await interaction.response.send_message(f"Stopped reading <#{channel_id}>.", ephemeral=True)
+        await interaction.response.send_message(
+            _("Stopped reading {channel}.").format(channel=f"<#{channel_id}>"), ephemeral=True)
 
     # --- /settings -----------------------------------------------------------------------------
 
@@ -197,7 +204,7 @@ class Narration(commands.Cog):
     ) -> None:
         assert interaction.guild_id is not None
         if repeat_cap == 1:
-            raise UserFacingError("The repeated-character cap is 0 (off) or 2 to 100.")
+            raise UserFacingError(_("The repeated-character cap is 0 (off) or 2 to 100."))
         if name_template is not None:
             try:
                 name_template = check_name_template(name_template)
@@ -226,7 +233,7 @@ class Narration(commands.Cog):
                       role: discord.Role | None, add: bool) -> None:
         assert interaction.guild_id is not None
         if member is None and role is None:
-            raise UserFacingError("Choose a member, a role, or both.")
+            raise UserFacingError(_("Choose a member, a role, or both."))
         done: list[str] = []
 
         def edit(config: NarrationSettings) -> dict[str, object]:
@@ -242,20 +249,20 @@ class Narration(commands.Cog):
                     continue
                 if add and target.id not in current:
                     if len(current) >= IGNORE_LIMIT:
-                        raise UserFacingError(f"At most {IGNORE_LIMIT} members and {IGNORE_LIMIT} roles "
-                                              "can be ignored.")
+                        raise UserFacingError(_("At most {count} members and {count} roles can be "
+                                                "ignored.").format(count=number(IGNORE_LIMIT)))
                     changes[field] = [*current, target.id]
                 elif not add and target.id in current:
                     changes[field] = [i for i in current if i != target.id]
                 else:
-                    state = "already" if add else "not"
-                    raise UserFacingError(f"{mention(target.id)} is {state} ignored.")
+                    refusal = _("{who} is already ignored.") if add else _("{who} is not ignored.")
+                    raise UserFacingError(refusal.format(who=mention(target.id)))
                 done.append(mention(target.id))
             return changes
 
         await self.bot.store.edit_guild(interaction.guild_id, NAMESPACE, NarrationSettings, edit)
-        verb = "won't be read aloud any more" if add else "will be read aloud again"
-        await interaction.response.send_message(f"{' and '.join(done)} {verb}.", ephemeral=True,
+        outcome = _("{who} won't be read aloud any more.") if add else _("{who} will be read aloud again.")
+        await interaction.response.send_message(outcome.format(who=listing(done)), ephemeral=True,
                                                 allowed_mentions=NO_MENTIONS)
 
     @ignore_group.command(name="add", description="Never read this member's (or role's) messages aloud")
@@ -274,10 +281,11 @@ class Narration(commands.Cog):
     async def ignore_list(self, interaction: discord.Interaction) -> None:
         assert interaction.guild_id is not None
         config = await self._config(interaction.guild_id)
-        embed = discord.Embed(title="Not read aloud", colour=discord.Colour.blurple())
+        embed = discord.Embed(title=_("Not read aloud"), colour=discord.Colour.blurple())
         members = _listed([f"<@{m}>" for m in config.ignored_members])
-        embed.add_field(name="Members", value=members, inline=False)
-        embed.add_field(name="Roles", value=_listed([f"<@&{r}>" for r in config.ignored_roles]), inline=False)
+        embed.add_field(name=_("Members"), value=members, inline=False)
+        embed.add_field(name=_("Roles"), value=_listed([f"<@&{r}>" for r in config.ignored_roles]),
+                        inline=False)
         await interaction.response.send_message(embed=embed, ephemeral=True, allowed_mentions=NO_MENTIONS)
 
     @settings_group.command(name="voice", description="The server's default voice, speed and loudness")
@@ -322,39 +330,51 @@ class Narration(commands.Cog):
         config = await self._config(guild_id)
         voice = await self.bot.store.get_guild(guild_id, VOICE_NAMESPACE, VoicePrefs)
         operator = self.bot.settings.narration
-        embed = discord.Embed(title="Narration settings", colour=discord.Colour.blurple())
-        embed.add_field(name="Channels", value=" ".join(f"<#{c}>" for c in config.channels) or "none")
-        embed.add_field(name="Announce names", value=_on(config.announce_names))
-        embed.add_field(name="Same voice channel only", value=_on(config.same_channel))
-        embed.add_field(name="Read bots and webhooks", value=_on(config.read_bots))
-        embed.add_field(name="Required role",
-                        value=f"<@&{config.required_role}>" if config.required_role else "none")
-        embed.add_field(name="Auto-join", value=_on(config.auto_join))
-        embed.add_field(name="Ignore prefix",
-                        value=f"`{config.ignore_prefix}`" if config.ignore_prefix else "none")
-        embed.add_field(name="Max length",
-                        value=f"{config.max_length or operator.max_message_length} characters")
-        embed.add_field(name="Max time", value=f"{config.max_seconds or operator.max_spoken_seconds:g} s")
-        embed.add_field(name="Emoji", value=f"custom: {config.custom_emoji}, other: {config.unicode_emoji}")
-        embed.add_field(name="Repeated characters",
-                        value=f"capped at {config.max_repeat}" if config.max_repeat else "not capped")
-        embed.add_field(name="Expressive cues", value=_on(config.expressive_cues))
-        embed.add_field(name="@everyone / @here", value="said" if config.read_everyone else "skipped")
-        embed.add_field(name="@silent messages", value="read" if config.read_silent else "not read")
-        embed.add_field(name="Required prefix",
-                        value=f"`{config.required_prefix}`" if config.required_prefix else "none")
-        embed.add_field(name="Stage audience", value="read" if config.read_audience else "not read")
-        embed.add_field(name="Voice channel chat", value=_on(config.voice_chat))
-        embed.add_field(name="Name announcement", value=f"“{config.name_template}”")
-        embed.add_field(name="Join/leave announcements", value=_on(config.announce_joins))
+        embed = discord.Embed(title=_("Narration settings"), colour=discord.Colour.blurple())
+        none = pgettext("setting value", "none")
+        read, not_read = pgettext("setting value", "read"), pgettext("setting value", "not read")
+        said, skipped = pgettext("setting value", "said"), pgettext("setting value", "skipped")
+        emoji = {"skip": skipped, "name": pgettext("setting value", "said by name")}
+        embed.add_field(name=_("Channels"), value=" ".join(f"<#{c}>" for c in config.channels) or none)
+        embed.add_field(name=_("Announce names"), value=_on(config.announce_names))
+        embed.add_field(name=_("Same voice channel only"), value=_on(config.same_channel))
+        embed.add_field(name=_("Read bots and webhooks"), value=_on(config.read_bots))
+        embed.add_field(name=_("Required role"),
+                        value=f"<@&{config.required_role}>" if config.required_role else none)
+        embed.add_field(name=_("Auto-join"), value=_on(config.auto_join))
+        embed.add_field(name=_("Ignore prefix"),
+                        value=f"`{config.ignore_prefix}`" if config.ignore_prefix else none)
+        max_length = config.max_length or operator.max_message_length
+        embed.add_field(name=_("Max length"), value=ngettext("{count} character", "{count} characters",
+                                                             max_length).format(count=number(max_length)))
+        embed.add_field(name=_("Max time"), value=duration(config.max_seconds or operator.max_spoken_seconds))
+        embed.add_field(name=_("Emoji"), value=_("custom: {custom}, other: {other}").format(
+            custom=emoji[config.custom_emoji], other=emoji[config.unicode_emoji]))
+        embed.add_field(name=_("Repeated characters"),
+                        value=_("capped at {count}").format(count=number(config.max_repeat))
+                        if config.max_repeat else _("not capped"))
+        embed.add_field(name=_("Expressive cues"), value=_on(config.expressive_cues))
+        embed.add_field(name=_("@everyone / @here"),
+                        value=said if config.read_everyone else skipped)
+        embed.add_field(name=_("@silent messages"), value=read if config.read_silent else not_read)
+        embed.add_field(name=_("Required prefix"),
+                        value=f"`{config.required_prefix}`" if config.required_prefix else none)
+        embed.add_field(name=_("Stage audience"), value=read if config.read_audience else not_read)
+        embed.add_field(name=_("Voice channel chat"), value=_on(config.voice_chat))
+        embed.add_field(name=_("Name announcement"), value=f"“{config.name_template}”")  # the server's words
+        embed.add_field(name=_("Join/leave announcements"), value=_on(config.announce_joins))
         ignored = [f"<@{m}>" for m in config.ignored_members] + [f"<@&{r}>" for r in config.ignored_roles]
-        embed.add_field(name="Ignored", value=_listed(ignored))
-        embed.add_field(name="Default voice", value=voice.voice_name or voice.voice_id or "the bot's default")
-        embed.add_field(name="Default speed", value=f"{voice.speed:g}" if voice.speed else "normal")
-        embed.add_field(name="Volume", value=f"{config.volume:+g} dB" if config.volume else "Fish's level")
-        embed.add_field(name="Loudness normalisation", value=_on(config.normalize_loudness))
+        embed.add_field(name=_("Ignored"), value=_listed(ignored))
+        embed.add_field(name=_("Default voice"),
+                        value=voice.voice_name or voice.voice_id or _("the bot's default"))
+        embed.add_field(name=_("Default speed"),
+                        value=number(voice.speed) if voice.speed else pgettext("speed", "normal"))
+        volume = config.volume
+        embed.add_field(name=_("Volume"), value=_("{volume} dB").format(
+            volume=("+" if volume > 0 else "") + number(volume)) if volume else _("Fish's level"))
+        embed.add_field(name=_("Loudness normalisation"), value=_on(config.normalize_loudness))
         if not operator.enabled:
-            embed.set_footer(text="Narration is switched off for this bot by its operator.")
+            embed.set_footer(text=_("Narration is switched off for this bot by its operator."))
         return embed
 
     # --- reading messages ----------------------------------------------------------------------
@@ -397,9 +417,12 @@ class Narration(commands.Cog):
         assert message.guild is not None
         if not self.notices.due(message.guild.id, message.author.id):
             return
+        # Posted in the channel for everyone there: in the server's language. (Called from the
+        # voice session's task too, so the language is set here, not inherited.)
+        with using_language(await guild_language(self.bot.store, message.guild)):
+            text = _("I couldn't read this aloud: {reason}").format(reason=text)
         try:
-            await message.reply(f"I couldn't read this aloud: {text}", mention_author=False,
-                                allowed_mentions=NO_MENTIONS)
+            await message.reply(text, mention_author=False, allowed_mentions=NO_MENTIONS)
         except discord.HTTPException:
             log.info("could not tell member %s why message %s wasn't read", message.author.id, message.id)
 
@@ -438,7 +461,10 @@ class Narration(commands.Cog):
             member is None or member.voice is None or member.voice.channel != session.channel
         ):
             return
-        await self._queue(message, config, session)
+        # What is worded while queueing (quota refusals, later notices about the clip) is posted
+        # in the channel: in the server's language.
+        with using_language(await guild_language(self.bot.store, guild)):
+            await self._queue(message, config, session)
 
     def _voice_chat(self, message: discord.Message, config: NarrationSettings, guild: discord.Guild) -> bool:
         """A message in the text chat of the voice channel the bot is in (read without a binding)."""
@@ -496,12 +522,12 @@ class Narration(commands.Cog):
             await self._tell(message, str(exc))
             return
         except SpeechQueueFull:
-            await self._tell(message, "too many messages are waiting to be spoken.")
+            await self._tell(message, _("too many messages are waiting to be spoken."))
             return
         except FishUnavailable:
             # Dropped, not queued: reading it in a minute would be reading it out of place.
-            await self._tell(message, "Fish Audio isn't responding right now, so messages aren't read "
-                                      "for a moment.")
+            await self._tell(message, _("Fish Audio isn't responding right now, so messages aren't read "
+                                        "for a moment."))
             return
         before = self.announcer.queued(guild.id, author.id)
         self._queued[message.id] = Queued(author.id, prefix, message, before)
@@ -614,7 +640,9 @@ class Narration(commands.Cog):
         if text == request.text:
             return  # an embed or link preview arrived; the words didn't change
         try:
-            await self.bot.speech.replace_text(session, message.id, text, user_id=message.author.id)
+            guild = queued.message.guild
+            with using_language(await guild_language(self.bot.store, guild)):  # a refusal is posted
+                await self.bot.speech.replace_text(session, message.id, text, user_id=message.author.id)
         except QuotaExceeded as exc:
             await self._drop(session, guild_id, message.id)
             await self._tell(queued.message, str(exc))

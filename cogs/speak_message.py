@@ -12,6 +12,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.errors import UserFacingError
+from bot.i18n import _
 from bot.i18n.resolve import guild_language
 from bot.narration import phrases
 from bot.narration.access import may_read
@@ -51,7 +52,7 @@ class SpeakMessage(commands.Cog):
         words = words_of(message, config, max_length=max_length, asked=True, language=language)
         words = for_model(words, model=model, dictionary=dictionary, expressive_cues=config.expressive_cues)
         if not words:
-            raise UserFacingError("There's nothing in that message to read aloud.")
+            raise UserFacingError(_("There's nothing in that message to read aloud."))
         author = message.author
         nicknames = await self.bot.store.get_user(author.id, NICKNAMES, Nicknames)
         name = spoken_name(author.display_name, nicknames.names.get(str(guild.id)), language)
@@ -68,15 +69,15 @@ class SpeakMessage(commands.Cog):
         member = interaction.user
         guild = interaction.guild
         if not isinstance(member, discord.Member) or guild is None:
-            raise UserFacingError("This only works in a server.")
+            raise UserFacingError(_("This only works in a server."))
         config = await self.bot.store.get_guild(guild.id, NAMESPACE, NarrationSettings)
         author = message.author
         automated = author.bot or message.webhook_id is not None
         if automated and not config.read_bots:
-            raise UserFacingError("This server doesn't read messages of bots and webhooks aloud.")
+            raise UserFacingError(_("This server doesn't read messages of bots and webhooks aloud."))
         author_member = author if isinstance(author, discord.Member) else guild.get_member(author.id)
         if not await may_read(self.bot.store, author, author_member, config, guild.id, automated=automated):
-            raise UserFacingError("That member's messages aren't read aloud in this server.")
+            raise UserFacingError(_("That member's messages aren't read aloud in this server."))
         text = await self._text(message, guild, config)
         voice = await resolve_voice(self.bot.store, self.bot.settings, user_id=author.id, guild_id=guild.id)
         speech = self.bot.speech

@@ -19,6 +19,9 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from bot.i18n import N_, _
+from bot.i18n.formatting import number
+
 PHONEME_START = "<|phoneme_start|>"
 PHONEME_END = "<|phoneme_end|>"
 MAX_ENTRIES = 1000  # per server
@@ -61,16 +64,33 @@ class Entry:
         return self.say
 
 
+# What is wrong with each field a member fills in: empty, too long, a mention, markup.
+_REFUSALS = {
+    "word": (N_("The word can't be empty."), N_("The word can be at most {limit} characters."),
+             N_("The word can't contain mentions."),
+             N_("The word can't contain markup characters ({characters}).")),
+    "replacement": (N_("The replacement can't be empty."),
+                    N_("The replacement can be at most {limit} characters."),
+                    N_("The replacement can't contain mentions."),
+                    N_("The replacement can't contain markup characters ({characters}).")),
+    "fallback": (N_("The fallback can't be empty."), N_("The fallback can be at most {limit} characters."),
+                 N_("The fallback can't contain mentions."),
+                 N_("The fallback can't contain markup characters ({characters}).")),
+}
+_MARKUP_SHOWN = "< > [ ] | { } ` \\"
+
+
 def _check_plain(text: str, what: str, limit: int) -> str:
+    empty, too_long, mentions, markup = _REFUSALS[what]
     text = " ".join(text.split())
     if not text:
-        raise BadEntry(f"The {what} can't be empty.")
+        raise BadEntry(_(empty))
     if len(text) > limit:
-        raise BadEntry(f"The {what} can be at most {limit} characters.")
+        raise BadEntry(_(too_long).format(limit=number(limit)))
     if _MENTION.search(text):
-        raise BadEntry(f"The {what} can't contain mentions.")
+        raise BadEntry(_(mentions))
     if _MARKUP.search(text):
-        raise BadEntry(f"The {what} can't contain markup characters (< > [ ] | {{ }} ` \\).")
+        raise BadEntry(_(markup).format(characters=_MARKUP_SHOWN))
     return text
 
 
@@ -79,21 +99,22 @@ def parse_entry(word: str, replacement: str, fallback: str | None = None) -> Ent
     `fallback` is the respelling for models that don't read spans (default: the word unchanged)."""
     word = _check_plain(word, "word", MAX_WORD)
     if not re.search(r"\w", word):
-        raise BadEntry("The word needs at least one letter or digit.")
+        raise BadEntry(_("The word needs at least one letter or digit."))
     replacement = replacement.strip()
     span = _PHONEME_SPAN.fullmatch(replacement)
     if span is None:
         if fallback:
-            raise BadEntry("A fallback only goes with a phoneme replacement.")
+            raise BadEntry(_("A fallback only goes with a phoneme replacement."))
         return Entry(word, _check_plain(replacement, "replacement", MAX_REPLACEMENT))
     phonemes = " ".join(span[1].split())
     if not phonemes:
-        raise BadEntry("The phoneme span is empty.")
+        raise BadEntry(_("The phoneme span is empty."))
     if len(phonemes) > MAX_REPLACEMENT:
-        raise BadEntry(f"The phonemes can be at most {MAX_REPLACEMENT} characters.")
+        raise BadEntry(_("The phonemes can be at most {limit} characters.").format(
+            limit=number(MAX_REPLACEMENT)))
     if not _PHONEME_TEXT.fullmatch(phonemes) or _MENTION.search(phonemes):
-        raise BadEntry("Phonemes are letters, digits, spaces and ' . , : - only "
-                       "(Arpabet such as `HH AH0 L OW1`, pinyin such as `ni3 hao3`, or romaji).")
+        raise BadEntry(_("Phonemes are letters, digits, spaces and ' . , : - only "
+                         "(Arpabet such as `HH AH0 L OW1`, pinyin such as `ni3 hao3`, or romaji)."))
     say = _check_plain(fallback, "fallback", MAX_REPLACEMENT) if fallback else word
     return Entry(word, say, phonemes)
 

@@ -7,6 +7,8 @@ import re
 
 from pydantic import BaseModel, Field, field_validator
 
+from bot.i18n import _
+from bot.i18n.formatting import number
 from bot.narration.cleaning import EmojiMode
 from bot.narration.phrases import DEFAULT_NAME_TEMPLATE
 
@@ -23,13 +25,15 @@ def check_name_template(template: str) -> str:
     """The announcement before a member's words ("{name} said:"); the message is for the member."""
     template = " ".join(template.split())
     if "{name}" not in template:
-        raise ValueError("The name template must contain {name}, e.g. “{name} said:”.")
+        raise ValueError(_("The name template must contain {placeholder}.").format(placeholder="{name}"))
     if len(template) > NAME_TEMPLATE_LIMIT:
-        raise ValueError(f"The name template can be at most {NAME_TEMPLATE_LIMIT} characters.")
+        raise ValueError(_("The name template can be at most {limit} characters.").format(
+            limit=number(NAME_TEMPLATE_LIMIT)))
     if _MENTION.search(template):
-        raise ValueError("The name template can't contain mentions.")
+        raise ValueError(_("The name template can't contain mentions."))
     if "{" in template.replace("{name}", "") or "}" in template.replace("{name}", ""):
-        raise ValueError("The only placeholder in the name template is {name}.")
+        raise ValueError(_("The only placeholder in the name template is {placeholder}.").format(
+            placeholder="{name}"))
     return template
 
 

@@ -28,7 +28,7 @@ from bot.audio.tts_cache import TTSCache
 from bot.config import Settings
 from bot.errors import UserFacingError
 from bot.fish import FishClient, ReferenceNotFoundError
-from bot.i18n import _
+from bot.i18n import _, current_language, using_language
 from bot.i18n.formatting import number
 from bot.speech.breaker import FishBreaker
 from bot.speech.spec import SpeechSpec
@@ -256,8 +256,11 @@ class SpeechService:
     def voice_gone(self, user_id: int, guild_id: int | None, notice: Notify | None) -> VoiceGone:
         """The hook a clip calls when Fish says its voice is gone (see bot/voice/stale.py)."""
 
+        language = current_language()  # the requester's: the clip may call this from another task
+
         async def replace(missing: str) -> str | None:
-            replacement = await self.stale.replace(missing, user_id=user_id, guild_id=guild_id)
+            with using_language(language):
+                replacement = await self.stale.replace(missing, user_id=user_id, guild_id=guild_id)
             if replacement.notice is not None and notice is not None:
                 with contextlib.suppress(discord.HTTPException):  # a courtesy: the clip is spoken anyway
                     await notice(replacement.notice)

@@ -19,10 +19,26 @@ from typing import Any
 from pydantic import BaseModel
 
 from bot.config import Settings
+from bot.i18n import N_, _
 from bot.storage.settings import SettingsStore
 from bot.voice.prefs import NAMESPACE, VoicePrefs
 
 log = logging.getLogger(__name__)
+
+# What went missing ({voice} is its name or id), then what was used instead.
+GONE = {
+    "voice": N_("The voice {voice} no longer exists on Fish Audio (it was deleted or made private)."),
+    "server": N_("This server's default voice {voice} no longer exists on Fish Audio (it was deleted or "
+                 "made private)."),
+    "member": N_("Your saved voice {voice} no longer exists on Fish Audio (it was deleted or made private)."),
+}
+INSTEAD = {
+    "server": N_("I forgot it and used the server's default voice instead. "
+                 "Pick a new one with `/voice set`."),
+    "bot": N_("I forgot it and used the bot's default voice instead. Pick a new one with `/voice set`."),
+    "fish": N_("I forgot it and used Fish Audio's default voice instead. "
+               "Pick a new one with `/voice set`."),
+}
 
 TOLD_NAMESPACE = "voices_gone"
 MAX_TOLD = 50  # the voices a member is remembered to have been told about (the latest)
@@ -58,14 +74,14 @@ class StaleVoices:
         member = await self._store.get_user(user_id, NAMESPACE, VoicePrefs)
         server = (await self._store.get_guild(guild_id, NAMESPACE, VoicePrefs)
                   if guild_id is not None else VoicePrefs())
-        name, whose = None, "The voice"
+        name, whose = None, "voice"
         if server.voice_id == missing and guild_id is not None:
-            name, whose = server.voice_name, "This server's default voice"
+            name, whose = server.voice_name, "server"
             await self._store.update_guild(guild_id, NAMESPACE, {"voice_id": None, "voice_name": None},
                                            model=VoicePrefs)
             server = VoicePrefs()
         if member.voice_id == missing:
-            name, whose = member.voice_name or name, "Your saved voice"
+            name, whose = member.voice_name or name, "member"
             await self._store.update_user(user_id, NAMESPACE, {"voice_id": None, "voice_name": None},
                                           model=VoicePrefs)
             member = VoicePrefs()
@@ -78,11 +94,10 @@ class StaleVoices:
         notice = None
         if await self._first_telling(user_id, missing):
             shown = f"“{name}”" if name else f"`{missing[:64]}`"
-            instead = ("the server's default voice" if voice_id and voice_id == server.voice_id
-                       else "the bot's default voice" if voice_id else "Fish Audio's default voice")
-            notice = (f"{whose} {shown} no longer exists on Fish Audio (it was deleted or made "
-                      f"private), so I forgot it and used {instead} instead. Pick a new one with "
-                      "/voice set.")
+            instead = ("server" if voice_id and voice_id == server.voice_id
+                       else "bot" if voice_id else "fish")
+            # Worded in the current language: the requester's (see SpeechService.voice_gone).
+            notice = _(GONE[whose]).format(voice=shown) + " " + _(INSTEAD[instead])
         return Replacement(voice_id, notice)
 
     async def _first_telling(self, user_id: int, missing: str) -> bool:

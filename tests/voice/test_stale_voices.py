@@ -16,8 +16,8 @@ from tests.discord_harness import FakeGuild, Harness, snowflake, wait_for
 from tests.rest_recorder import RestRecorder
 
 GONE_MINE = ("Your saved voice “Old Friend” no longer exists on Fish Audio (it was deleted or made "
-             "private), so I forgot it and used the server's default voice instead. Pick a new one "
-             "with /voice set.")
+             "private). I forgot it and used the server's default voice instead. Pick a new one "
+             "with `/voice set`.")
 
 
 @pytest.fixture
@@ -82,8 +82,8 @@ async def test_a_deleted_server_voice_falls_back_to_the_configured_default(
     assert sent[-1].file_bytes and voices_sent(fakefish) == [servers["_id"], fallback["_id"]]
     assert any(s.content == (
         "This server's default voice “House Voice” no longer exists on Fish Audio (it was deleted or "
-        "made private), so I forgot it and used the bot's default voice instead. Pick a new one with "
-        "/voice set.") and s.ephemeral for s in sent)
+        "made private). I forgot it and used the bot's default voice instead. Pick a new one with "
+        "`/voice set`.") and s.ephemeral for s in sent)
     assert (await bot.store.get_guild(guild.id, NAMESPACE, VoicePrefs)).voice_id is None
 
 
@@ -137,8 +137,8 @@ async def test_told_once_even_across_a_restart(fakefish, tmp_path) -> None:
     del fakefish.voices[gone["_id"]]
     settings = make_settings(fakefish.base_url, tmp_path,
                              fish={"timeout_s": 5.0, "max_retries": 0, "default_voice": gone["_id"]})
-    told = (f"The voice `{gone['_id']}` no longer exists on Fish Audio (it was deleted or made private), "
-            "so I forgot it and used Fish Audio's default voice instead. Pick a new one with /voice set.")
+    told = (f"The voice `{gone['_id']}` no longer exists on Fish Audio (it was deleted or made private). "
+            "I forgot it and used Fish Audio's default voice instead. Pick a new one with `/voice set`.")
     guild: FakeGuild | None = None
     replies: list[list[Any]] = []
     for process in range(2):
