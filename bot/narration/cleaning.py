@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 import emoji
+from babel import UnknownLocaleError
 from babel.lists import format_list
 
 from bot.i18n import DEFAULT_LANGUAGE, npgettext, pgettext, using_language
@@ -102,7 +103,10 @@ def _attachments_phrase(kinds: Sequence[str], language: str) -> str:
     for kind in kinds:
         counts[kind] = counts.get(kind, 0) + 1
     parts = [_attachment(kind, n) for kind, n in counts.items()]
-    return format_list(parts, locale=_LIST_LOCALES.get(language, language))
+    try:
+        return format_list(parts, locale=_LIST_LOCALES.get(language, language))
+    except (UnknownLocaleError, ValueError):  # a language Babel doesn't know: English's pattern
+        return format_list(parts, locale=_LIST_LOCALES[DEFAULT_LANGUAGE])
 
 
 def clean(text: str, *, names: Names | None = None, options: CleanOptions | None = None,

@@ -146,3 +146,8 @@ def test_every_language_has_its_own_spoken_phrases(language: str) -> None:
     said = " ".join(translated)
     fillers = ("a link", "a code block", "an image", "a file", "said", " with ")
     assert not any(words in said for words in fillers)
+
+
+def test_a_language_without_a_catalog_speaks_english() -> None:
+    assert clean("look https://e.com", attachments=["image", "file"], language="x_unknown") == (
+        "look a link, with an image and a file")
