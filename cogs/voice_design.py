@@ -1,6 +1,7 @@
 """/voices design: Fish's voice design makes up to four candidate voices from a description; the
-member listens to them and may save one as their own Fish voice. Part of the voices extension
-(cogs/voices.py registers the command).
+member listens to them (the attached WAVs, or played in their voice channel through the server's
+queue, which asks Fish for nothing more) and may save one as their own Fish voice. Part of the
+voices extension (cogs/voices.py registers the command).
 
 Costs: each design request reserves one "voice_designs" from the member's and the server's daily
 quotas and is recorded in the usage ledger; saving a candidate is a voice creation and counts as a

@@ -120,6 +120,16 @@ async def test_daily_design_quota(bot, harness, guild, members, fakefish) -> Non
     assert [o for _, kind, _, o in await ledger(bot) if kind == "voice_designs"] == ["ok", "denied"]
 
 
+async def test_daily_design_quota_of_the_server(bot, harness, guild, members, fakefish) -> None:
+    await bot.store.update_guild(guild.id, "quotas", {"voice_designs_per_guild": 1})
+    answer(await design(harness, guild, ANN, description=DESCRIPTION))
+    [refusal] = await design(harness, guild, BOB, description=DESCRIPTION)
+    assert "This server's daily quota of voice designs is used up" in refusal.content and refusal.ephemeral
+    assert len(fakefish.requests_for("voice_design")) == 1
+    assert [(user, o) for user, kind, _, o in await ledger(bot) if kind == "voice_designs"] == [
+        (ANN, "ok"), (BOB, "denied")]
+
+
 @pytest.mark.parametrize(("options", "message"), [
     ({"description": "x" * 2001}, "The description is 2,001 characters; Fish takes at most 2,000."),
     ({"description": "   "}, "Describe the voice you want"),
@@ -174,19 +184,17 @@ async def test_a_candidate_plays_in_the_members_voice_channel(bot, harness, guil
     assert sent[-1].ephemeral and sent[-1].content == f"Playing candidate 2 now in <#{channel}>."
     session = bot.voice_sessions.get(guild.id)
     assert session is not None and session.channel.id == channel
-    await wait_for(lambda: session.clips_played == 1)
-    # The candidate's own WAV is what played: 20 ms packets for all of its length (plus the
+    # Another one, pressed while the first plays (it lasts seconds), queues behind it.
+    again = await harness.click(reply, "play-3", user_id=ANN, guild=guild)
+    assert again[-1].content == f"Candidate 4 is queued at #2 in <#{channel}>."
+    await wait_for(lambda: session.clips_played == 2, timeout=20)
+    # The candidates' own WAVs are what played: 20 ms packets for all of their length (plus the
     # silence frames discord.py ends a track with)...
-    seconds = wav_seconds(candidate_audio(fakefish.designed[1]))
+    seconds = sum(wav_seconds(candidate_audio(fakefish.designed[i])) for i in (1, 3))
     assert len(session.voice.packets) >= round(seconds / 0.02)
     # ...bought with the design: no speech request to Fish and nothing more in the ledger.
     assert fakefish.requests_for("tts") == []
     assert await ledger(bot) == [(ANN, "voice_designs", 1, "ok")]
-    # A second one queues behind what is playing (here: nothing), in the same session.
-    again = await harness.click(reply, "play-3", user_id=ANN, guild=guild)
-    assert "candidate 4" in again[-1].content.lower()
-    await wait_for(lambda: session.clips_played == 2)
-    assert fakefish.requests_for("tts") == []
     await session.close()
 
 

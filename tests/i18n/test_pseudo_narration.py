@@ -151,6 +151,24 @@ async def test_dictionary_in_japanese_and_korean(bot, harness, guild) -> None:
     assert empty[-1].content.startswith("このサーバーの辞書は空です。")
 
 
+async def test_dictionary_counts_use_the_languages_plural_forms(bot, harness, guild) -> None:
+    member = guild.add_member(snowflake(), "Member")
+    entries = {"gpu": ("GPU", "gee pee you", "")}
+    await bot.store.update_guild(guild.id, DICTIONARY_NAMESPACE, {"entries": entries},
+                                 model=PronunciationSettings)
+    harness.locale = "fr"
+    listed = await harness.run("dictionary list", user_id=member, guild=guild)
+    assert listed[-1].embeds[0].footer.text == "Page 1 sur 1 · 1 mot"  # French: 0 and 1 are singular
+    entries["cpu"] = ("CPU", "see pee you", "")
+    await bot.store.update_guild(guild.id, DICTIONARY_NAMESPACE, {"entries": entries},
+                                 model=PronunciationSettings)
+    harness.locale = "de"
+    listed = await harness.run("dictionary list", user_id=member, guild=guild)
+    assert listed[-1].embeds[0].footer.text == "Seite 1 von 1 · 2 Wörter"
+    refused = await harness.run("dictionary list", user_id=member, guild=guild, page=3)
+    assert refused[-1].content == "Es gibt nur 1 Seite." and refused[-1].ephemeral
+
+
 async def test_about_in_korean_formats_its_number(bot, harness, guild, bot_settings: Settings) -> None:
     harness.locale = "ko"
     user_id = guild.add_member(snowflake(), "Min")
