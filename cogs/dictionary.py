@@ -3,9 +3,8 @@ bot/narration/pronunciation.py). Everyone may list; changing needs Manage Server
 
 from __future__ import annotations
 
-import asyncio
 import math
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import discord
 from discord import app_commands
@@ -42,9 +41,6 @@ class PronunciationDictionary(commands.Cog):
 
     def __init__(self, bot: FishBot) -> None:
         self.bot = bot
-        # The entries are one stored value: two changes at once in a server take turns, so
-        # neither overwrites the other (a guild's settings are written by its shard's process only).
-        self._locks: dict[int, asyncio.Lock] = {}
 
     async def _stored(self, guild_id: int) -> PronunciationSettings:
         return await self.bot.store.get_guild(guild_id, DICTIONARY_NAMESPACE, PronunciationSettings)
@@ -67,17 +63,21 @@ class PronunciationDictionary(commands.Cog):
         except BadEntry as exc:
             raise UserFacingError(str(exc)) from None
         key = entry.word.lower()
-        async with self._locks.setdefault(interaction.guild_id, asyncio.Lock()):
-            stored = await self._stored(interaction.guild_id)
-            if key not in stored.entries and len(stored.entries) >= MAX_ENTRIES:
+        replaced = False
+
+        def with_entry(stored: PronunciationSettings) -> dict[str, Any]:
+            nonlocal replaced
+            replaced = key in stored.entries
+            if not replaced and len(stored.entries) >= MAX_ENTRIES:
                 raise UserFacingError(
                     _("This server's dictionary is full ({count} words). Remove some first.").format(
                         count=number(MAX_ENTRIES)))
-            entries = dict(stored.entries)
-            replaced = key in entries
-            entries[key] = (entry.word, entry.say, entry.phonemes or "")
-            await self.bot.store.update_guild(interaction.guild_id, DICTIONARY_NAMESPACE,
-                                              {"entries": entries}, model=PronunciationSettings)
+            return {"entries": {**stored.entries, key: (entry.word, entry.say, entry.phonemes or "")}}
+
+        # The entries are one stored value: read and written under the row lock, so two changes at
+        # the same instant (in this process or another) both count.
+        await self.bot.store.edit_guild(interaction.guild_id, DICTIONARY_NAMESPACE, PronunciationSettings,
+                                        with_entry)
         done = _("Changed: {entry}") if replaced else _("Added: {entry}")
         await self._reply(interaction, done.format(entry=shown(entry)))
 
@@ -87,16 +87,20 @@ class PronunciationDictionary(commands.Cog):
     async def remove(self, interaction: discord.Interaction, word: str) -> None:
         assert interaction.guild_id is not None
         key = " ".join(word.split()).lower()
-        async with self._locks.setdefault(interaction.guild_id, asyncio.Lock()):
-            stored = await self._stored(interaction.guild_id)
+        removed = ""
+
+        def without_entry(stored: PronunciationSettings) -> dict[str, Any]:
+            nonlocal removed
             if key not in stored.entries:
                 raise UserFacingError(
                     _("That word isn't in this server's dictionary (see `/dictionary list`)."))
-            entries = {k: v for k, v in stored.entries.items() if k != key}
-            await self.bot.store.update_guild(interaction.guild_id, DICTIONARY_NAMESPACE,
-                                              {"entries": entries}, model=PronunciationSettings)
-        await self._reply(interaction, _("Removed “{word}”.").format(
-            word=discord.utils.escape_markdown(stored.entries[key][0])))
+            removed = stored.entries[key][0]
+            return {"entries": {k: v for k, v in stored.entries.items() if k != key}}
+
+        await self.bot.store.edit_guild(interaction.guild_id, DICTIONARY_NAMESPACE, PronunciationSettings,
+                                        without_entry)
+        word = discord.utils.escape_markdown(removed)
+        await self._reply(interaction, _("Removed “{word}”.").format(word=word))
 
     @dictionary.command(name="list", description="The words this server pronounces its own way")
     @app_commands.describe(page="Which page (20 words each)")
