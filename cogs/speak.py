@@ -12,9 +12,9 @@ from discord.ext import commands
 
 from bot.errors import UserFacingError
 from bot.expressive.cues import check_style
-from bot.fish.tts_models import offered_models, tts_model
+from bot.fish.tts_models import TTSModel, offered_models, tts_model
 from bot.i18n import _, ngettext
-from bot.i18n.formatting import number
+from bot.i18n.formatting import day, number
 from bot.i18n.resolve import guild_language
 from bot.narration.cleaning import clean
 from bot.narration.language import detect
@@ -43,10 +43,16 @@ def model_choices(today: datetime.date, typed: str = "") -> list[app_commands.Ch
     """The models offered today (bot.fish.tts_models), matching what the member typed."""
     typed = typed.strip().lower()
     return [
-        app_commands.Choice(name=m.choice_label(today), value=m.name)
+        app_commands.Choice(name=model_label(m, today), value=m.name)
         for m in offered_models(today)
         if not typed or typed in m.name or typed in m.label.lower()
     ]
+
+
+def model_label(model: TTSModel, today: datetime.date) -> str:
+    if model.retires is not None and not model.retired(today):
+        return _("{model} (retiring {date})").format(model=model.label, date=day(model.retires))
+    return model.label
 
 
 def checked_model(name: str | None, today: datetime.date) -> str | None:
@@ -55,11 +61,13 @@ def checked_model(name: str | None, today: datetime.date) -> str | None:
         return None
     model = tts_model(name)
     if model is None:
-        raise UserFacingError(f"There is no model called {name[:40]!r}. Pick one from the list.")
-    if model.retired(today):
+        raise UserFacingError(_("There is no model called “{name}”. Pick one from the list.").format(
+            name=discord.utils.escape_markdown(name[:40])))
+    if model.retired(today) and model.retires is not None:
         raise UserFacingError(
-            f"{model.name} was retired by Fish Audio on {model.retires}; "
-            f"use {model.replacement} or pick another model from the list."
+            _("{model} was retired by Fish Audio on {date}; use {replacement} or pick another model "
+              "from the list.").format(model=model.name, date=day(model.retires),
+                                       replacement=model.replacement)
         )
     return model.name
 

@@ -28,8 +28,8 @@ RETIRED = date(2026, 12, 31)
 def test_one_list_with_drama_and_s1_retiring() -> None:
     assert KNOWN_MODELS == TTS_MODEL_NAMES
     assert set(TTS_MODEL_NAMES) == {"s1", "s2-pro", "s2.1-pro", "s2.1-pro-free", "drama-3-preview"}
-    before = {m.name: m.choice_label(BEFORE) for m in offered_models(BEFORE)}
-    assert before["s1"] == "S1 (retiring 2026-12-31)" and "drama-3-preview" in before
+    before = {m.name: m for m in offered_models(BEFORE)}
+    assert before["s1"].retires == RETIRED and "drama-3-preview" in before
     assert "s1" not in {m.name for m in offered_models(RETIRED)}  # not offered from that day on
     assert serving_model("s1", BEFORE) == "s1" and serving_model("s1", RETIRED) == "s2.1-pro"
 
@@ -102,7 +102,7 @@ async def test_speak_model_autocomplete_follows_the_date(bot, harness: Harness, 
     set_today(BEFORE)
     choices = await harness.autocomplete("speak", "model", user_id=user_id, guild=guild, model="")
     assert [c["value"] for c in choices] == ["s2.1-pro", "s2.1-pro-free", "s2-pro", "drama-3-preview", "s1"]
-    assert choices[-1]["name"] == "S1 (retiring 2026-12-31)"
+    assert choices[-1]["name"] == "S1 (retiring Dec 31, 2026)"
     dramatic = await harness.autocomplete("speak", "model", user_id=user_id, guild=guild, model="dra")
     assert [c["value"] for c in dramatic] == ["drama-3-preview"]
 
@@ -111,10 +111,28 @@ async def test_speak_model_autocomplete_follows_the_date(bot, harness: Harness, 
     assert "s1" not in [c["value"] for c in choices]
     sent = await harness.run("speak", user_id=user_id, guild=guild, text="Hello there.", model="s1")
     assert sent[-1].ephemeral and sent[-1].content == (
-        "s1 was retired by Fish Audio on 2026-12-31; use s2.1-pro or pick another model from the list."
+        "s1 was retired by Fish Audio on Dec 31, 2026; use s2.1-pro or pick another model from the list."
     )
     sent = await harness.run("speak", user_id=user_id, guild=guild, text="Hello there.", model="nope")
-    assert sent[-1].content == "There is no model called 'nope'. Pick one from the list."
+    assert sent[-1].content == "There is no model called “nope”. Pick one from the list."
+    assert not fakefish.requests_for("tts")
+
+
+async def test_model_choices_and_refusals_in_the_members_language(bot, harness: Harness, fakefish,
+                                                                  set_today) -> None:
+    guild, user_id = await speak_setup(bot, harness)
+    harness.locale = "ja"
+    set_today(BEFORE)
+    choices = await harness.autocomplete("speak", "model", user_id=user_id, guild=guild, model="s1")
+    assert [c["name"] for c in choices] == ["S1（2026/12/31に提供終了）"]
+    set_today(RETIRED)
+    sent = await harness.run("speak", user_id=user_id, guild=guild, text="こんにちは", model="s1")
+    assert sent[-1].ephemeral and sent[-1].content == (
+        "s1 は 2026/12/31 に Fish Audio での提供が終了しました。"
+        "s2.1-pro を使うか、一覧から別のモデルを選んでください。"
+    )
+    sent = await harness.run("speak", user_id=user_id, guild=guild, text="こんにちは", model="nope")
+    assert sent[-1].content == "「nope」というモデルはありません。一覧から選んでください。"
     assert not fakefish.requests_for("tts")
 
 

@@ -31,11 +31,6 @@ class TTSModel:
     def retired(self, today: datetime.date) -> bool:
         return self.retires is not None and today >= self.retires
 
-    def choice_label(self, today: datetime.date) -> str:
-        if self.retires is not None and not self.retired(today):
-            return f"{self.label} (retiring {self.retires.isoformat()})"
-        return self.label
-
 
 DEFAULT_TTS_MODEL = "s2.1-pro"
 TTS_MODELS: tuple[TTSModel, ...] = (
