@@ -63,11 +63,6 @@ class Room:
         return payload
 
 
-@pytest.fixture
-async def room(bot: FishBot, harness: Harness, guild: FakeGuild) -> Room:
-    return Room(bot, harness, guild)
-
-
 def spoken(fakefish: Any) -> list[str]:
     return [r.body["text"] for r in fakefish.requests_for("tts")]
 
@@ -534,7 +529,6 @@ def test_narration_asks_for_the_message_content_intent(tmp_path: Path) -> None:
     off = make_settings("http://127.0.0.1:1", tmp_path)
     assert build_intents(on).message_content and build_intents(on).guild_messages
     assert not build_intents(off).message_content
-
 
 
 async def test_repeat_cap_and_expressive_cues_are_server_settings(bot, room, guild, fakefish) -> None:

@@ -10,12 +10,11 @@ from typing import Any
 
 import pytest
 
-from bot.client import FishBot
 from bot.config import Settings
 from cogs.speak_message import MENU_NAME
 from tests.cogs.test_narration import ANN, BOB, MANAGE, Room, settings_for, settle, spoken
 from tests.cogs.test_narration_who import configure, voice_update
-from tests.discord_harness import FakeGuild, Harness, message_payload, snowflake, wait_for
+from tests.discord_harness import message_payload, snowflake, wait_for
 
 # Words of English fishbot would have put in the middle of other languages' speech.
 ENGLISH_FILLERS = re.compile(
@@ -27,11 +26,6 @@ def bot_settings(fakefish: Any, tmp_path: Path) -> Settings:
     fakefish.ms_per_char = 5.0  # short clips keep the tests quick
     fakefish.min_seconds = 0.2
     return settings_for(fakefish.base_url, tmp_path)
-
-
-@pytest.fixture
-async def room(bot: FishBot, harness: Harness, guild: FakeGuild) -> Room:
-    return Room(bot, harness, guild)
 
 
 def image(name: str = "cat.png") -> dict[str, Any]:

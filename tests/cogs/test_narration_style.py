@@ -12,7 +12,7 @@ import pytest
 
 from bot.config import Settings
 from tests.bot_fixtures import make_settings
-from tests.cogs.test_narration import ANN, BOB, MANAGE, Room, spoken
+from tests.cogs.test_narration import ANN, BOB, MANAGE, spoken
 from tests.discord_harness import wait_for
 from tests.fakefish.expressive import performance_of
 
@@ -38,11 +38,6 @@ def bot_settings(fakefish: Any, tmp_path: Path, model: str) -> Settings:
     return make_settings(fakefish.base_url, tmp_path, narration={"enabled": True},
                          speak={"stall_timeout_s": 2.0, "idle_timeout_s": 60.0, "alone_leave_delay_s": 5.0},
                          fish={"timeout_s": 5.0, "max_retries": 0, "model": model})
-
-
-@pytest.fixture
-async def room(bot: Any, harness: Any, guild: Any) -> Room:
-    return Room(bot, harness, guild)
 
 
 async def test_narration_reads_a_members_default_style_only_where_cues_are_allowed(

@@ -10,11 +10,10 @@ from typing import Any
 
 import pytest
 
-from bot.client import FishBot
 from bot.config import Settings
 from bot.narration.settings import NAMESPACE, NarrationSettings
 from tests.cogs.test_narration import ANN, BOB, CAT, HELPER_BOT, MANAGE, Room, settings_for, settle, spoken
-from tests.discord_harness import FakeGuild, Harness, message_payload, snowflake, wait_for
+from tests.discord_harness import message_payload, snowflake, wait_for
 
 SUPPRESS_NOTIFICATIONS = 1 << 12
 
@@ -24,11 +23,6 @@ def bot_settings(fakefish: Any, tmp_path: Path) -> Settings:
     fakefish.ms_per_char = 5.0  # short clips keep the tests quick
     fakefish.min_seconds = 0.2
     return settings_for(fakefish.base_url, tmp_path)
-
-
-@pytest.fixture
-async def room(bot: FishBot, harness: Harness, guild: FakeGuild) -> Room:
-    return Room(bot, harness, guild)
 
 
 async def configure(room: Room, **options: Any) -> Any:
