@@ -198,6 +198,23 @@ async def test_a_candidate_plays_in_the_members_voice_channel(bot, harness, guil
     await session.close()
 
 
+async def test_playing_into_a_full_queue_is_refused_plainly(bot, harness, guild, members, fakefish,
+                                                             monkeypatch) -> None:
+    monkeypatch.setattr(bot.settings.speak, "queue_limit", 1)
+    channel = guild.add_channel("Studio", kind=2)
+    guild.put_in_voice(ANN, channel)
+    reply = answer(await design(harness, guild, description=DESCRIPTION))
+    await harness.click(reply, "play-0", user_id=ANN, guild=guild)  # plays (it lasts seconds)
+    queued = await harness.click(reply, "play-1", user_id=ANN, guild=guild)
+    assert queued[-1].content == f"Candidate 2 is queued at #2 in <#{channel}>."
+    refused = await harness.click(reply, "play-2", user_id=ANN, guild=guild)
+    assert refused[-1].ephemeral and refused[-1].content == "The queue is full (1 waiting). Try again soon."
+    session = bot.voice_sessions.get(guild.id)
+    assert len(session.queue) == 1
+    assert fakefish.requests_for("tts") == []
+    await session.close()
+
+
 async def test_playing_needs_the_member_in_a_voice_channel(bot, harness, guild, members, fakefish) -> None:
     reply = answer(await design(harness, guild, description=DESCRIPTION))
     [refusal] = await harness.click(reply, "play-0", user_id=ANN, guild=guild)
