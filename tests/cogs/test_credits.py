@@ -35,6 +35,21 @@ def wallet_requests(fakefish: Any) -> list[Any]:
     return fakefish.requests_for("credits") + fakefish.requests_for("package")
 
 
+async def low_balance_alert(bot: Any, guild: FakeGuild, fakefish: Any,
+                            monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
+    """Run the balance check with 4.2 credits left (below the threshold of 5) and an alert channel:
+    the one message, posted in that channel."""
+    channel_id = guild.add_channel("ops")
+    guild.sync()
+    monkeypatch.setattr(bot.settings.credits, "alert_channel_id", channel_id)
+    rest = RestRecorder(bot, monkeypatch)
+    fakefish.credit = "4.2"
+    assert await bot.get_cog("Credits").check_balance() == "alerted"
+    [(posted_in, payload)] = rest.messages
+    assert posted_in == channel_id
+    return payload
+
+
 def member(guild: FakeGuild, name: str = "Alice") -> int:
     return guild.add_member(snowflake(), name)
 

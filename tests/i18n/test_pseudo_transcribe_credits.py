@@ -13,6 +13,7 @@ import pytest
 from bot.config import Settings
 from tests.attachments import VOICE_MESSAGE_FLAG, FakeCDN
 from tests.bot_fixtures import make_settings
+from tests.cogs.test_credits import low_balance_alert
 from tests.discord_harness import FakeGuild, Harness, Sent, events_handled, message_payload, snowflake
 from tests.i18n import pseudo
 from tests.i18n.test_pseudo_locale import PSEUDO_DISCORD_LOCALE, pseudo_locale, shown  # noqa: F401
@@ -167,14 +168,8 @@ async def test_quota_refusals_from_the_ledger_are_translated(bot, harness, guild
 async def test_alert_in_a_channel_uses_the_servers_language(bot, harness, guild, fakefish,
                                                             monkeypatch) -> None:
     guild.locale = PSEUDO_DISCORD_LOCALE  # the server's Discord locale: the pseudo-locale
-    channel_id = guild.add_channel("ops")
-    guild.sync()
-    monkeypatch.setattr(bot.settings.credits, "alert_channel_id", channel_id)
-    rest = RestRecorder(bot, monkeypatch)
-    fakefish.credit = "4.2"
-    assert await bot.get_cog("Credits").check_balance() == "alerted"
-    [(posted_in, payload)] = rest.messages
-    assert posted_in == channel_id and "4.2" in payload["content"]
+    payload = await low_balance_alert(bot, guild, fakefish, monkeypatch)
+    assert "4.2" in payload["content"]
     assert pseudo.unmarked([payload["content"]], values=["https://fish.audio"]) == []
 
 

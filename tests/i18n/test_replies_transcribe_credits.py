@@ -15,6 +15,7 @@ from bot.i18n.formatting import duration
 from bot.media import probe
 from tests.attachments import VOICE_MESSAGE_FLAG, FakeCDN
 from tests.bot_fixtures import make_settings
+from tests.cogs.test_credits import low_balance_alert
 from tests.discord_harness import FakeGuild, Harness, Sent, events_handled, message_payload, snowflake
 from tests.media_samples import MediaSamples
 from tests.rest_recorder import RestRecorder
@@ -109,13 +110,7 @@ async def test_server_usage_counts_use_plurals_in_french(bot, harness, guild) ->
 async def test_alert_is_posted_in_the_servers_language(bot, harness, guild, fakefish, monkeypatch) -> None:
     admin = member(guild, "Admin")
     await harness.run("settings language", user_id=admin, guild=guild, permissions=MANAGE, language="de")
-    channel_id = guild.add_channel("ops")
-    guild.sync()
-    monkeypatch.setattr(bot.settings.credits, "alert_channel_id", channel_id)
-    rest = RestRecorder(bot, monkeypatch)
-    fakefish.credit = "4.2"
-    assert await bot.get_cog("Credits").check_balance() == "alerted"
-    [(_, payload)] = rest.messages
+    payload = await low_balance_alert(bot, guild, fakefish, monkeypatch)
     assert payload["content"].startswith(
         "⚠️ Das Fish-Audio-API-Guthaben des Bots ist niedrig: 4,2 übrig (Warnschwelle 5). "
     )
