@@ -14,6 +14,7 @@ from bot.config import Settings
 from tests.attachments import VOICE_MESSAGE_FLAG, FakeCDN
 from tests.bot_fixtures import make_settings
 from tests.cogs.test_credits import low_balance_alert
+from tests.cogs.test_transcribe import voice_message
 from tests.discord_harness import FakeGuild, Harness, Sent, events_handled, message_payload, snowflake
 from tests.i18n import pseudo
 from tests.i18n.test_pseudo_locale import PSEUDO_DISCORD_LOCALE, pseudo_locale, shown  # noqa: F401
@@ -268,10 +269,7 @@ async def test_autotranscribe_replies_and_the_automatic_transcript(bot, harness,
     guild.locale = PSEUDO_DISCORD_LOCALE  # the automatic reply is in the server's language
     guild.sync()
     fakefish.asr_script.append("hi @everyone")
-    bot._connection.parse_message_create(message_payload(
-        guild, author_id=ANN, channel_id=guild.text_channel_id, flags=VOICE_MESSAGE_FLAG,
-        attachments=[cdn.attachment(media.bytes("voice-message.ogg"), "voice-message.ogg",
-                                    content_type="audio/ogg", voice=True, duration_secs=5.0)]))
+    bot._connection.parse_message_create(voice_message(guild, cdn, media, guild.text_channel_id))
     await events_handled()
     sent += await harness.run("autotranscribe", user_id=ANN, guild=guild, permissions=MANAGE, enabled=False)
     monkeypatch.setattr(bot.settings.transcribe, "auto_transcribe", False)

@@ -13,10 +13,11 @@ from bot.config import Settings
 from bot.i18n import using_language
 from bot.i18n.formatting import duration
 from bot.media import probe
-from tests.attachments import VOICE_MESSAGE_FLAG, FakeCDN
+from tests.attachments import FakeCDN
 from tests.bot_fixtures import make_settings
 from tests.cogs.test_credits import low_balance_alert
-from tests.discord_harness import FakeGuild, Harness, Sent, events_handled, message_payload, snowflake
+from tests.cogs.test_transcribe import voice_message
+from tests.discord_harness import FakeGuild, Harness, Sent, events_handled, snowflake
 from tests.media_samples import MediaSamples
 from tests.rest_recorder import RestRecorder
 
@@ -186,10 +187,7 @@ async def test_automatic_transcript_in_the_servers_language(bot, harness, guild,
     guild.sync()
     rest = RestRecorder(bot, monkeypatch)
     fakefish.asr_script.append("hallo zusammen")
-    bot._connection.parse_message_create(message_payload(
-        guild, author_id=ANN, channel_id=guild.text_channel_id, flags=VOICE_MESSAGE_FLAG,
-        attachments=[cdn.attachment(media.bytes("voice-message.ogg"), "voice-message.ogg",
-                                    content_type="audio/ogg", voice=True, duration_secs=5.0)]))
+    bot._connection.parse_message_create(voice_message(guild, cdn, media, guild.text_channel_id))
     await events_handled()
     [(_, posted)] = rest.messages
     embed = posted["embeds"][0]
