@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import math
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from babel import Locale, UnknownLocaleError
 from babel.dates import format_date as _format_date
 from babel.dates import format_datetime as _format_datetime
+from babel.dates import format_timedelta
 from babel.lists import format_list as _format_list
 from babel.numbers import format_decimal, format_percent
 from babel.units import format_unit
@@ -57,6 +58,11 @@ def duration(seconds: float) -> str:
 
 def day(value: date) -> str:
     return _format_date(value, format="medium", locale=_locale())
+
+
+def relative(delta: timedelta) -> str:
+    """How far away a moment is, rounded to its largest unit: "in 3 hours", "2 日前", "vor 2 Tagen"."""
+    return format_timedelta(delta, add_direction=True, locale=_locale())
 
 
 def moment(value: datetime) -> str:

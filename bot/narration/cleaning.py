@@ -10,6 +10,8 @@ What the bot says in place of things ("a link", "2 images") is in the language o
 
 from __future__ import annotations
 
+import contextlib
+import datetime
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -20,6 +22,7 @@ from babel import UnknownLocaleError
 from babel.lists import format_list
 
 from bot.i18n import DEFAULT_LANGUAGE, npgettext, pgettext, using_language
+from bot.i18n.formatting import relative
 from bot.narration import conventions
 
 EmojiMode = Literal["skip", "name"]
@@ -33,7 +36,7 @@ _CHANNEL = re.compile(r"<#(\d+)>")
 _SLASH = re.compile(r"</([\w -]+):\d+>")
 # Discord's mass mentions: Fish would say "at everyone".
 _MASS_MENTION = re.compile(r"@(everyone|here)\b")
-_TIMESTAMP = re.compile(r"<t:-?\d+(?::[tTdDfFR])?>")
+_TIMESTAMP = re.compile(r"<t:(-?\d+)(?::([tTdDfFR]))?>")
 _CUSTOM_EMOJI = re.compile(r"<a?:(\w+):\d+>")
 _MASKED_LINK = re.compile(r"\[([^\]]+)\]\(<?https?://[^)\s]+>?\)")
 _URL = re.compile(r"<?https?://[^\s>]+>?")
@@ -127,8 +130,7 @@ def clean(text: str, *, names: Names | None = None, options: CleanOptions | None
         text = _CHANNEL.sub(lambda m: names.channel(int(m[1])) or pgettext("spoken", "a channel"), text)
         text = _SLASH.sub(lambda m: pgettext("spoken", "slash {command}").format(command=m[1]), text)
         text = _MASS_MENTION.sub(lambda m: _mass_mention(m[1]) if options.read_everyone else " ", text)
-        time = " " + pgettext("spoken", "a time") + " "
-        text = _TIMESTAMP.sub(lambda _m: time, text)
+        text = _TIMESTAMP.sub(_timestamp, text)
         text = _CUSTOM_EMOJI.sub(
             lambda m: f" {m[1].replace('_', ' ')} " if options.custom_emoji == "name" else " ", text
         )
@@ -157,6 +159,16 @@ def clean(text: str, *, names: Names | None = None, options: CleanOptions | None
             else:
                 text = things
     return text
+
+
+def _timestamp(match: re.Match[str]) -> str:
+    """A relative timestamp ("<t:…:R>") is said as members see it, "in 3 hours"; the others are
+    shown in each reader's own time zone, which the bot doesn't know, so they are "a time"."""
+    if match[2] == "R":
+        with contextlib.suppress(OverflowError, ValueError, OSError):
+            moment = datetime.datetime.fromtimestamp(int(match[1]), datetime.UTC)
+            return " " + relative(moment - datetime.datetime.now(datetime.UTC)) + " "
+    return " " + pgettext("spoken", "a time") + " "
 
 
 def _mass_mention(which: str) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from bot.narration.cleaning import CleanOptions, Names, clean
@@ -27,7 +29,8 @@ CASES: list[tuple[str, str]] = [
     ("see <#20>", "see general"),
     ("see <#21>", "see a channel"),
     ("use </speak:123456>", "use slash speak"),
-    ("meet <t:1700000000:R>", "meet a time"),
+    ("meet <t:1700000000:F>", "meet a time"),  # shown in each reader's time zone: unknown here
+    ("meet <t:1700000000>", "meet a time"),
     # custom emoji (named by default)
     ("nice <:party_parrot:123>", "nice party parrot"),
     ("nice <a:dance:456> move", "nice dance move"),
@@ -114,3 +117,18 @@ def test_options(text: str, options: CleanOptions, expected: str) -> None:
 ])
 def test_attachments(text: str, attachments: list[str], expected: str) -> None:
     assert clean(text, names=NAMES, attachments=attachments) == expected
+
+
+@pytest.mark.parametrize("language, hours, expected", [
+    ("en", 3, "meet in 3 hours"),
+    ("en", -50, "meet 2 days ago"),
+    ("ja", 3, "meet 3 時間後"),
+    ("de", 3, "meet in 3 Stunden"),
+])
+def test_a_relative_timestamp_is_said_as_members_see_it(language: str, hours: int, expected: str) -> None:
+    when = int(time.time()) + hours * 3600 + 600  # ten minutes more: rounds the same way when slow
+    assert clean(f"meet <t:{when}:R>", language=language) == expected
+
+
+def test_an_impossible_timestamp_is_just_a_time() -> None:
+    assert clean("meet <t:99999999999999999:R>") == "meet a time"

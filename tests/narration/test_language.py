@@ -95,7 +95,7 @@ STAND_INS: list[tuple[str, str, list[str], str]] = [
     ("mira https://example.com", "es", ["image", "image", "file"],
      "mira un enlace, con 2 imágenes y 1 archivo"),
     ("olha <#5>", "pt_BR", [], "olha um canal"),
-    ("regarde <t:1700000000:R>", "fr", ["video"], "regarde une heure, avec 1 vidéo"),
+    ("regarde <t:1700000000:F>", "fr", ["video"], "regarde une heure, avec 1 vidéo"),
     ("schau ||geheim||", "de", ["voice message"], "schau ein Spoiler, dazu 1 Sprachnachricht"),
     # English is as it always was.
     ("look https://example.com", "en", ["image", "image", "file"], "look a link, with 2 images and a file"),
