@@ -23,13 +23,13 @@ from bot.cloning import (
     visibility_name,
     visibility_of,
 )
-from bot.errors import UserFacingError, describe_error, send_ephemeral, use_interaction_language
+from bot.errors import UserFacingError, describe_error
 from bot.fish import FishError, Visibility, Voice, public_url
 from bot.i18n import N_, _, ngettext
 from bot.i18n.formatting import duration, number
 from bot.media import audio_attachments
 from bot.storage.voice_owners import VoiceOwners
-from bot.ui.views import ConfirmView
+from bot.ui.views import AnsweredModal, ConfirmView
 from bot.ui.voice_actions import VoiceActions
 from bot.usage import expensive_cooldown
 
@@ -47,7 +47,7 @@ CONSENT = N_(
 )
 
 
-class TitleModal(discord.ui.Modal):
+class TitleModal(AnsweredModal):
     """The context menu has no options, so the title (and transcripts) are asked for here, in the
     member's language (so the inputs are made per modal, not as class attributes)."""
 
@@ -66,18 +66,9 @@ class TitleModal(discord.ui.Modal):
         self.add_item(self.voice_title)
         self.add_item(self.transcript)
 
-    async def interaction_check(self, interaction: discord.Interaction) -> bool:
-        # The submission runs in a task of its own: answer in the member's language.
-        await use_interaction_language(interaction)
-        return True
-
-    async def on_submit(self, interaction: discord.Interaction) -> None:
-        try:
-            await self.cog.clone_flow(interaction, title=self.voice_title.value,
-                                      attachments=self.attachments,
-                                      transcript=self.transcript.value or None)
-        except Exception as error:  # what Modal.on_error would get, answered the same way
-            await self.cog.report_failure(interaction, error)
+    async def submitted(self, interaction: discord.Interaction) -> None:
+        await self.cog.clone_flow(interaction, title=self.voice_title.value, attachments=self.attachments,
+                                  transcript=self.transcript.value or None)
 
 
 class Clone(commands.Cog):
@@ -98,12 +89,6 @@ class Clone(commands.Cog):
     async def delete_member_data(self, user_id: int) -> int:
         """/forget-me: the records of which voices this member cloned."""
         return await self.owners.forget_user(user_id)
-
-    async def report_failure(self, interaction: discord.Interaction, error: Exception) -> None:
-        text, unexpected = describe_error(error)
-        if unexpected:
-            log.error("clone failed for user %s", interaction.user.id, exc_info=error)
-        await send_ephemeral(interaction, text)
 
     # --- the flow ------------------------------------------------------------------------------
 

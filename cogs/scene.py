@@ -13,7 +13,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.errors import UserFacingError, describe_error, send_ephemeral, use_interaction_language
+from bot.errors import UserFacingError
 from bot.expressive.scene import (
     build_parts,
     consecutive_clips,
@@ -38,6 +38,7 @@ from bot.narration.spoken import for_model
 from bot.speech.spec import SpeechSpec
 from bot.storage.voice_owners import VoiceOwners
 from bot.ui.speaking import FILE_TYPES, in_voice
+from bot.ui.views import AnsweredModal
 from bot.usage import expensive_cooldown
 from bot.voice.prefs import NAMESPACE as VOICE_NAMESPACE
 from bot.voice.prefs import VoicePrefs, resolve_voice
@@ -56,7 +57,7 @@ class _Private(Exception):
     pass
 
 
-class SceneModal(discord.ui.Modal):
+class SceneModal(AnsweredModal):
     def __init__(self, cog: Scene, model: str | None, as_file: bool) -> None:
         # Built while the command is answered: in the member's language.
         super().__init__(title=_("A scene with several voices"), timeout=900)
@@ -69,21 +70,8 @@ class SceneModal(discord.ui.Modal):
         self.model = model
         self.as_file = as_file
 
-    async def interaction_check(self, interaction: discord.Interaction, /) -> bool:
-        # The submission runs in a task of its own: answer in the member's language.
-        await use_interaction_language(interaction)
-        return True
-
-    async def on_submit(self, interaction: discord.Interaction, /) -> None:
-        # Failures answered here rather than in `on_error`, whose signature differs between
-        # discord.py's Modal and its View base (an override would need a type: ignore).
-        try:
-            await self.cog.perform(interaction, self.script.value, model=self.model, as_file=self.as_file)
-        except Exception as error:
-            text, unexpected = describe_error(error)
-            if unexpected:
-                log.error("a scene failed for user %s", interaction.user.id, exc_info=error)
-            await send_ephemeral(interaction, text)
+    async def submitted(self, interaction: discord.Interaction) -> None:
+        await self.cog.perform(interaction, self.script.value, model=self.model, as_file=self.as_file)
 
 
 class Scene(commands.Cog):

@@ -19,14 +19,14 @@ from typing import TYPE_CHECKING
 import discord
 
 from bot.cloning import check_title, visibility_name
-from bot.errors import UserFacingError, describe_error, send_ephemeral, use_interaction_language
+from bot.errors import UserFacingError, describe_error
 from bot.fish import FishAPIError, FishError, ValidationError, Visibility, VoiceDesignCandidate
 from bot.fish.errors import first_detail_message
 from bot.fish.voice_design import INSTRUCTION_LIMIT, REFERENCE_TEXT_LIMIT
 from bot.i18n import N_, _, ngettext
 from bot.i18n.formatting import number
 from bot.storage.voice_owners import VoiceOwners
-from bot.ui.views import MemberView
+from bot.ui.views import AnsweredModal, MemberView
 from bot.ui.voice_actions import VoiceActions
 
 if TYPE_CHECKING:
@@ -96,7 +96,7 @@ async def design_voice(bot: FishBot, interaction: discord.Interaction, *, descri
     )
 
 
-class SaveModal(discord.ui.Modal):
+class SaveModal(AnsweredModal):
     def __init__(self, view: DesignView, candidate: VoiceDesignCandidate) -> None:
         # Built while the button's interaction is answered: in the member's language.
         super().__init__(title=_("Save this voice"), timeout=600)
@@ -107,21 +107,8 @@ class SaveModal(discord.ui.Modal):
         self.view = view
         self.candidate = candidate
 
-    async def interaction_check(self, interaction: discord.Interaction, /) -> bool:
-        # The submission runs in a task of its own: answer in the member's language.
-        await use_interaction_language(interaction)
-        return True
-
-    async def on_submit(self, interaction: discord.Interaction, /) -> None:
-        # Failures answered here rather than in `on_error`, whose signature differs between
-        # discord.py's Modal and its View base (an override would need a type: ignore).
-        try:
-            await self.view.save(interaction, self.candidate, self.voice_title.value)
-        except Exception as error:
-            text, unexpected = describe_error(error)
-            if unexpected:
-                log.error("saving a designed voice failed for user %s", interaction.user.id, exc_info=error)
-            await send_ephemeral(interaction, text)
+    async def submitted(self, interaction: discord.Interaction) -> None:
+        await self.view.save(interaction, self.candidate, self.voice_title.value)
 
 
 class SaveButton(discord.ui.Button["DesignView"]):

@@ -1,4 +1,5 @@
-"""Views shared by the cogs: buttons only their member can press, a yes/no confirmation."""
+"""Views shared by the cogs: buttons only their member can press, a yes/no confirmation, and the
+base of the forms (modals)."""
 
 from __future__ import annotations
 
@@ -50,6 +51,31 @@ class MemberView(discord.ui.View):
             # The message may be gone or the token expired; then there is nothing to tidy.
             with contextlib.suppress(discord.HTTPException):
                 await self.message.edit(view=self)
+
+
+class AnsweredModal(discord.ui.Modal):
+    """A form whose submission is answered in the member's language, and whose failure gets the
+    same one ephemeral message a command's would. Subclasses implement `submitted`."""
+
+    async def interaction_check(self, interaction: discord.Interaction, /) -> bool:
+        # The submission runs in a task of its own: answer in the member's language.
+        await use_interaction_language(interaction)
+        return True
+
+    async def submitted(self, interaction: discord.Interaction) -> None:
+        raise NotImplementedError
+
+    async def on_submit(self, interaction: discord.Interaction, /) -> None:
+        # Failures answered here rather than in `on_error`, whose signature differs between
+        # discord.py's Modal and its View base (an override would need a type: ignore).
+        try:
+            await self.submitted(interaction)
+        except Exception as error:
+            text, unexpected = describe_error(error)
+            if unexpected:
+                log.error("unhandled error in the form %s of user %s", type(self).__name__,
+                          interaction.user.id, exc_info=error)
+            await send_ephemeral(interaction, text)
 
 
 class ConfirmView(MemberView):
