@@ -33,13 +33,12 @@ from bot.narration.settings import (
 from bot.narration.spoken import for_model
 from bot.permissions import require_permissions
 from bot.speech.breaker import FishUnavailable
-from bot.speech.service import SpeechQueueFull
 from bot.ui.voice_autocomplete import voice_autocomplete
 from bot.usage import QuotaExceeded
 from bot.voice.access import usable_voice
 from bot.voice.prefs import NAMESPACE as VOICE_NAMESPACE
 from bot.voice.prefs import VoicePrefs, default_style, resolve_voice
-from bot.voice.session import VoiceSession
+from bot.voice.session import QueueFull, VoiceSession
 
 if TYPE_CHECKING:
     from bot.client import FishBot
@@ -521,7 +520,7 @@ class Narration(commands.Cog):
         except QuotaExceeded as exc:
             await self._tell(message, str(exc))
             return
-        except SpeechQueueFull:
+        except QueueFull:
             await self._tell(message, _("too many messages are waiting to be spoken."))
             return
         except FishUnavailable:
@@ -591,7 +590,7 @@ class Narration(commands.Cog):
                                    normalize_loudness=config.spec_normalize_loudness)
                 await speech.queue(member, spec,
                                    None, into=session)
-            except (QuotaExceeded, SpeechQueueFull, FishUnavailable) as exc:
+            except (QuotaExceeded, QueueFull, FishUnavailable) as exc:
                 log.info("no %s announcement in guild %s: %s", verb, member.guild.id, exc)
 
     @commands.Cog.listener()

@@ -29,7 +29,6 @@ from bot.config import Settings
 from bot.errors import UserFacingError
 from bot.fish import FishClient, ReferenceNotFoundError
 from bot.i18n import _, current_language, using_language
-from bot.i18n.formatting import number
 from bot.speech.breaker import FishBreaker
 from bot.speech.spec import SpeechSpec
 from bot.usage import UsageLedger
@@ -40,15 +39,6 @@ from bot.voice.session import QueueFull, VoiceSession
 from bot.voice.stale import StaleVoices
 
 Accepted = Callable[[], Awaitable[None]]
-
-
-class SpeechQueueFull(UserFacingError):
-    """The server's speech queue has no room (the amount reserved has been given back)."""
-
-    def __init__(self, limit: int) -> None:
-        text = _("The queue is full ({count} waiting). Try again soon.")
-        super().__init__(text.format(count=number(limit)))
-        self.limit = limit
 
 
 @dataclass(frozen=True)
@@ -116,7 +106,7 @@ class SpeechService:
         `max_seconds` are narration's (the message read, a cap on its speaking time). `notice(text)`
         tells the requester something that did not stop the clip (a saved voice that was gone and
         replaced); it defaults to `notify`. Raises
-        QuotaExceeded, SpeechQueueFull, or UserFacingError when the channel can't be joined;
+        QuotaExceeded, QueueFull, or UserFacingError when the channel can't be joined;
         in every case the reservation has been given back."""
         guild_id = into.guild_id if into is not None else _guild_id(requester)
         if self._breaker is not None:
@@ -156,12 +146,10 @@ class SpeechService:
                 await accepted()
             ahead = session.enqueue(request, started=started)
             started = None  # the session owns it now
-        except BaseException as exc:
+        except BaseException:
             if started is not None:
                 await started.cancel()  # closes the Fish stream at once
             await reservation.release("skipped")
-            if isinstance(exc, QueueFull):
-                raise SpeechQueueFull(self._settings.speak.queue_limit) from None
             raise
         return Placement(ahead=ahead, channel=session.channel)
 
@@ -189,7 +177,7 @@ class SpeechService:
             session = await self._sessions.join(requester)
             limit = self._settings.speak.queue_limit
             if len(session.queue) + len(specs) > limit:
-                raise QueueFull
+                raise QueueFull(limit)
             requests = [
                 SpeakRequest(spec=spec, requester_id=requester.id, requester_name=requester.display_name,
                              notify=notify, on_outcome=reservation.finish)
@@ -197,11 +185,9 @@ class SpeechService:
             ]
             places = [session.enqueue(request) for request in requests]  # no await in between
             ahead = places[0]
-        except BaseException as exc:
+        except BaseException:
             for reservation in reservations:
                 await reservation.release("skipped")
-            if isinstance(exc, QueueFull):
-                raise SpeechQueueFull(self._settings.speak.queue_limit) from None
             raise
         return Placement(ahead=ahead, channel=session.channel)
 
@@ -217,17 +203,14 @@ class SpeechService:
         """Queue `audio` that was already bought (a voice-design candidate's WAV) in the requester's
         voice channel: it plays as it is, with no Fish request and nothing reserved or charged.
         `spec` describes it for the queue (its text is what /queue shows). Raises UserFacingError
-        when the channel can't be joined (or the bot speaks elsewhere), SpeechQueueFull."""
+        when the channel can't be joined (or the bot speaks elsewhere), QueueFull."""
         self._sessions.joinable(requester)  # refused before the interaction is deferred
         if accepted is not None:
             await accepted()
         session = await self._sessions.join(requester)
         request = SpeakRequest(spec=spec, requester_id=requester.id, requester_name=requester.display_name,
                                notify=notify, audio=audio)
-        try:
-            ahead = session.enqueue(request)
-        except QueueFull:
-            raise SpeechQueueFull(self._settings.speak.queue_limit) from None
+        ahead = session.enqueue(request)
         return Placement(ahead=ahead, channel=session.channel)
 
     async def replace_text(self, session: VoiceSession, message_id: int, text: str, *, user_id: int) -> bool:

@@ -23,9 +23,11 @@ from bot.audio.chain import ChainSource
 from bot.audio.source import StreamingOpusSource
 from bot.audio.tts_cache import TTSCache
 from bot.config import Settings
+from bot.errors import UserFacingError
 from bot.fish import FishClient
 from bot.fish.messages import user_message
 from bot.i18n import N_, _, using_language
+from bot.i18n.formatting import number
 from bot.speech.breaker import FishBreaker, FishUnavailable
 from bot.voice.clip import Clip, ClipStalled, new_clip
 from bot.voice.joining import VoiceChannel
@@ -40,8 +42,13 @@ RECONNECT_POLL_S = 0.05
 MAX_PLAYER_RESTARTS = 5
 
 
-class QueueFull(Exception):
-    pass
+class QueueFull(UserFacingError):
+    """The server's speech queue has no room: what the member is told."""
+
+    def __init__(self, limit: int) -> None:
+        text = _("The queue is full ({count} waiting). Try again soon.")
+        super().__init__(text.format(count=number(limit)))
+        self.limit = limit
 
 
 class VoiceSession:
@@ -120,7 +127,7 @@ class VoiceSession:
         line, and is dropped otherwise (a rare race: someone else's request got in first).
         Raises QueueFull."""
         if len(self.queue) >= self._settings.speak.queue_limit:
-            raise QueueFull
+            raise QueueFull(self._settings.speak.queue_limit)
         ahead = len(self.queue) + (self.current is not None)
         self.queue.append(request)
         if started is not None:
