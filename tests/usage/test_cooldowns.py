@@ -24,7 +24,8 @@ def bot_settings(fakefish: Any, tmp_path: Path) -> Settings:
     return make_settings(fakefish.base_url, tmp_path, owner_ids=[OWNER])
 
 
-async def test_cooldown_refuses_with_the_time_left(bot, harness, guild) -> None:
+def add_costly_command(bot: Any) -> list[int]:
+    """A /costly command under the clone cooldown; returns the ids of the members it ran for."""
     calls: list[int] = []
 
     @app_commands.command(name="costly", description="spends credits")
@@ -34,6 +35,11 @@ async def test_cooldown_refuses_with_the_time_left(bot, harness, guild) -> None:
         await interaction.response.send_message("done", ephemeral=True)
 
     bot.tree.add_command(costly)
+    return calls
+
+
+async def test_cooldown_refuses_with_the_time_left(bot, harness, guild) -> None:
+    calls = add_costly_command(bot)
     alice, bob = guild.add_member(snowflake(), "Alice"), guild.add_member(snowflake(), "Bob")
     guild.add_member(OWNER, "Owner")
     rate, per = COOLDOWNS["clone"]
@@ -91,15 +97,7 @@ async def test_the_application_owner_is_exempt_without_configured_owners(fakefis
     bot = await start_bot(make_settings(fakefish.base_url, tmp_path))
     harness = Harness(bot)
     try:
-        calls: list[int] = []
-
-        @app_commands.command(name="costly", description="spends credits")
-        @expensive_cooldown("clone")
-        async def costly(interaction: discord.Interaction) -> None:
-            calls.append(interaction.user.id)
-            await interaction.response.send_message("done", ephemeral=True)
-
-        bot.tree.add_command(costly)
+        calls = add_costly_command(bot)
         guild = FakeGuild(bot)
         guild.add_member(APPLICATION_OWNER_ID, "Owner")
         alice = guild.add_member(snowflake(), "Alice")
