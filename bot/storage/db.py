@@ -243,10 +243,18 @@ def _install_sqlite_hooks(engine: AsyncEngine) -> None:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         try:
-            # WAL: readers do not block the writer and vice versa. Persistent per file.
-            cursor.execute("PRAGMA journal_mode=WAL")
-            cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+            # WAL: readers do not block the writer and vice versa. Persistent per file, so when a
+            # new file is being converted (or written) by another process at this instant, SQLite
+            # refuses at once rather than wait (a deadlock guard; the busy timeout doesn't apply):
+            # that process's conversion, or the next connection's, makes the file WAL.
+            try:
+                cursor.execute("PRAGMA journal_mode=WAL")
+            except Exception as exc:
+                if "locked" not in str(exc):
+                    raise
+                log.debug("SQLite journal mode left to the connection holding the lock: %s", exc)
+            cursor.execute("PRAGMA foreign_keys=ON")
             # NORMAL is durable across application crashes in WAL mode and much faster.
             cursor.execute("PRAGMA synchronous=NORMAL")
         finally:
