@@ -26,7 +26,7 @@ PLAIN = discord.Permissions.general().value & ~MANAGE
 def bot_settings(fakefish: Any, tmp_path: Path) -> Settings:
     return make_settings(
         fakefish.base_url, tmp_path, owner_ids=[OWNER],
-        quotas={"tts_chars_per_member": 1000, "tts_chars_per_guild": 5000, "clones_per_member": 2},
+        quotas={"tts_bytes_per_member": 1000, "tts_bytes_per_guild": 5000, "clones_per_member": 2},
         credits={"low_balance_threshold": 5.0},
     )
 
@@ -124,7 +124,7 @@ async def test_credits_when_fish_refuses_the_key(bot, harness, fakefish) -> None
 
 
 async def spend(bot: Any, guild: FakeGuild, user_id: int, chars: int, outcome: str = "ok") -> None:
-    reservation = await bot.usage.reserve(kind="tts_chars", amount=chars, user_id=user_id,
+    reservation = await bot.usage.reserve(kind="tts_bytes", amount=chars, user_id=user_id,
                                           guild_id=guild.id)
     await reservation.finish(outcome)
 
@@ -157,7 +157,7 @@ async def test_admin_sees_server_totals_top_users_and_cache_rate(bot, harness, g
     await spend(bot, guild, alice, 100)
     await spend(bot, guild, bob, 400)
     await spend(bot, guild, bob, 50, "skipped")
-    await bot.usage.record(kind="tts_chars", amount=12, user_id=alice, guild_id=guild.id, outcome="cached")
+    await bot.usage.record(kind="tts_bytes", amount=12, user_id=alice, guild_id=guild.id, outcome="cached")
     other = FakeGuild(bot, name="Elsewhere")
     await spend(bot, other, member(other), 999)  # another server's usage stays out
     cache = bot.tts_cache
@@ -186,18 +186,18 @@ async def test_admin_sees_server_totals_top_users_and_cache_rate(bot, harness, g
 async def test_quota_set_needs_manage_server(bot, harness, guild) -> None:
     alice = member(guild)
     sent = await harness.run("quota set", user_id=alice, guild=guild, permissions=PLAIN,
-                             limit="tts_chars_per_member", value=10)
+                             limit="tts_bytes_per_member", value=10)
     assert "Manage Server" in sent[0].content
-    assert (await bot.usage.limits("tts_chars", guild.id)).member == 1000
+    assert (await bot.usage.limits("tts_bytes", guild.id)).member == 1000
 
 
 async def test_quota_set_lowers_refuses_raising_and_resets(bot, harness, guild) -> None:
     mod, alice = member(guild, "Mod"), member(guild)
     sent = await harness.run("quota set", user_id=mod, guild=guild, permissions=MANAGE,
-                             limit="tts_chars_per_member", value=50)
+                             limit="tts_bytes_per_member", value=50)
     assert sent[0].content == "Speech characters per member: now 50 characters a day."
     with pytest.raises(QuotaExceeded):
-        await bot.usage.reserve(kind="tts_chars", amount=51, user_id=alice, guild_id=guild.id)
+        await bot.usage.reserve(kind="tts_bytes", amount=51, user_id=alice, guild_id=guild.id)
 
     sent = await harness.run("quota set", user_id=mod, guild=guild, permissions=MANAGE,
                              limit="clones_per_member", value=5)
@@ -212,9 +212,9 @@ async def test_quota_set_lowers_refuses_raising_and_resets(bot, harness, guild) 
     assert "**Voice clones for the server**: 20 voice clones (bot default)" in text
 
     sent = await harness.run("quota set", user_id=mod, guild=guild, permissions=MANAGE,
-                             limit="tts_chars_per_member")
+                             limit="tts_bytes_per_member")
     assert "back to the bot's default 1,000 characters" in sent[0].content
-    assert (await bot.usage.limits("tts_chars", guild.id)).member == 1000
+    assert (await bot.usage.limits("tts_bytes", guild.id)).member == 1000
 
 
 # --- low-balance alert ----------------------------------------------------------------------------

@@ -31,7 +31,7 @@ PLAIN = discord.Permissions.general().value & ~MANAGE
 def bot_settings(fakefish: Any, tmp_path: Path) -> Settings:
     return make_settings(
         fakefish.base_url, tmp_path, owner_ids=[OWNER],
-        quotas={"tts_chars_per_member": 1000, "tts_chars_per_guild": 5000, "clones_per_member": 2},
+        quotas={"tts_bytes_per_member": 1000, "tts_bytes_per_guild": 5000, "clones_per_member": 2},
         credits={"low_balance_threshold": 5.0},
         fish={"timeout_s": 5.0, "max_retries": 0}, transcribe={"auto_transcribe": True},
     )
@@ -67,7 +67,7 @@ async def test_credits_refusal_in_japanese(bot, harness, guild, fakefish) -> Non
 async def test_own_usage_embed_in_japanese(bot, harness, guild) -> None:
     harness.locale = "ja"
     alice = member(guild)
-    reservation = await bot.usage.reserve(kind="tts_chars", amount=1300 // 4, user_id=alice,
+    reservation = await bot.usage.reserve(kind="tts_bytes", amount=1300 // 4, user_id=alice,
                                           guild_id=guild.id)
     await reservation.finish("ok")
     embed = (await harness.run("usage", user_id=alice, guild=guild, permissions=PLAIN))[-1].embeds[0]
