@@ -17,8 +17,7 @@ from bot.audio.tts_cache import TTSCache
 from bot.command_sync import sync_if_changed
 from bot.config import Settings
 from bot.errors import FishTree
-from bot.fish import FishClient
-from bot.fish import tts_models
+from bot.fish import FishClient, tts_models
 from bot.i18n.commands import CatalogTranslator
 from bot.metrics import MetricsServer
 from bot.narration.spoken import Dictionaries

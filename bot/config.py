@@ -173,7 +173,10 @@ def _catalog_of(entries: list[ModelEntry]) -> ModelCatalog:
 
 
 # Speech quotas counted characters until they counted what Fish bills (UTF-8 bytes).
-RENAMED_QUOTAS = {"tts_chars_per_member": "tts_bytes_per_member", "tts_chars_per_guild": "tts_bytes_per_guild"}
+RENAMED_QUOTAS = {
+    "tts_chars_per_member": "tts_bytes_per_member",
+    "tts_chars_per_guild": "tts_bytes_per_guild",
+}
 
 
 class QuotaSection(_Section):
