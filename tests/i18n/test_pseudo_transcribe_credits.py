@@ -160,7 +160,7 @@ async def test_quota_refusals_from_the_ledger_are_translated(bot, harness, guild
             refusals.append(str(QuotaExceeded(kind=kind, scope=scope, limit=limit, used=limit,
                                               requested=90, reset_in=3725)))
     assert pseudo.unmarked(refusals[3:]) == []
-    assert "Your daily quota of speech characters is used up" in refusals[0]  # English by default
+    assert "Your daily quota of speech is used up" in refusals[0]  # English by default
 
 
 # --- the low-balance alert ------------------------------------------------------------------------
