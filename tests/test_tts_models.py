@@ -5,6 +5,7 @@ model /speak really sends — never a name Fish would silently bill as s2.1-pro.
 from __future__ import annotations
 
 import logging
+import re
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -232,3 +233,13 @@ async def test_a_configured_model_is_offered_and_sent(fakefish, tmp_path: Path) 
         assert len(fakefish.requests_for("tts")) == 1
     finally:
         await bot.close()
+
+
+def test_the_example_configs_model_entries_load_when_uncommented(tmp_path: Path) -> None:
+    example = (Path(__file__).parents[1] / "config.example.toml").read_text(encoding="utf-8")
+    keys = "name|label|cues|multi_speaker|phonemes|free|retires|replacement|price_per_million_bytes"
+    uncommented = re.sub(rf"^# (\[\[fish\.models\]\]$|({keys}) +=)", r"\1", example, flags=re.MULTILINE)
+    assert len(re.findall(r"^\[\[fish\.models\]\]$", uncommented, flags=re.MULTILINE)) == 2
+    (tmp_path / "config.toml").write_text(uncommented, encoding="utf-8")
+    catalog = load_settings(tmp_path / "config.toml").fish.catalog
+    assert catalog.names[-1] == "s3-pro" and catalog.get("s3-pro").label == "S3 Pro"  # type: ignore[union-attr]
