@@ -163,7 +163,7 @@ class Credits(commands.Cog):
             raise UserFacingError(_("Only the bot's owners can see the Fish Audio balance."))
         await interaction.response.defer(ephemeral=True, thinking=True)
         credit, package, rate = await asyncio.gather(
-            self.bot.fish.account.get_credits(check_free_credit=True), self._package(), self.rate()
+            self.bot.fish.account.get_credits(check_free_credit=True), self._package(), self._rate_or_none()
         )
         threshold = decimal.Decimal(str(self.bot.settings.credits.low_balance_threshold))
         low = credit.credit < threshold
@@ -175,10 +175,11 @@ class Credits(commands.Cog):
         free = {True: _("Available"), False: _("Not available"), None: _("Unknown")}[credit.has_free_credit]
         embed.add_field(name=_("Free credit"), value=free)
         embed.add_field(name=_("Package"), value=self._package_text(package))
-        embed.add_field(name=_("Spent in the last 7 days (estimate)"), value=self._rate_text(rate),
-                        inline=False)
-        embed.add_field(name=_("How long it lasts"), value=_days_text(rate.days_left(credit.credit)),
-                        inline=False)
+        if rate is not None:
+            embed.add_field(name=_("Spent in the last 7 days (estimate)"), value=self._rate_text(rate),
+                            inline=False)
+            embed.add_field(name=_("How long it lasts"), value=_days_text(rate.days_left(credit.credit)),
+                            inline=False)
         footer = (_("Low-balance alert below {threshold} — the balance is below it now.") if low
                   else _("Low-balance alert below {threshold}."))
         embed.set_footer(text=footer.format(threshold=number(threshold)))
@@ -194,6 +195,14 @@ class Credits(commands.Cog):
         cost = self.prices.total(spent)
         per_day = cost * decimal.Decimal(timedelta(days=1) / window)
         return Rate(spent=spent, cost=cost, per_day=per_day)
+
+    async def _rate_or_none(self) -> Rate | None:
+        """The rate, or None when the ledger can't be read: the balance and the alert matter more."""
+        try:
+            return await self.rate()
+        except Exception:
+            log.exception("could not estimate the bot's spending rate from the usage ledger")
+            return None
 
     def _rate_text(self, rate: Rate) -> str:
         speech: dict[str | None, int] = {}
@@ -432,11 +441,7 @@ class Credits(commands.Cog):
 
     async def _deliver_alert(self, balance: decimal.Decimal) -> bool:
         """Post to the configured channel, else DM the owners; True if anyone was told."""
-        try:
-            rate: Rate | None = await self.rate()
-        except Exception:
-            log.exception("could not estimate the spending rate for the low-balance alert")
-            rate = None
+        rate = await self._rate_or_none()
         text = self._alert_text(balance, rate)
         channel_id = self.bot.settings.credits.alert_channel_id
         if channel_id is not None:

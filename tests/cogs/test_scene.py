@@ -184,7 +184,7 @@ async def test_a_scene_over_the_speech_quota_is_refused_before_fish(bot, harness
     put_in_voice(guild, cast.ann, cast.bob)
     script = "Ann: One two three.\nBob: Four five six."
     answer = reply(await scene(harness, guild, cast.ann, script, model="s1"))
-    assert "daily quota of speech characters is used up" in answer.content and answer.ephemeral
+    assert "daily quota of speech is used up" in answer.content and answer.ephemeral
     assert fakefish.requests_for("tts") == [] and bot.voice_sessions.get(guild.id) is None
     # The first clip (14 characters) fitted and was given back; the second was over the quota.
     assert sorted(await ledger(bot)) == [("tts_bytes", 14, "denied"), ("tts_bytes", 14, "skipped")]

@@ -20,9 +20,10 @@ from bot.usage.billing import Prices, billed_bytes
 from tests.bot_fixtures import make_settings
 from tests.cogs.test_credits import OWNER, PLAIN, field, low_balance_alert
 from tests.cogs.test_narration import ANN, MANAGE, Room, settle
-from tests.discord_harness import FakeGuild, Harness, snowflake, wait_for
+from tests.discord_harness import FakeGuild, Harness, wait_for
 from tests.fakefish.tts import PRICE_PER_BYTE
 from tests.test_cli import fishbot
+from tests.usage.test_speak_quota import in_voice
 
 # 100 characters of Japanese: 300 bytes, what Fish bills (3 per character).
 JAPANESE = "今日はいい天気です。" * 10
@@ -39,12 +40,6 @@ def bot_settings(fakefish: Any, tmp_path: Path) -> Settings:
         quotas={"tts_bytes_per_member": 1000, "tts_bytes_per_guild": 0},
         credits={"low_balance_threshold": 5.0},
     )
-
-
-def in_voice(guild: FakeGuild, name: str = "Alice") -> int:
-    user_id = guild.add_member(snowflake(), name)
-    guild.put_in_voice(user_id, guild.add_channel("Voice", kind=2))
-    return user_id
 
 
 async def ledger(bot: Any) -> list[tuple[int, str, str | None]]:
