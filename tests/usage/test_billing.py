@@ -186,3 +186,18 @@ async def test_old_quota_keys_count_bytes_one_for_one_with_a_warning(
     assert info.value.problems == [
         "quotas: Value error, tts_chars_per_member is the old name of tts_bytes_per_member: "
         "set only tts_bytes_per_member"]
+
+
+async def test_credits_and_the_alert_without_the_ledger(bot, harness: Harness, guild: FakeGuild, fakefish,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The estimate is extra: when the ledger can't be read, /credits still shows the balance and
+    the alert still goes out, without the days."""
+    async def unreadable(*_: Any) -> Any:
+        raise RuntimeError("the database is away")
+
+    monkeypatch.setattr(bot.usage, "spent_since", unreadable)
+    embed = (await harness.run("credits", user_id=OWNER))[-1].embeds[0]
+    assert field(embed, "API credit") == "10"
+    assert [f.name for f in embed.fields] == ["API credit", "Free credit", "Package"]
+    payload = await low_balance_alert(bot, guild, fakefish, monkeypatch)
+    assert payload["content"].endswith("I'll tell you again only after it has recovered.")
