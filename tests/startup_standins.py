@@ -54,17 +54,25 @@ async def start_run(discord_api: str, cwd: Path, env: dict[str, str]) -> asyncio
 class _Hold(asyncio.Protocol):
     def __init__(self, owner: Silent) -> None:
         self.owner = owner
+        self.received = b""
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.owner.connections.append(transport)
-        self.owner.reached.set()
+        if not self.owner.until:
+            self.owner.reached.set()
+
+    def data_received(self, data: bytes) -> None:
+        self.received += data
+        if self.owner.until and self.owner.until in self.received:
+            self.owner.reached.set()
 
 
 class Silent:
     """Accepts connections, reads what it is sent and never answers; `reached` is set once
-    something connected."""
+    something connected, or once a connection sent `until` (e.g. one request line)."""
 
-    def __init__(self) -> None:
+    def __init__(self, until: bytes = b"") -> None:
+        self.until = until
         self.reached = asyncio.Event()
         self.connections: list[asyncio.BaseTransport] = []
         self._server: asyncio.Server | None = None
