@@ -207,7 +207,8 @@ async def test_a_speak_while_the_fresh_connection_is_made_joins_the_same_session
         sent = await asyncio.wait_for(speak(harness, guild, user_id, "the next one"), timeout=10)
     finally:
         gate.set()
-    assert "Queued" in sent[-1].content
+    assert bot.voice_sessions.get(guild.id) is session and not session.closed  # not taken for stale
+    assert "Speaking now" in sent[-1].content or "Queued" in sent[-1].content
     await wait_for(lambda: session.clips_played == 2, timeout=15)
     assert bot.voice_sessions.get(guild.id) is session and session.voice is clients[1]
     assert missing_at_most_one(voice_server.audio(), spoken(fakefish, 2))
