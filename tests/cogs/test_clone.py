@@ -471,6 +471,19 @@ async def test_a_file_that_decodes_to_far_more_is_refused_before_consent(
     assert (await bot.usage.member_today(ANN, guild.id)).used["clones"] == 0
 
 
+async def test_a_conversion_over_its_output_cap_is_told_as_too_long_or_damaged(
+        bot, harness, guild, members, cdn, media, fakefish, monkeypatch) -> None:
+    # The cap (what `clone.max_seconds` of MP3 can take) made small enough for 8 s to run over it.
+    monkeypatch.setattr(sys.modules["bot.cloning"], "encoded_bound", lambda seconds: 20_000)
+    output = FfmpegOutput(monkeypatch)
+    done = await clone_with_consent(harness, guild, [cdn.attachment(media.bytes("sine.flac"), "a.flac")])
+    assert done.content == ("Nothing was created: `a.flac` is too long or damaged: it decodes to far more "
+                            "audio than it should. Try a shorter file.")
+    assert output.total == 0 and fakefish.requests_for("model_create") == []  # stopped at the cap
+    await bot.usage.drain()
+    assert (await bot.usage.member_today(ANN, guild.id)).used["clones"] == 0
+
+
 async def test_a_full_media_line_is_a_clear_busy_before_and_after_consent(
         bot, harness, guild, members, cdn, media, fakefish, monkeypatch) -> None:
     monkeypatch.setattr(media_jobs, "JOBS", MediaJobs(limit=1, max_waiting=0))
