@@ -112,7 +112,7 @@ async def test_a_384_khz_file_is_resampled_to_48_khz_mono(media: MediaSamples, t
     info = await probe(out, name="out.mp3")
     assert (info.codec, info.sample_rate, info.channels) == ("mp3", MAX_RATE, 1)
     assert info.duration_s == pytest.approx(300, abs=0.2)
-    assert len(audio) < 3_000_000
+    assert len(audio) < 5_000_000  # 128 kbps: 4.8 MB, where WAV at 384 kHz took 230 MB
 
 
 async def test_speech_encoding_is_16_khz_opus(media: MediaSamples, tmp_path: Path) -> None:
