@@ -19,6 +19,7 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from bot.fish.ids import parse_voice_id
 from bot.fish.models import ASR_MODELS, DEFAULT_ASR_MODEL, DEFAULT_CDN_BASE
 from bot.fish.tts_models import DEFAULT_TTS_MODEL, TTS_MODEL_NAMES
 
@@ -44,6 +45,13 @@ class FishSection(_Section):
     def _model(cls, value: str) -> str:
         if value not in TTS_MODEL_NAMES:
             raise ValueError(f"must be one of {', '.join(TTS_MODEL_NAMES)}")
+        return value
+
+    @field_validator("default_voice")
+    @classmethod
+    def _default_voice(cls, value: str | None) -> str | None:
+        if value is not None and parse_voice_id(value) is None:
+            raise ValueError("must be a Fish voice id: 32 lowercase hexadecimal characters")
         return value
 
     @field_validator("cdn_base")

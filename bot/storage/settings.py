@@ -200,6 +200,20 @@ class SettingsStore:
         """Data deletion: remove every namespace of the user (or just one); return rows deleted."""
         return await self._delete("user", user_id, namespace)
 
+    async def user_namespaces(self, user_id: int) -> list[str]:
+        """The namespaces stored for a user (what a data-deletion request will delete)."""
+        _check_id(user_id)
+        query = select(UserSettings.namespace).where(UserSettings.user_id == user_id)
+        async with self.db.session() as session:
+            return sorted((await session.scalars(query)).all())
+
+    async def guilds_with(self, namespace: str) -> list[int]:
+        """The guilds that have something stored in `namespace` (a data-deletion request looks
+        through them for a member's entries)."""
+        query = select(GuildSettings.guild_id).where(GuildSettings.namespace == _check_namespace(namespace))
+        async with self.db.session() as session:
+            return sorted((await session.scalars(query)).all())
+
     def invalidate(self, kind: Kind | None = None, owner_id: int | None = None) -> None:
         """Drop cached entries: all, one kind, or one guild/user (e.g. on a cross-process hint)."""
         self._writes += 1
