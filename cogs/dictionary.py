@@ -54,10 +54,10 @@ class PronunciationDictionary(commands.Cog):
     async def _words_of(self, user_id: int) -> dict[int, list[str]]:
         """Per server, the words `user_id` added (or last changed) in its dictionary."""
         found: dict[int, list[str]] = {}
-        for guild_id in await self.bot.store.guilds_with(DICTIONARY_NAMESPACE):
-            stored = await self._stored(guild_id)
-            words = [stored.entries[key][0] for key, who in stored.added_by.items()
-                     if who == user_id and key in stored.entries]
+        stored = await self.bot.store.guilds_mentioning(DICTIONARY_NAMESPACE, PronunciationSettings, user_id)
+        for guild_id, dictionary in stored.items():
+            words = [dictionary.entries[key][0] for key, who in dictionary.added_by.items()
+                     if who == user_id and key in dictionary.entries]
             if words:
                 found[guild_id] = sorted(words, key=str.lower)
         return found

@@ -115,8 +115,9 @@ class Narration(commands.Cog):
     async def member_data(self, user_id: int) -> Held:
         """A server's ignore list is its moderation, not the member's data: it stays (deleting
         one's data is no way around a server's decision, as it is none around a quota)."""
-        servers = [server_name(self.bot, guild_id) for guild_id in await self.bot.store.guilds_with(NAMESPACE)
-                   if user_id in (await self._config(guild_id)).ignored_members]
+        stored = await self.bot.store.guilds_mentioning(NAMESPACE, NarrationSettings, user_id)
+        servers = [server_name(self.bot, guild_id) for guild_id, config in stored.items()
+                   if user_id in config.ignored_members]
         if not servers:
             return Held()
         return Held(keeps=[_("You stay on the ignore lists of {servers}: that is the server's decision, "

@@ -20,8 +20,11 @@ from bot.voice.prefs import NAMESPACE as VOICE_NAMESPACE
 from bot.voice.prefs import VoicePrefs
 from tests.cogs.test_voices import ANN, BOB, bot_settings, members, own_voice  # noqa: F401 (fixtures)
 from tests.discord_harness import FakeGuild, Harness, Sent, wait_for
+from tests.i18n import pseudo, test_pseudo_locale
+from tests.i18n.test_pseudo_locale import shown
 
 pytestmark = pytest.mark.usefixtures("members")
+pseudo_locale = test_pseudo_locale.pseudo_locale  # the fixture, shared
 MANAGE = discord.Permissions(manage_guild=True).value
 
 
@@ -137,3 +140,19 @@ async def test_no_answer_deletes_nothing_and_disables_the_buttons(bot, harness, 
     assert all(Harness.component(edit, c)["disabled"] for c in ("confirm", "cancel"))
     assert set(anns_data["voices"]) <= set(fakefish.voices) and fakefish.requests_for("model_delete") == []
     assert await bot.store.user_namespaces(ANN) != []
+
+
+async def test_every_line_is_in_the_members_language(bot, harness, guild, fakefish, anns_data,
+                                                     pseudo_locale) -> None:
+    fakefish.fail("model_delete", status=503)  # the first voice stays: its line is shown too
+    command, question = await ask(harness, guild)
+    await harness.click(question, "confirm", user_id=ANN, guild=guild)
+    sent = await asyncio.wait_for(command, 10)
+    assert len(await VoiceOwners(bot.db).of_user(ANN)) == 2
+    command, again = await ask(harness, guild, user_id=BOB)  # Bob has a word and settings
+    await harness.click(again, "cancel", user_id=BOB, guild=guild)
+    sent += await command
+    texts = shown([question, *sent])
+    assert len(texts) >= 6
+    data = ["Ann one", "Ann two", "Nguyen", "GPU", guild.name]
+    assert pseudo.unmarked(texts, values=data) == []
