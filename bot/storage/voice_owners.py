@@ -8,6 +8,7 @@ whose record went first would be free for anyone who knows its id.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
 from sqlalchemy import delete, func, select
@@ -57,6 +58,25 @@ class VoiceOwners:
             return False
         record = await self.get(parsed)
         return shared(record) if user_id is None else may_use(record, user_id)
+
+    async def withdrawn(self, user_id: int, mine: str | None, servers: str | None) -> tuple[bool, bool]:
+        """For ids read back from storage, in one query: whether the voice saved for member
+        `user_id` (`mine`) may no longer be used by them, and whether the voice saved as a server's
+        default (`servers`) may no longer be used by every member. An id that is no voice id is
+        no voice anybody may use; a voice not saved (None) is not withdrawn."""
+        parsed = {saved: parse_voice_id(saved) for saved in (mine, servers) if saved}
+        wanted = [voice_id for voice_id in parsed.values() if voice_id is not None]
+        records: dict[str, VoiceOwnership] = {}
+        if wanted:
+            query = select(VoiceOwnership).where(VoiceOwnership.voice_id.in_(wanted))
+            async with self._db.session() as session:
+                records = {row.voice_id: row for row in (await session.scalars(query)).all()}
+
+        def refused(saved: str | None, allowed: Callable[[VoiceOwnership | None], bool]) -> bool:
+            voice_id = parsed.get(saved) if saved else None
+            return bool(saved) and (voice_id is None or not allowed(records.get(voice_id)))
+
+        return refused(mine, lambda record: may_use(record, user_id)), refused(servers, shared)
 
     async def of_user(self, user_id: int) -> list[VoiceOwnership]:
         query = (

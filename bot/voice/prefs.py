@@ -48,11 +48,9 @@ async def resolve_voice(
     server = (
         await store.get_guild(guild_id, NAMESPACE, VoicePrefs) if guild_id is not None else None
     )
-    owners = VoiceOwners(store.db)
-    mine = member.voice_id if member.voice_id and await owners.usable_by(member.voice_id, user_id) else None
-    servers = (server.voice_id if server and server.voice_id and await owners.usable_by(server.voice_id, None)
-               else None)
-    chosen_voice = voice_id or mine or servers
+    servers = server.voice_id if server else None
+    mine_out, servers_out = await VoiceOwners(store.db).withdrawn(user_id, member.voice_id, servers)
+    chosen_voice = voice_id or (None if mine_out else member.voice_id) or (None if servers_out else servers)
     chosen_speed = speed or member.speed or (server.speed if server else None)
     return ResolvedVoice(chosen_voice or settings.fish.default_voice, chosen_speed)
 

@@ -83,12 +83,10 @@ class StaleVoices:
 
     async def _withdrawn(self, voice_id: str, member: VoicePrefs, server: VoicePrefs,
                          user_id: int) -> tuple[bool, bool]:
-        """Whether `voice_id`, saved as the member's voice / as the server's default, may no longer
-        be used there: the member may not use it, or not every member may (a server's default
-        speaks for everyone). An id read back from storage that is no voice id is withdrawn too."""
-        mine = member.voice_id == voice_id and not await self._owners.usable_by(voice_id, user_id)
-        servers = server.voice_id == voice_id and not await self._owners.usable_by(voice_id, None)
-        return mine, servers
+        """Whether `voice_id`, where it is saved as the member's voice / as the server's default,
+        may no longer be used there (bot/storage/voice_owners.py)."""
+        return await self._owners.withdrawn(user_id, member.voice_id if member.voice_id == voice_id else None,
+                                            server.voice_id if server.voice_id == voice_id else None)
 
     async def withdrawn(self, user_id: int, guild_id: int | None) -> list[str]:
         """The voices saved for this member and server that may no longer be used there: the
@@ -96,11 +94,9 @@ class StaleVoices:
         server's, or a stored id is no voice id. `resolve_voice` already passes over them; here
         they are found to be forgotten and told about."""
         member, server = await self._saved(user_id, guild_id)
-        found = []
-        if member.voice_id and not await self._owners.usable_by(member.voice_id, user_id):
-            found.append(member.voice_id)
-        if (server.voice_id and server.voice_id not in found
-                and not await self._owners.usable_by(server.voice_id, None)):
+        mine, servers = await self._owners.withdrawn(user_id, member.voice_id, server.voice_id)
+        found = [member.voice_id] if mine and member.voice_id else []
+        if servers and server.voice_id and server.voice_id not in found:
             found.append(server.voice_id)
         return found
 
