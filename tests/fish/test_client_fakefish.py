@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from bot.fish.admission import MAX_REFUSALS
 from bot.fish import (
     AuthenticationError,
     FishClient,
@@ -128,13 +129,28 @@ async def test_429_is_retried_honouring_retry_after(client: FishClient, fakefish
     assert audio == second.audio
 
 
-async def test_429_gives_up_after_max_retries(client: FishClient, fakefish: Any) -> None:
+async def test_a_429_puts_the_request_back_in_line_until_fish_takes_it(
+    client: FishClient, fakefish: Any
+) -> None:
+    # More refusals than the client's retries: a 429 is the account's concurrency, not a failure.
     fakefish.fail("tts", status=429, retry_after=0.05, times=5)
+    audio = await client.tts.convert(text=TEXT)
+    assert [r.status for r in fakefish.requests_for("tts")] == [429] * 5 + [200]
+    assert audio == fakefish.last_audio()
+    assert client.gate.refusals == 5
+    assert client.gate.limit == 1  # cut below the one request in flight when Fish refused
+    assert client.gate.in_use == 0
+
+
+async def test_a_request_fish_keeps_refusing_fails_after_max_refusals(
+    client: FishClient, fakefish: Any
+) -> None:
+    fakefish.fail("tts", status=429, retry_after=0, times=MAX_REFUSALS + 1)
     with pytest.raises(RateLimitError) as info:
         await client.tts.stream(text=TEXT)
-    assert info.value.retry_after == 0.05
-    assert len(fakefish.requests_for("tts")) == 3  # 1 + max_retries
-    assert user_message(info.value) == "Fish Audio is busy right now. Try again in 1 s."
+    assert len(fakefish.requests_for("tts")) == MAX_REFUSALS + 1
+    assert user_message(info.value).startswith("Fish Audio is busy right now.")
+    assert client.gate.in_use == 0
 
 
 async def test_5xx_at_start_is_retried_for_tts(client: FishClient, fakefish: Any) -> None:
