@@ -14,7 +14,6 @@ from typing import Any
 
 import pytest
 
-from bot.fish.admission import MAX_REFUSALS
 from bot.fish import (
     AuthenticationError,
     FishClient,
@@ -33,6 +32,7 @@ from bot.fish import (
     WebSocketError,
     user_message,
 )
+from bot.fish.admission import MAX_REFUSALS
 from tests.fakefish import conforms_to_sdk
 
 from .conftest import KEY, fish_tasks

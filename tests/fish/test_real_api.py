@@ -11,7 +11,6 @@ from typing import Any
 import ormsgpack
 import pytest
 
-from bot.fish.admission import MAX_REFUSALS
 from bot.fish import (
     BlankAudioError,
     FishAPIError,
@@ -23,6 +22,7 @@ from bot.fish import (
     public_url,
     user_message,
 )
+from bot.fish.admission import MAX_REFUSALS
 from bot.fish.tts import min_plausible_bytes
 
 TEXT = "Hello there, this is a test of the real Fish Audio API behaviour."
