@@ -29,7 +29,8 @@ Usage::
 
 Constructor: `FakeFish(api_key="test-key", *, host="127.0.0.1", port=0, ttfb=0.0, rtf=0.0,
 ms_per_char=70.0, min_seconds=0.5, opus_frame_ms=20, packets_per_page=10, chunk_seconds=0.2,
-credit="10.00", asr_duration_unit="s", check_reference_id=True, seed=True, max_concurrency=None)`. `ttfb`, `rtf`,
+credit="10.00", asr_duration_unit="s", check_reference_id=True, seed=True,
+max_concurrency=None)`. `ttfb`, `rtf`,
 `opus_frame_ms` (20/40/60), `packets_per_page`, `chunk_seconds`, `ms_per_char`,
 `asr_duration_unit` are plain attributes that can be changed between requests.
 

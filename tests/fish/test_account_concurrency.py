@@ -47,7 +47,8 @@ async def test_the_stand_in_answers_429_beyond_the_accounts_limit(limited: FakeF
         assert refused.status_code == 429 and "retry-after" not in refused.headers
         assert (await refused.aread()) and refused.json() == {
             "status": 429, "message": "Concurrency limit exceeded"}
-        asr = await http.post(limited.base_url + "/v1/asr", headers={**AUTH, "content-type": "application/msgpack"},
+        asr = await http.post(limited.base_url + "/v1/asr",
+                              headers={**AUTH, "content-type": "application/msgpack"},
                               content=ormsgpack.packb({"audio": wav_bytes(1.0)}))
         assert asr.status_code == 429  # every slot-holding endpoint counts
         listing = await http.get(limited.base_url + "/model", headers=AUTH)
@@ -111,7 +112,8 @@ async def held_stream(fish: FishClient) -> Any:
 CALLS: dict[str, tuple[str, Callable[[FishClient], Awaitable[Any]]]] = {
     "transcription": ("asr", lambda fish: fish.asr.transcribe(audio=wav_bytes(1.0))),
     "voice design": ("voice_design", lambda fish: fish.voice_design.create("A calm narrator", n=1)),
-    "cloning upload": ("model_create", lambda fish: fish.voices.create(title="Mine", voices=[wav_bytes(1.0)])),
+    "cloning upload": ("model_create",
+                       lambda fish: fish.voices.create(title="Mine", voices=[wav_bytes(1.0)])),
     "TTS stream": ("tts", held_stream),
 }
 

@@ -324,6 +324,10 @@ class AdmissionGate:
         if not notice.cancelled() and notice.exception() is not None:
             log.error("telling a waiting request its place failed", exc_info=notice.exception())
 
+    async def start(self) -> None:
+        """Join the other processes now (shared slots): hear their cuts before the first request."""
+        await self._pool.start()
+
     async def close(self) -> None:
         if self._timer is not None:
             self._timer.cancel()

@@ -85,6 +85,9 @@ class SharedSlots:
     def attach(self, listener: Listener) -> None:
         self._listener = listener
 
+    async def start(self) -> None:
+        await self._connection()  # a failure is logged; counting goes on locally meanwhile
+
     # --- the pool ----------------------------------------------------------------------------
 
     async def take(self, limit: int) -> Hashable | None:

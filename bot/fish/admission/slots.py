@@ -23,6 +23,9 @@ class SlotPool(Protocol):
     def attach(self, listener: Listener) -> None:
         """The gate to wake when a slot frees elsewhere (pools shared between processes)."""
 
+    async def start(self) -> None:
+        """Connect now (shared pools), so this process hears the others before its first request."""
+
     async def take(self, limit: int) -> Hashable | None:
         """A slot if fewer than `limit` of the account's slots are taken (and, shared, this
         process holds less than its fair share while others wait), else None."""
@@ -50,6 +53,9 @@ class LocalSlots:
         self._tokens = itertools.count()
 
     def attach(self, listener: Listener) -> None:
+        pass
+
+    async def start(self) -> None:
         pass
 
     async def take(self, limit: int) -> Hashable | None:
