@@ -202,12 +202,15 @@ class HTTPCore:
         retry: bool,
         requester: Requester | None = None,
         slot: Slot | None = None,
+        answer_timeout: float | None = None,
         **kwargs: Any,
     ) -> tuple[httpx.Response, Slot]:
         """`send` for a request that holds one of the account's slots: wait in line for one (or
         use `slot`, already admitted), and return it with the response. The caller releases it
         when the response is done with (a stream: when it is closed). A concurrency refusal puts
-        the request back in line, at the front; after MAX_REFUSALS in a row it is raised."""
+        the request back in line, at the front; after MAX_REFUSALS in a row it is raised.
+        `answer_timeout`: TimeoutError when Fish has not answered that long after an admission
+        (time in line does not count)."""
         requester = requester or current_requester()
         refusals = 0
         while True:
@@ -215,7 +218,8 @@ class HTTPCore:
                 slot = await self.gate.acquire(owner=requester.owner, front=refusals > 0,
                                                on_long_wait=requester.on_long_wait)
             try:
-                response = await self.send(method, path, retry=retry, retry_statuses=_NO_429, **kwargs)
+                async with asyncio.timeout(answer_timeout):
+                    response = await self.send(method, path, retry=retry, retry_statuses=_NO_429, **kwargs)
             except RateLimitError as exc:
                 refusals += 1
                 if refusals > MAX_REFUSALS:

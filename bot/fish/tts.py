@@ -42,7 +42,8 @@ def min_plausible_bytes(text: str) -> int:
     return max(BLANK_FLOOR_BYTES, BLANK_BYTES_PER_CHAR * len(text)) if text.strip() else 0
 
 
-OpenResponse = Callable[[Slot | None], Awaitable[tuple[httpx.Response, Slot]]]
+Opened = tuple[httpx.Response, Slot]  # the response, and the account's slot it holds
+OpenResponse = Callable[[Slot | None, float | None], Awaitable[Opened]]
 
 
 class AudioStream:
@@ -54,8 +55,9 @@ class AudioStream:
     Cancelling the iterating task or closing the stream drops the connection at once.
 
     The request holds one of the account's concurrency slots from its admission until the stream
-    is closed. Opening waits in the admission gate's line first; `await stream.admit()` waits
-    there without sending, so that a caller's time-out for Fish's answer can start after it.
+    is closed. Opening waits in the admission gate's line first (`await stream.admit()` waits
+    there without sending); `await stream.start(answer_timeout=s)` raises TimeoutError when Fish
+    has not answered `s` seconds after an admission: time in line never counts as Fish's silence.
     """
 
     def __init__(self, open_response: OpenResponse, *, min_bytes: int = 0,
@@ -77,11 +79,11 @@ class AudioStream:
                 self._slot.release()
         return self
 
-    async def start(self) -> AudioStream:
+    async def start(self, *, answer_timeout: float | None = None) -> AudioStream:
         if self._response is None and not self._closed:
             # send_admitted owns the slot until it returns (it releases it on any failure).
             slot, self._slot = self._slot, None
-            response, slot = await self._open_response(slot)
+            response, slot = await self._open_response(slot, answer_timeout)
             if self._closed:  # closed from another task while it was opening
                 slot.release()
                 await response.aclose()
@@ -180,11 +182,11 @@ class TTS:
         async def admit() -> Slot:
             return await gate.acquire(owner=requester.owner, on_long_wait=requester.on_long_wait)
 
-        async def open_response(slot: Slot | None) -> tuple[httpx.Response, Slot]:
+        async def open_response(slot: Slot | None, answer_timeout: float | None) -> Opened:
             # Retrying is safe here: an error status arrives before any audio was handed out.
             return await self._core.send_admitted(
-                "POST", "/v1/tts", retry=True, requester=requester, slot=slot, stream=True,
-                content=body, headers=headers,
+                "POST", "/v1/tts", retry=True, requester=requester, slot=slot,
+                answer_timeout=answer_timeout, stream=True, content=body, headers=headers,
             )
 
         return AudioStream(open_response, min_bytes=min_plausible_bytes(text), admit=admit)

@@ -133,3 +133,23 @@ async def test_every_slot_holding_request_waits_for_a_slot(fakefish: FakeFish, c
             await result.aclose()
         assert fish.gate.in_use == 0
     assert fakefish.requests_for(endpoint)[-1].status in (200, 201)
+
+
+async def test_time_in_line_is_not_fishs_silence(fakefish: FakeFish) -> None:
+    """`start(answer_timeout=…)` times Fish's answer from the admission, not from the request."""
+    fakefish.fail("tts", stall_after_bytes=10)
+    async with FishClient(api_key=KEY, base_url=fakefish.base_url, gate=quick_gate(limit=1)) as fish:
+        first = await fish.tts.stream(text=TEXT)
+        second = fish.tts.stream(text=TEXT)
+        admitted = asyncio.create_task(second.admit())
+        await wait_for(lambda: fish.gate.waiting == 1)
+        await asyncio.sleep(0.3)  # longer in line than the answer may take: what is tested
+        await first.aclose()
+        await admitted
+        async with await second.start(answer_timeout=0.2):
+            assert [chunk async for chunk in second]
+        fakefish.fail("tts", delay=5)  # admitted at once, then Fish says nothing
+        silent = fish.tts.stream(text=TEXT)
+        with pytest.raises(TimeoutError):
+            await silent.start(answer_timeout=0.2)
+        assert fish.gate.in_use == 0

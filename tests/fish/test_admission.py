@@ -215,6 +215,8 @@ def test_refusals_in_a_row_pause_longer_and_an_accepted_request_resets_the_pause
     for _ in range(4):
         limit.refused(1)
         pauses.append(limit.paused_for())
+        clock.now += 0.1
+        limit.refused(1)  # the same burst: no longer
         clock.now += 5
     assert pauses == [0.25, 0.5, 1.0, 1.0]
     limit.admitted()

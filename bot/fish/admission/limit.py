@@ -3,7 +3,8 @@
 A 429 (or the live socket's "Concurrency limit exceeded") means Fish counted more of the account's
 requests than it allows: the tier is lower than configured, or another program uses the key. The
 limit is then cut below what was in flight when Fish refused (at least by one), and admissions
-pause for a short back-off that doubles while refusals continue (Fish promises no Retry-After).
+pause for a short back-off that doubles while refusals continue (Fish promises no Retry-After;
+refusals that arrive during a pause belong to the same burst and do not lengthen it).
 After `hold_s` without a refusal it grows back by one every `step_s`, up to the configured value:
 cut fast, recover gradually (AIMD-style). Several refusals of one burst arrive together and each
 cuts to below what was still in flight, so the limit lands on what Fish let through.
@@ -70,11 +71,11 @@ class AdaptiveLimit:
         now = self._clock()
         self._cut_to = max(1, min(self.value, in_flight) - 1)
         self._cut_at = now
-        pause = self._pause_s
+        if now >= self._paused_until:  # not one more refusal of a burst already paused for
+            self._paused_until = now + self._pause_s
+            self._pause_s = min(self.max_pause_s, self._pause_s * 2)
         if retry_after is not None:  # a hint Fish does not promise (§0); capped like the back-off
-            pause = max(pause, min(retry_after, self.max_pause_s))
-        self._paused_until = max(self._paused_until, now + pause)
-        self._pause_s = min(self.max_pause_s, self._pause_s * 2)
+            self._paused_until = max(self._paused_until, now + min(retry_after, self.max_pause_s))
         self.cuts += 1
         return self._cut_to
 
