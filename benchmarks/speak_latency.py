@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import itertools
 import json
 import math
@@ -40,6 +41,7 @@ import string
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
@@ -343,26 +345,33 @@ def joining_in(seconds: float) -> tuple[type[RecordingVoiceClient], list[tuple[f
     return JoiningVoiceClient, handshakes
 
 
+@contextlib.contextmanager
+def cold_joins(manager: Any, join_s: float) -> Iterator[tuple[dict[int, float], list[tuple[float, float]]]]:
+    """While inside: voice connections take `join_s` (their (start, end) recorded), and when each
+    request was accepted, by requester (cooldown, voice preferences and the quota reservation done,
+    i.e. when the Fish request starts: the earliest anything can happen)."""
+    default_cls, head_start = manager.voice_client_cls, manager.head_start
+    manager.voice_client_cls, handshakes = joining_in(join_s)
+    accepted: dict[int, float] = {}
+
+    def timed_head_start(request: Any) -> Any:
+        accepted[request.requester_id] = time.perf_counter()
+        return head_start(request)
+
+    manager.head_start = timed_head_start
+    try:
+        yield accepted, handshakes
+    finally:
+        manager.voice_client_cls, manager.head_start = default_cls, head_start
+
+
 async def measure_cold(bench: Bench, standin: StandIn, join_s: float, trials: int) -> dict[str, list[float]]:
     """/speak through the command tree with the bot outside voice, `trials` times (a new server
     each time): time from the request's acceptance (and from the command) to the first audio
     packet, the join, and Fish's TTFB (at the stand-in)."""
     manager = bench.bot.voice_sessions
-    default_cls = manager.voice_client_cls
-    cls, handshakes = joining_in(join_s)
-    manager.voice_client_cls = cls
-    # When the request was accepted (cooldown, voice preferences and the quota reservation done,
-    # i.e. when the Fish request starts): the earliest anything can happen.
-    accepted: list[float] = []
-    head_start = manager.head_start
-
-    def timed_head_start(request: Any) -> Any:
-        accepted.append(time.perf_counter())
-        return head_start(request)
-
-    manager.head_start = timed_head_start  # type: ignore[method-assign]
     first_packet, from_command, joins, ttfbs = [], [], [], []
-    try:
+    with cold_joins(manager, join_s) as (accepted, handshakes):
         for i in range(trials):
             guild = FakeGuild(bench.bot)
             member = guild.add_member(snowflake(), f"Cold {i}")
@@ -371,7 +380,7 @@ async def measure_cold(bench: Bench, standin: StandIn, join_s: float, trials: in
             await bench.harness.run("speak", user_id=member, guild=guild, text=text_of_seconds(2.0, 30 + i))
             client = bench.bot.get_guild(guild.id).voice_client  # type: ignore[union-attr]
             await wait_until(lambda c=client: len(audio_times(c)) > 0, 30)
-            first_packet.append((audio_times(client)[0] - accepted[-1]) * 1000)
+            first_packet.append((audio_times(client)[0] - accepted[member]) * 1000)
             from_command.append((audio_times(client)[0] - invoked) * 1000)
             started, ended = handshakes[-1]
             joins.append((ended - started) * 1000)
@@ -381,9 +390,6 @@ async def measure_cold(bench: Bench, standin: StandIn, join_s: float, trials: in
             session = manager.get(guild.id)
             if session is not None:
                 await session.close()
-    finally:
-        manager.voice_client_cls = default_cls
-        manager.head_start = head_start  # type: ignore[method-assign]
     return {"first_packet": first_packet, "from_command": from_command, "join": joins, "ttfb": ttfbs}
 
 
@@ -392,16 +398,6 @@ async def measure_burst(bench: Bench, standin: StandIn, join_s: float, servers: 
     """`servers` cold /speaks at once, a new server each: per server, first audio packet from
     the request's acceptance and from the command; how many were heard; Fish's 429s."""
     manager = bench.bot.voice_sessions
-    default_cls = manager.voice_client_cls
-    manager.voice_client_cls, _handshakes = joining_in(join_s)
-    accepted: dict[int, float] = {}
-    head_start = manager.head_start
-
-    def timed_head_start(request: Any) -> Any:
-        accepted[request.requester_id] = time.perf_counter()
-        return head_start(request)
-
-    manager.head_start = timed_head_start  # type: ignore[method-assign]
     refused_before, _peak = await standin.concurrency()
     servers_ = []
     for i in range(servers):
@@ -409,7 +405,7 @@ async def measure_burst(bench: Bench, standin: StandIn, join_s: float, servers: 
         member = guild.add_member(snowflake(), f"Burst {i}")
         guild.put_in_voice(member, guild.add_channel("Voice", kind=2))
         servers_.append((guild, member, text_of_seconds(seconds, 50 + i)))
-    try:
+    with cold_joins(manager, join_s) as (accepted, _handshakes):
         invoked = time.perf_counter()
         await asyncio.gather(*(bench.harness.run("speak", user_id=member, guild=guild, text=text)
                                for guild, member, text in servers_))
@@ -429,9 +425,6 @@ async def measure_burst(bench: Bench, standin: StandIn, join_s: float, servers: 
             session = manager.get(guild.id)
             if session is not None:
                 await session.close()
-    finally:
-        manager.voice_client_cls = default_cls
-        manager.head_start = head_start  # type: ignore[method-assign]
     return {
         "from_accept": [(first[m] - accepted[m]) * 1000 for m in first],
         "from_command": [(t - invoked) * 1000 for t in first.values()],

@@ -2,30 +2,21 @@
 for the account-limit tests with real processes: once set up it makes GATE_SERVERS servers, each
 with a member in voice, prints READY, and on each GO line from stdin /speaks GATE_TEXT in all of
 them at once, printing WAITING if one of them waits in the admission gate's line and HEARD <n>
-when every one has been heard. Everything else (the admission
-gate, Fish, PostgreSQL, the voice pipeline) is the real `run`."""
+when every one has been heard. Everything else (the admission gate, Fish, PostgreSQL, the voice
+pipeline) is the real `run` (tests/run_child.py's, with this connection)."""
 
 from __future__ import annotations
 
 import asyncio
 import os
 import sys
-from typing import Any
 
-import discord
-
-from bot import cli
 from bot.client import FishBot
-from tests.discord_harness import APPLICATION_ID, FakeGuild, Harness, snowflake, wait_for
+from tests import run_child
+from tests.discord_harness import FakeGuild, Harness, snowflake, wait_for
 from tests.voice_standin import RecordingVoiceClient
 
 TEXT = "Two processes, one account: every server is heard."
-
-
-async def login(self: FishBot, token: str) -> None:
-    self._connection.application_id = APPLICATION_ID
-    await self._async_setup_hook()
-    await self.setup_hook()
 
 
 def heard(bot: FishBot, guild: FakeGuild, clips: int) -> bool:
@@ -67,16 +58,5 @@ async def connect(self: FishBot, *, reconnect: bool = True) -> None:
         await asyncio.sleep(0.02)
 
 
-async def no_sync(*_args: Any, **_kwargs: Any) -> list[dict[str, Any]]:
-    return []
-
-
-def main() -> int:
-    FishBot.login = login  # type: ignore[method-assign]
-    FishBot.connect = connect  # type: ignore[method-assign]
-    discord.http.HTTPClient.bulk_upsert_global_commands = no_sync  # type: ignore[method-assign]
-    return cli.main(["run"])
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run_child.main(connect))
