@@ -85,6 +85,9 @@ class Clip:
         self.cached = False  # served from the TTS cache, without calling Fish
         self.played = False  # the session started playing it
         self.retried = False  # a stream that broke before any audio was asked for again
+        # Fish was asked: it bills the text it accepts, played or not (and whether it had when the
+        # request is cancelled can't be known, so from here the ledger counts it).
+        self.billed = False
 
     @property
     def outcome(self) -> Outcome:
@@ -92,7 +95,7 @@ class Clip:
         if self.error is not None:
             return "partial" if self.played and self.buffer.packets_in > 0 else "failed"
         if not self.played:
-            return "skipped"
+            return "spent" if self.billed else "skipped"
         return "cached" if self.cached else "ok"
 
     @property
@@ -210,6 +213,7 @@ class Clip:
 
     async def _fetch(self, spec: SpeechSpec) -> None:
         self.requested_at = time.perf_counter()  # per attempt: TTFB of the one that answered
+        self.billed = True  # an error answer instead makes the outcome "failed", given back
         try:
             async with asyncio.timeout(self._stall_timeout):
                 stream = await self._fish.tts.stream(text=spec.text, **spec.tts_options())
