@@ -234,17 +234,21 @@ class Speak(commands.Cog):
         # can't read (a narrated message); everyone else sees who asked.
         listening = member.voice is not None and member.voice.channel == session.channel
 
-        def entry(request: SpeakRequest) -> str:
-            if listening and self._readable(member, request):
-                return f"{request.requester_name}: {request.preview()}"  # data, as /queue lists it
-            return request.requester_name
+        def shown(request: SpeakRequest) -> bool:
+            return listening and self._readable(member, request)
 
         embed = discord.Embed(title=_("Speech queue"), colour=discord.Colour.blurple())
         # What is playing goes first, in the description: Discord draws fields after it.
         lines = []
         if session.current is not None:
-            lines += [_("**Now:** {entry}").format(entry=entry(session.current.request)), ""]
-        waiting = [f"{i}. {entry(r)}" for i, r in enumerate(session.queue, 1)]
+            request = session.current.request
+            if shown(request):
+                now = _("**Now:** {name}: {text}").format(name=request.requester_name, text=request.preview())
+            else:
+                now = _("**Now:** {name}").format(name=request.requester_name)
+            lines += [now, ""]
+        waiting = [f"{i}. {r.requester_name}: {r.preview()}" if shown(r) else f"{i}. {r.requester_name}"
+                   for i, r in enumerate(session.queue, 1)]
         lines += waiting[:20] or [_("Nothing waiting.")]
         embed.description = "\n".join(lines)
         if len(waiting) > 20:

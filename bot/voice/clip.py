@@ -108,8 +108,10 @@ class Clip:
         return self.task is not None and self.task.done()
 
     def on_downloaded(self, callback: Callable[[], None]) -> None:
+        """Call `callback` once the download has ended by itself (all audio in, or failed); not
+        when it was cut short (a skip, a closing session), which must not ask Fish for more."""
         if self.task is not None:
-            self.task.add_done_callback(lambda _task: callback())
+            self.task.add_done_callback(lambda task: None if task.cancelled() else callback())
 
     def start(self) -> None:
         if self.task is None:
