@@ -138,7 +138,7 @@ async def test_a_failing_join_cancels_the_fish_stream_and_counts_what_fish_bille
     # Fish had the text (and charged for it) before the join failed: counted, not given back.
     assert request.charged > 0
     await bot.usage.drain()
-    assert (await bot.usage.member_today(member, guild.id)).used["tts_chars"] == len(LONG_TEXT.strip())
+    assert (await bot.usage.member_today(member, guild.id)).used["tts_bytes"] == len(LONG_TEXT.strip())
     assert await ledger(bot) == [(len(LONG_TEXT.strip()), "spent")]
 
 

@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from bot.config import Settings
 from bot.storage.models import UsageEvent
+from bot.usage.billing import billed_bytes
 from bot.voice.request import SpeakRequest
 from tests.bot_fixtures import make_settings
 from tests.cogs.test_narration import ANN, Room
@@ -28,7 +29,7 @@ def bot_settings(fakefish: Any, tmp_path: Path) -> Settings:
         fakefish.base_url, tmp_path, narration={"enabled": True},
         speak={"stall_timeout_s": 2.0, "idle_timeout_s": 60.0, "alone_leave_delay_s": 5.0},
         fish={"timeout_s": 5.0, "max_retries": 0},
-        quotas={"tts_chars_per_member": 1000, "tts_chars_per_guild": 5000},
+        quotas={"tts_bytes_per_member": 1000, "tts_bytes_per_guild": 5000},
         credits={"tts_cache_max_chars": 0},  # every clip is a Fish request
     )
 
@@ -48,7 +49,7 @@ async def outcomes(bot: Any) -> list[tuple[int, str]]:
 
 async def used(bot: Any, guild: FakeGuild, user_id: int) -> int:
     await bot.usage.drain()
-    return (await bot.usage.member_today(user_id, guild.id)).used["tts_chars"]
+    return (await bot.usage.member_today(user_id, guild.id)).used["tts_bytes"]
 
 
 def asked(fakefish: Any) -> list[str]:
@@ -128,8 +129,8 @@ async def test_a_head_start_behind_another_request_is_kept_not_asked_for_twice(b
     await speak(harness, guild, user_id, LONG)
     session = bot.voice_sessions.get(guild.id)
     await speak(harness, guild, user_id, "in between")
-    reservation = await bot.usage.reserve(kind="tts_chars", amount=len("the racer"), user_id=user_id,
-                                          guild_id=guild.id)
+    reservation = await bot.usage.reserve(kind="tts_bytes", amount=billed_bytes("the racer"),
+                                          user_id=user_id, guild_id=guild.id)
     request = SpeakRequest(spec=bot.speech.spec("the racer"), requester_id=user_id, requester_name="Alice",
                            on_outcome=reservation.finish)
     started = bot.voice_sessions.head_start(request)
