@@ -26,6 +26,7 @@ from bot.cloning import (
 )
 from bot.errors import UserFacingError, describe_error
 from bot.fish import FishError, Visibility, Voice, public_url
+from bot.fish.ids import fish_voice_id
 from bot.i18n import N_, _, ngettext
 from bot.i18n.formatting import duration, number
 from bot.media import MediaError, audio_attachments, queue_notice
@@ -86,10 +87,6 @@ class Clone(commands.Cog):
 
     async def cog_unload(self) -> None:
         self.bot.tree.remove_command(self.menu.name, type=self.menu.type)
-
-    async def delete_member_data(self, user_id: int) -> int:
-        """/forget-me: the records of which voices this member cloned."""
-        return await self.owners.forget_user(user_id)
 
     # --- the flow ------------------------------------------------------------------------------
 
@@ -174,7 +171,7 @@ class Clone(commands.Cog):
             if problem is not None:
                 await reservation.release("failed")
                 with contextlib.suppress(FishError):  # not left half-made on the operator's account
-                    await self.bot.fish.voices.delete(voice.id)
+                    await self.bot.fish.voices.delete(fish_voice_id(voice.id))
                 await message.edit(content=problem, view=None, allowed_mentions=NO_MENTIONS)
                 return
         await self.owners.record(voice_id=voice.id, user_id=user_id, guild_id=guild_id, title=title,
@@ -223,7 +220,7 @@ class Clone(commands.Cog):
                     title=name, seconds=number(settings.training_timeout_s))
             await asyncio.sleep(min(settings.training_poll_s, max(0.0, deadline - loop.time())))
             try:
-                state = (await self.bot.fish.voices.get(voice.id)).state
+                state = (await self.bot.fish.voices.get(fish_voice_id(voice.id))).state
             except FishError as exc:  # a passing failure while polling: keep waiting until the deadline
                 log.info("polling the training of voice %s failed: %s", voice.id, type(exc).__name__)
 

@@ -291,10 +291,13 @@ async def test_api_errors_end_the_progress_message(bot, harness, guild, members,
     assert await VoiceOwners(bot.db).of_user(ANN) == []
 
 
-async def test_forget_me_removes_ownership_records(bot, harness, guild, members, cdn, media) -> None:
+async def test_forget_me_deletes_the_voice_then_its_record(bot, harness, guild, members, cdn, media,
+                                                            fakefish) -> None:
     voice_id = created_voice_id(
         await clone_with_consent(harness, guild, [cdn.attachment(media.bytes("sine.mp3"), "a.mp3")]))
-    assert await bot.forget_user(ANN) >= 1
+    assert (await bot.forget_user(ANN)).records >= 1
+    assert voice_id not in fakefish.voices
+    assert fakefish.requests_for("model_delete")[-1].path == f"/model/{voice_id}"
     assert await VoiceOwners(bot.db).get(voice_id) is None
 
 
