@@ -114,6 +114,7 @@ class IdentifyGate:
         self._engine: AsyncEngine | None = None
         self._local: dict[int, asyncio.Lock] = {}
         self._holds: set[asyncio.Task[None]] = set()
+        self._closing = asyncio.Event()  # ends the holds early
 
     def bucket(self, shard_id: int | None) -> int:
         return (shard_id or 0) % max(1, self.max_concurrency)
@@ -150,7 +151,8 @@ class IdentifyGate:
 
     async def _hold(self, conn: AsyncConnection, bucket: int, local: asyncio.Lock) -> None:
         try:
-            await asyncio.sleep(IDENTIFY_WINDOW_S + IDENTIFY_MARGIN_S)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._closing.wait(), IDENTIFY_WINDOW_S + IDENTIFY_MARGIN_S)
             await conn.execute(select(func.pg_advisory_unlock(LOCK_CLASS, bucket)))
             await conn.close()
         except BaseException:
@@ -161,11 +163,9 @@ class IdentifyGate:
 
     async def close(self) -> None:
         """Release what is held now (the bot is closing: no IDENTIFY follows)."""
-        for task in list(self._holds):
-            task.cancel()
-        for task in list(self._holds):
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        self._closing.set()
+        await asyncio.gather(*self._holds, return_exceptions=True)
+        self._closing.clear()
         if self._engine is not None:
             await self._engine.dispose()
             self._engine = None

@@ -155,7 +155,8 @@ class StandInDiscord:
             self._all_connected.set()
         try:
             await self._all_connected.wait()
-            await send({"op": HELLO, "d": {"heartbeat_interval": HEARTBEAT_INTERVAL_MS}, "s": None, "t": None})
+            await send({"op": HELLO, "d": {"heartbeat_interval": HEARTBEAT_INTERVAL_MS},
+                        "s": None, "t": None})
             async for message in ws:
                 if message.type != WSMsgType.TEXT:
                     continue

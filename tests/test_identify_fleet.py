@@ -42,7 +42,7 @@ def child_env(tmp_path: Path, index: int, *, discord: StandInDiscord, fish_url: 
 
 
 async def start(args: Sequence[str], env: dict[str, str], cwd: Path) -> asyncio.subprocess.Process:
-    cwd.mkdir(exist_ok=True)
+    await asyncio.to_thread(cwd.mkdir, exist_ok=True)
     return await asyncio.create_subprocess_exec(
         sys.executable, "-m", "tests.run_gateway_child", *args, cwd=cwd, env=env,
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
@@ -124,7 +124,9 @@ async def test_without_coordination_the_same_start_gets_invalidated_sessions(
     assert invalidated >= 1
 
 
-async def test_start_up_is_refused_while_session_starts_are_nearly_spent(fakefish: Any, tmp_path: Path) -> None:
+async def test_start_up_is_refused_while_session_starts_are_nearly_spent(
+    fakefish: Any, tmp_path: Path,
+) -> None:
     # 1000 a day, 50 kept in reserve, 4 shards: 54 needed.
     async with StandInDiscord(token=TOKEN, shards=SHARDS, remaining=53) as discord:
         child = await start(["run", "--shard-count", str(SHARDS)],
