@@ -41,6 +41,8 @@ IDENTIFY_MARGIN_S = 0.25
 # Advisory lock keys (two-int form): this class, and the bucket. b"fsid" read as an integer; the
 # migration lock uses the one-bigint form, a separate key space.
 LOCK_CLASS = int.from_bytes(b"fsid", "big")
+# Unlocking politely may wait this long; then the connection is dropped (which unlocks too).
+RELEASE_TIMEOUT_S = 1.0
 # Kept back from a start-up: a share of the day's session starts for shards whose sessions can't be
 # resumed (Discord invalidates some during the day; each then IDENTIFYs again).
 RESERVE_SHARE = 0.05
@@ -153,8 +155,13 @@ class IdentifyGate:
         try:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._closing.wait(), IDENTIFY_WINDOW_S + IDENTIFY_MARGIN_S)
-            await conn.execute(select(func.pg_advisory_unlock(LOCK_CLASS, bucket)))
-            await conn.close()
+            async with asyncio.timeout(RELEASE_TIMEOUT_S):  # a shutdown must not hang on it
+                await conn.execute(select(func.pg_advisory_unlock(LOCK_CLASS, bucket)))
+                await conn.close()
+        except Exception as exc:
+            log.warning("could not release the IDENTIFY turn of bucket %d (%s); dropping its connection",
+                        bucket, type(exc).__name__)
+            await _discard(conn)
         except BaseException:
             await _discard(conn)
             raise

@@ -98,6 +98,8 @@ async def start_two_processes(tmp_path: Path, discord: StandInDiscord, fish_url:
     for code, log in results:
         assert code == 0, log
         assert "Traceback" not in log, log
+        # max_concurrency as Discord (the stand-in) gave it, not the gate's cautious default of 1.
+        assert f"{CONCURRENCY} IDENTIFY per 5 s" in log, log
     return len(discord.invalidated()), took
 
 
