@@ -7,11 +7,12 @@ the day's session starts (`session_start_limit`, usually 1000). Running out term
 session and resets the token.
 
 - `IdentifyGate` (PostgreSQL, any number of processes): discord.py's `before_identify_hook` waits
-  for the bucket's advisory lock and keeps it for `IDENTIFY_WINDOW_S` after the IDENTIFY is sent,
-  so the whole fleet sends at most one IDENTIFY per bucket per window. SQLite is one process only;
-  there discord.py's own in-process pacing is kept.
-- `check_session_starts`: before connecting, `GET /gateway/bot` gives `max_concurrency` and the
-  remaining session starts; start-up is refused while they are nearly spent.
+  for the bucket's advisory lock and keeps it for `IDENTIFY_WINDOW_S` (plus a margin) after the
+  IDENTIFY is sent, so the whole fleet sends at most one IDENTIFY per bucket per window. SQLite is
+  one process only; there discord.py's own in-process pacing is kept.
+- `fetch_session_starts` / `refuse_if_spent`: before connecting, `GET /gateway/bot` gives
+  `max_concurrency` and the remaining session starts; start-up is refused while they are nearly
+  spent.
 
 Threads: none; everything runs on the bot's event loop.
 """
@@ -29,6 +30,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.pool import NullPool
 
+from bot.i18n.formatting import duration
 from bot.storage.db import Database
 
 log = logging.getLogger(__name__)
@@ -79,12 +81,6 @@ async def fetch_session_starts(http: discord.http.HTTPClient) -> SessionStarts:
                          reset_after_s=limit["reset_after"] / 1000, max_concurrency=limit["max_concurrency"])
 
 
-def _duration(seconds: float) -> str:
-    minutes = math.ceil(seconds / 60)
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours} h {minutes} min" if hours else f"{minutes} min"
-
-
 def refuse_if_spent(starts: SessionStarts, shard_count: int) -> None:
     """Raise SessionStartsSpent when starting all `shard_count` shards could leave fewer than the
     reserve: a fleet crash-looping on a bad deploy must stop before the token is reset."""
@@ -95,7 +91,7 @@ def refuse_if_spent(starts: SessionStarts, shard_count: int) -> None:
         f"only {starts.remaining} of Discord's {starts.total} daily session starts are left and "
         f"starting {shard_count} shard(s) needs {needed} (with {starts.reserve()} kept in reserve; "
         f"running out makes Discord reset the bot token); they refill in "
-        f"{_duration(starts.reset_after_s)}"
+        f"{duration(starts.reset_after_s)}"
     )
 
 

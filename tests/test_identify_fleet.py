@@ -140,7 +140,7 @@ async def test_start_up_is_refused_while_session_starts_are_nearly_spent(
     assert lines == [
         "fishbot: only 53 of Discord's 1000 daily session starts are left and starting 4 shard(s) "
         "needs 54 (with 50 kept in reserve; running out makes Discord reset the bot token); they "
-        "refill in 4 h 0 min"
+        "refill in 4 h"
     ]
     assert "Traceback" not in err.decode()
     assert discord.identifies == [] and discord.remaining == 53
