@@ -501,10 +501,8 @@ async def _check(settings: Settings, args: argparse.Namespace) -> int:
         await fish.close()
 
     from bot import clock
-    from bot.fish.tts_models import retirement_notice
 
-    notice = retirement_notice(settings.fish.model, clock.utc_today())
-    if notice:
+    for notice in settings.warnings(clock.utc_today()):
         print(f"[warn] {notice}")
     if settings.needs_message_content:
         print(

@@ -17,8 +17,7 @@ from bot.audio.tts_cache import TTSCache
 from bot.command_sync import sync_if_changed
 from bot.config import Settings
 from bot.errors import FishTree
-from bot.fish import FishClient
-from bot.fish.tts_models import retirement_notice
+from bot.fish import FishClient, tts_models
 from bot.gateway import IdentifyGate
 from bot.i18n.commands import CatalogTranslator
 from bot.metrics import MetricsServer
@@ -109,6 +108,8 @@ class FishBot(commands.AutoShardedBot):
             **options,
         )
         self.settings = settings
+        # The configured models (built-in plus [[fish.models]]) for every model look-up.
+        tts_models.install(settings.fish.catalog)
         self.fish = fish
         self.db = db
         self.identify_gate = identify_gate
@@ -139,8 +140,7 @@ class FishBot(commands.AutoShardedBot):
     async def setup_hook(self) -> None:
         # Command names, descriptions and choices in each member's client language (at sync).
         await self.tree.set_translator(CatalogTranslator())
-        notice = retirement_notice(self.settings.fish.model, self.speech.today())
-        if notice:
+        for notice in self.settings.warnings(self.speech.today()):
             log.warning("%s", notice)
         # Housekeeping of the quota counters: its own task, whichever features are on.
         self._pruning = asyncio.create_task(self.usage.prune_forever(), name="prune-quota-counters")

@@ -10,3 +10,8 @@ import datetime
 
 def utc_today() -> datetime.date:
     return datetime.datetime.now(datetime.UTC).date()
+
+
+def utc_now() -> datetime.datetime:
+    """The current UTC time (tests pin it, like `utc_today`)."""
+    return datetime.datetime.now(datetime.UTC)

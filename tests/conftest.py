@@ -12,6 +12,17 @@ import pytest  # noqa: E402
 from tests.fakefish import FakeFish  # noqa: E402
 
 
+@pytest.fixture(autouse=True)
+def _built_in_models():
+    """A bot installs its configured model catalog for the process; each test starts and ends
+    with the built-in one, whatever the test before it configured."""
+    from bot.fish import tts_models
+
+    tts_models.install(tts_models.BUILT_IN)
+    yield
+    tts_models.install(tts_models.BUILT_IN)
+
+
 @pytest.fixture
 def set_today(monkeypatch: pytest.MonkeyPatch) -> Callable[[date], None]:
     """`set_today(day)`: the UTC date for the rest of the test, for the bot (its one clock,

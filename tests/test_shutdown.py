@@ -58,4 +58,4 @@ async def test_sigterm_closes_sessions_settles_reservations_and_exits(slow_fish,
         rows = conn.execute("SELECT kind, amount, outcome FROM usage_ledger").fetchall()
         # The reservation is settled: one ledger row for the clip that was playing.
         from tests.run_child import TEXT
-        assert len(rows) == 1 and rows[0][:2] == ("tts_chars", len(TEXT.strip())), rows
+        assert len(rows) == 1 and rows[0][:2] == ("tts_bytes", len(TEXT.strip())), rows

@@ -25,7 +25,7 @@ from sqlalchemy import case, delete, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import metrics
+from bot import clock, metrics
 from bot.config import Settings
 from bot.storage.db import Database, DatabaseUnavailable, affected_rows
 from bot.storage.models import UsageCounter, UsageEvent
@@ -105,8 +105,10 @@ class UsageLedger:
 
     # --- reserving ----------------------------------------------------------------------------
 
-    def reserve(self, *, kind: Kind, amount: int, user_id: int, guild_id: int | None) -> ReserveContext:
+    def reserve(self, *, kind: Kind, amount: int, user_id: int, guild_id: int | None,
+                model: str | None = None) -> ReserveContext:
         """Reserve `amount` of today's quotas before calling Fish, or raise QuotaExceeded.
+        Speech names its `model` (what Fish bills it as), for the cost estimates.
 
         ``async with ledger.reserve(...) as r:`` commits on success and releases on an
         exception; ``r = await ledger.reserve(...)`` leaves `r.commit()`/`r.release()` to you.
@@ -117,9 +119,10 @@ class UsageLedger:
             raise ValueError(f"amount must be a non-negative int, got {amount!r}")
         if user_id <= GUILD_TOTAL:  # 0 is the guild's total row, and no Discord id is 0
             raise ValueError(f"not a Discord user id: {user_id!r}")
-        return ReserveContext(lambda: self._acquire(kind, amount, user_id, guild_id))
+        return ReserveContext(lambda: self._acquire(kind, amount, user_id, guild_id, model))
 
-    async def _acquire(self, kind: Kind, amount: int, user_id: int, guild_id: int | None) -> Reservation:
+    async def _acquire(self, kind: Kind, amount: int, user_id: int, guild_id: int | None,
+                       model: str | None) -> Reservation:
         limits = await self.limits(kind, guild_id)
         day = utc_day()
         gid = guild_id if guild_id is not None else DIRECT_MESSAGES
@@ -145,14 +148,14 @@ class UsageLedger:
         except _OverQuota as over:
             key = rows[0][1] if over.scope == "guild" and guild_id is not None else (gid, user_id)
             used = await self._used(key, day, kind)
-            await self._record(user_id, guild_id, kind, amount, "denied")
+            await self._record(user_id, guild_id, kind, amount, "denied", model)
             raise QuotaExceeded(
                 kind=kind, scope=over.scope, limit=over.limit, used=used, requested=amount,
                 reset_in=seconds_to_reset(),
             ) from None
         return Reservation(
             ledger=self, kind=kind, amount=amount, user_id=user_id, guild_id=guild_id, day=day,
-            counters=tuple(key for _, key, _ in rows),
+            counters=tuple(key for _, key, _ in rows), model=model,
         )
 
     def settle(self, reservation: Reservation, outcome: Outcome) -> asyncio.Future[None]:
@@ -213,15 +216,15 @@ class UsageLedger:
                     )
             await self._insert_event(
                 session, reservation.user_id, reservation.guild_id, reservation.kind,
-                reservation.amount, outcome,
+                reservation.amount, outcome, reservation.model,
             )
         if outcome in SPENT:
             metrics.spent(reservation.kind, reservation.amount)
 
     async def record(self, *, kind: Kind, amount: int, user_id: int, guild_id: int | None,
-                     outcome: Outcome) -> None:
+                     outcome: Outcome, model: str | None = None) -> None:
         """Record a request that needed no reservation (e.g. served from the TTS cache)."""
-        await self._record(user_id, guild_id, kind, amount, outcome)
+        await self._record(user_id, guild_id, kind, amount, outcome, model)
 
     async def drain(self) -> None:
         """Wait for outcomes still being written (at shutdown)."""
@@ -272,6 +275,42 @@ class UsageLedger:
         )
         async with self._db.session() as session:
             return {outcome: int(n) for outcome, n in (await session.execute(query)).all()}
+
+    async def speech_by_model(self, guild_id: int | None, since: datetime, *,
+                              user_id: int | None = None) -> dict[str | None, int]:
+        """Speech bytes billed since `since` per model, in one guild (None: direct messages),
+        optionally for one member. Rows from before models were recorded are under None."""
+        query = (
+            select(UsageEvent.model, func.sum(UsageEvent.amount))
+            .where(UsageEvent.guild_id.is_(None) if guild_id is None else UsageEvent.guild_id == guild_id,
+                   UsageEvent.created_at >= since, UsageEvent.kind == "tts_bytes",
+                   UsageEvent.outcome.in_(SPENT))
+            .group_by(UsageEvent.model)
+        )
+        if user_id is not None:
+            query = query.where(UsageEvent.user_id == user_id)
+        async with self._db.session() as session:
+            return {model: int(amount or 0) for model, amount in (await session.execute(query)).all()}
+
+    async def spent_since(self, since: datetime) -> dict[tuple[Kind, str | None], int]:
+        """Everything billed since `since` across every guild, per kind and model (bot-wide)."""
+        query = (
+            select(UsageEvent.kind, UsageEvent.model, func.sum(UsageEvent.amount))
+            .where(UsageEvent.created_at >= since, UsageEvent.outcome.in_(SPENT))
+            .group_by(UsageEvent.kind, UsageEvent.model)
+        )
+        async with self._db.session() as session:
+            return {(kind, model): int(amount or 0)
+                    for kind, model, amount in (await session.execute(query)).all() if kind in KINDS}
+
+    async def first_recorded(self) -> datetime | None:
+        """When the ledger's oldest row was written (None: empty), so a rate over "the last 7
+        days" of a bot that started 2 days ago is taken over 2 days."""
+        query = select(UsageEvent.created_at).order_by(UsageEvent.id).limit(1)
+        async with self._db.session() as session:
+            first = await session.scalar(query)
+        # SQLite hands timestamps back without their zone; they were written in UTC.
+        return None if first is None else first if first.tzinfo else first.replace(tzinfo=UTC)
 
     async def top_users(
         self, guild_id: int, since: datetime, limit: int = 10
@@ -343,20 +382,20 @@ class UsageLedger:
         return int(used or 0)
 
     async def _record(self, user_id: int, guild_id: int | None, kind: Kind, amount: int,
-                      outcome: Outcome) -> None:
+                      outcome: Outcome, model: str | None) -> None:
         async def attempt() -> None:
             async with self._db.session() as session:
-                await self._insert_event(session, user_id, guild_id, kind, amount, outcome)
+                await self._insert_event(session, user_id, guild_id, kind, amount, outcome, model)
 
         await self._write(attempt, f"a {outcome} {kind} request")
 
     @staticmethod
     async def _insert_event(session: AsyncSession, user_id: int, guild_id: int | None, kind: Kind,
-                            amount: int, outcome: Outcome) -> None:
+                            amount: int, outcome: Outcome, model: str | None) -> None:
         await session.execute(
             insert(UsageEvent).values(
                 user_id=user_id, guild_id=guild_id, kind=kind, amount=amount, outcome=outcome,
-                created_at=datetime.now(UTC),
+                model=model if kind == "tts_bytes" else None, created_at=clock.utc_now(),
             )
         )
 

@@ -332,7 +332,7 @@ async def test_edits_are_read_as_edited_and_paid_at_their_new_length(bot, room, 
     assert spoken(fakefish) == ["ann said: first message", "third, and longer"]
     await bot.usage.drain()
     usage = await bot.usage.member_today(ANN, guild.id)
-    assert usage.used["tts_chars"] == len("ann said: first message") + len("third, and longer")
+    assert usage.used["tts_bytes"] == len("ann said: first message") + len("third, and longer")
 
 
 async def test_a_link_preview_is_not_an_edit(bot, room, guild, fakefish) -> None:
@@ -355,7 +355,7 @@ async def test_a_link_preview_is_not_an_edit(bot, room, guild, fakefish) -> None
 async def test_a_member_over_quota_is_told_once_without_a_ping(bot, room, guild, fakefish,
                                                                 monkeypatch) -> None:
     rest = RestRecorder(bot, monkeypatch)
-    monkeypatch.setattr(bot.settings.quotas, "tts_chars_per_member", 40)
+    monkeypatch.setattr(bot.settings.quotas, "tts_bytes_per_member", 40)
     await room.join_and_bind()
     room.say(ANN, "short")
     await wait_for(lambda: len(spoken(fakefish)) == 1)
@@ -380,7 +380,7 @@ async def test_a_fish_error_is_explained_under_the_message(bot, room, guild, fak
     assert str(reply["message_reference"]["message_id"]) == message["id"]
     assert "credit" in reply["content"].lower()
     await bot.usage.drain()
-    assert (await bot.usage.member_today(BOB, guild.id)).used["tts_chars"] == 0
+    assert (await bot.usage.member_today(BOB, guild.id)).used["tts_bytes"] == 0
 
 
 # --- settings and permissions ------------------------------------------------------------------

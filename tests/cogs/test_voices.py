@@ -177,7 +177,7 @@ async def test_preview_speaks_in_the_members_voice_channel(bot, harness, guild, 
     assert fakefish.requests_for("sample")[-1].status == 200 and not fakefish.requests_for("tts")
     await wait_for(lambda: session.clips_played == 1)
     await bot.usage.drain()
-    assert (await bot.usage.member_today(ANN, guild.id)).used["tts_chars"] == 0
+    assert (await bot.usage.member_today(ANN, guild.id)).used["tts_bytes"] == 0
 
 
 async def test_preview_in_voice_speaks_with_tts_without_a_sample(bot, harness, guild, members,
