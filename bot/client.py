@@ -32,8 +32,11 @@ from bot.voice.manager import SessionManager
 
 log = logging.getLogger(__name__)
 
-# A stop (SIGTERM from Docker, 10 s before SIGKILL) must finish within 5 s in all.
+# A stop (SIGTERM from Docker, 10 s before SIGKILL) must finish within 5 s in all: the orderly
+# close has SHUTDOWN_TIMEOUT_S, shared by its steps (`fishbot run` exits soon after regardless).
+SHUTDOWN_TIMEOUT_S = 3.5
 VOICE_CLOSE_TIMEOUT_S = 3.0
+LEDGER_FLUSH_TIMEOUT_S = 2.0  # ledger writes still waiting for the database are then given up
 
 # One extension per feature; each is a thin module under cogs/.
 EXTENSIONS: tuple[str, ...] = (
@@ -207,9 +210,17 @@ class FishBot(commands.AutoShardedBot):
         and the database. Bounded so a container stop never reaches SIGKILL."""
         if self._shutdown is None:
             self._shutdown = asyncio.ensure_future(self._close_everything())
-        await asyncio.shield(self._shutdown)
+        try:
+            await asyncio.shield(self._shutdown)
+        except asyncio.CancelledError:
+            # A stop that arrives while closing: let the (bounded) shutdown finish, not leave it
+            # half-done for asyncio.run to cancel.
+            await self._shutdown
+            raise
 
     async def _close_everything(self) -> None:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + SHUTDOWN_TIMEOUT_S
         if self._pruning is not None:
             self._pruning.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -222,7 +233,8 @@ class FishBot(commands.AutoShardedBot):
                 log.warning("voice sessions did not close within %s s", VOICE_CLOSE_TIMEOUT_S)
             await super().close()
         finally:
-            await self.usage.drain()  # outcomes of requests that ended during shutdown
+            # Outcomes of requests that ended during shutdown, in the time the voice close left.
+            await self.usage.drain(timeout=max(0.0, min(LEDGER_FLUSH_TIMEOUT_S, deadline - loop.time())))
             if self.metrics_server is not None:
                 await self.metrics_server.close()
             if self.identify_gate is not None:

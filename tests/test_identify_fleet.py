@@ -2,7 +2,7 @@
 IDENTIFY limit (tests/discord_gateway.py): on one PostgreSQL database they take turns and no
 session is invalidated; without coordination (each process on its own SQLite file, discord.py's
 pacing only) the same start gets invalidated sessions. And a start-up that would spend the last
-session starts is refused before any IDENTIFY."""
+session starts is refused before any IDENTIFY, and a stop while waiting for the turn is clean."""
 
 from __future__ import annotations
 
@@ -16,13 +16,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import text
 
 from bot.cli import EXIT_SESSION_STARTS
+from bot.gateway import LOCK_CLASS
+from bot.storage.db import Database
 from tests.discord_gateway import StandInDiscord
 from tests.storage.conftest import (  # noqa: F401  (fixtures, registered by import)
     migrated_postgresql_url,
     postgresql_migrated_database,
 )
+from tests.test_shutdown import ended, stopped
 
 ROOT = Path(__file__).resolve().parents[1]
 TOKEN = "stand-in-discord-token-0123456789"
@@ -144,3 +148,44 @@ async def test_start_up_is_refused_while_session_starts_are_nearly_spent(
     ]
     assert "Traceback" not in err.decode()
     assert discord.identifies == [] and discord.remaining == 53
+
+
+async def test_a_stop_while_waiting_for_the_identify_turn_exits_and_leaves_nothing_queued(
+    fakefish: Any, tmp_path: Path, migrated_postgresql_url: str,  # noqa: F811
+) -> None:
+    """Another process holds bucket 0 (here: the test, on its own connection); `run` waits for its
+    turn with its gateway connection open. SIGTERM then ends it cleanly, without an IDENTIFY and
+    without leaving a waiter in PostgreSQL's lock queue."""
+    db = Database(migrated_postgresql_url)
+    holder = await db.engine.connect()
+    try:
+        await holder.execute(text("SELECT pg_advisory_lock(:cls, 0)"), {"cls": LOCK_CLASS})
+        await holder.commit()
+        async with StandInDiscord(token=TOKEN, shards=1) as discord:
+            child = await start(["run", "--shard-count", "1"],
+                                child_env(tmp_path, 0, discord=discord, fish_url=fakefish.base_url,
+                                          database_url=migrated_postgresql_url), tmp_path)
+            try:
+                await until_waiting(db, 1)
+                log = await stopped(child, signal.SIGTERM)
+            finally:
+                await ended(child)
+            assert discord.identifies == []
+        await until_waiting(db, 0)
+        assert "SIGTERM received: shutting down" in log
+    finally:
+        await holder.close()
+        await db.close()
+
+
+async def until_waiting(db: Database, count: int) -> None:
+    """Wait until `count` connections queue for an identify lock (server state: no event to await)."""
+    async with asyncio.timeout(60):
+        while True:
+            async with db.engine.connect() as conn:
+                waiting = (await conn.execute(text(
+                    "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND classid = :cls "
+                    "AND NOT granted"), {"cls": LOCK_CLASS})).scalar_one()
+            if waiting == count:
+                return
+            await asyncio.sleep(0.05)

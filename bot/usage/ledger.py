@@ -89,7 +89,8 @@ class UsageLedger:
         self._db = db
         self._settings = settings
         self._store = store
-        self._tasks: set[asyncio.Future[None]] = set()
+        # Writes still under way, each with what it records (named in the log if it is lost).
+        self._tasks: dict[asyncio.Future[None], str] = {}
 
     # --- limits -------------------------------------------------------------------------------
 
@@ -161,25 +162,27 @@ class UsageLedger:
     def settle(self, reservation: Reservation, outcome: Outcome) -> asyncio.Future[None]:
         """Record a reservation's outcome and give its amount back unless it was spent, in a task
         of its own (kept until `drain`), so a cancelled caller can't leave it half-done."""
-        task = asyncio.ensure_future(self._settle(reservation, outcome))
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        what = (f"the {outcome} outcome of a {reservation.kind} reservation of {reservation.amount}"
+                f"{_whose(reservation.user_id, reservation.guild_id)}")
+        return self._keep(self._settle(reservation, outcome, what), what)
+
+    def _keep(self, write: Awaitable[None], what: str) -> asyncio.Future[None]:
+        task = asyncio.ensure_future(write)
+        self._tasks[task] = what
+        task.add_done_callback(self._tasks.pop)
         return task
 
-    async def _settle(self, reservation: Reservation, outcome: Outcome) -> None:
+    async def _settle(self, reservation: Reservation, outcome: Outcome, what: str) -> None:
         """Never raises: this is bookkeeping after the fact, and a failed release only
         over-counts (the safe side). While the database is away the write is retried in the
         background, so no ledger row is lost to a server restart and nobody waits for it."""
-        await self._write(lambda: self._settle_once(reservation, outcome),
-                          f"the {outcome} outcome of a {reservation.kind} reservation")
+        await self._write(lambda: self._settle_once(reservation, outcome), what)
 
     async def _write(self, attempt: Callable[[], Awaitable[None]], what: str) -> None:
         try:
             await attempt()
         except DatabaseUnavailable:
-            task = asyncio.ensure_future(self._write_later(attempt, what))
-            self._tasks.add(task)
-            task.add_done_callback(self._tasks.discard)
+            self._keep(self._write_later(attempt, what), what)
         except Exception:
             log.exception("could not record %s in the usage ledger", what)
 
@@ -226,10 +229,22 @@ class UsageLedger:
         """Record a request that needed no reservation (e.g. served from the TTS cache)."""
         await self._record(user_id, guild_id, kind, amount, outcome, model)
 
-    async def drain(self) -> None:
-        """Wait for outcomes still being written (at shutdown)."""
-        if self._tasks:
-            await asyncio.gather(*self._tasks, return_exceptions=True)
+    async def drain(self, timeout: float | None = None) -> None:
+        """Wait for outcomes still being written (at shutdown), for at most `timeout` seconds: a
+        write still waiting for the database then is given up, and logged with its amount."""
+        loop = asyncio.get_running_loop()
+        deadline = None if timeout is None else loop.time() + timeout
+        # A write that meets an outage hands over to a retrying task of its own: wait for those too.
+        while self._tasks:
+            left = None if deadline is None else deadline - loop.time()
+            if left is not None and left <= 0:
+                break
+            await asyncio.wait(list(self._tasks), timeout=left)
+        lost = {task: what for task, what in self._tasks.items() if not task.done()}
+        for task, what in lost.items():
+            task.cancel()
+            log.error("gave up recording %s at shutdown: the database stayed unavailable", what)
+        await asyncio.gather(*lost, return_exceptions=True)
 
     # --- reports ------------------------------------------------------------------------------
 
@@ -387,7 +402,7 @@ class UsageLedger:
             async with self._db.session() as session:
                 await self._insert_event(session, user_id, guild_id, kind, amount, outcome, model)
 
-        await self._write(attempt, f"a {outcome} {kind} request")
+        await self._write(attempt, f"a {outcome} {kind} request of {amount}{_whose(user_id, guild_id)}")
 
     @staticmethod
     async def _insert_event(session: AsyncSession, user_id: int, guild_id: int | None, kind: Kind,
@@ -398,6 +413,10 @@ class UsageLedger:
                 model=model if kind == "tts_bytes" else None, created_at=clock.utc_now(),
             )
         )
+
+
+def _whose(user_id: int, guild_id: int | None) -> str:
+    return f" (member {user_id}, guild {guild_id})" if guild_id is not None else f" (member {user_id})"
 
 
 __all__ = ["MemberUsage", "UsageLedger"]
