@@ -211,6 +211,7 @@ async def build_bot(
     from bot.speech.service import SpeechService
     from bot.storage.migrations import upgrade
     from bot.storage.settings import SettingsStore
+    from bot.storage.voice_owners import VoiceOwners
     from bot.usage import UsageLedger
     from bot.voice.manager import SessionManager
     from bot.voice.stale import StaleVoices
@@ -233,7 +234,7 @@ async def build_bot(
     sessions = SessionManager(fish, settings, voice_client_cls=voice_client_cls, tts_cache=tts_cache,
                               breaker=breaker)
     speech = SpeechService(fish=fish, ledger=usage, sessions=sessions, cache=tts_cache, settings=settings,
-                           breaker=breaker, stale=StaleVoices(store, settings))
+                           breaker=breaker, stale=StaleVoices(store, settings, VoiceOwners(db)))
     return FishBot(
         settings=settings, fish=fish, db=db, store=store, usage=usage, tts_cache=tts_cache,
         voice_sessions=sessions, speech=speech, **options,

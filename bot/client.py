@@ -8,7 +8,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Sequence
-from typing import Any, Protocol, runtime_checkable
+from typing import Any
 
 import discord
 from discord.ext import commands
@@ -20,12 +20,14 @@ from bot.errors import FishTree
 from bot.fish import FishClient, tts_models
 from bot.gateway import IdentifyGate
 from bot.i18n.commands import CatalogTranslator
+from bot.member_data import CoreMemberData, Deleted, Held, MemberData
 from bot.metrics import MetricsServer
 from bot.narration.spoken import Dictionaries
 from bot.speech.service import SpeechService
 from bot.storage.db import Database
 from bot.storage.settings import SettingsStore
 from bot.storage.state import StateStore
+from bot.storage.voice_owners import VoiceOwners
 from bot.usage import UsageLedger
 from bot.usage.cooldowns import SharedCooldowns
 from bot.voice.manager import SessionManager
@@ -66,15 +68,6 @@ def build_intents(settings: Settings) -> discord.Intents:
         intents.guild_messages = True
         intents.message_content = True
     return intents
-
-
-@runtime_checkable
-class DeletesMemberData(Protocol):
-    """A cog that stores data about members implements this; /forget-me calls it."""
-
-    async def delete_member_data(self, user_id: int) -> int:
-        """Delete what this feature stores about `user_id`; returns how many records went."""
-        ...
 
 
 class FishBot(commands.AutoShardedBot):
@@ -120,6 +113,9 @@ class FishBot(commands.AutoShardedBot):
         self.state = StateStore(db)
         # Cooldowns of the credit-spending commands, shared by every process on the database.
         self.cooldowns = SharedCooldowns(db)
+        # What the shared services keep about a member (/forget-me), whichever cogs are loaded.
+        self.core_member_data = CoreMemberData(fish=fish, owners=VoiceOwners(db), store=store, usage=usage,
+                                               cooldowns=self.cooldowns)
         # `run` registers the slash commands itself when they changed since the last sync.
         self.auto_sync = auto_sync
         # Quotas and the usage ledger, for every cog that spends Fish credits.
@@ -186,18 +182,26 @@ class FishBot(commands.AutoShardedBot):
     async def is_bot_owner(self, user: discord.abc.Snowflake) -> bool:
         return user.id in await self.owner_user_ids()
 
-    async def forget_user(self, user_id: int) -> int:
-        """Delete everything stored about a member; returns how many records went: the services'
-        data (settings, the usage ledger), then whatever each loaded cog keeps
-        (`delete_member_data`, Red's `red_delete_data_for_user` pattern)."""
-        removed = await self.store.delete_user(user_id)
-        removed += await self.usage.forget_user(user_id)
-        removed += await self.cooldowns.delete_user(user_id)
-        for cog in self.cogs.values():
-            if isinstance(cog, DeletesMemberData):
-                removed += await cog.delete_member_data(user_id)
-        log.info("deleted %d stored records at a member's request", removed)
-        return removed
+    def _member_data(self) -> list[MemberData]:
+        """The shared services' part first (the cloned voices on Fish before anything else), then
+        each loaded cog's (Red's `red_delete_data_for_user` pattern)."""
+        return [self.core_member_data, *(cog for cog in self.cogs.values() if isinstance(cog, MemberData))]
+
+    async def member_data(self, user_id: int) -> Held:
+        """What the bot holds about a member: what /forget-me deletes and what it keeps."""
+        held = Held()
+        for part in self._member_data():
+            held.add(await part.member_data(user_id))
+        return held
+
+    async def forget_user(self, user_id: int) -> Deleted:
+        """Delete everything stored about a member; what went and what could not go now."""
+        deleted = Deleted()
+        for part in self._member_data():
+            deleted.add(await part.delete_member_data(user_id))
+        log.info("deleted %d stored records at a member's request (%d parts left for later)",
+                 deleted.records, len(deleted.remaining))
+        return deleted
 
     async def __aexit__(self, *exc_info: object) -> None:
         # discord.py skips close() once is_closed(), which turns true as close() *begins*

@@ -31,6 +31,7 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from bot.fish.ids import parse_voice_id
 from bot.fish.models import ASR_MODELS, DEFAULT_ASR_MODEL, DEFAULT_CDN_BASE
 from bot.fish.tts_models import BUILT_IN, DEFAULT_TTS_MODEL, CueStyle, ModelCatalog
 
@@ -86,6 +87,13 @@ class FishSection(_Section):
         if value not in names:
             # Fish would serve (and bill) an unknown name as s2.1-pro without a word.
             raise ValueError(f"must be one of {', '.join(names)} (or a model added in [[fish.models]])")
+        return value
+
+    @field_validator("default_voice")
+    @classmethod
+    def _default_voice(cls, value: str | None) -> str | None:
+        if value is not None and parse_voice_id(value) is None:
+            raise ValueError("must be a Fish voice id: 32 lowercase hexadecimal characters")
         return value
 
     @model_validator(mode="after")

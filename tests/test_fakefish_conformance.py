@@ -492,7 +492,7 @@ async def test_get_update_delete(fakefish: FakeFish, sdk: AsyncFishAudio) -> Non
         for v in fakefish.voices.values()
         if v["visibility"] == "private" and v["author"]["_id"] != fakefish.user_id
     )
-    with pytest.raises(NotFoundError):
+    with pytest.raises(PermissionError):  # 403: another account's private voice (OpenAPI)
         await sdk.voices.get(private_other["_id"])
 
     await sdk.voices.delete(mine["_id"])

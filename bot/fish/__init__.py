@@ -22,6 +22,7 @@ from .errors import (
     VoiceNotReadyError,
     WebSocketError,
 )
+from .ids import VoiceId, parse_voice_id
 from .live import LiveSession, WebSocketOptions
 from .messages import user_message
 from .models import (
@@ -100,10 +101,12 @@ __all__ = [
     "Visibility",
     "Voice",
     "VoiceDesignCandidate",
+    "VoiceId",
     "VoiceNotReadyError",
     "WebSocketError",
     "WebSocketOptions",
     "is_known_model",
+    "parse_voice_id",
     "public_url",
     "user_message",
 ]

@@ -113,8 +113,7 @@ class SpeechService:
         if self._breaker is not None:
             self._breaker.refuse_if_open()  # before anything is reserved or joined
         voice_gone = self.voice_gone(requester.id, guild_id, notice or notify)
-        if spec.voice_id is not None and self.stale.is_gone(spec.voice_id):
-            spec = dataclasses.replace(spec, voice_id=await voice_gone(spec.voice_id))
+        spec = await self._usable_voice(spec, requester.id, guild_id, voice_gone)
         reservation = await self._ledger.reserve(
             kind="tts_bytes", amount=billed_bytes(spec.text), user_id=requester.id, guild_id=guild_id,
             model=spec.model,
@@ -254,6 +253,21 @@ class SpeechService:
 
         return replace
 
+    async def _usable_voice(self, spec: SpeechSpec, user_id: int, guild_id: int | None,
+                            voice_gone: VoiceGone) -> SpeechSpec:
+        """`spec` with a voice that may be spoken for `user_id`, decided before anything is spent
+        (bot/voice/stale.py): a voice saved for them or their server that they may no longer use is
+        forgotten (and they are told), and a voice known to be gone from Fish is replaced."""
+        for missing in await self.stale.withdrawn(user_id, guild_id):
+            replacement = await voice_gone(missing)
+            if spec.voice_id == missing:
+                spec = dataclasses.replace(spec, voice_id=replacement)
+        for _attempt in range(MAX_VOICE_REPLACEMENTS + 1):
+            if spec.voice_id is None or not self.stale.is_gone(spec.voice_id):
+                break
+            spec = dataclasses.replace(spec, voice_id=await voice_gone(spec.voice_id))
+        return spec
+
     async def render(
         self, spec: SpeechSpec, *, user_id: int, guild_id: int | None, accepted: Accepted | None = None,
         notice: Notify | None = None,
@@ -262,10 +276,7 @@ class SpeechService:
         or from Fish, with the billed bytes reserved first and committed when the audio arrived.
         A saved voice that is gone is replaced as in `queue` (`notice` tells the member)."""
         voice_gone = self.voice_gone(user_id, guild_id, notice)
-        for _attempt in range(MAX_VOICE_REPLACEMENTS + 1):
-            if spec.voice_id is None or not self.stale.is_gone(spec.voice_id):
-                break
-            spec = dataclasses.replace(spec, voice_id=await voice_gone(spec.voice_id))
+        spec = await self._usable_voice(spec, user_id, guild_id, voice_gone)
         try:
             return await self._render(spec, user_id=user_id, guild_id=guild_id, accepted=accepted)
         except ReferenceNotFoundError:

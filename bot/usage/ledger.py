@@ -56,6 +56,7 @@ COUNTER_RETENTION_DAYS = 7
 PRUNE_INTERVAL_S = 6 * 3600
 
 GUILD_TOTAL = 0  # user_id of a guild's total row
+FORGOTTEN_MEMBER = 0  # user_id of the ledger rows of members who asked to be forgotten
 DIRECT_MESSAGES = 0  # guild_id of usage outside any guild
 
 
@@ -335,7 +336,7 @@ class UsageLedger:
         query = (
             select(UsageEvent.user_id, UsageEvent.kind, func.sum(UsageEvent.amount))
             .where(UsageEvent.guild_id == guild_id, UsageEvent.created_at >= since,
-                   UsageEvent.outcome.in_(SPENT))
+                   UsageEvent.outcome.in_(SPENT), UsageEvent.user_id != FORGOTTEN_MEMBER)
             .group_by(UsageEvent.user_id, UsageEvent.kind)
         )
         per_user: dict[int, dict[Kind, int]] = {}
@@ -348,11 +349,20 @@ class UsageLedger:
 
     # --- housekeeping -------------------------------------------------------------------------
 
-    async def forget_user(self, user_id: int) -> int:
-        """Data deletion: the member's ledger rows and past counters go. Today's counters stay
-        until the day ends, so deleting one's data is not a way around a quota."""
+    async def has_events(self, user_id: int) -> bool:
+        """Whether the ledger holds rows of this member (what /forget-me keeps, without the id)."""
+        query = select(UsageEvent.id).where(UsageEvent.user_id == user_id).limit(1)
         async with self._db.session() as session:
-            events = await session.execute(delete(UsageEvent).where(UsageEvent.user_id == user_id))
+            return await session.scalar(query) is not None
+
+    async def forget_user(self, user_id: int) -> int:
+        """Data deletion: the member's ledger rows stay for the operator's accounting (what was
+        spent, where and when) with their id replaced by FORGOTTEN_MEMBER; their past counters go.
+        Today's counters stay until the day ends, so deleting one's data is not a way around a
+        quota."""
+        async with self._db.session() as session:
+            events = await session.execute(update(UsageEvent).where(UsageEvent.user_id == user_id)
+                                           .values(user_id=FORGOTTEN_MEMBER))
             counters = await session.execute(
                 delete(UsageCounter).where(UsageCounter.user_id == user_id, UsageCounter.day < utc_day())
             )

@@ -286,5 +286,5 @@ async def test_forget_me_reaches_the_usage_ledger_whichever_cogs_are_loaded(bot,
     alice = member(guild)
     await spend(bot, guild, alice, 10)
     await bot.remove_cog("Credits")
-    assert await bot.forget_user(alice) >= 1
+    assert (await bot.forget_user(alice)).records >= 1
     assert await bot.usage.top_users(guild.id, datetime(2000, 1, 1, tzinfo=UTC)) == []

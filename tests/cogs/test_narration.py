@@ -519,7 +519,7 @@ async def test_server_default_voice_is_used_when_the_member_has_none(bot, room, 
 async def test_forget_me_deletes_nickname_and_voice(bot, room, guild) -> None:
     await room.harness.run("nick set", user_id=ANN, guild=guild, name="Annie")
     await room.harness.run("voice speed", user_id=ANN, guild=guild, speed=0.8)
-    assert await bot.forget_user(ANN) >= 2
+    assert (await bot.forget_user(ANN)).records >= 2
     assert (await bot.store.get_user(ANN, NICKNAMES, Nicknames)).names == {}
     assert (await bot.store.get_user(ANN, VOICE_NAMESPACE, VoicePrefs)).speed is None
 

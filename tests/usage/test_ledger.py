@@ -16,6 +16,7 @@ from bot.storage.migrations import upgrade
 from bot.storage.models import UsageCounter, UsageEvent
 from bot.storage.settings import SettingsStore
 from bot.usage import QuotaExceeded, QuotaOverrides, UsageLedger
+from bot.usage.ledger import FORGOTTEN_MEMBER
 from bot.usage.quotas import OVERRIDES_NAMESPACE
 
 GUILD = 111_111_111_111_111_111
@@ -220,7 +221,11 @@ async def test_forget_user_keeps_todays_counters(migrated_db: Database) -> None:
     ledger = UsageLedger(migrated_db, settings(clones_per_member=1))
     async with ledger.reserve(kind="clones", amount=1, user_id=ALICE, guild_id=GUILD):
         pass
+    assert await ledger.has_events(ALICE)
     assert await ledger.forget_user(ALICE) == 1  # the ledger row
-    assert await events(migrated_db) == []
+    # Kept for the operator's accounting, without the member's id.
+    assert await events(migrated_db) == [(FORGOTTEN_MEMBER, "clones", 1, "ok")]
+    assert not await ledger.has_events(ALICE)
+    assert await ledger.top_users(GUILD, datetime(2000, 1, 1, tzinfo=UTC)) == []
     with pytest.raises(QuotaExceeded):  # deleting one's data is not a way around the quota
         await ledger.reserve(kind="clones", amount=1, user_id=ALICE, guild_id=GUILD)
