@@ -38,8 +38,14 @@ log = logging.getLogger(__name__)
 
 PART_WAY = N_("Fish Audio stopped sending audio part-way; the rest was skipped.")
 RECONNECT_POLL_S = 0.05
+# Bounds discord.py's whole voice handshake (its own retries included) for one connection.
+CONNECT_TIMEOUT_S = 20.0
 # A clip whose player keeps dying (not just one reconnect) is given up rather than retried forever.
 MAX_PLAYER_RESTARTS = 5
+
+
+# A new voice client in a channel, within a timeout (SessionManager's; raises TimeoutError).
+Connect = Callable[[VoiceChannel, float], Awaitable[discord.VoiceClient]]
 
 
 class QueueFull(UserFacingError):
@@ -58,6 +64,7 @@ class VoiceSession:
         *,
         fish: FishClient,
         settings: Settings,
+        connect: Connect,
         on_closed: Callable[[VoiceSession], Awaitable[None]] | None = None,
         tts_cache: TTSCache | None = None,
         breaker: FishBreaker | None = None,
@@ -67,6 +74,7 @@ class VoiceSession:
         self._guild = voice.guild
         self._fish = fish
         self._settings = settings
+        self._connect = connect
         self._on_closed = on_closed
         self._tts_cache = tts_cache
         self._breaker = breaker
@@ -90,8 +98,8 @@ class VoiceSession:
         # (`_leaving` once the wait is over and the task is the close itself).
         self._alone_task: asyncio.Task[None] | None = None
         self._leaving = False
-        # While discord.py re-establishes a dropped connection: resolves True once it is back,
-        # False when it is gone for good (removed, or not back in time).
+        # While a dropped connection is re-established (by discord.py, or afresh if that stalls):
+        # resolves True once it is back, False when it is gone for good (removed, or not back in time).
         self._reconnect: asyncio.Future[bool] | None = None
         # The channel the bot itself is moving to (a move to any other is a moderator's).
         self.moving_to: int | None = None
@@ -303,6 +311,10 @@ class VoiceSession:
                        and not self._player_done.is_set())
             if not chained:  # the player had ended, moved on before this clip was ready, or died
                 clip.play_at = clip.play_at or time.perf_counter()
+                if self._chain is not None:
+                    # Its last cleanup (its player's end, or discord.py's AudioSource.__del__) must
+                    # not close a source the new player reads on from (a clip resumed after a drop).
+                    self._chain.hold = True
                 if self.voice.is_playing():
                     self.voice.stop()
                 self._player_done = asyncio.Event()
@@ -342,7 +354,8 @@ class VoiceSession:
         """The voice connection dropped (the bot left its channel without asking to, or the
         player found it down). discord.py reconnects by itself after 4006, 4015, 4009, server
         moves...; the session keeps its queue and waits for that, unless discord.py lets go of the
-        voice client (a kick, the channel deleted, the bot removed: a real removal)."""
+        voice client (a kick, the channel deleted, the bot removed: a real removal). If discord.py's
+        reconnect stalls, the session connects afresh."""
         if self._closed or self.reconnecting:
             return
         self._reconnect = asyncio.get_running_loop().create_future()
@@ -356,6 +369,7 @@ class VoiceSession:
     async def _await_reconnect(self, result: asyncio.Future[bool]) -> None:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self._settings.speak.reconnect_timeout_s
+        stalled_at = loop.time() + self._settings.speak.reconnect_stall_s
         log.info("voice connection in guild %s dropped; waiting for discord.py to reconnect",
                  self.guild_id)
         reason = "reconnect failed"
@@ -366,10 +380,13 @@ class VoiceSession:
                 break
             if self.voice.is_connected():
                 log.info("voice connection in guild %s is back", self.guild_id)
-                if self._chain is not None:
-                    self._chain.hold = False
-                result.set_result(True)
+                self._reconnected(result)
                 return
+            if loop.time() >= stalled_at:
+                if await self._connect_afresh(deadline):
+                    self._reconnected(result)
+                    return
+                break
             await asyncio.sleep(RECONNECT_POLL_S)
         if not result.done():
             result.set_result(False)
@@ -378,6 +395,38 @@ class VoiceSession:
         await self._tell_lost(reason)
         self._end_reason = reason
         await self.close()
+
+    def _reconnected(self, result: asyncio.Future[bool]) -> None:
+        if self._chain is not None:
+            self._chain.hold = False
+        result.set_result(True)
+
+    async def _connect_afresh(self, deadline: float) -> bool:
+        """discord.py's reconnect did not come back in time (it can stall for good, e.g. waiting
+        for an IP discovery reply its socket reader never reads): let go of its voice client and
+        connect a new one to the same channel, trying again until `deadline`. The queue and the
+        clip's buffer stay; the player task resumes on the new client. True once connected."""
+        channel = self.channel
+        log.info("voice reconnect in guild %s stalled; connecting afresh", self.guild_id)
+        _stop_reconnecting(self.voice)
+        await self.voice.disconnect(force=True)
+        loop = asyncio.get_running_loop()
+        while not self._closed and (left := deadline - loop.time()) > 0:
+            try:
+                voice = await self._connect(channel, min(left, CONNECT_TIMEOUT_S))
+            except TimeoutError:
+                log.info("a fresh voice connection in guild %s timed out", self.guild_id)
+                continue
+            except Exception:
+                log.warning("a fresh voice connection in guild %s failed", self.guild_id, exc_info=True)
+                return False
+            if self._closed:  # ended meanwhile (shutdown, the channel deleted): don't stay behind
+                await voice.disconnect(force=True)
+                return False
+            self.voice = voice
+            log.info("voice connection in guild %s is back (a fresh one)", self.guild_id)
+            return True
+        return False
 
     async def _tell_lost(self, reason: str) -> None:
         """One message, to the requester of what was playing (else the next in line)."""
@@ -502,7 +551,8 @@ class VoiceSession:
         except Exception:
             log.warning("stopping the player in guild %s failed", self.guild_id, exc_info=True)
         try:
-            # Also while discord.py is still trying to reconnect: that stops it.
+            # Also while discord.py is still trying to reconnect, or after it let go of the client.
+            _stop_reconnecting(self.voice)
             if self._guild.voice_client is self.voice:
                 await self.voice.disconnect(force=True)
         except Exception:
@@ -510,6 +560,20 @@ class VoiceSession:
         log.info("voice session in guild %s ended (%s)", self.guild_id, reason)
         if self._on_closed is not None:
             await self._on_closed(self)
+
+
+def _stop_reconnecting(voice: discord.VoiceClient) -> None:
+    """Cancel discord.py's own reconnect of `voice`, before letting go of the client.
+
+    The one place fishbot touches discord.py's private voice state, as no public API does this:
+    discord.py 2.7.1's `VoiceClient.disconnect` leaves the connection's reconnect task running.
+    Stuck in IP discovery, that task gives up at its connect timeout, finds its websocket closed and
+    "disconnects" once more: it tells the gateway to leave the channel and unregisters the guild's
+    voice client, by then a fresh one (this session's, or the next session's)."""
+    state = voice._connection
+    for task in (state._runner, state._connector):
+        if task is not None and task is not asyncio.current_task():
+            task.cancel()
 
 
 def _observe(clip: Clip) -> None:
