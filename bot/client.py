@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import discord
+from discord import app_commands
 from discord.ext import commands
 
 from bot.audio.tts_cache import TTSCache
@@ -100,6 +101,11 @@ class FishBot(commands.AutoShardedBot):
             intents=build_intents(settings),
             allowed_mentions=discord.AllowedMentions.none(),
             tree_cls=FishTree,
+            # Servers only, whatever the developer portal allows: no user installs, no DMs (where
+            # a member's quotas would start afresh outside the servers that set them).
+            allowed_contexts=app_commands.AppCommandContext(guild=True, dm_channel=False,
+                                                            private_channel=False),
+            allowed_installs=app_commands.AppInstallationType(guild=True, user=False),
             owner_ids=set(settings.owner_ids) or None,
             **options,
         )
