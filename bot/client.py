@@ -48,7 +48,7 @@ EXTENSIONS: tuple[str, ...] = (
     "cogs.scene",
     "cogs.speak_help",
     "cogs.narration",
-    "cogs.language",  # adds /settings language to narration's group
+    "cogs.settings",
     "cogs.dictionary",
     "cogs.speak_message",
     "cogs.member_voice",

@@ -105,7 +105,7 @@ async def test_names_are_said_when_the_author_changes_or_after_a_minute(bot, roo
     await room.join_and_bind()
     cog = bot.get_cog("Narration")
     now = [1000.0]
-    cog.announcer.clock = lambda: now[0]
+    cog.reader.announcer.clock = lambda: now[0]
     for author, text in ((ANN, "one"), (ANN, "two"), (BOB, "three"), (ANN, "four")):
         room.say(author, text)
         await wait_for(lambda t=text: any(t in s for s in spoken(fakefish)) or
