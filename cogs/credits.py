@@ -6,13 +6,14 @@ from __future__ import annotations
 import asyncio
 import decimal
 import logging
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Literal
 
 import discord
 from discord import app_commands
 from discord.ext import commands, tasks
 
+from bot import clock
 from bot.errors import UserFacingError
 from bot.fish import FishError, NotFoundError, Package
 from bot.i18n import N_, _, ngettext, using_language
@@ -58,7 +59,7 @@ QUOTA_FIELDS: dict[str, str] = {
 
 
 def _since(days: int) -> datetime:
-    now = datetime.now(UTC)
+    now = clock.utc_now()
     midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
     return midnight - timedelta(days=max(0, days - 1)) if days else midnight
 

@@ -4,12 +4,13 @@ operator's warnings about s1's retirement, and the model /speak really sends."""
 from __future__ import annotations
 
 import logging
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
 
-from bot.config import ConfigError, load_settings
+from bot import clock
+from bot.config import ConfigError, Settings, load_settings
 from bot.fish.models import KNOWN_MODELS
 from bot.fish.tts_models import (
     TTS_MODEL_NAMES,
@@ -17,6 +18,8 @@ from bot.fish.tts_models import (
     retirement_notice,
     serving_model,
 )
+from bot.narration.spoken import for_model
+from bot.speech.spec import SpeechSpec
 from tests.bot_fixtures import make_settings, start_bot
 from tests.discord_harness import FakeGuild, Harness, snowflake, wait_for
 from tests.test_cli import fishbot
@@ -32,6 +35,18 @@ def test_one_list_with_drama_and_s1_retiring() -> None:
     assert before["s1"].retires == RETIRED and "drama-3-preview" in before
     assert "s1" not in {m.name for m in offered_models(RETIRED)}  # not offered from that day on
     assert serving_model("s1", BEFORE) == "s1" and serving_model("s1", RETIRED) == "s2.1-pro"
+
+
+@pytest.mark.parametrize(("now", "served", "offered", "said"), [
+    (datetime(2026, 12, 30, 23, 59, 59, tzinfo=UTC), "s1", True, "I feel happy today"),  # (happy) a tag
+    (datetime(2026, 12, 31, 0, 0, 0, tzinfo=UTC), "s2.1-pro", False, "I feel (happy) today"),
+])
+def test_s1_retires_at_midnight_utc(tmp_path: Path, set_now, now: datetime, served: str, offered: bool,
+                                    said: str) -> None:
+    set_now(now)
+    assert SpeechSpec.build(Settings(fish={"model": "s1"}, data_dir=tmp_path), "hi").model == served
+    assert ("s1" in {m.name for m in offered_models(clock.utc_today())}) is offered
+    assert for_model("I feel (happy) today", model="s1") == said
 
 
 def test_retirement_notice_names_the_replacement() -> None:

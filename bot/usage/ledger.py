@@ -18,14 +18,14 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import case, delete, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import metrics
+from bot import clock, metrics
 from bot.config import Settings
 from bot.storage.db import Database, DatabaseUnavailable, affected_rows
 from bot.storage.models import UsageCounter, UsageEvent
@@ -356,7 +356,7 @@ class UsageLedger:
         await session.execute(
             insert(UsageEvent).values(
                 user_id=user_id, guild_id=guild_id, kind=kind, amount=amount, outcome=outcome,
-                created_at=datetime.now(UTC),
+                created_at=clock.utc_now(),
             )
         )
 
