@@ -6,10 +6,12 @@ import argparse
 import asyncio
 import contextlib
 import logging
+import os
 import shutil
 import signal
 import sys
-from collections.abc import Sequence
+import threading
+from collections.abc import Coroutine, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -29,6 +31,10 @@ log = logging.getLogger("fishbot")
 
 EXIT_CONFIG = 2
 EXIT_UNREACHABLE = 3  # Discord or Fish Audio could not be reached at start-up
+# A stop ends the process this long after the signal at the latest, finished or not (Docker kills
+# at 10 s): the bot's orderly close takes up to 3.5 s (bot.client.SHUTDOWN_TIMEOUT_S), but closing
+# connections to a database that stopped answering can wait forever.
+STOP_DEADLINE_S = 4.0
 
 
 def _shard_ids(text: str) -> list[int]:
@@ -80,6 +86,16 @@ REQUIRED = {
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    # Until the event loop's handlers take over (`_until_stopped`), SIGTERM stops the process the
+    # way Ctrl-C does (KeyboardInterrupt, exit 0) rather than killing it with exit code 143.
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
+    try:
+        return _command(argv)
+    except KeyboardInterrupt:
+        return 0
+
+
+def _command(argv: Sequence[str] | None) -> int:
     args = build_parser().parse_args(argv)
     try:
         settings = load_settings(args.config, require=REQUIRED[args.command])
@@ -93,9 +109,39 @@ def main(argv: Sequence[str] | None = None) -> int:
     ]
     setup_logging(settings.log_level, secrets)
     handlers = {"run": _run, "check": _check, "sync": _sync, "db": _db, "health": _health}
+    return asyncio.run(_until_stopped(handlers[args.command](settings, args)))
+
+
+async def _until_stopped(command: Coroutine[Any, Any, int]) -> int:
+    """Run a command so that SIGTERM (docker stop) or SIGINT (Ctrl-C) stops it at any moment, by
+    one path: the command's task is cancelled wherever it waits (migrations, reaching Discord or
+    Fish, login, command sync, the running gateway), its own clean-up runs on the way out (the
+    bot's bounded close()), and the process exits 0, within STOP_DEADLINE_S whatever hangs."""
+    task = asyncio.current_task()
+    assert task is not None
+    loop = asyncio.get_running_loop()
+    received: list[str] = []
+
+    def stop(name: str) -> None:
+        if received:
+            return  # already stopping; the shutdown is bounded
+        received.append(name)
+        log.info("%s received: shutting down", name)
+        task.cancel()
+        deadline = threading.Timer(STOP_DEADLINE_S, _exit_now, args=(name,))
+        deadline.daemon = True  # a stop that finishes in time ends the process as usual
+        deadline.start()
+
+    # Kept until asyncio.run closes the loop: a signal during its last clean-up is a no-op.
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        with contextlib.suppress(NotImplementedError):  # Windows: Ctrl+C still raises
+            loop.add_signal_handler(sig, stop, sig.name)
     try:
-        return asyncio.run(handlers[args.command](settings, args))
-    except KeyboardInterrupt:
+        return await command
+    except asyncio.CancelledError:
+        if not received:
+            raise
+        task.uncancel()
         return 0
 
 
@@ -106,7 +152,11 @@ async def _open_database(settings: Settings) -> Database:
     from bot.storage.db import Database
 
     db = Database(settings.resolved_database_url)
-    await db.connect()
+    try:
+        await db.connect()
+    except BaseException:  # a stop (CancelledError) too: a server that hangs leaves no connection
+        await db.close()
+        raise
     return db
 
 
@@ -136,6 +186,7 @@ async def build_bot(
     from bot.speech.service import SpeechService
     from bot.storage.migrations import upgrade
     from bot.storage.settings import SettingsStore
+    from bot.storage.voice_owners import VoiceOwners
     from bot.usage import UsageLedger
     from bot.voice.manager import SessionManager
     from bot.voice.stale import StaleVoices
@@ -143,7 +194,7 @@ async def build_bot(
     db = await _open_database(settings)
     try:
         applied = await upgrade(db)
-    except Exception:
+    except BaseException:  # a stop during migrations too
         await db.close()
         raise
     if applied:
@@ -158,7 +209,7 @@ async def build_bot(
     sessions = SessionManager(fish, settings, voice_client_cls=voice_client_cls, tts_cache=tts_cache,
                               breaker=breaker)
     speech = SpeechService(fish=fish, ledger=usage, sessions=sessions, cache=tts_cache, settings=settings,
-                           breaker=breaker, stale=StaleVoices(store, settings))
+                           breaker=breaker, stale=StaleVoices(store, settings, VoiceOwners(db)))
     return FishBot(
         settings=settings, fish=fish, db=db, store=store, usage=usage, tts_cache=tts_cache,
         voice_sessions=sessions, speech=speech, **options,
@@ -183,7 +234,6 @@ async def _run(settings: Settings, args: argparse.Namespace) -> int:
         options["shard_ids"] = args.shard_ids
     bot = await build_bot(settings, **options)
     async with bot:
-        _stop_on_signals(bot)
         try:
             await _reach(bot, settings)
             # From here on gateway outages are discord.py's to ride out (it reconnects by itself).
@@ -205,20 +255,15 @@ async def _run(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
-def _stop_on_signals(bot: discord.Client) -> None:
-    """SIGTERM (docker stop) and SIGINT close the bot gracefully: `start()` then returns."""
-    loop = asyncio.get_running_loop()
-    closing: set[asyncio.Task[None]] = set()  # a reference, so the task isn't collected
-
-    def stop(name: str) -> None:
-        log.info("%s received: shutting down", name)
-        task = loop.create_task(bot.close())
-        closing.add(task)
-        task.add_done_callback(closing.discard)
-
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        with contextlib.suppress(NotImplementedError):  # Windows: Ctrl+C still raises
-            loop.add_signal_handler(sig, stop, sig.name)
+def _exit_now(name: str) -> None:
+    """The shutdown outlived STOP_DEADLINE_S (from a thread of its own: the event loop may be the
+    one waiting): say so and end the process. What it dropped (e.g. ledger writes) is logged."""
+    log.warning("still shutting down %g s after %s (a connection is not answering): exiting now",
+                STOP_DEADLINE_S, name)
+    for handler in logging.getLogger().handlers:
+        handler.flush()
+    sys.stdout.flush()
+    os._exit(0)
 
 
 class Unreachable(Exception):
@@ -430,10 +475,8 @@ async def _check(settings: Settings, args: argparse.Namespace) -> int:
         await fish.close()
 
     from bot import clock
-    from bot.fish.tts_models import retirement_notice
 
-    notice = retirement_notice(settings.fish.model, clock.utc_today())
-    if notice:
+    for notice in settings.warnings(clock.utc_today()):
         print(f"[warn] {notice}")
     if settings.needs_message_content:
         print(

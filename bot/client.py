@@ -8,7 +8,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Sequence
-from typing import Any, Protocol, runtime_checkable
+from typing import Any
 
 import discord
 from discord.ext import commands
@@ -17,23 +17,27 @@ from bot.audio.tts_cache import TTSCache
 from bot.command_sync import sync_if_changed
 from bot.config import Settings
 from bot.errors import FishTree
-from bot.fish import FishClient
-from bot.fish.tts_models import retirement_notice
+from bot.fish import FishClient, tts_models
 from bot.i18n.commands import CatalogTranslator
+from bot.member_data import CoreMemberData, Deleted, Held, MemberData
 from bot.metrics import MetricsServer
 from bot.narration.spoken import Dictionaries
 from bot.speech.service import SpeechService
 from bot.storage.db import Database
 from bot.storage.settings import SettingsStore
 from bot.storage.state import StateStore
+from bot.storage.voice_owners import VoiceOwners
 from bot.usage import UsageLedger
 from bot.usage.cooldowns import SharedCooldowns
 from bot.voice.manager import SessionManager
 
 log = logging.getLogger(__name__)
 
-# A stop (SIGTERM from Docker, 10 s before SIGKILL) must finish within 5 s in all.
+# A stop (SIGTERM from Docker, 10 s before SIGKILL) must finish within 5 s in all: the orderly
+# close has SHUTDOWN_TIMEOUT_S, shared by its steps (`fishbot run` exits soon after regardless).
+SHUTDOWN_TIMEOUT_S = 3.5
 VOICE_CLOSE_TIMEOUT_S = 3.0
+LEDGER_FLUSH_TIMEOUT_S = 2.0  # ledger writes still waiting for the database are then given up
 
 # One extension per feature; each is a thin module under cogs/.
 EXTENSIONS: tuple[str, ...] = (
@@ -65,15 +69,6 @@ def build_intents(settings: Settings) -> discord.Intents:
     return intents
 
 
-@runtime_checkable
-class DeletesMemberData(Protocol):
-    """A cog that stores data about members implements this; /forget-me calls it."""
-
-    async def delete_member_data(self, user_id: int) -> int:
-        """Delete what this feature stores about `user_id`; returns how many records went."""
-        ...
-
-
 class FishBot(commands.AutoShardedBot):
     def __init__(
         self,
@@ -101,12 +96,17 @@ class FishBot(commands.AutoShardedBot):
             **options,
         )
         self.settings = settings
+        # The configured models (built-in plus [[fish.models]]) for every model look-up.
+        tts_models.install(settings.fish.catalog)
         self.fish = fish
         self.db = db
         self.store = store
         self.state = StateStore(db)
         # Cooldowns of the credit-spending commands, shared by every process on the database.
         self.cooldowns = SharedCooldowns(db)
+        # What the shared services keep about a member (/forget-me), whichever cogs are loaded.
+        self.core_member_data = CoreMemberData(fish=fish, owners=VoiceOwners(db), store=store, usage=usage,
+                                               cooldowns=self.cooldowns)
         # `run` registers the slash commands itself when they changed since the last sync.
         self.auto_sync = auto_sync
         # Quotas and the usage ledger, for every cog that spends Fish credits.
@@ -130,8 +130,7 @@ class FishBot(commands.AutoShardedBot):
     async def setup_hook(self) -> None:
         # Command names, descriptions and choices in each member's client language (at sync).
         await self.tree.set_translator(CatalogTranslator())
-        notice = retirement_notice(self.settings.fish.model, self.speech.today())
-        if notice:
+        for notice in self.settings.warnings(self.speech.today()):
             log.warning("%s", notice)
         # Housekeeping of the quota counters: its own task, whichever features are on.
         self._pruning = asyncio.create_task(self.usage.prune_forever(), name="prune-quota-counters")
@@ -168,18 +167,26 @@ class FishBot(commands.AutoShardedBot):
     async def is_bot_owner(self, user: discord.abc.Snowflake) -> bool:
         return user.id in await self.owner_user_ids()
 
-    async def forget_user(self, user_id: int) -> int:
-        """Delete everything stored about a member; returns how many records went: the services'
-        data (settings, the usage ledger), then whatever each loaded cog keeps
-        (`delete_member_data`, Red's `red_delete_data_for_user` pattern)."""
-        removed = await self.store.delete_user(user_id)
-        removed += await self.usage.forget_user(user_id)
-        removed += await self.cooldowns.delete_user(user_id)
-        for cog in self.cogs.values():
-            if isinstance(cog, DeletesMemberData):
-                removed += await cog.delete_member_data(user_id)
-        log.info("deleted %d stored records at a member's request", removed)
-        return removed
+    def _member_data(self) -> list[MemberData]:
+        """The shared services' part first (the cloned voices on Fish before anything else), then
+        each loaded cog's (Red's `red_delete_data_for_user` pattern)."""
+        return [self.core_member_data, *(cog for cog in self.cogs.values() if isinstance(cog, MemberData))]
+
+    async def member_data(self, user_id: int) -> Held:
+        """What the bot holds about a member: what /forget-me deletes and what it keeps."""
+        held = Held()
+        for part in self._member_data():
+            held.add(await part.member_data(user_id))
+        return held
+
+    async def forget_user(self, user_id: int) -> Deleted:
+        """Delete everything stored about a member; what went and what could not go now."""
+        deleted = Deleted()
+        for part in self._member_data():
+            deleted.add(await part.delete_member_data(user_id))
+        log.info("deleted %d stored records at a member's request (%d parts left for later)",
+                 deleted.records, len(deleted.remaining))
+        return deleted
 
     async def __aexit__(self, *exc_info: object) -> None:
         # discord.py skips close() once is_closed(), which turns true as close() *begins*
@@ -192,9 +199,17 @@ class FishBot(commands.AutoShardedBot):
         and the database. Bounded so a container stop never reaches SIGKILL."""
         if self._shutdown is None:
             self._shutdown = asyncio.ensure_future(self._close_everything())
-        await asyncio.shield(self._shutdown)
+        try:
+            await asyncio.shield(self._shutdown)
+        except asyncio.CancelledError:
+            # A stop that arrives while closing: let the (bounded) shutdown finish, not leave it
+            # half-done for asyncio.run to cancel.
+            await self._shutdown
+            raise
 
     async def _close_everything(self) -> None:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + SHUTDOWN_TIMEOUT_S
         if self._pruning is not None:
             self._pruning.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -207,7 +222,8 @@ class FishBot(commands.AutoShardedBot):
                 log.warning("voice sessions did not close within %s s", VOICE_CLOSE_TIMEOUT_S)
             await super().close()
         finally:
-            await self.usage.drain()  # outcomes of requests that ended during shutdown
+            # Outcomes of requests that ended during shutdown, in the time the voice close left.
+            await self.usage.drain(timeout=max(0.0, min(LEDGER_FLUSH_TIMEOUT_S, deadline - loop.time())))
             if self.metrics_server is not None:
                 await self.metrics_server.close()
             await self.fish.close()

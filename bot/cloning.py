@@ -1,5 +1,10 @@
 """Checking everything a clone needs before a single credit is spent: title, samples (decoded, of
-the right length, in a format Fish takes), transcripts, cover image."""
+the right length), transcripts, cover image; and each sample's form for the upload.
+
+A checked sample is held as the member uploaded it (already compressed, and at most
+`clone.max_file_mb`) through the consent question; only after consent is a sample Fish does not
+take as it is re-encoded, to MP3 (mono, at most 48 kHz), with its output capped. A 250 KB FLAC
+at 384 kHz would otherwise sit in memory as 230 MB of WAV while the member decides."""
 
 from __future__ import annotations
 
@@ -13,14 +18,23 @@ from bot.errors import UserFacingError
 from bot.fish import Visibility
 from bot.i18n import N_, _, ngettext
 from bot.i18n.formatting import number
-from bot.media import convert, download_attachment, probe, temporary_copy
+from bot.media import (
+    Notice,
+    convert,
+    download_attachment,
+    encoded_bound,
+    needs_resampling,
+    probe,
+    slot,
+    temporary_copy,
+)
 
 TITLE_LIMIT = 64
 DESCRIPTION_LIMIT = 500
 TAG_LIMIT, TAGS_MAX = 30, 10
 COVER_MAX_BYTES = 5 * 1024 * 1024
 # Fish takes .wav, .mp3, .m4a and .opus for persistent voices (fish-audio-api.md §8): these go up
-# untouched; anything else (FLAC, WebM, a video's soundtrack…) is re-encoded to WAV.
+# untouched (at most 48 kHz); anything else (FLAC, WebM, a video's soundtrack…) is re-encoded.
 _AS_IS = {("mp3", "mp3"), ("wav", "pcm_s16le"), ("ogg", "opus"), ("mov,mp4,m4a,3gp,3g2,mj2", "aac")}
 
 
@@ -53,10 +67,13 @@ def visibility_of(value: str) -> Visibility:
 
 @dataclass(frozen=True)
 class Sample:
+    """A checked sample, as the member uploaded it."""
+
     name: str
-    audio: bytes
+    data: bytes
     seconds: float
-    converted: bool
+    as_is: bool  # Fish takes it as it is; otherwise `upload_form` re-encodes it
+    resample: bool  # above 48 kHz
 
 
 def check_title(title: str) -> str:
@@ -111,31 +128,40 @@ def check_sample_count(count: int, settings: CloneSection) -> None:
             count=number(count), limit=number(settings.max_samples)))
 
 
-async def prepare_sample(attachment: discord.Attachment, settings: CloneSection) -> Sample:
-    """Download, decode and check one sample; re-encode it if Fish would not take it as it is."""
+async def check_sample(attachment: discord.Attachment, settings: CloneSection,
+                       notice: Notice | None = None) -> Sample:
+    """Download one sample and check it by decoding (nothing is kept but the download)."""
     name = attachment.filename
     data = await download_attachment(attachment, max_bytes=int(settings.max_file_mb * 1024 * 1024))
-    async with temporary_copy(data) as path:
+    async with slot(notice), temporary_copy(data) as path:
         info = await probe(path, name=name, cap_s=settings.max_seconds + 1)
-        if info.duration_s > settings.max_seconds:
-            raise UserFacingError(
-                _("`{name}` is longer than {seconds} s. Trim it to the clearest part.").format(
-                    name=name, seconds=number(settings.max_seconds))
-            )
-        if info.duration_s < settings.min_seconds:
-            raise UserFacingError(
-                _("`{name}` is only {seconds} s; a voice needs at least {minimum} s of speech per sample "
-                  "(10 s or more sounds best).").format(
-                    name=name, seconds=number(info.duration_s, decimals=1),
-                    minimum=number(settings.min_seconds))
-            )
-        if info.silent:
-            raise UserFacingError(
-                _("`{name}` is silent: there is no voice in it to clone.").format(name=name))
-        if (info.format_name, info.codec) in _AS_IS and not info.has_video:
-            return Sample(name, data, info.duration_s, converted=False)
-        audio = await convert(path, name=name, fmt="wav", cap_s=settings.max_seconds)
-        return Sample(name, audio, info.duration_s, converted=True)
+    if info.duration_s > settings.max_seconds:
+        raise UserFacingError(
+            _("`{name}` is longer than {seconds} s. Trim it to the clearest part.").format(
+                name=name, seconds=number(settings.max_seconds))
+        )
+    if info.duration_s < settings.min_seconds:
+        raise UserFacingError(
+            _("`{name}` is only {seconds} s; a voice needs at least {minimum} s of speech per sample "
+              "(10 s or more sounds best).").format(
+                name=name, seconds=number(info.duration_s, decimals=1),
+                minimum=number(settings.min_seconds))
+        )
+    if info.silent:
+        raise UserFacingError(
+            _("`{name}` is silent: there is no voice in it to clone.").format(name=name))
+    resample = needs_resampling(info)
+    as_is = (info.format_name, info.codec) in _AS_IS and not info.has_video and not resample
+    return Sample(name, data, info.duration_s, as_is=as_is, resample=resample)
+
+
+async def upload_form(sample: Sample, settings: CloneSection, notice: Notice | None = None) -> bytes:
+    """What goes to Fish: the sample as it is, or re-encoded to MP3 (mono, at most 48 kHz)."""
+    if sample.as_is:
+        return sample.data
+    async with slot(notice), temporary_copy(sample.data) as path:
+        return await convert(path, name=sample.name, fmt="mp3", resample=sample.resample,
+                             cap_s=settings.max_seconds, max_bytes=encoded_bound(settings.max_seconds))
 
 
 async def read_cover(attachment: discord.Attachment | None) -> bytes | None:

@@ -7,10 +7,22 @@ from the environment as FISHBOT_<SECTION>__<KEY> (for example FISHBOT_SPEAK__MAX
 
 from __future__ import annotations
 
+import datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import AliasChoices, BaseModel, Field, SecretStr, ValidationError, field_validator
+from pydantic import (
+    AliasChoices,
+    BaseModel,
+    Field,
+    PrivateAttr,
+    SecretStr,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 from pydantic_core import ErrorDetails
 from pydantic_settings import (
     BaseSettings,
@@ -19,8 +31,9 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from bot.fish.ids import parse_voice_id
 from bot.fish.models import ASR_MODELS, DEFAULT_ASR_MODEL, DEFAULT_CDN_BASE
-from bot.fish.tts_models import DEFAULT_TTS_MODEL, TTS_MODEL_NAMES
+from bot.fish.tts_models import BUILT_IN, DEFAULT_TTS_MODEL, CueStyle, ModelCatalog
 
 DEFAULT_CONFIG_PATH = Path("config.toml")
 LatencyMode = Literal["normal", "balanced", "low"]
@@ -30,8 +43,25 @@ class _Section(BaseModel):
     model_config = {"extra": "forbid"}
 
 
+class ModelEntry(_Section):
+    """`[[fish.models]]`: a TTS model to add, or the fields of a built-in one to change (unset
+    fields keep the built-in value; a new model's label defaults to its name)."""
+
+    name: str
+    label: str | None = Field(None, min_length=1, max_length=100)
+    cues: CueStyle | None = None
+    multi_speaker: bool | None = None
+    phonemes: bool | None = None
+    free: bool | None = None
+    retires: datetime.date | None = None  # first UTC day Fish no longer serves it as itself
+    replacement: str | None = None  # what Fish serves from then on (default s2.1-pro)
+    price_per_million_bytes: Decimal | None = Field(None, ge=0, le=10_000)
+
+
 class FishSection(_Section):
-    model: str = DEFAULT_TTS_MODEL  # one of bot.fish.tts_models.TTS_MODELS
+    # Before `model`, which is checked against the built-in list plus these.
+    models: list[ModelEntry] = Field(default_factory=list)
+    model: str = DEFAULT_TTS_MODEL  # a name in the catalog (bot.fish.tts_models)
     latency: LatencyMode = "balanced"
     default_voice: str | None = None
     timeout_s: float = Field(30.0, gt=0, le=600)
@@ -39,12 +69,42 @@ class FishSection(_Section):
     # Covers, avatars and sample audio may come as paths relative to Fish's public CDN.
     cdn_base: str = DEFAULT_CDN_BASE
 
+    _catalog: ModelCatalog = PrivateAttr(default=BUILT_IN)
+
+    @field_validator("models")
+    @classmethod
+    def _models(cls, value: list[ModelEntry]) -> list[ModelEntry]:
+        _catalog_of(value)  # every problem with the entries, at config load
+        return value
+
     @field_validator("model")
     @classmethod
-    def _model(cls, value: str) -> str:
-        if value not in TTS_MODEL_NAMES:
-            raise ValueError(f"must be one of {', '.join(TTS_MODEL_NAMES)}")
+    def _model(cls, value: str, info: ValidationInfo) -> str:
+        entries = info.data.get("models")
+        if entries is None:  # the entries had problems of their own, reported there
+            return value
+        names = _catalog_of(entries).names
+        if value not in names:
+            # Fish would serve (and bill) an unknown name as s2.1-pro without a word.
+            raise ValueError(f"must be one of {', '.join(names)} (or a model added in [[fish.models]])")
         return value
+
+    @field_validator("default_voice")
+    @classmethod
+    def _default_voice(cls, value: str | None) -> str | None:
+        if value is not None and parse_voice_id(value) is None:
+            raise ValueError("must be a Fish voice id: 32 lowercase hexadecimal characters")
+        return value
+
+    @model_validator(mode="after")
+    def _build_catalog(self) -> FishSection:
+        self._catalog = _catalog_of(self.models)
+        return self
+
+    @property
+    def catalog(self) -> ModelCatalog:
+        """The built-in models with this configuration's entries merged over them."""
+        return self._catalog
 
     @field_validator("cdn_base")
     @classmethod
@@ -116,11 +176,22 @@ class SceneSection(_Section):
     max_chars: int = Field(1000, ge=1, le=10_000)
 
 
-class QuotaSection(_Section):
-    """Daily quotas; 0 means unlimited."""
+def _catalog_of(entries: list[ModelEntry]) -> ModelCatalog:
+    return ModelCatalog.build(entry.model_dump(exclude_none=True) for entry in entries)
 
-    tts_chars_per_member: int = Field(20_000, ge=0)
-    tts_chars_per_guild: int = Field(200_000, ge=0)
+
+# Speech quotas counted characters until they counted what Fish bills (UTF-8 bytes).
+RENAMED_QUOTAS = {
+    "tts_chars_per_member": "tts_bytes_per_member",
+    "tts_chars_per_guild": "tts_bytes_per_guild",
+}
+
+
+class QuotaSection(_Section):
+    """Daily quotas; 0 means unlimited. Speech counts UTF-8 bytes of the text sent to Fish."""
+
+    tts_bytes_per_member: int = Field(20_000, ge=0)
+    tts_bytes_per_guild: int = Field(200_000, ge=0)
     clones_per_member: int = Field(3, ge=0)
     clones_per_guild: int = Field(20, ge=0)
     transcribe_minutes_per_member: float = Field(30.0, ge=0)
@@ -128,6 +199,37 @@ class QuotaSection(_Section):
     # Each /voices design request costs about $0.01 whether or not a voice is kept.
     voice_designs_per_member: int = Field(10, ge=0)
     voice_designs_per_guild: int = Field(50, ge=0)
+
+    _deprecations: list[str] = PrivateAttr(default_factory=list)
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _old_names(cls, data: Any, handler: Any) -> QuotaSection:
+        """The old character keys still work, as bytes one for one (never tripled), with a
+        warning: a silent x3 would triple what an operator agreed to spend."""
+        notes = []
+        if isinstance(data, dict):
+            data = dict(data)
+            for old, new in RENAMED_QUOTAS.items():
+                if old not in data:
+                    continue
+                if new in data:
+                    raise ValueError(f"{old} is the old name of {new}: set only {new}")
+                data[new] = data.pop(old)
+                notes.append(
+                    f"quotas.{old} is deprecated: speech quotas now count UTF-8 bytes, as Fish Audio "
+                    f"bills (1 per English letter, 3 per Japanese or Chinese character). Its value is "
+                    f"used as quotas.{new} = {data[new]} bytes, unchanged, so it allows as many English "
+                    f"letters as before but a third as many Japanese or Chinese characters. Rename it "
+                    f"to {new}."
+                )
+        section: QuotaSection = handler(data)
+        section._deprecations = notes
+        return section
+
+    @property
+    def deprecations(self) -> list[str]:
+        return list(self._deprecations)
 
 
 class CreditsSection(_Section):
@@ -137,6 +239,10 @@ class CreditsSection(_Section):
     alert_channel_id: int | None = None
     tts_cache_entries: int = Field(512, ge=0)
     tts_cache_max_chars: int = Field(200, ge=0)
+    # For the cost estimates of /usage and /credits and the alert's "lasts N days" (TTS prices
+    # are per model, in [[fish.models]]): Fish's published prices in dollars.
+    transcribe_price_per_hour: Decimal = Field(Decimal("0.36"), ge=0)
+    voice_design_price: Decimal = Field(Decimal("0.01"), ge=0)
 
 
 class MetricsSection(_Section):
@@ -209,6 +315,11 @@ class Settings(BaseSettings):
     def needs_message_content(self) -> bool:
         """Narration reads messages and auto-transcription reads their attachments."""
         return self.narration.enabled or self.transcribe.auto_transcribe
+
+    def warnings(self, today: datetime.date) -> list[str]:
+        """What the operator should change: a retiring model, deprecated keys."""
+        notice = self.fish.catalog.retirement_notice(self.fish.model, today)
+        return ([notice] if notice else []) + self.quotas.deprecations
 
     @property
     def resolved_database_url(self) -> str:

@@ -47,8 +47,8 @@ FISH_ERRORS = Counter(
     ["status"], registry=REGISTRY,
 )
 SPENT = Counter(
-    "fishbot_spent", "Usage spent, from the usage ledger: kind tts_chars (characters), clones, "
-    "transcribe_seconds", ["kind"], registry=REGISTRY,
+    "fishbot_spent", "Usage spent, from the usage ledger: kind tts_bytes (UTF-8 bytes billed), "
+    "clones, transcribe_seconds, voice_designs", ["kind"], registry=REGISTRY,
 )
 FRAMES = Counter("fishbot_voice_frames", "20 ms audio frames handed to Discord voice", registry=REGISTRY)
 LATE_FRAMES = Counter(

@@ -14,20 +14,22 @@ from discord.ext import commands
 from bot.cloning import (
     VISIBILITY_CHOICES,
     check_description,
+    check_sample,
     check_sample_count,
     check_title,
     parse_tags,
-    prepare_sample,
     read_cover,
     split_transcripts,
+    upload_form,
     visibility_name,
     visibility_of,
 )
 from bot.errors import UserFacingError, describe_error
 from bot.fish import FishError, Visibility, Voice, public_url
+from bot.fish.ids import fish_voice_id
 from bot.i18n import N_, _, ngettext
 from bot.i18n.formatting import duration, number
-from bot.media import audio_attachments
+from bot.media import MediaError, audio_attachments, queue_notice
 from bot.storage.voice_owners import VoiceOwners
 from bot.ui.views import AnsweredModal, ConfirmView
 from bot.ui.voice_actions import VoiceActions
@@ -86,10 +88,6 @@ class Clone(commands.Cog):
     async def cog_unload(self) -> None:
         self.bot.tree.remove_command(self.menu.name, type=self.menu.type)
 
-    async def delete_member_data(self, user_id: int) -> int:
-        """/forget-me: the records of which voices this member cloned."""
-        return await self.owners.forget_user(user_id)
-
     # --- the flow ------------------------------------------------------------------------------
 
     async def clone_flow(
@@ -105,8 +103,9 @@ class Clone(commands.Cog):
         enhance: bool = True,
         cover: discord.Attachment | None = None,
     ) -> None:
-        """Validate everything → consent → upload → success card. Nothing reaches Fish before the
-        member consents, and the uploaded audio only ever lives in memory and deleted temp files."""
+        """Validate everything → reserve the quota → check the samples → consent → upload →
+        success card. Nothing reaches Fish before the member consents, and the uploaded audio
+        only ever lives in memory and deleted temp files."""
         settings = self.bot.settings.clone
         title = check_title(title)
         description = check_description(description)
@@ -117,13 +116,20 @@ class Clone(commands.Cog):
             raise UserFacingError(
                 _("Fish Audio needs a cover image for a public voice: add one with `cover`."))
         await interaction.response.defer(ephemeral=True, thinking=True)
-        # One at a time: a bounded amount of audio in memory and one ffmpeg at a time per clone.
-        samples = [await prepare_sample(a, settings) for a in attachments]
-        cover_bytes = await read_cover(cover)
 
         user_id, guild_id = interaction.user.id, interaction.guild_id
+        # The quota first: a member with none left costs no download and no decoding.
         async with self.bot.usage.reserve(kind="clones", amount=1, user_id=user_id,
                                           guild_id=guild_id) as reservation:
+            try:
+                # One at a time: one media job per clone, and each sample held as uploaded.
+                waiting = interaction.edit_original_response
+                samples = [await check_sample(a, settings, queue_notice(waiting, a.filename))
+                           for a in attachments]
+                cover_bytes = await read_cover(cover)
+            except UserFacingError:
+                await reservation.release("skipped")
+                raise
             consent = ConfirmView(user_id, confirm_label=_("I have the right to clone this voice"),
                                   style=discord.ButtonStyle.success, timeout=CONSENT_TIMEOUT_S)
             seconds = sum(s.seconds for s in samples)
@@ -149,21 +155,23 @@ class Clone(commands.Cog):
                                  len(samples)).format(count=number(len(samples)), title=shown)
             await message.edit(content=uploading, view=None, allowed_mentions=NO_MENTIONS)
             try:
+                voices = [await upload_form(s, settings, queue_notice(message.edit, s.name)) for s in samples]
                 voice = await self.bot.fish.voices.create(
-                    title=title, voices=[s.audio for s in samples], description=description,
+                    title=title, voices=voices, description=description,
                     texts=texts, tags=tag_list, cover_image=cover_bytes, visibility=visibility,
                     train_mode="fast", enhance_audio_quality=enhance,
                 )
-            except FishError as exc:
-                await reservation.release("failed")
+            except (FishError, MediaError) as exc:
+                await reservation.release("skipped" if isinstance(exc, MediaError) else "failed")
                 text, _unexpected = describe_error(exc)
-                await message.edit(content=_("Nothing was created: {reason}").format(reason=text), view=None)
+                await message.edit(content=_("Nothing was created: {reason}").format(reason=text), view=None,
+                                   allowed_mentions=NO_MENTIONS)
                 return
             problem = await self._wait_until_trained(voice, title, message)
             if problem is not None:
                 await reservation.release("failed")
                 with contextlib.suppress(FishError):  # not left half-made on the operator's account
-                    await self.bot.fish.voices.delete(voice.id)
+                    await self.bot.fish.voices.delete(fish_voice_id(voice.id))
                 await message.edit(content=problem, view=None, allowed_mentions=NO_MENTIONS)
                 return
         await self.owners.record(voice_id=voice.id, user_id=user_id, guild_id=guild_id, title=title,
@@ -174,7 +182,7 @@ class Clone(commands.Cog):
                               description=_("Use it with `/speak voice:` or make it your voice below."))
         embed.add_field(name=_("Voice id"), value=f"`{voice.id}`")
         embed.add_field(name=_("Visibility"), value=visibility_name(visibility))
-        embed.add_field(name=_("Samples"), value=f"{number(len(samples))} · {duration(seconds)}")
+        embed.add_field(name=_("Samples"), value=f"{number(len(voices))} · {duration(seconds)}")
         thumbnail = public_url(voice.cover_image, self.bot.settings.fish.cdn_base)
         if thumbnail:
             embed.set_thumbnail(url=thumbnail)
@@ -212,7 +220,7 @@ class Clone(commands.Cog):
                     title=name, seconds=number(settings.training_timeout_s))
             await asyncio.sleep(min(settings.training_poll_s, max(0.0, deadline - loop.time())))
             try:
-                state = (await self.bot.fish.voices.get(voice.id)).state
+                state = (await self.bot.fish.voices.get(fish_voice_id(voice.id))).state
             except FishError as exc:  # a passing failure while polling: keep waiting until the deadline
                 log.info("polling the training of voice %s failed: %s", voice.id, type(exc).__name__)
 

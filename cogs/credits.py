@@ -6,6 +6,8 @@ from __future__ import annotations
 import asyncio
 import decimal
 import logging
+import math
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Literal
 
@@ -17,13 +19,15 @@ from bot import clock
 from bot.errors import UserFacingError
 from bot.fish import FishError, NotFoundError, Package
 from bot.i18n import N_, _, ngettext, using_language
-from bot.i18n.formatting import number, percent
+from bot.i18n.formatting import dollars, number, percent
 from bot.i18n.resolve import guild_language
 from bot.permissions import has_permissions, requires
 from bot.usage import KINDS, Kind, LowBalanceMonitor, QuotaOverrides, UsageLedger
+from bot.usage.billing import ModelSpend, Prices
 from bot.usage.quotas import (
     KIND_INFO,
     OVERRIDES_NAMESPACE,
+    bytes_explained,
     describe_amount,
     describe_wait,
     effective_limit,
@@ -38,7 +42,7 @@ NO_MENTIONS = discord.AllowedMentions.none()
 # Labels are marked with N_ and translated where shown (the choices' names are translated by
 # the command tree's Translator, from commands.pot).
 KIND_TITLES: dict[Kind, str] = {
-    "tts_chars": N_("Speech"), "clones": N_("Voice clones"), "transcribe_seconds": N_("Transcription"),
+    "tts_bytes": N_("Speech"), "clones": N_("Voice clones"), "transcribe_seconds": N_("Transcription"),
     "voice_designs": N_("Voice designs"),
 }
 PERIODS: dict[str, tuple[str, int]] = {"today": ("Today", 0), "7d": ("Last 7 days", 7),
@@ -46,8 +50,8 @@ PERIODS: dict[str, tuple[str, int]] = {"today": ("Today", 0), "7d": ("Last 7 day
 PERIOD_TITLES: dict[str, str] = {"today": N_("Server usage: today"), "7d": N_("Server usage: last 7 days"),
                                  "30d": N_("Server usage: last 30 days")}
 QUOTA_FIELDS: dict[str, str] = {
-    "tts_chars_per_member": N_("Speech characters per member"),
-    "tts_chars_per_guild": N_("Speech characters for the server"),
+    "tts_bytes_per_member": N_("Speech bytes per member"),
+    "tts_bytes_per_guild": N_("Speech bytes for the server"),
     "clones_per_member": N_("Voice clones per member"),
     "clones_per_guild": N_("Voice clones for the server"),
     "transcribe_minutes_per_member": N_("Transcription minutes per member"),
@@ -55,7 +59,21 @@ QUOTA_FIELDS: dict[str, str] = {
     "voice_designs_per_member": N_("Voice designs per member"),
     "voice_designs_per_guild": N_("Voice designs for the server"),
 }
-# Counters of past days only matter for a day or two (the ledger keeps the history).
+# The low-balance alert and /credits estimate how long the balance lasts at this window's rate.
+RATE_WINDOW = timedelta(days=7)
+
+
+@dataclass(frozen=True)
+class Rate:
+    """What the whole bot spent in the last 7 days, as the ledger recorded it, priced."""
+
+    spent: dict[tuple[Kind, str | None], int]
+    cost: decimal.Decimal
+    per_day: decimal.Decimal
+
+    def days_left(self, balance: decimal.Decimal) -> float | None:
+        """How many days `balance` lasts at this rate (None: nothing paid was spent)."""
+        return None if self.per_day <= 0 else max(0.0, float(balance / self.per_day))
 
 
 def _since(days: int) -> datetime:
@@ -72,6 +90,31 @@ def _spent_line(totals: dict[Kind, int]) -> str:
     return " · ".join(describe_amount(kind, totals[kind]) for kind in KINDS)
 
 
+def _speech_lines(rows: list[ModelSpend]) -> list[str]:
+    """One line per model: "S2.1 Pro: 1,234 bytes ≈ $0.019", free models marked free."""
+    lines = []
+    for row in rows:
+        label = row.label or _("model not recorded")
+        amount = describe_amount("tts_bytes", row.billed_bytes)
+        if row.free:
+            lines.append(_("{model}: {amount} (free)").format(model=label, amount=amount))
+        else:
+            lines.append(_("{model}: {amount} ≈ {cost}").format(model=label, amount=amount,
+                                                                cost=dollars(row.cost)))
+    return lines
+
+
+def _days_text(days: float | None) -> str:
+    if days is None:
+        return _("Nothing paid was spent in the last 7 days.")
+    if days < 1:
+        return _("At the last 7 days' rate the balance lasts less than a day.")
+    whole = math.floor(days)
+    return ngettext("At the last 7 days' rate the balance lasts about {count} day.",
+                    "At the last 7 days' rate the balance lasts about {count} days.",
+                    whole).format(count=number(whole))
+
+
 class Credits(commands.Cog):
     quota = app_commands.Group(
         name="quota",
@@ -83,6 +126,7 @@ class Credits(commands.Cog):
     def __init__(self, bot: FishBot, usage: UsageLedger) -> None:
         self.bot = bot
         self.usage = usage
+        self.prices = Prices(bot.settings)
         self.monitor = LowBalanceMonitor(
             bot.settings.credits.low_balance_threshold, self._fetch_balance, self._deliver_alert
         )
@@ -118,8 +162,8 @@ class Credits(commands.Cog):
                                         "permission can see the Fish Audio balance."))
             raise UserFacingError(_("Only the bot's owners can see the Fish Audio balance."))
         await interaction.response.defer(ephemeral=True, thinking=True)
-        credit, package = await asyncio.gather(
-            self.bot.fish.account.get_credits(check_free_credit=True), self._package()
+        credit, package, rate = await asyncio.gather(
+            self.bot.fish.account.get_credits(check_free_credit=True), self._package(), self._rate_or_none()
         )
         threshold = decimal.Decimal(str(self.bot.settings.credits.low_balance_threshold))
         low = credit.credit < threshold
@@ -131,10 +175,52 @@ class Credits(commands.Cog):
         free = {True: _("Available"), False: _("Not available"), None: _("Unknown")}[credit.has_free_credit]
         embed.add_field(name=_("Free credit"), value=free)
         embed.add_field(name=_("Package"), value=self._package_text(package))
+        if rate is not None:
+            embed.add_field(name=_("Spent in the last 7 days (estimate)"), value=self._rate_text(rate),
+                            inline=False)
+            embed.add_field(name=_("How long it lasts"), value=_days_text(rate.days_left(credit.credit)),
+                            inline=False)
         footer = (_("Low-balance alert below {threshold} — the balance is below it now.") if low
                   else _("Low-balance alert below {threshold}."))
         embed.set_footer(text=footer.format(threshold=number(threshold)))
         await interaction.followup.send(embed=embed, ephemeral=True, allowed_mentions=NO_MENTIONS)
+
+    async def rate(self) -> Rate:
+        """The bot's spending over the last 7 days (over the ledger's whole life if it is younger,
+        but at least a day), priced with the configured prices."""
+        now = clock.utc_now()
+        spent, first = await asyncio.gather(self.usage.spent_since(now - RATE_WINDOW),
+                                            self.usage.first_recorded())
+        window = RATE_WINDOW if first is None else min(RATE_WINDOW, max(now - first, timedelta(days=1)))
+        cost = self.prices.total(spent)
+        per_day = cost * decimal.Decimal(timedelta(days=1) / window)
+        return Rate(spent=spent, cost=cost, per_day=per_day)
+
+    async def _rate_or_none(self) -> Rate | None:
+        """The rate, or None when the ledger can't be read: the balance and the alert matter more."""
+        try:
+            return await self.rate()
+        except Exception:
+            log.exception("could not estimate the bot's spending rate from the usage ledger")
+            return None
+
+    def _rate_text(self, rate: Rate) -> str:
+        speech: dict[str | None, int] = {}
+        other: dict[Kind, int] = {}
+        for (kind, model), amount in rate.spent.items():
+            if kind == "tts_bytes":
+                speech[model] = speech.get(model, 0) + amount
+            else:
+                other[kind] = other.get(kind, 0) + amount
+        lines = _speech_lines(self.prices.speech(speech))
+        for kind in ("transcribe_seconds", "voice_designs"):
+            if other.get(kind):
+                lines.append(_("{kind}: {amount} ≈ {cost}").format(
+                    kind=_(KIND_TITLES[kind]), amount=describe_amount(kind, other[kind]),
+                    cost=dollars(self.prices.cost(kind, other[kind]))))
+        lines.append(_("Total ≈ {cost}, about {per_day} a day").format(
+            cost=dollars(rate.cost), per_day=dollars(rate.per_day)))
+        return "\n".join(lines)
 
     async def _package(self) -> Package | str:
         """The prepaid package, or why there is none to show (it never fails /credits)."""
@@ -204,8 +290,13 @@ class Credits(commands.Cog):
                 value = _("{used} used · {left} left").format(
                     used=used, left=describe_amount(kind, remaining))
             embed.add_field(name=_(KIND_TITLES[kind]), value=value, inline=False)
+        by_model = await self.usage.speech_by_model(interaction.guild_id, _since(0),
+                                                    user_id=interaction.user.id)
+        if by_model:
+            embed.add_field(name=_("Speech by model (estimated cost)"),
+                            value="\n".join(_speech_lines(self.prices.speech(by_model))), inline=False)
         embed.set_footer(text=_("Quotas reset in {wait} (midnight UTC).").format(
-            wait=describe_wait(today.reset_in)))
+            wait=describe_wait(today.reset_in)) + " " + bytes_explained())
         return embed
 
     async def _server_usage(self, guild: discord.Guild, period: str) -> discord.Embed:
@@ -215,7 +306,8 @@ class Credits(commands.Cog):
         since = _since(days)
         totals = await self.usage.guild_totals(guild.id, since)
         top = await self.usage.top_users(guild.id, since, limit=10)
-        outcomes = await self.usage.outcome_counts(guild.id, since, "tts_chars")
+        outcomes = await self.usage.outcome_counts(guild.id, since, "tts_bytes")
+        by_model = await self.usage.speech_by_model(guild.id, since)
         embed = discord.Embed(title=_(PERIOD_TITLES[period]), colour=discord.Colour.blurple())
         for kind in KINDS:
             limit = (await self.usage.limits(kind, guild.id)).guild
@@ -225,6 +317,9 @@ class Credits(commands.Cog):
                     amount=describe_amount(kind, totals[kind]), limit=_limit_text(kind, limit)),
                 inline=False,
             )
+        if by_model:
+            embed.add_field(name=_("Speech by model (estimated cost)"),
+                            value="\n".join(_speech_lines(self.prices.speech(by_model))), inline=False)
         lines = [f"{n}. <@{user_id}> — {_spent_line(spent)}" for n, (user_id, spent) in enumerate(top, 1)]
         embed.add_field(name=_("Top members"), value="\n".join(lines) or _("Nobody yet."), inline=False)
         embed.add_field(name=_("Speech cache"), value=self._cache_text(outcomes.get("cached", 0)),
@@ -329,18 +424,25 @@ class Credits(commands.Cog):
     async def _fetch_balance(self) -> decimal.Decimal:
         return (await self.bot.fish.account.get_credits()).credit
 
-    def _alert_text(self, balance: decimal.Decimal) -> str:
+    def _alert_text(self, balance: decimal.Decimal, rate: Rate | None) -> str:
         """In the current language: the channel's server language, or English in the owners' DMs."""
         threshold = self.bot.settings.credits.low_balance_threshold
-        return _(
+        text = _(
             "⚠️ The bot's Fish Audio API credit is low: {balance} left (alert threshold {threshold}). "
             "Speech, cloning and transcription stop when it runs out; top it up at {url}. I'll tell you "
             "again only after it has recovered."
         ).format(balance=number(balance), threshold=number(threshold), url="https://fish.audio")
+        if rate is None:  # the ledger could not be read: the alert goes out all the same
+            return text
+        lasts = _days_text(rate.days_left(balance))
+        if rate.per_day > 0:
+            lasts += " " + _("(The bot spent about {per_day} a day.)").format(per_day=dollars(rate.per_day))
+        return text + "\n" + lasts
 
     async def _deliver_alert(self, balance: decimal.Decimal) -> bool:
         """Post to the configured channel, else DM the owners; True if anyone was told."""
-        text = self._alert_text(balance)
+        rate = await self._rate_or_none()
+        text = self._alert_text(balance, rate)
         channel_id = self.bot.settings.credits.alert_channel_id
         if channel_id is not None:
             try:
@@ -349,7 +451,7 @@ class Credits(commands.Cog):
                     raise TypeError("not a channel messages can be sent to")
                 guild = getattr(channel, "guild", None)
                 with using_language(await guild_language(self.bot.store, guild)):
-                    posted = self._alert_text(balance)
+                    posted = self._alert_text(balance, rate)
                 await channel.send(posted, allowed_mentions=NO_MENTIONS)
                 return True
             except (discord.HTTPException, TypeError) as exc:

@@ -12,7 +12,8 @@ from discord.ext import commands
 
 from bot.errors import UserFacingError
 from bot.i18n import _, ngettext
-from bot.i18n.formatting import number
+from bot.i18n.formatting import listing, number
+from bot.member_data import Deleted, Held, named, server_name
 from bot.narration.pronunciation import MAX_ENTRIES, PHONEME_END, PHONEME_START, BadEntry, Entry, parse_entry
 from bot.narration.settings import DICTIONARY_NAMESPACE, PronunciationSettings
 from bot.narration.spoken import entries_of
@@ -48,6 +49,42 @@ class PronunciationDictionary(commands.Cog):
     async def _reply(self, interaction: discord.Interaction, text: str) -> None:
         await interaction.response.send_message(text, ephemeral=True, allowed_mentions=NO_MENTIONS)
 
+    # --- /forget-me: the words a member added ----------------------------------------------------
+
+    async def _words_of(self, user_id: int) -> dict[int, list[str]]:
+        """Per server, the words `user_id` added (or last changed) in its dictionary."""
+        found: dict[int, list[str]] = {}
+        stored = await self.bot.store.guilds_mentioning(DICTIONARY_NAMESPACE, PronunciationSettings, user_id)
+        for guild_id, dictionary in stored.items():
+            words = [dictionary.entries[key][0] for key, who in dictionary.added_by.items()
+                     if who == user_id and key in dictionary.entries]
+            if words:
+                found[guild_id] = sorted(words, key=str.lower)
+        return found
+
+    async def member_data(self, user_id: int) -> Held:
+        found = await self._words_of(user_id)
+        if not found:
+            return Held()
+        places = [_("{words} in {server}").format(
+            words=named([discord.utils.escape_markdown(w) for w in words]),
+            server=server_name(self.bot, guild_id)) for guild_id, words in found.items()]
+        return Held(deletes=[_("Your words in servers' pronunciation dictionaries: {places}").format(
+            places=listing(places))])
+
+    async def delete_member_data(self, user_id: int) -> Deleted:
+        deleted = Deleted()
+        for guild_id in await self._words_of(user_id):
+            def without_theirs(stored: PronunciationSettings) -> dict[str, Any]:
+                theirs = {key for key, who in stored.added_by.items() if who == user_id}
+                deleted.records += len(theirs & stored.entries.keys())
+                return {"entries": {k: v for k, v in stored.entries.items() if k not in theirs},
+                        "added_by": {k: v for k, v in stored.added_by.items() if k not in theirs}}
+
+            await self.bot.store.edit_guild(guild_id, DICTIONARY_NAMESPACE, PronunciationSettings,
+                                            without_theirs)
+        return deleted
+
     @dictionary.command(name="add", description="Say a word differently (in narration and /speak)")
     @app_commands.describe(
         word="The word as it is written (matched whole, in any case)",
@@ -72,7 +109,8 @@ class PronunciationDictionary(commands.Cog):
                 raise UserFacingError(
                     _("This server's dictionary is full ({count} words). Remove some first.").format(
                         count=number(MAX_ENTRIES)))
-            return {"entries": {**stored.entries, key: (entry.word, entry.say, entry.phonemes or "")}}
+            return {"entries": {**stored.entries, key: (entry.word, entry.say, entry.phonemes or "")},
+                    "added_by": {**stored.added_by, key: interaction.user.id}}
 
         # The entries are one stored value: read and written under the row lock, so two changes at
         # the same instant (in this process or another) both count.
@@ -95,7 +133,8 @@ class PronunciationDictionary(commands.Cog):
                 raise UserFacingError(
                     _("That word isn't in this server's dictionary (see `/dictionary list`)."))
             removed = stored.entries[key][0]
-            return {"entries": {k: v for k, v in stored.entries.items() if k != key}}
+            return {"entries": {k: v for k, v in stored.entries.items() if k != key},
+                    "added_by": {k: v for k, v in stored.added_by.items() if k != key}}
 
         await self.bot.store.edit_guild(interaction.guild_id, DICTIONARY_NAMESPACE, PronunciationSettings,
                                         without_entry)

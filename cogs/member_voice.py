@@ -11,7 +11,7 @@ from discord.ext import commands
 
 from bot.errors import UserFacingError
 from bot.expressive.cues import check_style
-from bot.fish import FishError, NotFoundError
+from bot.fish import FishError, NotFoundError, PermissionDeniedError, parse_voice_id
 from bot.i18n import _, pgettext
 from bot.i18n.formatting import number
 from bot.narration.cleaning import clean
@@ -58,18 +58,13 @@ class MemberVoice(commands.Cog):
 
     @voice.command(name="show", description="The voice and speed the bot uses for you")
     async def voice_show(self, interaction: discord.Interaction) -> None:
-        mine = await self.bot.store.get_user(interaction.user.id, NAMESPACE, VoicePrefs)
+        user_id, guild_id = interaction.user.id, interaction.guild_id
+        mine = await self.bot.store.get_user(user_id, NAMESPACE, VoicePrefs)
         gone = ""
-        if mine.voice_id:
-            try:
-                await self.bot.fish.voices.get(mine.voice_id)
-            except NotFoundError:  # 404: deleted on Fish's side since it was saved
-                replaced = await self.bot.speech.stale.replace(
-                    mine.voice_id, user_id=interaction.user.id, guild_id=interaction.guild_id)
-                gone = f"{replaced.notice}\n" if replaced.notice else ""
-                mine = VoicePrefs(speed=mine.speed)
-            except FishError:
-                pass  # Fish unreachable: show the saved choice unchecked
+        if mine.voice_id and await self._still_usable(mine.voice_id, user_id, guild_id) is False:
+            replaced = await self.bot.speech.stale.replace(mine.voice_id, user_id=user_id, guild_id=guild_id)
+            gone = f"{replaced.notice}\n" if replaced.notice else ""
+            mine = VoicePrefs(speed=mine.speed)
         used = await resolve_voice(self.bot.store, self.bot.settings, user_id=interaction.user.id,
                                    guild_id=interaction.guild_id)
         if mine.voice_id:
@@ -82,6 +77,22 @@ class MemberVoice(commands.Cog):
         speed = number(used.speed) if used.speed else pgettext("speed", "normal")
         shown = _("Voice: {voice}\nSpeed: {speed}").format(voice=voice, speed=speed)
         await self._reply(interaction, f"{gone}{shown}")
+
+    async def _still_usable(self, voice_id: str, user_id: int, guild_id: int | None) -> bool | None:
+        """Whether a saved voice may still be spoken with: withdrawn by its owner or gone from Fish
+        (404; 403 for another account's private voice) is False; None when Fish can't tell now."""
+        if await self.bot.speech.stale.unusable(voice_id, user_id=user_id, guild_id=guild_id):
+            return False
+        parsed = parse_voice_id(voice_id)
+        if parsed is None:
+            return False
+        try:
+            await self.bot.fish.voices.get(parsed)
+        except (NotFoundError, PermissionDeniedError):
+            return False
+        except FishError:
+            return None  # Fish unreachable: show the saved choice unchecked
+        return True
 
     @voice.command(name="style", description="How your text is said by default, e.g. whispering")
     @app_commands.describe(style="A style for the bot's model (leave out to stop using one)")

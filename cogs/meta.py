@@ -15,10 +15,15 @@ from bot.ui.views import ConfirmView
 if TYPE_CHECKING:
     from bot.client import FishBot
 
+NO_MENTIONS = discord.AllowedMentions.none()
+CONFIRM_TIMEOUT_S = 120.0
+MESSAGE_LIMIT = 2000
+
 
 class Meta(commands.Cog):
     def __init__(self, bot: FishBot) -> None:
         self.bot = bot
+        self.confirm_timeout = CONFIRM_TIMEOUT_S
 
     @app_commands.command(name="about", description="What this bot is and how it is set up")
     async def about(self, interaction: discord.Interaction) -> None:
@@ -39,13 +44,20 @@ class Meta(commands.Cog):
 
     @app_commands.command(name="forget-me", description="Delete everything this bot stores about you")
     async def forget_me(self, interaction: discord.Interaction) -> None:
-        view = ConfirmView(interaction.user.id, confirm_label=_("Delete my data"))
-        await interaction.response.send_message(
-            _("This deletes your voice choice, nickname and other settings stored by this bot. "
-              "Voices you cloned stay on Fish Audio until you delete them with `/voices delete`."),
-            view=view,
-            ephemeral=True,
-        )
+        held = await self.bot.member_data(interaction.user.id)
+        kept = [f"• {line}" for line in held.keeps]
+        if not held.deletes:
+            text = "\n".join([_("The bot stores nothing about you that it could delete."), *kept])
+            await interaction.response.send_message(text, ephemeral=True, allowed_mentions=NO_MENTIONS)
+            return
+        question = [_("This deletes:"), *(f"• {line}" for line in held.deletes)]
+        if kept:
+            question += [_("This stays:"), *kept]
+        question.append(_("Delete it all? This can't be undone."))
+        view = ConfirmView(interaction.user.id, confirm_label=_("Delete my data"),
+                           timeout=self.confirm_timeout)
+        await interaction.response.send_message(_cut("\n".join(question)), view=view, ephemeral=True,
+                                                allowed_mentions=NO_MENTIONS)
         view.message = await interaction.original_response()
         await view.wait()
         if view.value is None:
@@ -54,10 +66,16 @@ class Meta(commands.Cog):
         if not view.value:
             await interaction.followup.send(_("Nothing was deleted."), ephemeral=True)
             return
-        removed = await self.bot.forget_user(interaction.user.id)
+        deleted = await self.bot.forget_user(interaction.user.id)
         done = ngettext("Done: deleted {count} stored record about you.",
-                        "Done: deleted {count} stored records about you.", removed)
-        await interaction.followup.send(done.format(count=number(removed)), ephemeral=True)
+                        "Done: deleted {count} stored records about you.", deleted.records)
+        lines = [done.format(count=number(deleted.records)), *deleted.remaining, *held.keeps]
+        await interaction.followup.send(_cut("\n".join(lines)), ephemeral=True, allowed_mentions=NO_MENTIONS)
+
+
+def _cut(text: str) -> str:
+    """Within Discord's 2,000 characters (every list in it is capped already; this is the backstop)."""
+    return text if len(text) <= MESSAGE_LIMIT else text[: MESSAGE_LIMIT - 1] + "…"
 
 
 async def setup(bot: FishBot) -> None:

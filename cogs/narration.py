@@ -18,6 +18,7 @@ from bot.errors import UserFacingError
 from bot.i18n import _, ngettext, pgettext, using_language
 from bot.i18n.formatting import duration, listing, number
 from bot.i18n.resolve import guild_language
+from bot.member_data import Deleted, Held, server_name
 from bot.narration import phrases
 from bot.narration.access import may_read
 from bot.narration.announcer import Announcer, Last
@@ -33,6 +34,7 @@ from bot.narration.settings import (
 from bot.narration.spoken import for_model
 from bot.permissions import require_permissions
 from bot.speech.breaker import FishUnavailable
+from bot.storage.voice_owners import VoiceOwners
 from bot.ui.voice_autocomplete import voice_autocomplete
 from bot.usage import QuotaExceeded
 from bot.voice.access import usable_voice
@@ -107,6 +109,22 @@ class Narration(commands.Cog):
 
     async def _config(self, guild_id: int) -> NarrationSettings:
         return await self.bot.store.get_guild(guild_id, NAMESPACE, NarrationSettings)
+
+    # --- /forget-me --------------------------------------------------------------------------------
+
+    async def member_data(self, user_id: int) -> Held:
+        """A server's ignore list is its moderation, not the member's data: it stays (deleting
+        one's data is no way around a server's decision, as it is none around a quota)."""
+        stored = await self.bot.store.guilds_mentioning(NAMESPACE, NarrationSettings, user_id)
+        servers = [server_name(self.bot, guild_id) for guild_id, config in stored.items()
+                   if user_id in config.ignored_members]
+        if not servers:
+            return Held()
+        return Held(keeps=[_("You stay on the ignore lists of {servers}: that is the server's decision, "
+                             "which its admins can change.").format(servers=listing(servers))])
+
+    async def delete_member_data(self, user_id: int) -> Deleted:
+        return Deleted()  # nicknames and opt-outs are member settings: the bot deletes those
 
     def _require_enabled(self) -> None:
         if not self.bot.settings.narration.enabled:
@@ -308,6 +326,10 @@ class Narration(commands.Cog):
         changes: dict[str, object] = {}
         if voice is not None:
             found = await usable_voice(self.bot.fish, self.bot.db, interaction.user.id, voice)
+            if not await VoiceOwners(self.bot.db).usable_by(found.id, None):
+                raise UserFacingError(_(
+                    "A server's default voice speaks for every member, so it must be a library voice or "
+                    "a public one. Make yours public with `/voices edit` first."))
             changes.update(voice_id=found.id, voice_name=found.title[:100])
         if speed is not None:
             changes["speed"] = speed

@@ -104,8 +104,7 @@ class Scene(commands.Cog):
 
     async def _allowed(self, requester_id: int, voice_id: str) -> bool:
         """The private-voice rule: another member's private or unlisted voice is not usable."""
-        record = await VoiceOwners(self.bot.db).get(voice_id)
-        return record is None or record.user_id == requester_id or record.visibility == "public"
+        return await VoiceOwners(self.bot.db).usable_by(voice_id, requester_id)
 
     async def _voice_named(self, requester: discord.Member, label: str) -> str | None:
         key = speaker_key(label)
@@ -113,7 +112,8 @@ class Scene(commands.Cog):
             if speaker_key(record.title) == key:
                 return record.voice_id
         server = await self.bot.store.get_guild(requester.guild.id, VOICE_NAMESPACE, VoicePrefs)
-        if server.voice_id and speaker_key(server.voice_name or "") == key:
+        if (server.voice_id and speaker_key(server.voice_name or "") == key
+                and await self._allowed(requester.id, server.voice_id)):
             return server.voice_id
         page = await self.bot.fish.voices.list(title=" ".join(label.split()), page_size=20)
         for voice in page.items:

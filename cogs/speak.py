@@ -154,11 +154,11 @@ class Speak(commands.Cog):
         model_name = checked_model(model, self.bot.speech.today())
         config = await self.bot.store.get_guild(member.guild.id, NARRATION_NAMESPACE, NarrationSettings)
         text = await self._spoken(member, text, model_name or self.bot.settings.fish.model, style, config)
-        if voice:
-            await usable_voice(self.bot.fish, self.bot.db, member.id, voice)
+        # The voice as Fish knows it, after the one parse and the ownership check (never as typed).
+        voice_id = (await usable_voice(self.bot.fish, self.bot.db, member.id, voice)).id if voice else None
         chosen = await resolve_voice(
             self.bot.store, self.bot.settings, user_id=member.id, guild_id=member.guild.id,
-            voice_id=voice, speed=speed,
+            voice_id=voice_id, speed=speed,
         )
         speech = self.bot.speech
         if not in_voice(member):

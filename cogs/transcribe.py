@@ -3,11 +3,12 @@ context menu, and optional automatic transcripts of voice messages in chosen cha
 
 from __future__ import annotations
 
+import contextlib
 import io
 import logging
 import math
 from dataclasses import dataclass
-from pathlib import PurePath
+from pathlib import Path, PurePath
 from typing import TYPE_CHECKING
 
 import discord
@@ -18,15 +19,21 @@ from pydantic import BaseModel
 from bot.errors import UserFacingError
 from bot.fish import ASRResponse, InsufficientCreditError
 from bot.i18n import N_, _, using_language
-from bot.i18n.formatting import duration, language_name
+from bot.i18n.formatting import duration, language_name, number
 from bot.i18n.resolve import guild_language
 from bot.media import (
     AudioInfo,
+    Notice,
+    TooMuchAudio,
     audio_attachments,
     convert,
     download_attachment,
     is_voice_message,
+    needs_resampling,
     probe,
+    probe_header,
+    queue_notice,
+    slot,
     temporary_copy,
 )
 from bot.permissions import requires
@@ -44,11 +51,14 @@ log = logging.getLogger(__name__)
 
 NO_MENTIONS = discord.AllowedMentions.none()
 NAMESPACE = "transcribe"
-# What the API documents (fish-audio-api.md, ASR): at most 20 MB and 60 minutes, at least 1 s.
-API_MAX_BYTES = 20 * 1024 * 1024
+# What the API documents (fish-audio-api.md, ASR): at most 20 MB (since March 2026; read as
+# 20,000,000 bytes, the stricter reading) and 60 minutes, at least 1 s. The audio leaves a little
+# room for the request's other fields.
+API_MAX_BYTES = 20_000_000
+UPLOAD_MAX_BYTES = API_MAX_BYTES - 64 * 1024
 API_MIN_SECONDS = 1.0
-# Containers/codecs the API takes as they are; anything else (video, AAC in MP4, WebM…) is
-# re-encoded to Ogg Opus first.
+# Containers/codecs the API takes as they are (at most 48 kHz and 20 MB); anything else (video,
+# AAC in MP4, WebM…) is re-encoded to compact Ogg Opus for speech first.
 _AS_IS = {("mp3", "mp3"), ("wav", "pcm_s16le"), ("ogg", "opus"), ("ogg", "vorbis"), ("flac", "flac")}
 # The API's common language codes (it detects the language itself; this is only a hint). Their
 # names are CLDR's, in the member's language.
@@ -134,28 +144,34 @@ class Transcribe(commands.Cog):
     # --- the pipeline --------------------------------------------------------------------------
 
     async def _run(self, attachment: discord.Attachment, *, user_id: int, guild_id: int | None,
-                   language: str | None, timestamps: bool) -> Transcript:
-        """Download, check by decoding, re-encode if needed, reserve quota, transcribe."""
+                   language: str | None, timestamps: bool, notice: Notice | None = None) -> Transcript:
+        """Download; in one media job: read the header, reserve the quota it claims, check by
+        decoding, settle the quota to the decoded length, re-encode if needed; transcribe."""
         settings = self.bot.settings.transcribe
         name = attachment.filename
         max_seconds = settings.max_minutes * 60
         data = await download_attachment(attachment, max_bytes=int(settings.max_file_mb * 1024 * 1024))
-        async with temporary_copy(data) as path:
-            info = await probe(path, name=name, cap_s=max_seconds + 1)
-            if info.duration_s > max_seconds:
-                raise UserFacingError(_("`{name}` is longer than {limit}, the limit here.").format(
-                    name=name, limit=duration(max_seconds)))
-            if info.duration_s < API_MIN_SECONDS:
-                raise UserFacingError(
-                    _("`{name}` is shorter than a second: there's nothing to transcribe.").format(name=name))
-            if info.silent:
-                raise UserFacingError(_("No speech found in `{name}`: it's silent.").format(name=name))
-            as_is = (info.format_name, info.codec) in _AS_IS and not info.has_video
-            upload = data if as_is and len(data) <= API_MAX_BYTES else await convert(
-                path, name=name, fmt="opus", cap_s=max_seconds
-            )
-        async with self.bot.usage.reserve(kind="transcribe_seconds", amount=math.ceil(info.duration_s),
-                                          user_id=user_id, guild_id=guild_id):
+        async with contextlib.AsyncExitStack() as quota:
+            async with slot(notice), temporary_copy(data) as path:
+                header = await probe_header(path, name=name)
+                # Reserved before the costly decode from what the header claims (it may lie), then
+                # settled to what really decodes: Fish bills the seconds it hears.
+                claimed = min(header.claimed_s or API_MIN_SECONDS, max_seconds)
+                reservation = await quota.enter_async_context(self.bot.usage.reserve(
+                    kind="transcribe_seconds", amount=math.ceil(claimed), user_id=user_id,
+                    guild_id=guild_id))
+                try:
+                    info = await probe(path, name=name, cap_s=max_seconds + 1, header=header)
+                    self._check_length(info, name, max_seconds)
+                    if math.ceil(info.duration_s) != reservation.amount:
+                        await reservation.release("skipped")
+                        reservation = await quota.enter_async_context(self.bot.usage.reserve(
+                            kind="transcribe_seconds", amount=math.ceil(info.duration_s), user_id=user_id,
+                            guild_id=guild_id))
+                    upload = await self._upload_form(path, data, info, name, max_seconds)
+                except UserFacingError:
+                    await reservation.release("skipped")  # refused before Fish: nothing spent
+                    raise
             try:
                 result = await self.bot.fish.asr.transcribe(
                     audio=upload, language=language, include_timestamps=timestamps,
@@ -168,12 +184,40 @@ class Transcribe(commands.Cog):
             raise UserFacingError(_("No speech found in `{name}`.").format(name=name))
         return Transcript(name, info, result, timestamps)
 
+    @staticmethod
+    def _check_length(info: AudioInfo, name: str, max_seconds: float) -> None:
+        if info.duration_s > max_seconds:
+            raise UserFacingError(_("`{name}` is longer than {limit}, the limit here.").format(
+                name=name, limit=duration(max_seconds)))
+        if info.duration_s < API_MIN_SECONDS:
+            raise UserFacingError(
+                _("`{name}` is shorter than a second: there's nothing to transcribe.").format(name=name))
+        if info.silent:
+            raise UserFacingError(_("No speech found in `{name}`: it's silent.").format(name=name))
+
+    @staticmethod
+    async def _upload_form(path: Path, data: bytes, info: AudioInfo, name: str, max_seconds: float) -> bytes:
+        """The file as it is when Fish takes it and it fits Fish's 20 MB; otherwise compact Ogg
+        Opus for speech (16 kHz mono), refused if even that would not fit."""
+        as_is = (info.format_name, info.codec) in _AS_IS and not info.has_video and not needs_resampling(info)
+        if as_is and len(data) <= UPLOAD_MAX_BYTES:
+            return data
+        try:
+            return await convert(path, name=name, fmt="speech", cap_s=max_seconds, max_bytes=UPLOAD_MAX_BYTES)
+        except TooMuchAudio:
+            raise UserFacingError(_(
+                "`{name}` is still larger than Fish Audio's limit of {limit} MB per file after "
+                "compressing it. Try a shorter file."
+            ).format(name=name, limit=number(API_MAX_BYTES // 1_000_000))) from None
+
     async def _answer(self, interaction: discord.Interaction, attachment: discord.Attachment,
                       language: str | None, timestamps: bool) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)
         transcript = await self._run(attachment, user_id=interaction.user.id,
                                      guild_id=interaction.guild_id, language=language,
-                                     timestamps=timestamps)
+                                     timestamps=timestamps,
+                                     notice=queue_notice(interaction.edit_original_response,
+                                                         attachment.filename))
         embed, files = transcript.embed_and_files()
         view = ShareView(interaction.user.id, transcript)
         view.message = await interaction.followup.send(

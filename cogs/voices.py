@@ -19,7 +19,7 @@ from bot.cloning import (
     visibility_of,
 )
 from bot.errors import UserFacingError
-from bot.fish import NotFoundError
+from bot.fish import NotFoundError, VoiceId, parse_voice_id
 from bot.i18n import _, ngettext
 from bot.i18n.formatting import number
 from bot.storage.models import VoiceOwnership
@@ -46,14 +46,16 @@ class Voices(commands.GroupCog, group_name="voices", group_description="The Fish
         self.owners = VoiceOwners(bot.db)
         super().__init__()
 
-    async def _own_record(self, interaction: discord.Interaction, voice_id: str) -> VoiceOwnership:
-        """The ownership record of a voice the member may change: their own, or any for a bot owner.
-        Another member's voice is reported as unknown, so its existence doesn't leak."""
-        record = await self.owners.get(voice_id)
-        if record is not None and record.user_id == interaction.user.id:
-            return record
-        if record is not None and await self.bot.is_bot_owner(interaction.user):
-            return record
+    async def _own_record(self, interaction: discord.Interaction,
+                          typed: str) -> tuple[VoiceId, VoiceOwnership]:
+        """The id and ownership record of a voice the member may change: their own, or any for a
+        bot owner. Another member's voice is reported as unknown, so its existence doesn't leak;
+        so is anything that isn't exactly a voice id (checked before any lookup)."""
+        voice_id = parse_voice_id(typed)
+        record = await self.owners.get(voice_id) if voice_id is not None else None
+        if voice_id is not None and record is not None and (
+                record.user_id == interaction.user.id or await self.bot.is_bot_owner(interaction.user)):
+            return voice_id, record
         if record is None and await self.bot.is_bot_owner(interaction.user):
             raise UserFacingError(_("Only voices cloned through this bot can be managed here."))
         raise UserFacingError(
@@ -155,7 +157,7 @@ class Voices(commands.GroupCog, group_name="voices", group_description="The Fish
         tags: str | None = None,
         cover: discord.Attachment | None = None,
     ) -> None:
-        record = await self._own_record(interaction, voice)
+        voice_id, record = await self._own_record(interaction, voice)
         new_visibility = visibility_of(visibility.value) if visibility else None
         new_title = check_title(title) if title is not None else None
         new_description = check_description(description)
@@ -167,14 +169,16 @@ class Voices(commands.GroupCog, group_name="voices", group_description="The Fish
         cover_bytes = await read_cover(cover)
         try:
             await self.bot.fish.voices.update(
-                record.voice_id, title=new_title, description=new_description, visibility=new_visibility,
+                voice_id, title=new_title, description=new_description, visibility=new_visibility,
                 tags=new_tags, cover_image=cover_bytes,
             )
         except NotFoundError:
-            await self.owners.remove(record.voice_id)
+            await self.owners.remove(voice_id)
             raise UserFacingError(
                 _("That voice no longer exists on Fish Audio; I've forgotten it.")) from None
-        await self.owners.update(record.voice_id, title=new_title, visibility=new_visibility)
+        # Made private again: members and servers that saved it lose it at their next use
+        # (bot/voice/stale.py reads this record).
+        await self.owners.update(voice_id, title=new_title, visibility=new_visibility)
         shown = discord.utils.escape_markdown(new_title or record.title)
         await interaction.followup.send(_("Updated **{title}**.").format(title=shown), ephemeral=True,
                                         allowed_mentions=NO_MENTIONS)
@@ -183,7 +187,7 @@ class Voices(commands.GroupCog, group_name="voices", group_description="The Fish
     @app_commands.describe(voice="One of your voices")
     @app_commands.autocomplete(voice=voice_autocomplete)
     async def delete(self, interaction: discord.Interaction, voice: str) -> None:
-        record = await self._own_record(interaction, voice)
+        voice_id, record = await self._own_record(interaction, voice)
         title = discord.utils.escape_markdown(record.title)
         confirm = ConfirmView(interaction.user.id, confirm_label=_("Delete it"))
         await interaction.response.send_message(
@@ -197,10 +201,10 @@ class Voices(commands.GroupCog, group_name="voices", group_description="The Fish
             await interaction.followup.send(_("Nothing was deleted."), ephemeral=True)
             return
         try:
-            await self.bot.fish.voices.delete(record.voice_id)
+            await self.bot.fish.voices.delete(voice_id)
         except NotFoundError:
-            log.info("voice %s was already gone from Fish", record.voice_id)
-        await self.owners.remove(record.voice_id)
+            log.info("voice %s was already gone from Fish", voice_id)
+        await self.owners.remove(voice_id)
         await interaction.followup.send(_("Deleted **{title}**.").format(title=title), ephemeral=True,
                                         allowed_mentions=NO_MENTIONS)
 

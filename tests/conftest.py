@@ -51,6 +51,17 @@ def test_clock(monkeypatch: pytest.MonkeyPatch) -> TestClock:
     return pinned
 
 
+@pytest.fixture(autouse=True)
+def _built_in_models():
+    """A bot installs its configured model catalog for the process; each test starts and ends
+    with the built-in one, whatever the test before it configured."""
+    from bot.fish import tts_models
+
+    tts_models.install(tts_models.BUILT_IN)
+    yield
+    tts_models.install(tts_models.BUILT_IN)
+
+
 @pytest.fixture
 def set_now(test_clock: TestClock) -> Callable[[datetime], None]:
     """`set_now(moment)`: the time from here on (e.g. 23:30 UTC, or a second before midnight)."""

@@ -55,7 +55,30 @@ _RECIPES: dict[str, Callable[[Path], None]] = {
     "silent-video.mp4": lambda p: _ffmpeg(p, "-f", "lavfi", "-i", "testsrc=size=160x120:rate=10:duration=3",
                                           "-c:v", "mpeg4"),
     "picture.png": lambda p: _ffmpeg(p, "-f", "lavfi", "-i", "color=red:size=32x32", "-frames:v", "1"),
+    # Five minutes at 384 kHz, a tone and then digital silence: about 250 KB of FLAC that decodes
+    # to 230 MB of 16-bit PCM (issue 24's upload).
+    "hires.flac": lambda p: _ffmpeg(p, *_tone_then_silence(384_000, 300), "-c:a", "flac"),
+    # Two minutes of 44.1 kHz stereo WAV: over Fish's 20 MB speech-to-text limit.
+    "big.wav": lambda p: _ffmpeg(p, "-f", "lavfi", "-i", "sine=frequency=330:sample_rate=44100:duration=120",
+                                 "-ac", "2", "-c:a", "pcm_s16le"),
 }
+
+
+def _tone_then_silence(rate: int, seconds: float) -> list[str]:
+    return ["-f", "lavfi", "-i", f"sine=frequency=330:sample_rate={rate}:duration=2",
+            "-f", "lavfi", "-i", f"anullsrc=r={rate}:cl=mono",
+            "-filter_complex", f"[0][1]concat=n=2:v=0:a=1,atrim=duration={seconds}"]
+
+
+def _claim_seconds(flac: bytes, seconds: int) -> bytes:
+    """`flac` with its STREAMINFO header claiming `seconds` of audio, whatever its frames hold."""
+    data = bytearray(flac)
+    assert data[:4] == b"fLaC" and data[4] & 0x7F == 0  # STREAMINFO comes first
+    fields = int.from_bytes(data[18:26], "big")  # rate (20 bits), channels, depth, total samples (36)
+    rate = fields >> 44
+    fields = fields & ~((1 << 36) - 1) | rate * seconds
+    data[18:26] = fields.to_bytes(8, "big")
+    return bytes(data)
 
 
 def _speech_voice_message(out: Path) -> None:
@@ -85,6 +108,9 @@ class MediaSamples:
         elif name == "truncated.mp3":
             data = self.path("sine.mp3").read_bytes()
             target.write_bytes(data[: len(data) // 4])
+        elif name == "lying.flac":  # claims 2 s; decodes to a minute
+            _ffmpeg(target, *_sine(60), "-c:a", "flac")
+            target.write_bytes(_claim_seconds(target.read_bytes(), 2))
         elif name == "damaged.ogg":
             data = self.path("sine.ogg").read_bytes()
             target.write_bytes(data[:600] + os.urandom(len(data) - 600))

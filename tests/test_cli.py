@@ -3,21 +3,16 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+from tests.startup_standins import child_env, closed_port, start_run
 
 
 async def fishbot(*args: str, env: dict[str, str], cwd: Path) -> tuple[int, str, str]:
     """Run `python -m bot ...` without blocking the loop the stand-in is serving on."""
-    base = {k: v for k, v in os.environ.items() if not k.startswith("FISHBOT_")}
-    for name in ("DISCORD_TOKEN", "FISH_API_KEY", "FISH_BASE_URL", "DATABASE_URL"):
-        base.pop(name, None)
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", *args, cwd=cwd,
-        env={**base, "PYTHONPATH": str(ROOT), **env},
+        sys.executable, "-m", "bot", *args, cwd=cwd, env=child_env(**env),
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
     )
     out, err = await asyncio.wait_for(process.communicate(), 120)
@@ -65,33 +60,11 @@ async def test_check_warns_that_narration_needs_the_message_content_intent(fakef
     assert "[warn] narration or automatic transcription is on" in out and "Message Content intent" in out
 
 
-def closed_port() -> int:
-    """A local port nothing listens on (connections to it are refused at once)."""
-    import socket
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-# `run` with Discord's API pointed at a closed local port (discord.py has no setting for its base
-# URL, so the process patches it before starting the command line).
-RUN_WITH_DISCORD_AT = (
-    "import sys, discord.http; discord.http.Route.BASE = sys.argv[1]; "
-    "from bot.cli import main; raise SystemExit(main(['run']))"
-)
-
-
 async def run_unreachable(tmp_path: Path, fish_base_url: str) -> tuple[int, str]:
-    base = {k: v for k, v in os.environ.items() if not k.startswith("FISHBOT_")}
-    for name in ("DISCORD_TOKEN", "FISH_API_KEY", "FISH_BASE_URL", "DATABASE_URL"):
-        base.pop(name, None)
-    env = {**base, "PYTHONPATH": str(ROOT), "DISCORD_TOKEN": "x" * 20, "FISH_API_KEY": "test-key",
-           "FISH_BASE_URL": fish_base_url, "FISHBOT_STARTUP_RETRY_S": "2"}
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, "-c", RUN_WITH_DISCORD_AT, f"http://127.0.0.1:{closed_port()}/api/v10",
-        cwd=tmp_path, env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
-    )
+    """`run` with Discord's API at a closed local port."""
+    env = child_env(DISCORD_TOKEN="x" * 20, FISH_API_KEY="test-key", FISH_BASE_URL=fish_base_url,
+                    FISHBOT_STARTUP_RETRY_S="2")
+    process = await start_run(f"http://127.0.0.1:{closed_port()}/api/v10", tmp_path, env)
     _, err = await asyncio.wait_for(process.communicate(), 120)
     assert process.returncode is not None
     return process.returncode, err.decode()

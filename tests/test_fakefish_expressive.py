@@ -26,7 +26,7 @@ def two_voices(fakefish: Any) -> list[str]:
     return [fakefish.add_voice("Ann")["_id"], fakefish.add_voice("Bob")["_id"]]
 
 
-@pytest.mark.parametrize("model", ["s2-pro", "s2.1-pro", "s2.1-pro-free", "drama-3-preview"])
+@pytest.mark.parametrize("model", ["s2-pro", "s2.1-pro", "s2.1-pro-free", "drama-3", "drama-3-preview"])
 async def test_multi_speaker_with_agreeing_markers_is_spoken(fakefish, two_voices, model) -> None:
     response = await tts(fakefish, "<|speaker:0|>Hi!<|speaker:1|>Hello there.<|speaker:0|>Bye.", model,
                          two_voices)
@@ -46,6 +46,18 @@ async def test_markers_that_disagree_with_the_voice_list_are_a_400(fakefish, two
     assert response.status_code == 400
     assert why in response.json()["message"]
     assert fakefish.requests_for("tts")[-1].charged == 0
+
+
+@pytest.mark.parametrize(("count", "status"), [(16, 200), (17, 400)])
+async def test_drama_3_takes_up_to_16_speakers(fakefish, count: int, status: int) -> None:
+    voices = [fakefish.add_voice(f"Voice {n}")["_id"] for n in range(count)]
+    text = "".join(f"<|speaker:{n}|>Line {n}." for n in range(count))
+    response = await tts(fakefish, text, "drama-3", voices)
+    assert response.status_code == status
+    if status == 400:
+        assert response.json()["message"] == "drama-3 takes at most 16 speakers, got 17"
+    else:
+        assert performance_of(fakefish.requests_for("tts")[-1]).speakers == list(range(16))
 
 
 async def test_markers_without_a_list_are_a_400(fakefish, two_voices) -> None:
@@ -81,6 +93,8 @@ BEFORE_RETIREMENT = date(2026, 12, 1)
     ("s2.1-pro", "<whisper>psst</whisper>", [], "<whisper>psst</whisper>"),
     # drama-3: brackets and paired tags are cues; an unpaired tag is read aloud.
     ("drama-3-preview", "[sighs] <whisper>not now</whisper>", ["<whisper>", "[sighs]"], "not now"),
+    ("drama-3", "[sighs] <whisper>not now</whisper>", ["<whisper>", "[sighs]"], "not now"),
+    ("drama-3", "<|phoneme_start|>T AH0 M EY1 T OW2<|phoneme_end|>", [], "T AH0 M EY1 T OW2"),
     ("drama-3-preview", "<slow><french>bonjour</french></slow>", ["<french>", "<slow>"], "bonjour"),
     ("drama-3-preview", "<whisper>open ended", [], "<whisper>open ended"),
     ("drama-3-preview", "<mumble>hm</mumble>", [], "<mumble>hm</mumble>"),

@@ -60,8 +60,8 @@ async def test_metrics_after_speech_and_a_fish_error(bot, harness, guild, fakefi
     assert grew["fishbot_speech_overhead_seconds_count"] == 1
     assert grew["fishbot_voice_frames_total"] == len([p for p in session.voice.packets
                                                       if p[1] != b"\xf8\xff\xfe"])
-    spent = (value(during, "fishbot_spent_total", kind="tts_chars")
-             - value(before, "fishbot_spent_total", kind="tts_chars"))
+    spent = (value(during, "fishbot_spent_total", kind="tts_bytes")
+             - value(before, "fishbot_spent_total", kind="tts_bytes"))
     assert spent == len(text)
     assert value(during, "fishbot_clips_total", outcome="ok") >= 1
 
@@ -71,8 +71,8 @@ async def test_metrics_after_speech_and_a_fish_error(bot, harness, guild, fakefi
     after = await scrape(bot)
     assert (value(after, "fishbot_fish_errors_total", status="500")
             - value(during, "fishbot_fish_errors_total", status="500")) == 1
-    assert value(after, "fishbot_spent_total", kind="tts_chars") == value(
-        during, "fishbot_spent_total", kind="tts_chars")  # a failure costs nothing
+    assert value(after, "fishbot_spent_total", kind="tts_bytes") == value(
+        during, "fishbot_spent_total", kind="tts_bytes")  # a failure costs nothing
     assert failed  # the member was answered
 
 

@@ -1,17 +1,22 @@
-"""The one list of TTS models: what members are offered on a date, what the config accepts, the
-operator's warnings about s1's retirement, and the model /speak really sends."""
+"""The one list of TTS models: what members are offered on a date, what the config accepts (and
+what operators add or change there), the operator's warnings about s1's retirement, and the
+model /speak really sends — never a name Fish would silently bill as s2.1-pro."""
 
 from __future__ import annotations
 
 import logging
+import re
 from datetime import UTC, date, datetime
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
 from bot import clock
 from bot.config import ConfigError, Settings, load_settings
-from bot.fish.models import KNOWN_MODELS
+from bot.expressive import cues
+from bot.fish import tts_models
+from bot.fish.models import is_known_model, reads_phonemes
 from bot.fish.tts_models import (
     TTS_MODEL_NAMES,
     offered_models,
@@ -21,7 +26,9 @@ from bot.fish.tts_models import (
 from bot.narration.spoken import for_model
 from bot.speech.spec import SpeechSpec
 from tests.bot_fixtures import make_settings, start_bot
+from tests.cogs.test_expressive_speak import allow_cues
 from tests.discord_harness import FakeGuild, Harness, snowflake, wait_for
+from tests.fakefish.expressive import performance_of
 from tests.test_cli import fishbot
 
 BEFORE = date(2026, 12, 30)
@@ -29,8 +36,8 @@ RETIRED = date(2026, 12, 31)
 
 
 def test_one_list_with_drama_and_s1_retiring() -> None:
-    assert KNOWN_MODELS == TTS_MODEL_NAMES
-    assert set(TTS_MODEL_NAMES) == {"s1", "s2-pro", "s2.1-pro", "s2.1-pro-free", "drama-3-preview"}
+    assert TTS_MODEL_NAMES == ("s2.1-pro", "s2.1-pro-free", "s2-pro", "drama-3", "drama-3-preview", "s1")
+    assert all(is_known_model(name) for name in TTS_MODEL_NAMES) and not is_known_model("speech-1.6")
     before = {m.name: m for m in offered_models(BEFORE)}
     assert before["s1"].retires == RETIRED and "drama-3-preview" in before
     assert "s1" not in {m.name for m in offered_models(RETIRED)}  # not offered from that day on
@@ -72,7 +79,8 @@ def test_config_accepts_every_listed_model_and_names_them_otherwise(
     with pytest.raises(ConfigError) as info:
         load_settings()
     assert info.value.problems == [
-        "fish.model: Value error, must be one of s2.1-pro, s2.1-pro-free, s2-pro, drama-3-preview, s1"
+        "fish.model: Value error, must be one of s2.1-pro, s2.1-pro-free, s2-pro, drama-3, drama-3-preview, "
+        "s1 (or a model added in [[fish.models]])"
     ]
 
 
@@ -116,10 +124,11 @@ async def test_speak_model_autocomplete_follows_the_date(bot, harness: Harness, 
     guild, user_id = await speak_setup(bot, harness)
     set_today(BEFORE)
     choices = await harness.autocomplete("speak", "model", user_id=user_id, guild=guild, model="")
-    assert [c["value"] for c in choices] == ["s2.1-pro", "s2.1-pro-free", "s2-pro", "drama-3-preview", "s1"]
+    assert [c["value"] for c in choices] == list(TTS_MODEL_NAMES)
+    assert TTS_MODEL_NAMES == ("s2.1-pro", "s2.1-pro-free", "s2-pro", "drama-3", "drama-3-preview", "s1")
     assert choices[-1]["name"] == "S1 (retiring Dec 31, 2026)"
     dramatic = await harness.autocomplete("speak", "model", user_id=user_id, guild=guild, model="dra")
-    assert [c["value"] for c in dramatic] == ["drama-3-preview"]
+    assert [c["value"] for c in dramatic] == ["drama-3", "drama-3-preview"]
 
     set_today(RETIRED)
     choices = await harness.autocomplete("speak", "model", user_id=user_id, guild=guild, model="")
@@ -157,3 +166,95 @@ async def test_speak_sends_drama_and_the_configured_model(bot, harness: Harness,
     await wait_for(lambda: len(fakefish.requests_for("tts")) == 1)
     assert fakefish.requests_for("tts")[0].headers["model"] == "drama-3-preview"
     assert fakefish.requests_for("tts")[0].model == "drama-3-preview"
+
+
+async def test_drama_3_reads_its_tags_and_its_speakers(bot, harness: Harness, fakefish) -> None:
+    """drama-3 (generally available since 2026-10-13) reads like drama-3-preview: paired tags and
+    [directions] reach it as cues; it takes several speakers in one request and phoneme spans."""
+    assert cues.dialect("drama-3") == "drama" and cues.multi_speaker("drama-3") and reads_phonemes("drama-3")
+    guild, user_id = await speak_setup(bot, harness)
+    await allow_cues(harness, guild, user_id)
+    await harness.run("speak", user_id=user_id, guild=guild, model="drama-3",
+                      text="[tired] I said <whisper>not now</whisper>.")
+    await wait_for(lambda: len(fakefish.requests_for("tts")) == 1)
+    [request] = fakefish.requests_for("tts")
+    assert request.headers["model"] == "drama-3" and request.model == "drama-3"  # served as itself
+    heard = performance_of(request)
+    assert request.body["text"] == "[tired] I said <whisper>not now</whisper>."
+    assert heard.cues == ["<whisper>", "[tired]"] and heard.spoken == "I said not now ."
+
+
+def test_configured_models_add_and_change_the_list(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "config.toml").write_text(
+        '[fish]\nmodel = "s3-pro"\n'
+        '[[fish.models]]\nname = "s3-pro"\nlabel = "S3 Pro"\ncues = "drama"\nprice_per_million_bytes = 20\n'
+        '[[fish.models]]\nname = "s2-pro"\nretires = 2027-03-01\n'
+        '[[fish.models]]\nname = "s2.1-pro"\nprice_per_million_bytes = 12.5\n',
+        encoding="utf-8",
+    )
+    catalog = load_settings().fish.catalog
+    assert catalog.names == (*TTS_MODEL_NAMES, "s3-pro")  # added after the built-in ones
+    s3 = catalog.get("s3-pro")
+    assert s3 is not None
+    assert (s3.label, s3.cues, s3.multi_speaker, s3.phonemes) == ("S3 Pro", "drama", True, True)
+    assert s3.cost(1_000_000) == 20
+    s2 = catalog.get("s2-pro")
+    assert s2 is not None and s2.label == "S2 Pro" and s2.replacement == "s2.1-pro"  # the rest kept
+    assert catalog.serving("s2-pro", date(2027, 3, 1)) == "s2.1-pro"
+    assert catalog.get("s2.1-pro").cost(2_000) == Decimal("0.025")  # type: ignore[union-attr]
+    assert catalog.get("s2.1-pro-free").cost(10**9) == 0  # type: ignore[union-attr]
+    assert tts_models.catalog() is tts_models.BUILT_IN  # nothing is installed until a bot starts
+
+
+@pytest.mark.parametrize(("entry", "problem"), [
+    ('name = "bad name"', "model name 'bad name' must be 1-64 letters"),
+    ('name = "x"\nfree = true\nprice_per_million_bytes = 3', "model 'x' is free, so it has no price"),
+    ('name = "x"\nretires = 2027-01-01\nreplacement = "nope"', "its replacement 'nope' must be another"),
+    ('name = "x"\ncues = "emoji"', "fish.models.0.cues: Input should be 'bracket', 'drama' or 'parenthesis'"),
+    ('name = "x"\nprice_per_million_bytes = -1', "greater than or equal to 0"),
+])
+def test_bad_model_entries_are_refused_at_load(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, entry: str,
+                                              problem: str) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "config.toml").write_text(f"[[fish.models]]\n{entry}\n", encoding="utf-8")
+    with pytest.raises(ConfigError) as info:
+        load_settings()
+    assert len(info.value.problems) == 1 and problem in info.value.problems[0]
+
+
+async def test_a_configured_model_is_offered_and_sent(fakefish, tmp_path: Path) -> None:
+    """An operator's model, no code change: offered by autocomplete, sent as its header, its cue
+    style used to write the text; a name outside the list is refused before Fish."""
+    settings = make_settings(fakefish.base_url, tmp_path, fish={
+        "models": [{"name": "s2.1-pro", "price_per_million_bytes": 15},  # a built-in one, changed
+                   {"name": "s9-pro", "label": "S9 Pro", "cues": "parenthesis", "multi_speaker": False,
+                    "phonemes": False}]})
+    bot = await start_bot(settings)
+    try:
+        harness = Harness(bot)
+        guild, user_id = await speak_setup(bot, harness)
+        choices = await harness.autocomplete("speak", "model", user_id=user_id, guild=guild, model="s9")
+        assert choices == [{"name": "S9 Pro", "value": "s9-pro"}]
+        assert cues.dialect("s9-pro") == "parens" and not cues.multi_speaker("s9-pro")
+        await allow_cues(harness, guild, user_id)
+        await harness.run("speak", user_id=user_id, guild=guild, model="s9-pro", text="[happy] Hello there.")
+        await wait_for(lambda: len(fakefish.requests_for("tts")) == 1)
+        [request] = fakefish.requests_for("tts")
+        assert request.headers["model"] == "s9-pro"
+        assert request.body["text"] == "(happy) Hello there."  # written for a parenthesis model
+        sent = await harness.run("speak", user_id=user_id, guild=guild, model="s9-max", text="Hello.")
+        assert sent[-1].content == "There is no model called “s9-max”. Pick one from the list."
+        assert len(fakefish.requests_for("tts")) == 1
+    finally:
+        await bot.close()
+
+
+def test_the_example_configs_model_entries_load_when_uncommented(tmp_path: Path) -> None:
+    example = (Path(__file__).parents[1] / "config.example.toml").read_text(encoding="utf-8")
+    keys = "name|label|cues|multi_speaker|phonemes|free|retires|replacement|price_per_million_bytes"
+    uncommented = re.sub(rf"^# (\[\[fish\.models\]\]$|({keys}) +=)", r"\1", example, flags=re.MULTILINE)
+    assert len(re.findall(r"^\[\[fish\.models\]\]$", uncommented, flags=re.MULTILINE)) == 2
+    (tmp_path / "config.toml").write_text(uncommented, encoding="utf-8")
+    catalog = load_settings(tmp_path / "config.toml").fish.catalog
+    assert catalog.names[-1] == "s3-pro" and catalog.get("s3-pro").label == "S3 Pro"  # type: ignore[union-attr]

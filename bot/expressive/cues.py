@@ -3,7 +3,7 @@
 Fish's models disagree on how a cue is written (fish-audio-api.md §0):
 
 - S2 family: free-form bracket cues anywhere: `[whispering]`, `[tired, end of a long shift]`.
-- `drama-3-preview`: the same bracket directions, plus paired tags around words:
+- `drama-3` (and `drama-3-preview`): the same bracket directions, plus paired tags around words:
   `<whisper>…</whisper>`, `<emphasis>`, `<soft>`, `<loud>`, `<fast>`, `<slow>`, `<french>…</french>`.
 - `s1`: a fixed list of emotions in parentheses, `(happy)`, until it retires on 2026-12-31; from
   then on Fish serves it as `s2.1-pro`, which reads brackets and says parentheses aloud.
@@ -25,19 +25,19 @@ from babel import Locale, UnknownLocaleError
 
 from bot import clock
 from bot.errors import UserFacingError
-from bot.fish.tts_models import TTS_MODELS, tts_model
+from bot.fish.tts_models import BUILT_IN, CueStyle, catalog
 from bot.i18n import _, current_language
 from bot.i18n.formatting import day
 
 Dialect = Literal["brackets", "drama", "parens", "plain"]
 
-# Derived from the one model list (bot/fish/tts_models.py).
-_S1 = tts_model("s1")
+# Derived from the one model list (bot/fish/tts_models.py): s1's dates for its help text, and
+# every model's cue style from the catalog in force (configured models included).
+_S1 = BUILT_IN.get("s1")
 assert _S1 is not None and _S1.retires is not None and _S1.replacement is not None
 S1_RETIRES = _S1.retires
 S1_REPLACEMENT = _S1.replacement
-S2_FAMILY = frozenset(m.name for m in TTS_MODELS if m.cues == "bracket")
-DRAMA_MODELS = frozenset(m.name for m in TTS_MODELS if m.cues == "drama")
+_DIALECTS: dict[CueStyle, Dialect] = {"bracket": "brackets", "drama": "drama", "parenthesis": "parens"}
 
 # What the help view and autocomplete suggest; S2 and drama-3 take any description as well.
 BRACKET_CUES: tuple[str, ...] = (
@@ -90,24 +90,19 @@ _ANGLE_TAG = re.compile(r"</?[A-Za-z][\w-]*(?:\s[^<>]*)?/?>")
 _S1_PAREN = re.compile(r"\(\s*([^()\n]{1,40}?)\s*\)")
 
 
-def s1_retired(on: date | None = None) -> bool:
-    return (on or clock.utc_today()) >= S1_RETIRES
-
-
 def dialect(model: str, on: date | None = None) -> Dialect:
-    """How `model` reads cues (on the given day: s1 changes when it retires)."""
-    if model in S2_FAMILY:
-        return "brackets"
-    if model in DRAMA_MODELS:
-        return "drama"
-    if model == "s1":
-        return "brackets" if s1_retired(on) else "parens"
-    return "plain"  # a model we know nothing about gets no cues at all, never stray markup
+    """How `model` reads cues (on the given day: a retired model reads as its replacement)."""
+    models = catalog()
+    known = models.get(models.serving(model, on or clock.utc_today()))
+    # A model we know nothing about gets no cues at all, never stray markup.
+    return _DIALECTS[known.cues] if known is not None else "plain"
 
 
 def multi_speaker(model: str, on: date | None = None) -> bool:
     """Whether one request can carry several voices (S2 family and drama-3; not s1)."""
-    return dialect(model, on) in ("brackets", "drama")
+    models = catalog()
+    known = models.get(models.serving(model, on or clock.utc_today()))
+    return known is not None and known.multi_speaker
 
 
 # --- the pieces of a member's text ------------------------------------------------------------

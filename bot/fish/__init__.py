@@ -22,6 +22,7 @@ from .errors import (
     VoiceNotReadyError,
     WebSocketError,
 )
+from .ids import VoiceId, parse_voice_id
 from .live import LiveSession, WebSocketOptions
 from .messages import user_message
 from .models import (
@@ -29,7 +30,6 @@ from .models import (
     DEFAULT_ASR_MODEL,
     DEFAULT_CDN_BASE,
     DEFAULT_MODEL,
-    KNOWN_MODELS,
     ASRResponse,
     ASRSegment,
     AudioFormat,
@@ -60,7 +60,6 @@ __all__ = [
     "DEFAULT_ASR_MODEL",
     "DEFAULT_CDN_BASE",
     "DEFAULT_MODEL",
-    "KNOWN_MODELS",
     "ASRResponse",
     "ASRSegment",
     "AsyncFishAudio",
@@ -102,10 +101,12 @@ __all__ = [
     "Visibility",
     "Voice",
     "VoiceDesignCandidate",
+    "VoiceId",
     "VoiceNotReadyError",
     "WebSocketError",
     "WebSocketOptions",
     "is_known_model",
+    "parse_voice_id",
     "public_url",
     "user_message",
 ]

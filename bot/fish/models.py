@@ -15,33 +15,28 @@ from typing import Annotated, Any, Generic, Literal, TypedDict, TypeVar
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic import ValidationError as PydanticValidationError
 
-from .tts_models import DEFAULT_TTS_MODEL, TTS_MODEL_NAMES, tts_model
+from .tts_models import DEFAULT_TTS_MODEL, catalog, tts_model
 
 log = logging.getLogger(__name__)
 
 # --- models (the `model` header) -------------------------------------------------------------
 
-Model = str  # any string reaches the wire; `tts_models.TTS_MODELS` is the one list of names
-KNOWN_MODELS: tuple[str, ...] = TTS_MODEL_NAMES
-DEPRECATED_MODELS: frozenset[str] = frozenset({"speech-1.5", "speech-1.6"})
+Model = str  # a name in the TTS model catalog (`tts_models`), built-in or configured
 DEFAULT_MODEL = DEFAULT_TTS_MODEL
 
 
 def is_known_model(model: str) -> bool:
-    return model in KNOWN_MODELS
-
-
-_warned_models: set[str] = set()
+    return catalog().knows(model)
 
 
 def check_model(model: str) -> str:
-    """Return `model`; warn once per name the API is not known to serve (it is still sent)."""
-    if not model:
-        raise ValueError("model must be a non-empty string")
-    if model not in KNOWN_MODELS and model not in _warned_models:
-        _warned_models.add(model)
-        why = "deprecated" if model in DEPRECATED_MODELS else "unknown"
-        log.warning("Fish Audio model %r is %s; known models: %s", model, why, ", ".join(KNOWN_MODELS))
+    """Return `model`, or raise ValueError before anything is sent: Fish serves and bills a name
+    it does not know as s2.1-pro without a word, so the bot only ever sends a name it knows."""
+    if not is_known_model(model):
+        raise ValueError(
+            f"unknown TTS model {model!r} (Fish would serve and bill it as {DEFAULT_MODEL}); "
+            f"known: {', '.join(catalog().names)}"
+        )
     return model
 
 

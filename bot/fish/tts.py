@@ -175,4 +175,5 @@ class TTS:
 
 
 def _model(options: TTSOptions) -> str:
-    return check_model(options.get("model", DEFAULT_MODEL))
+    """Always a model header, and always one the bot knows (Fish bills anything else as s2.1-pro)."""
+    return check_model(options.get("model") or DEFAULT_MODEL)

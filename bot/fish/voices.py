@@ -1,4 +1,5 @@
-"""`client.voices`: list, get, create (clone), update and delete voice models (`/model`)."""
+"""`client.voices`: list, get, create (clone), update and delete voice models (`/model`). A single
+voice is named by a parsed `VoiceId` (bot/fish/ids.py), never by text as typed."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from typing import Any
 
 from .errors import FishResponseError
 from .http import HTTPCore, parse_model
+from .ids import VoiceId, model_path
 from .models import PaginatedResponse, TrainMode, Visibility, Voice, parse_page
 
 _OCTET = "application/octet-stream"
@@ -56,8 +58,8 @@ class Voices:
         except (TypeError, ValueError) as exc:
             raise FishResponseError(f"unexpected voice list from Fish Audio ({type(exc).__name__})") from None
 
-    async def get(self, voice_id: str) -> Voice:
-        data = await self._core.json("GET", f"/model/{voice_id}", retry=True)
+    async def get(self, voice_id: VoiceId) -> Voice:
+        data = await self._core.json("GET", model_path(voice_id), retry=True)
         return parse_model(Voice, data, "voice")
 
     async def create(
@@ -92,7 +94,7 @@ class Voices:
 
     async def update(
         self,
-        voice_id: str,
+        voice_id: VoiceId,
         *,
         title: str | None = None,
         description: str | None = None,
@@ -105,7 +107,7 @@ class Voices:
             {"title": title, "description": description, "visibility": visibility, "tags": tags}
         )
         files = [("cover_image", _file(cover_image))] if cover_image is not None else None
-        await self._core.send("PATCH", f"/model/{voice_id}", retry=False, data=data, files=files)
+        await self._core.send("PATCH", model_path(voice_id), retry=False, data=data, files=files)
 
-    async def delete(self, voice_id: str) -> None:
-        await self._core.send("DELETE", f"/model/{voice_id}", retry=False)
+    async def delete(self, voice_id: VoiceId) -> None:
+        await self._core.send("DELETE", model_path(voice_id), retry=False)

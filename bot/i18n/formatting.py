@@ -11,7 +11,7 @@ from babel.dates import format_date as _format_date
 from babel.dates import format_datetime as _format_datetime
 from babel.dates import format_timedelta
 from babel.lists import format_list as _format_list
-from babel.numbers import format_decimal, format_percent
+from babel.numbers import format_currency, format_decimal, format_percent
 from babel.units import format_unit
 
 from bot.i18n.core import current_language
@@ -31,6 +31,15 @@ def number(value: float | Decimal, *, decimals: int | None = None) -> str:
         pattern = "#,##0" + ("." + "0" * decimals if decimals else "")
         return format_decimal(value, format=pattern, locale=_locale())
     return format_decimal(value, locale=_locale())
+
+
+def dollars(value: Decimal) -> str:
+    """An amount in US dollars: "$18.52" (en), "18,52 $" (de); under a cent with two significant
+    digits ("$0.0045"), so a small estimate is not shown as nothing."""
+    if value == 0 or abs(value) >= Decimal("0.01"):
+        return format_currency(value, "USD", locale=_locale())
+    small = Decimal(f"{value:.2g}")
+    return format_currency(small, "USD", locale=_locale(), decimal_quantization=False)
 
 
 def percent(ratio: float) -> str:

@@ -40,3 +40,19 @@ class MediaTimeout(MediaError):
     def __init__(self, name: str) -> None:
         super().__init__(
             _("Reading `{name}` took too long. Try a shorter or simpler file.").format(name=name))
+
+
+class TooMuchAudio(MediaError):
+    """Decoding gave more audio than the file's length allows (the output cap was reached)."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(_("`{name}` is too long or damaged: it decodes to far more audio than it "
+                           "should. Try a shorter file.").format(name=name))
+
+
+class MediaBusy(MediaError):
+    """The line for audio processing is full."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            _("I'm busy processing other members' audio right now. Try again in a minute."))

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import ffmpeg as ffmpeg_python
 
+from bot.media import jobs
+
 # Demuxers of the audio and video files members upload (and Discord voice messages: ogg).
 SAFE_DEMUXERS = "mp3,wav,ogg,matroska,mov,flac,aac,aiff,caf,w64"
 
@@ -52,7 +54,14 @@ async def _read_bounded(stream: asyncio.StreamReader, limit: int) -> bytes:
 
 
 async def run(args: list[str], *, timeout_s: float, max_stdout: int = 64 * 1024 * 1024) -> Completed:
-    """Run `args`; kill the process if it outlives `timeout_s` or writes more than `max_stdout`."""
+    """Run `args` in a media job slot (the caller's, if it holds one); kill the process if it
+    outlives `timeout_s` or writes more than `max_stdout` (its output is read as it comes, so
+    no more than that is ever held)."""
+    async with jobs.slot():
+        return await _run(args, timeout_s=timeout_s, max_stdout=max_stdout)
+
+
+async def _run(args: list[str], *, timeout_s: float, max_stdout: int) -> Completed:
     process = await asyncio.create_subprocess_exec(
         *args,
         stdin=asyncio.subprocess.DEVNULL,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import math
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,12 +25,19 @@ _MAX_VOLUME = re.compile(r"max_volume: (-?(?:inf|[\d.]+)) dB")
 
 
 @dataclass(frozen=True)
-class AudioInfo:
+class Streams:
+    """What the file's header says, read without decoding (cheap, but it may lie)."""
+
     format_name: str  # ffmpeg's demuxer, e.g. "mp3", "ogg", "mov,mp4,m4a,3gp,3g2,mj2"
     codec: str  # of the first audio stream, e.g. "opus", "mp3", "aac"
     sample_rate: int
     channels: int
     has_video: bool
+    claimed_s: float | None  # the header's duration; None when it gives none
+
+
+@dataclass(frozen=True)
+class AudioInfo(Streams):
     duration_s: float  # decoded, so true even when the header lies; at most the probe's cap
     max_volume_db: float  # -inf for digital silence
 
@@ -82,30 +90,45 @@ async def _decode(path: Path, name: str, cap_s: float | None, timeout_s: float) 
     return int(samples.group(1)) / _COUNT_RATE, max_volume
 
 
-async def probe(path: Path, *, name: str, cap_s: float | None = None, timeout_s: float = 60.0) -> AudioInfo:
-    """Read and fully decode the file's first audio stream.
-
-    `cap_s` stops decoding there (callers pass a little over their duration limit, so a file
-    that claims hours of audio costs no more than the limit to check). Raises a `MediaError`
-    naming `name` when the file is empty, not audio, damaged or too slow to read.
-    """
+async def probe_header(path: Path, *, name: str, timeout_s: float = 60.0) -> Streams:
+    """The file's streams and claimed duration from its header (no decoding): enough to reserve a
+    quota before the costly decode. Raises a `MediaError` naming `name` when the file is empty,
+    not audio, or damaged."""
     if (await asyncio.to_thread(path.stat)).st_size == 0:
         raise EmptyAudio(name)
     fmt, streams = await _streams(path, name, timeout_s)
     audio = next((s for s in streams if s.get("codec_type") == "audio"), None)
     if audio is None:
         raise NotAudio(name)
-    duration, max_volume = await _decode(path, name, cap_s, timeout_s)
-    claimed = float(fmt.get("duration") or 0)
-    capped = cap_s is not None and duration >= cap_s - 0.05
-    if not capped and claimed > 1.0 and duration < claimed * _MIN_DECODED_SHARE:
-        raise CorruptAudio(name)
-    return AudioInfo(
+    try:
+        claimed: float | None = float(fmt["duration"])
+    except (KeyError, TypeError, ValueError):
+        claimed = None
+    return Streams(
         format_name=str(fmt.get("format_name") or "unknown"),
         codec=str(audio.get("codec_name") or "unknown"),
         sample_rate=int(audio.get("sample_rate") or 0),
         channels=int(audio.get("channels") or 0),
         has_video=any(s.get("codec_type") == "video" for s in streams),
-        duration_s=duration,
-        max_volume_db=max_volume,
+        claimed_s=claimed if claimed is not None and math.isfinite(claimed) and claimed > 0 else None,
     )
+
+
+async def probe(path: Path, *, name: str, cap_s: float | None = None, timeout_s: float = 60.0,
+                header: Streams | None = None) -> AudioInfo:
+    """Read and fully decode the file's first audio stream (`header`: its `probe_header`, when
+    the caller already has it).
+
+    `cap_s` stops decoding there (callers pass a little over their duration limit, so a file
+    that claims hours of audio costs no more than the limit to check). Decoding writes nothing:
+    only the samples are counted. Raises a `MediaError` naming `name` when the file is empty,
+    not audio, damaged or too slow to read.
+    """
+    if header is None:
+        header = await probe_header(path, name=name, timeout_s=timeout_s)
+    duration, max_volume = await _decode(path, name, cap_s, timeout_s)
+    claimed = header.claimed_s or 0.0
+    capped = cap_s is not None and duration >= cap_s - 0.05
+    if not capped and claimed > 1.0 and duration < claimed * _MIN_DECODED_SHARE:
+        raise CorruptAudio(name)
+    return AudioInfo(**vars(header), duration_s=duration, max_volume_db=max_volume)

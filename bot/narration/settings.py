@@ -97,9 +97,11 @@ class Nicknames(BaseModel):
 
 class PronunciationSettings(BaseModel):
     """Per server (guild namespace "dictionary"): lower-cased word → (word as added, plain
-    respelling, phoneme span contents or "")."""
+    respelling, phoneme span contents or ""), and who added or last changed each word (so
+    /forget-me can find a member's words; entries from before it was kept have none)."""
 
     entries: dict[str, tuple[str, str, str]] = {}
+    added_by: dict[str, int] = {}
 
 
 class OptOut(BaseModel):

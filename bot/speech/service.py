@@ -5,7 +5,7 @@ previews and narration.
     placed = await speech.queue(member, spec, notify, accepted=defer)   # in their voice channel
     audio = await speech.render(spec, user_id=..., guild_id=..., accepted=defer)  # as a file
 
-Both reserve the member's characters first (QuotaExceeded before anything else happens), then
+Both reserve the text's billed bytes first (QuotaExceeded before anything else happens), then
 call `accepted()` — the caller's hook to defer its interaction — and only then join voice or call
 Fish. Callers own their Discord replies: the service never touches an interaction; it tells a
 requester about a failed clip only through the plain `notify(text)` callback it is given.
@@ -32,6 +32,7 @@ from bot.i18n import _, current_language, using_language
 from bot.speech.breaker import FishBreaker
 from bot.speech.spec import SpeechSpec
 from bot.usage import UsageLedger
+from bot.usage.billing import billed_bytes
 from bot.voice.clip import MAX_VOICE_REPLACEMENTS, Clip
 from bot.voice.manager import SessionManager
 from bot.voice.request import Notify, SpeakRequest, VoiceGone
@@ -99,7 +100,7 @@ class SpeechService:
         max_seconds: float | None = None,
         notice: Notify | None = None,
     ) -> Placement:
-        """Reserve the characters, join the requester's voice channel (or use `into`, an existing
+        """Reserve the billed bytes, join the requester's voice channel (or use `into`, an existing
         session) and queue the spec. Returns its placement.
 
         `notify(text)` tells the requester why their clip failed later; `message_id` and
@@ -112,10 +113,10 @@ class SpeechService:
         if self._breaker is not None:
             self._breaker.refuse_if_open()  # before anything is reserved or joined
         voice_gone = self.voice_gone(requester.id, guild_id, notice or notify)
-        if spec.voice_id is not None and self.stale.is_gone(spec.voice_id):
-            spec = dataclasses.replace(spec, voice_id=await voice_gone(spec.voice_id))
+        spec = await self._usable_voice(spec, requester.id, guild_id, voice_gone)
         reservation = await self._ledger.reserve(
-            kind="tts_chars", amount=len(spec.text), user_id=requester.id, guild_id=guild_id
+            kind="tts_bytes", amount=billed_bytes(spec.text), user_id=requester.id, guild_id=guild_id,
+            model=spec.model,
         )
         request = SpeakRequest(
             spec=spec, requester_id=requester.id, requester_name=requester.display_name,
@@ -162,15 +163,15 @@ class SpeechService:
         accepted: Accepted | None = None,
     ) -> Placement:
         """Queue `specs` back to back, nothing of anyone else's between them (a scene read as
-        consecutive clips: the player chains queued clips without a gap). Every spec's characters
+        consecutive clips: the player chains queued clips without a gap). Every spec's bytes
         are reserved first; if anything fails, all of them are given back. Returns the first's
         placement."""
         reservations = []
         try:
             for spec in specs:
                 reservations.append(await self._ledger.reserve(
-                    kind="tts_chars", amount=len(spec.text), user_id=requester.id,
-                    guild_id=requester.guild.id,
+                    kind="tts_bytes", amount=billed_bytes(spec.text), user_id=requester.id,
+                    guild_id=requester.guild.id, model=spec.model,
                 ))
             if accepted is not None:
                 await accepted()
@@ -221,7 +222,8 @@ class SpeechService:
         if request is None:
             return False
         reservation = await self._ledger.reserve(
-            kind="tts_chars", amount=len(text), user_id=user_id, guild_id=session.guild_id
+            kind="tts_bytes", amount=billed_bytes(text), user_id=user_id, guild_id=session.guild_id,
+            model=request.spec.model,
         )
         previous = request.on_outcome
         if not await session.replace_text(message_id, text, on_outcome=reservation.finish):
@@ -251,18 +253,30 @@ class SpeechService:
 
         return replace
 
+    async def _usable_voice(self, spec: SpeechSpec, user_id: int, guild_id: int | None,
+                            voice_gone: VoiceGone) -> SpeechSpec:
+        """`spec` with a voice that may be spoken for `user_id`, decided before anything is spent
+        (bot/voice/stale.py): a voice saved for them or their server that they may no longer use is
+        forgotten (and they are told), and a voice known to be gone from Fish is replaced."""
+        for missing in await self.stale.withdrawn(user_id, guild_id):
+            replacement = await voice_gone(missing)
+            if spec.voice_id == missing:
+                spec = dataclasses.replace(spec, voice_id=replacement)
+        for _attempt in range(MAX_VOICE_REPLACEMENTS + 1):
+            if spec.voice_id is None or not self.stale.is_gone(spec.voice_id):
+                break
+            spec = dataclasses.replace(spec, voice_id=await voice_gone(spec.voice_id))
+        return spec
+
     async def render(
         self, spec: SpeechSpec, *, user_id: int, guild_id: int | None, accepted: Accepted | None = None,
         notice: Notify | None = None,
     ) -> bytes:
         """The whole clip as bytes in `spec.format`: from the TTS cache (recorded as "cached")
-        or from Fish, with the characters reserved first and committed when the audio arrived.
+        or from Fish, with the billed bytes reserved first and committed when the audio arrived.
         A saved voice that is gone is replaced as in `queue` (`notice` tells the member)."""
         voice_gone = self.voice_gone(user_id, guild_id, notice)
-        for _attempt in range(MAX_VOICE_REPLACEMENTS + 1):
-            if spec.voice_id is None or not self.stale.is_gone(spec.voice_id):
-                break
-            spec = dataclasses.replace(spec, voice_id=await voice_gone(spec.voice_id))
+        spec = await self._usable_voice(spec, user_id, guild_id, voice_gone)
         try:
             return await self._render(spec, user_id=user_id, guild_id=guild_id, accepted=accepted)
         except ReferenceNotFoundError:
@@ -279,11 +293,11 @@ class SpeechService:
         if audio is not None:
             if accepted is not None:
                 await accepted()
-            await self._ledger.record(kind="tts_chars", amount=len(spec.text), user_id=user_id,
-                                      guild_id=guild_id, outcome="cached")
+            await self._ledger.record(kind="tts_bytes", amount=billed_bytes(spec.text), user_id=user_id,
+                                      guild_id=guild_id, outcome="cached", model=spec.model)
             return audio
-        async with self._ledger.reserve(kind="tts_chars", amount=len(spec.text), user_id=user_id,
-                                        guild_id=guild_id):
+        async with self._ledger.reserve(kind="tts_bytes", amount=billed_bytes(spec.text), user_id=user_id,
+                                        guild_id=guild_id, model=spec.model):
             if accepted is not None:
                 await accepted()
             audio = await self._convert(spec)

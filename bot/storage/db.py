@@ -70,8 +70,10 @@ SUPPORTED_FORMS = (
 )
 
 # How long a SQLite connection waits for another writer's lock before failing (milliseconds).
-# With WAL and BEGIN IMMEDIATE for writes, concurrent writers queue up on it (tested).
-SQLITE_BUSY_TIMEOUT_MS = 5_000
+# With WAL and BEGIN IMMEDIATE for writes, concurrent writers queue up on it (tested). SQLite's
+# busy handler polls rather than queueing fairly, so one writer among many can wait several
+# times the average; 5 s let 1 of 180 concurrent writes fail on a loaded 2-core machine.
+SQLITE_BUSY_TIMEOUT_MS = 30_000
 # Execution option read by the "begin" listener below; see Database.session(write=True).
 _SQLITE_BEGIN_OPTION = "fishbot_sqlite_begin"
 

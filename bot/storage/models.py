@@ -115,7 +115,7 @@ class UsageCounter(Base):
 
 
 class UsageEvent(Base):
-    """One spending request (TTS characters, a clone, transcription seconds) and its outcome."""
+    """One spending request (TTS bytes, a clone, transcription seconds) and its outcome."""
 
     __tablename__ = "usage_ledger"
     __table_args__ = (Index("ix_usage_ledger_guild_id_created_at", "guild_id", "created_at"),)
@@ -131,6 +131,8 @@ class UsageEvent(Base):
     created_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), nullable=False, default=utcnow, server_default=func.now()
     )
+    # The TTS model billed (speech only; None before migration 0005 recorded it).
+    model: Mapped[str | None] = mapped_column(String(64), nullable=True)
 
 
 class BotState(Base):

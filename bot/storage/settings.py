@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from typing import Any, Literal, TypeVar, overload
 
 from pydantic import BaseModel, ValidationError
-from sqlalchemy import delete, select
+from sqlalchemy import Text, cast, delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -199,6 +199,27 @@ class SettingsStore:
     async def delete_user(self, user_id: int, namespace: str | None = None) -> int:
         """Data deletion: remove every namespace of the user (or just one); return rows deleted."""
         return await self._delete("user", user_id, namespace)
+
+    async def user_namespaces(self, user_id: int) -> list[str]:
+        """The namespaces stored for a user (what a data-deletion request will delete)."""
+        _check_id(user_id)
+        query = select(UserSettings.namespace).where(UserSettings.user_id == user_id)
+        async with self.db.session() as session:
+            return sorted((await session.scalars(query)).all())
+
+    async def guilds_mentioning(self, namespace: str, model: type[M], member_id: int) -> dict[int, M]:
+        """The guilds whose `namespace` settings mention `member_id` anywhere, read straight from
+        the database (a data-deletion request looks for a member's entries in every server). The
+        text match only narrows the search: callers check the fields they mean."""
+        _check_id(member_id)
+        query = select(GuildSettings.guild_id, GuildSettings.data).where(
+            GuildSettings.namespace == _check_namespace(namespace),
+            cast(GuildSettings.data, Text).contains(str(member_id), autoescape=True),
+        )
+        async with self.db.session() as session:
+            rows = (await session.execute(query)).all()
+        return {guild_id: _validate_leniently(model, data, ("guild", guild_id, namespace))
+                for guild_id, data in sorted(rows)}
 
     def invalidate(self, kind: Kind | None = None, owner_id: int | None = None) -> None:
         """Drop cached entries: all, one kind, or one guild/user (e.g. on a cross-process hint)."""

@@ -12,8 +12,10 @@ from bot.i18n import _
 from bot.media import download_url
 from bot.speech.service import SpeechService
 from bot.storage.settings import SettingsStore
+from bot.storage.voice_owners import VoiceOwners
 from bot.ui.speaking import in_voice, send_as_file, speak_in_voice
 from bot.ui.views import MemberView
+from bot.voice.access import unknown_voice
 from bot.voice.prefs import NAMESPACE, VoicePrefs
 
 log = logging.getLogger(__name__)
@@ -36,6 +38,9 @@ def preview_text(title: str, sample_text: str | None) -> str:
 
 async def use_as_my_voice(store: SettingsStore, interaction: discord.Interaction, voice_id: str,
                           title: str) -> None:
+    """Save the voice for the member: /voice set, and the "Use as my voice" button on a card."""
+    if not await VoiceOwners(store.db).usable_by(voice_id, interaction.user.id):
+        raise unknown_voice(voice_id)  # a card's voice made private by its owner since it was shown
     await store.update_user(interaction.user.id, NAMESPACE,
                                 {"voice_id": voice_id, "voice_name": title[:100]}, model=VoicePrefs)
     text = _("Your voice is now **{title}**. `/speak` and narration use it.").format(

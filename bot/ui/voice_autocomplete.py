@@ -14,7 +14,7 @@ from weakref import WeakKeyDictionary
 import discord
 from discord import app_commands
 
-from bot.fish import FishClient, FishError, Voice
+from bot.fish import FishClient, FishError, Voice, parse_voice_id
 from bot.i18n import _
 from bot.storage.db import Database
 from bot.storage.settings import SettingsStore
@@ -102,13 +102,14 @@ async def voice_choices(sources: VoiceSources, user_id: int, guild_id: int | Non
                 name=_name(record.title, _("{title} (yours)")), value=record.voice_id))
     if guild_id is not None:
         server = await sources.store.get_guild(guild_id, NAMESPACE, VoicePrefs)
-        if server.voice_id and wanted in (server.voice_name or server.voice_id).casefold():
-            choices.setdefault(server.voice_id, app_commands.Choice(
-                name=_name(server.voice_name or server.voice_id, _("{title} (server default)")),
-                value=server.voice_id))
+        saved = parse_voice_id(server.voice_id)
+        if saved and wanted in (server.voice_name or saved).casefold():
+            choices.setdefault(saved, app_commands.Choice(
+                name=_name(server.voice_name or saved, _("{title} (server default)")), value=saved))
     if len(choices) < MAX_CHOICES:
         for voice in await library_matches(sources.fish, typed.strip()):
-            choices.setdefault(voice.id, app_commands.Choice(name=_name(voice.title), value=voice.id))
+            if parse_voice_id(voice.id):  # a value offered is a value the commands accept
+                choices.setdefault(voice.id, app_commands.Choice(name=_name(voice.title), value=voice.id))
     return list(choices.values())[:MAX_CHOICES]
 
 

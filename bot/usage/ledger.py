@@ -18,7 +18,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import case, delete, func, insert, select, update
@@ -56,6 +56,7 @@ COUNTER_RETENTION_DAYS = 7
 PRUNE_INTERVAL_S = 6 * 3600
 
 GUILD_TOTAL = 0  # user_id of a guild's total row
+FORGOTTEN_MEMBER = 0  # user_id of the ledger rows of members who asked to be forgotten
 DIRECT_MESSAGES = 0  # guild_id of usage outside any guild
 
 
@@ -89,7 +90,8 @@ class UsageLedger:
         self._db = db
         self._settings = settings
         self._store = store
-        self._tasks: set[asyncio.Future[None]] = set()
+        # Writes still under way, each with what it records (named in the log if it is lost).
+        self._tasks: dict[asyncio.Future[None], str] = {}
 
     # --- limits -------------------------------------------------------------------------------
 
@@ -105,8 +107,10 @@ class UsageLedger:
 
     # --- reserving ----------------------------------------------------------------------------
 
-    def reserve(self, *, kind: Kind, amount: int, user_id: int, guild_id: int | None) -> ReserveContext:
+    def reserve(self, *, kind: Kind, amount: int, user_id: int, guild_id: int | None,
+                model: str | None = None) -> ReserveContext:
         """Reserve `amount` of today's quotas before calling Fish, or raise QuotaExceeded.
+        Speech names its `model` (what Fish bills it as), for the cost estimates.
 
         ``async with ledger.reserve(...) as r:`` commits on success and releases on an
         exception; ``r = await ledger.reserve(...)`` leaves `r.commit()`/`r.release()` to you.
@@ -117,9 +121,10 @@ class UsageLedger:
             raise ValueError(f"amount must be a non-negative int, got {amount!r}")
         if user_id <= GUILD_TOTAL:  # 0 is the guild's total row, and no Discord id is 0
             raise ValueError(f"not a Discord user id: {user_id!r}")
-        return ReserveContext(lambda: self._acquire(kind, amount, user_id, guild_id))
+        return ReserveContext(lambda: self._acquire(kind, amount, user_id, guild_id, model))
 
-    async def _acquire(self, kind: Kind, amount: int, user_id: int, guild_id: int | None) -> Reservation:
+    async def _acquire(self, kind: Kind, amount: int, user_id: int, guild_id: int | None,
+                       model: str | None) -> Reservation:
         limits = await self.limits(kind, guild_id)
         day = utc_day()
         gid = guild_id if guild_id is not None else DIRECT_MESSAGES
@@ -145,38 +150,40 @@ class UsageLedger:
         except _OverQuota as over:
             key = rows[0][1] if over.scope == "guild" and guild_id is not None else (gid, user_id)
             used = await self._used(key, day, kind)
-            await self._record(user_id, guild_id, kind, amount, "denied")
+            await self._record(user_id, guild_id, kind, amount, "denied", model)
             raise QuotaExceeded(
                 kind=kind, scope=over.scope, limit=over.limit, used=used, requested=amount,
                 reset_in=seconds_to_reset(),
             ) from None
         return Reservation(
             ledger=self, kind=kind, amount=amount, user_id=user_id, guild_id=guild_id, day=day,
-            counters=tuple(key for _, key, _ in rows),
+            counters=tuple(key for _, key, _ in rows), model=model,
         )
 
     def settle(self, reservation: Reservation, outcome: Outcome) -> asyncio.Future[None]:
         """Record a reservation's outcome and give its amount back unless it was spent, in a task
         of its own (kept until `drain`), so a cancelled caller can't leave it half-done."""
-        task = asyncio.ensure_future(self._settle(reservation, outcome))
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        what = (f"the {outcome} outcome of a {reservation.kind} reservation of {reservation.amount}"
+                f"{_whose(reservation.user_id, reservation.guild_id)}")
+        return self._keep(self._settle(reservation, outcome, what), what)
+
+    def _keep(self, write: Awaitable[None], what: str) -> asyncio.Future[None]:
+        task = asyncio.ensure_future(write)
+        self._tasks[task] = what
+        task.add_done_callback(self._tasks.pop)
         return task
 
-    async def _settle(self, reservation: Reservation, outcome: Outcome) -> None:
+    async def _settle(self, reservation: Reservation, outcome: Outcome, what: str) -> None:
         """Never raises: this is bookkeeping after the fact, and a failed release only
         over-counts (the safe side). While the database is away the write is retried in the
         background, so no ledger row is lost to a server restart and nobody waits for it."""
-        await self._write(lambda: self._settle_once(reservation, outcome),
-                          f"the {outcome} outcome of a {reservation.kind} reservation")
+        await self._write(lambda: self._settle_once(reservation, outcome), what)
 
     async def _write(self, attempt: Callable[[], Awaitable[None]], what: str) -> None:
         try:
             await attempt()
         except DatabaseUnavailable:
-            task = asyncio.ensure_future(self._write_later(attempt, what))
-            self._tasks.add(task)
-            task.add_done_callback(self._tasks.discard)
+            self._keep(self._write_later(attempt, what), what)
         except Exception:
             log.exception("could not record %s in the usage ledger", what)
 
@@ -213,20 +220,32 @@ class UsageLedger:
                     )
             await self._insert_event(
                 session, reservation.user_id, reservation.guild_id, reservation.kind,
-                reservation.amount, outcome,
+                reservation.amount, outcome, reservation.model,
             )
         if outcome in SPENT:
             metrics.spent(reservation.kind, reservation.amount)
 
     async def record(self, *, kind: Kind, amount: int, user_id: int, guild_id: int | None,
-                     outcome: Outcome) -> None:
+                     outcome: Outcome, model: str | None = None) -> None:
         """Record a request that needed no reservation (e.g. served from the TTS cache)."""
-        await self._record(user_id, guild_id, kind, amount, outcome)
+        await self._record(user_id, guild_id, kind, amount, outcome, model)
 
-    async def drain(self) -> None:
-        """Wait for outcomes still being written (at shutdown)."""
-        if self._tasks:
-            await asyncio.gather(*self._tasks, return_exceptions=True)
+    async def drain(self, timeout: float | None = None) -> None:
+        """Wait for outcomes still being written (at shutdown), for at most `timeout` seconds: a
+        write still waiting for the database then is given up, and logged with its amount."""
+        loop = asyncio.get_running_loop()
+        deadline = None if timeout is None else loop.time() + timeout
+        # A write that meets an outage hands over to a retrying task of its own: wait for those too.
+        while self._tasks:
+            left = None if deadline is None else deadline - loop.time()
+            if left is not None and left <= 0:
+                break
+            await asyncio.wait(list(self._tasks), timeout=left)
+        lost = {task: what for task, what in self._tasks.items() if not task.done()}
+        for task, what in lost.items():
+            task.cancel()
+            log.error("gave up recording %s at shutdown: the database stayed unavailable", what)
+        await asyncio.gather(*lost, return_exceptions=True)
 
     # --- reports ------------------------------------------------------------------------------
 
@@ -273,6 +292,42 @@ class UsageLedger:
         async with self._db.session() as session:
             return {outcome: int(n) for outcome, n in (await session.execute(query)).all()}
 
+    async def speech_by_model(self, guild_id: int | None, since: datetime, *,
+                              user_id: int | None = None) -> dict[str | None, int]:
+        """Speech bytes billed since `since` per model, in one guild (None: direct messages),
+        optionally for one member. Rows from before models were recorded are under None."""
+        query = (
+            select(UsageEvent.model, func.sum(UsageEvent.amount))
+            .where(UsageEvent.guild_id.is_(None) if guild_id is None else UsageEvent.guild_id == guild_id,
+                   UsageEvent.created_at >= since, UsageEvent.kind == "tts_bytes",
+                   UsageEvent.outcome.in_(SPENT))
+            .group_by(UsageEvent.model)
+        )
+        if user_id is not None:
+            query = query.where(UsageEvent.user_id == user_id)
+        async with self._db.session() as session:
+            return {model: int(amount or 0) for model, amount in (await session.execute(query)).all()}
+
+    async def spent_since(self, since: datetime) -> dict[tuple[Kind, str | None], int]:
+        """Everything billed since `since` across every guild, per kind and model (bot-wide)."""
+        query = (
+            select(UsageEvent.kind, UsageEvent.model, func.sum(UsageEvent.amount))
+            .where(UsageEvent.created_at >= since, UsageEvent.outcome.in_(SPENT))
+            .group_by(UsageEvent.kind, UsageEvent.model)
+        )
+        async with self._db.session() as session:
+            return {(kind, model): int(amount or 0)
+                    for kind, model, amount in (await session.execute(query)).all() if kind in KINDS}
+
+    async def first_recorded(self) -> datetime | None:
+        """When the ledger's oldest row was written (None: empty), so a rate over "the last 7
+        days" of a bot that started 2 days ago is taken over 2 days."""
+        query = select(UsageEvent.created_at).order_by(UsageEvent.id).limit(1)
+        async with self._db.session() as session:
+            first = await session.scalar(query)
+        # SQLite hands timestamps back without their zone; they were written in UTC.
+        return None if first is None else first if first.tzinfo else first.replace(tzinfo=UTC)
+
     async def top_users(
         self, guild_id: int, since: datetime, limit: int = 10
     ) -> list[tuple[int, dict[Kind, int]]]:
@@ -281,7 +336,7 @@ class UsageLedger:
         query = (
             select(UsageEvent.user_id, UsageEvent.kind, func.sum(UsageEvent.amount))
             .where(UsageEvent.guild_id == guild_id, UsageEvent.created_at >= since,
-                   UsageEvent.outcome.in_(SPENT))
+                   UsageEvent.outcome.in_(SPENT), UsageEvent.user_id != FORGOTTEN_MEMBER)
             .group_by(UsageEvent.user_id, UsageEvent.kind)
         )
         per_user: dict[int, dict[Kind, int]] = {}
@@ -294,11 +349,20 @@ class UsageLedger:
 
     # --- housekeeping -------------------------------------------------------------------------
 
-    async def forget_user(self, user_id: int) -> int:
-        """Data deletion: the member's ledger rows and past counters go. Today's counters stay
-        until the day ends, so deleting one's data is not a way around a quota."""
+    async def has_events(self, user_id: int) -> bool:
+        """Whether the ledger holds rows of this member (what /forget-me keeps, without the id)."""
+        query = select(UsageEvent.id).where(UsageEvent.user_id == user_id).limit(1)
         async with self._db.session() as session:
-            events = await session.execute(delete(UsageEvent).where(UsageEvent.user_id == user_id))
+            return await session.scalar(query) is not None
+
+    async def forget_user(self, user_id: int) -> int:
+        """Data deletion: the member's ledger rows stay for the operator's accounting (what was
+        spent, where and when) with their id replaced by FORGOTTEN_MEMBER; their past counters go.
+        Today's counters stay until the day ends, so deleting one's data is not a way around a
+        quota."""
+        async with self._db.session() as session:
+            events = await session.execute(update(UsageEvent).where(UsageEvent.user_id == user_id)
+                                           .values(user_id=FORGOTTEN_MEMBER))
             counters = await session.execute(
                 delete(UsageCounter).where(UsageCounter.user_id == user_id, UsageCounter.day < utc_day())
             )
@@ -343,22 +407,26 @@ class UsageLedger:
         return int(used or 0)
 
     async def _record(self, user_id: int, guild_id: int | None, kind: Kind, amount: int,
-                      outcome: Outcome) -> None:
+                      outcome: Outcome, model: str | None) -> None:
         async def attempt() -> None:
             async with self._db.session() as session:
-                await self._insert_event(session, user_id, guild_id, kind, amount, outcome)
+                await self._insert_event(session, user_id, guild_id, kind, amount, outcome, model)
 
-        await self._write(attempt, f"a {outcome} {kind} request")
+        await self._write(attempt, f"a {outcome} {kind} request of {amount}{_whose(user_id, guild_id)}")
 
     @staticmethod
     async def _insert_event(session: AsyncSession, user_id: int, guild_id: int | None, kind: Kind,
-                            amount: int, outcome: Outcome) -> None:
+                            amount: int, outcome: Outcome, model: str | None) -> None:
         await session.execute(
             insert(UsageEvent).values(
                 user_id=user_id, guild_id=guild_id, kind=kind, amount=amount, outcome=outcome,
-                created_at=clock.utc_now(),
+                model=model if kind == "tts_bytes" else None, created_at=clock.utc_now(),
             )
         )
+
+
+def _whose(user_id: int, guild_id: int | None) -> str:
+    return f" (member {user_id}, guild {guild_id})" if guild_id is not None else f" (member {user_id})"
 
 
 __all__ = ["MemberUsage", "UsageLedger"]

@@ -16,7 +16,9 @@ from bot.errors import UserFacingError
 from bot.i18n import N_, _, ngettext
 from bot.i18n.formatting import duration, number
 
-Kind = Literal["tts_chars", "clones", "transcribe_seconds", "voice_designs"]
+# Speech counts the UTF-8 bytes of the text sent to Fish, the unit Fish bills (a Japanese
+# character is 3 bytes); see bot/usage/billing.py.
+Kind = Literal["tts_bytes", "clones", "transcribe_seconds", "voice_designs"]
 KINDS: tuple[Kind, ...] = get_args(Kind)
 Scope = Literal["member", "guild"]
 
@@ -39,7 +41,7 @@ class KindInfo:
 
 
 KIND_INFO: dict[Kind, KindInfo] = {
-    "tts_chars": KindInfo(N_("speech characters"), "tts_chars_per_member", "tts_chars_per_guild", 1),
+    "tts_bytes": KindInfo(N_("speech"), "tts_bytes_per_member", "tts_bytes_per_guild", 1),
     "clones": KindInfo(N_("voice clones"), "clones_per_member", "clones_per_guild", 1),
     "transcribe_seconds": KindInfo(
         N_("transcription minutes"), "transcribe_minutes_per_member", "transcribe_minutes_per_guild", 60
@@ -56,8 +58,8 @@ class QuotaOverrides(BaseModel):
     server can only lower the operator's limits: the operator pays for every request.
     """
 
-    tts_chars_per_member: int | None = Field(None, ge=0)
-    tts_chars_per_guild: int | None = Field(None, ge=0)
+    tts_bytes_per_member: int | None = Field(None, ge=0)
+    tts_bytes_per_guild: int | None = Field(None, ge=0)
     clones_per_member: int | None = Field(None, ge=0)
     clones_per_guild: int | None = Field(None, ge=0)
     transcribe_minutes_per_member: float | None = Field(None, ge=0)
@@ -68,7 +70,7 @@ class QuotaOverrides(BaseModel):
 
 @dataclass(frozen=True)
 class Limits:
-    """Effective daily limits in stored units (characters, clones, seconds); None = unlimited."""
+    """Effective daily limits in stored units (bytes, clones, seconds); None = unlimited."""
 
     member: int | None
     guild: int | None
@@ -110,7 +112,7 @@ def seconds_to_reset(now: datetime | None = None) -> float:
 
 
 def describe_amount(kind: Kind, amount: float) -> str:
-    """An amount in stored units, worded for members in the current language: "1,234 characters",
+    """An amount in stored units, worded for members in the current language: "1,234 bytes",
     "2 voice clones", "1.5 min" ("1,5 Min." in German)."""
     if kind == "transcribe_seconds":
         minutes = amount / 60
@@ -122,8 +124,14 @@ def describe_amount(kind: Kind, amount: float) -> str:
     elif kind == "voice_designs":
         text = ngettext("{count} voice design", "{count} voice designs", count)
     else:
-        text = ngettext("{count} character", "{count} characters", count)
+        text = ngettext("{count} byte", "{count} bytes", count)
     return text.format(count=number(count))
+
+
+def bytes_explained() -> str:
+    """Why speech is counted in bytes, in one sentence for members."""
+    return _("Speech counts the bytes of text sent to Fish Audio, as it bills them: 1 per English "
+             "letter, 3 per Japanese or Chinese character.")
 
 
 def describe_wait(seconds: float) -> str:
@@ -153,7 +161,10 @@ class QuotaExceeded(UserFacingError):
         else:
             text = _("This server's daily quota of {noun} is used up: {remaining} left of {limit}, and "
                      "this needs {requested}. It resets in {wait} (midnight UTC).")
-        super().__init__(text.format(
+        text = text.format(
             noun=noun, remaining=describe_amount(kind, self.remaining), limit=describe_amount(kind, limit),
             requested=describe_amount(kind, requested), wait=describe_wait(reset_in),
-        ))
+        )
+        if kind == "tts_bytes":
+            text += " " + bytes_explained()
+        super().__init__(text)

@@ -26,6 +26,7 @@ class Reservation:
     day: date
     # The counter rows (guild_id, user_id) that hold this amount.
     counters: tuple[tuple[int, int], ...]
+    model: str | None = None  # the TTS model billed (speech), for the ledger's cost estimates
     outcome: Outcome | None = None
     _task: asyncio.Future[None] | None = field(default=None, repr=False)
 

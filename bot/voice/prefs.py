@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field
 from bot.config import Settings
 from bot.expressive.cues import parse_style, style_works
 from bot.storage.settings import SettingsStore
+from bot.storage.voice_owners import VoiceOwners
 
 NAMESPACE = "voice"
 
@@ -38,12 +39,18 @@ async def resolve_voice(
     voice_id: str | None = None,
     speed: float | None = None,
 ) -> ResolvedVoice:
-    """Explicit arguments win, then the member's choice, the server default and the config."""
+    """Explicit arguments win, then the member's choice, the server default and the config. A
+    saved voice is passed over when the one it is saved for may no longer use it (its owner made
+    it private again; a server's must be usable by every member): whoever asks for this member's
+    voice (narration, "Speak this message", a scene) gets only what the member may use. The
+    speech service forgets such a voice and tells the member (bot/voice/stale.py)."""
     member = await store.get_user(user_id, NAMESPACE, VoicePrefs)
     server = (
         await store.get_guild(guild_id, NAMESPACE, VoicePrefs) if guild_id is not None else None
     )
-    chosen_voice = voice_id or member.voice_id or (server.voice_id if server else None)
+    servers = server.voice_id if server else None
+    mine_out, servers_out = await VoiceOwners(store.db).withdrawn(user_id, member.voice_id, servers)
+    chosen_voice = voice_id or (None if mine_out else member.voice_id) or (None if servers_out else servers)
     chosen_speed = speed or member.speed or (server.speed if server else None)
     return ResolvedVoice(chosen_voice or settings.fish.default_voice, chosen_speed)
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import sys
 import tempfile
+import tracemalloc
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,10 @@ import pytest
 from fishaudio import AsyncFishAudio
 
 from bot.config import Settings
+from bot.media import encoded_bound, probe
+from bot.media import ffmpeg as media_ffmpeg
+from bot.media import jobs as media_jobs
+from bot.media.jobs import MediaJobs
 from bot.storage.voice_owners import VoiceOwners
 from bot.voice.prefs import NAMESPACE, VoicePrefs
 from tests.attachments import VOICE_MESSAGE_FLAG, FakeCDN
@@ -101,7 +106,7 @@ async def test_clone_uploads_accepted_formats_as_they_are(bot, harness, guild, m
     assert (record.user_id, record.guild_id, record.title) == (ANN, guild.id, "Ann's voice")
 
 
-async def test_other_formats_are_converted_to_wav_and_leave_nothing_on_disk(harness, guild, members, cdn,
+async def test_other_formats_are_converted_to_mp3_and_leave_nothing_on_disk(harness, guild, members, cdn,
                                                                             media, fakefish, tmp_path,
                                                                             monkeypatch) -> None:
     scratch = tmp_path / "scratch"
@@ -111,8 +116,13 @@ async def test_other_formats_are_converted_to_wav_and_leave_nothing_on_disk(harn
                                                                     content_type="audio/flac")])
     created_voice_id(done)
     uploaded = fakefish.requests_for("model_create")[-1].files("voices")[0].data
-    assert uploaded[:4] == b"RIFF" and uploaded[8:12] == b"WAVE"
+    assert uploaded[:2] == b"\xff\xfb"  # an MPEG-1 Layer III frame, no tags
     assert list(scratch.iterdir()) == []
+    out = tmp_path / "uploaded.mp3"
+    out.write_bytes(uploaded)
+    info = await probe(out, name="uploaded.mp3")
+    assert (info.codec, info.sample_rate, info.channels) == ("mp3", 44100, 1)
+    assert info.claimed_s == pytest.approx(info.duration_s, abs=0.1) == pytest.approx(8, abs=0.1)
 
 
 async def test_multipart_is_what_the_official_sdk_sends(harness, guild, members, cdn, media,
@@ -261,6 +271,7 @@ async def test_daily_clone_quota(bot, harness, guild, members, cdn, media, fakef
     assert "daily quota of voice clones is used up" in sent[-1].content
     assert not any("right to clone" in s.content for s in sent)
     assert len(fakefish.requests_for("model_create")) == 1
+    assert cdn.downloads == ["a.mp3"]  # the quota comes first: no download, no decoding
 
 
 async def test_cooldown_between_clones(harness, guild, members, cdn, media) -> None:
@@ -280,10 +291,13 @@ async def test_api_errors_end_the_progress_message(bot, harness, guild, members,
     assert await VoiceOwners(bot.db).of_user(ANN) == []
 
 
-async def test_forget_me_removes_ownership_records(bot, harness, guild, members, cdn, media) -> None:
+async def test_forget_me_deletes_the_voice_then_its_record(bot, harness, guild, members, cdn, media,
+                                                            fakefish) -> None:
     voice_id = created_voice_id(
         await clone_with_consent(harness, guild, [cdn.attachment(media.bytes("sine.mp3"), "a.mp3")]))
-    assert await bot.forget_user(ANN) >= 1
+    assert (await bot.forget_user(ANN)).records >= 1
+    assert voice_id not in fakefish.voices
+    assert fakefish.requests_for("model_delete")[-1].path == f"/model/{voice_id}"
     assert await VoiceOwners(bot.db).get(voice_id) is None
 
 
@@ -355,3 +369,140 @@ async def test_a_voice_in_training_is_not_offered_to_speak(bot, harness, guild, 
         "is ready."
     )
     assert not fakefish.requests_for("tts")
+
+
+# --- uploads that can't exhaust the machine -------------------------------------------------------
+
+
+class FfmpegOutput:
+    """Counts the audio every ffmpeg process of bot.media hands back (its piped output; ffprobe's
+    few hundred bytes of JSON aside)."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.sizes: list[int] = []
+        real = media_ffmpeg._run
+
+        async def counted(args: list[str], **kwargs: Any) -> media_ffmpeg.Completed:
+            result = await real(args, **kwargs)
+            if args[0] == "ffmpeg":
+                self.sizes.append(len(result.stdout))
+            return result
+
+        monkeypatch.setattr(media_ffmpeg, "_run", counted)
+
+    @property
+    def total(self) -> int:
+        return sum(self.sizes)
+
+
+class UploadPeak:
+    """The traced peak when the bot calls Fish to create the voice (the call itself goes ahead)."""
+
+    def __init__(self, bot: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.peak: int | None = None
+        create = bot.fish.voices.create
+
+        async def noted(**kwargs: Any) -> Any:
+            self.peak = tracemalloc.get_traced_memory()[1]
+            return await create(**kwargs)
+
+        monkeypatch.setattr(bot.fish.voices, "create", noted)
+
+
+def traced_bytes() -> int:
+    """Python memory allocated since tracing started and still held, less Babel's locale data
+    (about 4 MB, loaded once by the first reply that formats a number in a new language)."""
+    snapshot = tracemalloc.take_snapshot().filter_traces([tracemalloc.Filter(False, "*/babel/*")])
+    return sum(stat.size for stat in snapshot.statistics("filename"))
+
+
+async def test_a_384_khz_flac_is_held_as_uploaded_and_sent_as_48_khz_mp3(
+        bot, harness, guild, members, cdn, media, fakefish, monkeypatch, tmp_path) -> None:
+    # Issue 24: three of these (250 KB each) were held as 3 × 230 MB of WAV through the consent wait.
+    data = media.bytes("hires.flac")
+    samples = [cdn.attachment(data, f"{n}.flac", content_type="audio/flac") for n in range(3)]
+    output = FfmpegOutput(monkeypatch)
+    peak_at_upload = UploadPeak(bot, monkeypatch)
+    tracemalloc.start()
+    try:
+        baseline = tracemalloc.get_traced_memory()[0]
+        task = start_clone(harness, guild, samples)
+        prompt = await consent_prompt(harness)
+        peak_before_consent = tracemalloc.get_traced_memory()[1]
+        held = traced_bytes()
+        produced_before_consent = output.total
+        await harness.click(prompt, "confirm", user_id=ANN, guild=guild)
+        await task
+    finally:
+        tracemalloc.stop()
+    created_voice_id(last_edit(harness))
+    # Before consent the samples were only decoded to count and measure them: nothing was made.
+    assert produced_before_consent == 0
+    assert held - baseline < 2 * 1024 * 1024  # the three FLACs as uploaded (750 KB), not 690 MB
+    assert peak_before_consent - baseline < 16 * 1024 * 1024
+    uploaded = [p.data for p in fakefish.requests_for("model_create")[-1].files("voices")]
+    assert output.total == sum(len(u) for u in uploaded) <= 3 * encoded_bound(300)
+    # Everything the bot did up to the upload: the three upload forms (4.8 MB of MP3 each) and
+    # their originals, not 3 × 230 MB of WAV. (The upload's own copies are the Fish client's and
+    # the in-process stand-in's, sized by what is uploaded.)
+    assert peak_at_upload.peak is not None and peak_at_upload.peak - baseline < 32 * 1024 * 1024
+    out = tmp_path / "uploaded.mp3"
+    out.write_bytes(uploaded[0])
+    info = await probe(out, name="uploaded.mp3")
+    assert (info.codec, info.sample_rate, info.channels) == ("mp3", 48_000, 1)
+    assert info.duration_s == pytest.approx(300, abs=0.2)
+
+
+@pytest.mark.parametrize(("name", "max_seconds"), [("hires.flac", 60), ("lying.flac", 30)])
+async def test_a_file_that_decodes_to_far_more_is_refused_before_consent(
+        bot, harness, guild, members, cdn, media, fakefish, monkeypatch, name: str, max_seconds: int) -> None:
+    # hires.flac: 250 KB that decode to 5 minutes at 384 kHz; lying.flac claims 2 s and holds 60.
+    monkeypatch.setattr(bot.settings.clone, "max_seconds", max_seconds)
+    output = FfmpegOutput(monkeypatch)
+    tracemalloc.start()
+    try:
+        baseline = tracemalloc.get_traced_memory()[0]
+        sent = await start_clone(harness, guild, [cdn.attachment(media.bytes(name), name)])
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert sent[-1].content == f"`{name}` is longer than {max_seconds} s. Trim it to the clearest part."
+    assert sent[-1].ephemeral and not any("right to clone" in s.content for s in sent)
+    assert output.total == 0 and peak - baseline < 4 * 1024 * 1024
+    assert fakefish.requests_for("model_create") == []
+    await bot.usage.drain()
+    assert (await bot.usage.member_today(ANN, guild.id)).used["clones"] == 0
+
+
+async def test_a_conversion_over_its_output_cap_is_told_as_too_long_or_damaged(
+        bot, harness, guild, members, cdn, media, fakefish, monkeypatch) -> None:
+    # The cap (what `clone.max_seconds` of MP3 can take) made small enough for 8 s to run over it.
+    monkeypatch.setattr(sys.modules["bot.cloning"], "encoded_bound", lambda seconds: 20_000)
+    output = FfmpegOutput(monkeypatch)
+    done = await clone_with_consent(harness, guild, [cdn.attachment(media.bytes("sine.flac"), "a.flac")])
+    assert done.content == ("Nothing was created: `a.flac` is too long or damaged: it decodes to far more "
+                            "audio than it should. Try a shorter file.")
+    assert output.total == 0 and fakefish.requests_for("model_create") == []  # stopped at the cap
+    await bot.usage.drain()
+    assert (await bot.usage.member_today(ANN, guild.id)).used["clones"] == 0
+
+
+async def test_a_full_media_line_is_a_clear_busy_before_and_after_consent(
+        bot, harness, guild, members, cdn, media, fakefish, monkeypatch) -> None:
+    monkeypatch.setattr(media_jobs, "JOBS", MediaJobs(limit=1, max_waiting=0))
+    busy = "I'm busy processing other members' audio right now. Try again in a minute."
+    async with media_jobs.slot():  # someone else's file takes the only slot
+        sent = await start_clone(harness, guild, [cdn.attachment(media.bytes("sine.flac"), "a.flac")])
+    assert sent[-1].content == busy and sent[-1].ephemeral
+
+    # The FLAC is checked before consent and converted after it: the line is full by then.
+    task = start_clone(harness, guild, [cdn.attachment(media.bytes("sine.flac"), "b.flac")], user_id=OWNER)
+    prompt = await consent_prompt(harness, len(harness.sent))
+    async with media_jobs.slot():
+        await harness.click(prompt, "confirm", user_id=OWNER, guild=guild)
+        await task
+    assert last_edit(harness).content == f"Nothing was created: {busy}"
+    assert fakefish.requests_for("model_create") == []
+    await bot.usage.drain()
+    for user_id in (ANN, OWNER):
+        assert (await bot.usage.member_today(user_id, guild.id)).used["clones"] == 0

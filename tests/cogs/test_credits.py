@@ -26,7 +26,7 @@ PLAIN = discord.Permissions.general().value & ~MANAGE
 def bot_settings(fakefish: Any, tmp_path: Path) -> Settings:
     return make_settings(
         fakefish.base_url, tmp_path, owner_ids=[OWNER],
-        quotas={"tts_chars_per_member": 1000, "tts_chars_per_guild": 5000, "clones_per_member": 2},
+        quotas={"tts_bytes_per_member": 1000, "tts_bytes_per_guild": 5000, "clones_per_member": 2},
         credits={"low_balance_threshold": 5.0},
     )
 
@@ -123,9 +123,10 @@ async def test_credits_when_fish_refuses_the_key(bot, harness, fakefish) -> None
 # --- /usage ---------------------------------------------------------------------------------------
 
 
-async def spend(bot: Any, guild: FakeGuild, user_id: int, chars: int, outcome: str = "ok") -> None:
-    reservation = await bot.usage.reserve(kind="tts_chars", amount=chars, user_id=user_id,
-                                          guild_id=guild.id)
+async def spend(bot: Any, guild: FakeGuild, user_id: int, amount: int, outcome: str = "ok",
+                model: str = "s2.1-pro") -> None:
+    reservation = await bot.usage.reserve(kind="tts_bytes", amount=amount, user_id=user_id,
+                                          guild_id=guild.id, model=model)
     await reservation.finish(outcome)
 
 
@@ -138,10 +139,12 @@ async def test_member_sees_own_usage_and_remaining_quota(bot, harness, guild) ->
     sent = await harness.run("usage", user_id=alice, guild=guild, permissions=PLAIN)
     embed = sent[0].embeds[0]
     assert sent[0].ephemeral and embed.title == "Your usage today in this server"
-    assert field(embed, "Speech") == "300 characters used · 200 characters left"
+    assert field(embed, "Speech") == "300 bytes used · 200 bytes left"
     assert field(embed, "Voice clones") == "0 voice clones used · 2 voice clones left"
     assert field(embed, "Transcription") == "0 min used · 30 min left"
     assert "Quotas reset in" in (embed.footer.text or "")
+    assert "3 per Japanese or Chinese character" in (embed.footer.text or "")
+    assert field(embed, "Speech by model (estimated cost)") == "S2.1 Pro (default): 300 bytes ≈ $0.0045"
 
 
 async def test_member_cannot_see_the_server_view(bot, harness, guild) -> None:
@@ -157,7 +160,7 @@ async def test_admin_sees_server_totals_top_users_and_cache_rate(bot, harness, g
     await spend(bot, guild, alice, 100)
     await spend(bot, guild, bob, 400)
     await spend(bot, guild, bob, 50, "skipped")
-    await bot.usage.record(kind="tts_chars", amount=12, user_id=alice, guild_id=guild.id, outcome="cached")
+    await bot.usage.record(kind="tts_bytes", amount=12, user_id=alice, guild_id=guild.id, outcome="cached")
     other = FakeGuild(bot, name="Elsewhere")
     await spend(bot, other, member(other), 999)  # another server's usage stays out
     cache = bot.tts_cache
@@ -170,10 +173,10 @@ async def test_admin_sees_server_totals_top_users_and_cache_rate(bot, harness, g
     sent = await harness.run("usage", user_id=user_id, guild=guild, permissions=permissions, period="7d")
     embed = sent[0].embeds[0]
     assert embed.title == "Server usage: last 7 days"
-    assert field(embed, "Speech") == "500 characters (daily server limit: 5,000 characters)"
+    assert field(embed, "Speech") == "500 bytes (daily server limit: 5,000 bytes)"
     top = field(embed, "Top members").splitlines()
-    assert top[0].startswith(f"1. <@{bob}> — 400 characters")
-    assert top[1].startswith(f"2. <@{alice}> — 100 characters") and len(top) == 2
+    assert top[0].startswith(f"1. <@{bob}> — 400 bytes")
+    assert top[1].startswith(f"2. <@{alice}> — 100 bytes") and len(top) == 2
     cache_text = field(embed, "Speech cache")
     assert "1 request in this period was served from the cache." in cache_text
     assert "3 hits of 4 short requests (75%)" in cache_text
@@ -186,18 +189,18 @@ async def test_admin_sees_server_totals_top_users_and_cache_rate(bot, harness, g
 async def test_quota_set_needs_manage_server(bot, harness, guild) -> None:
     alice = member(guild)
     sent = await harness.run("quota set", user_id=alice, guild=guild, permissions=PLAIN,
-                             limit="tts_chars_per_member", value=10)
+                             limit="tts_bytes_per_member", value=10)
     assert "Manage Server" in sent[0].content
-    assert (await bot.usage.limits("tts_chars", guild.id)).member == 1000
+    assert (await bot.usage.limits("tts_bytes", guild.id)).member == 1000
 
 
 async def test_quota_set_lowers_refuses_raising_and_resets(bot, harness, guild) -> None:
     mod, alice = member(guild, "Mod"), member(guild)
     sent = await harness.run("quota set", user_id=mod, guild=guild, permissions=MANAGE,
-                             limit="tts_chars_per_member", value=50)
-    assert sent[0].content == "Speech characters per member: now 50 characters a day."
+                             limit="tts_bytes_per_member", value=50)
+    assert sent[0].content == "Speech bytes per member: now 50 bytes a day."
     with pytest.raises(QuotaExceeded):
-        await bot.usage.reserve(kind="tts_chars", amount=51, user_id=alice, guild_id=guild.id)
+        await bot.usage.reserve(kind="tts_bytes", amount=51, user_id=alice, guild_id=guild.id)
 
     sent = await harness.run("quota set", user_id=mod, guild=guild, permissions=MANAGE,
                              limit="clones_per_member", value=5)
@@ -208,13 +211,13 @@ async def test_quota_set_lowers_refuses_raising_and_resets(bot, harness, guild) 
 
     sent = await harness.run("quota show", user_id=mod, guild=guild, permissions=MANAGE)
     text = sent[0].embeds[0].description or ""
-    assert "**Speech characters per member**: 50 characters (set here)" in text
+    assert "**Speech bytes per member**: 50 bytes (set here)" in text
     assert "**Voice clones for the server**: 20 voice clones (bot default)" in text
 
     sent = await harness.run("quota set", user_id=mod, guild=guild, permissions=MANAGE,
-                             limit="tts_chars_per_member")
-    assert "back to the bot's default 1,000 characters" in sent[0].content
-    assert (await bot.usage.limits("tts_chars", guild.id)).member == 1000
+                             limit="tts_bytes_per_member")
+    assert "back to the bot's default 1,000 bytes" in sent[0].content
+    assert (await bot.usage.limits("tts_bytes", guild.id)).member == 1000
 
 
 # --- low-balance alert ----------------------------------------------------------------------------
@@ -283,5 +286,5 @@ async def test_forget_me_reaches_the_usage_ledger_whichever_cogs_are_loaded(bot,
     alice = member(guild)
     await spend(bot, guild, alice, 10)
     await bot.remove_cog("Credits")
-    assert await bot.forget_user(alice) >= 1
+    assert (await bot.forget_user(alice)).records >= 1
     assert await bot.usage.top_users(guild.id, datetime(2000, 1, 1, tzinfo=UTC)) == []

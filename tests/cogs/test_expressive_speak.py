@@ -62,7 +62,7 @@ async def test_style_is_written_for_the_model(bot, harness, guild, member, fakef
     assert request.model == model and request.body["text"] == sent
     heard = performance_of(request)
     assert heard.cues == acted_on and heard.spoken == "Come closer."
-    assert await ledger(bot) == [("tts_chars", len(sent), "ok")]
+    assert await ledger(bot) == [("tts_bytes", len(sent), "ok")]
 
 
 async def test_a_style_the_model_lacks_is_refused_before_anything_is_spent(bot, harness, guild, member,

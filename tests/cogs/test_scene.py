@@ -95,7 +95,7 @@ async def test_one_multi_speaker_request_in_voice(bot, harness, guild, cast, fak
                                     "<|speaker:2|>Nobody moved.<|speaker:0|>Fine.")
     heard = performance_of(request)
     assert heard.speakers == [0, 1, 2, 0] and heard.cues == ["[whispering]"]
-    assert await ledger(bot) == [("tts_chars", len(request.body["text"]), "ok")]
+    assert await ledger(bot) == [("tts_bytes", len(request.body["text"]), "ok")]
 
 
 async def test_s1_gets_consecutive_clips(bot, harness, guild, cast, fakefish) -> None:
@@ -180,15 +180,15 @@ async def test_limits_from_settings(bot, harness, guild, cast, fakefish, script,
 
 async def test_a_scene_over_the_speech_quota_is_refused_before_fish(bot, harness, guild, cast,
                                                                     fakefish) -> None:
-    await bot.store.update_guild(guild.id, "quotas", {"tts_chars_per_member": 20})
+    await bot.store.update_guild(guild.id, "quotas", {"tts_bytes_per_member": 20})
     put_in_voice(guild, cast.ann, cast.bob)
     script = "Ann: One two three.\nBob: Four five six."
     answer = reply(await scene(harness, guild, cast.ann, script, model="s1"))
-    assert "daily quota of speech characters is used up" in answer.content and answer.ephemeral
+    assert "daily quota of speech is used up" in answer.content and answer.ephemeral
     assert fakefish.requests_for("tts") == [] and bot.voice_sessions.get(guild.id) is None
     # The first clip (14 characters) fitted and was given back; the second was over the quota.
-    assert sorted(await ledger(bot)) == [("tts_chars", 14, "denied"), ("tts_chars", 14, "skipped")]
-    assert (await bot.usage.member_today(cast.ann, guild.id)).used["tts_chars"] == 0
+    assert sorted(await ledger(bot)) == [("tts_bytes", 14, "denied"), ("tts_bytes", 14, "skipped")]
+    assert (await bot.usage.member_today(cast.ann, guild.id)).used["tts_bytes"] == 0
 
 
 async def test_fish_failing_a_scene_file_is_plain_and_gives_the_quota_back(bot, harness, guild, cast,
@@ -197,8 +197,8 @@ async def test_fish_failing_a_scene_file_is_plain_and_gives_the_quota_back(bot, 
     answer = reply(await scene(harness, guild, cast.ann, f"Ann: Hello.\n<@{cast.bob}>: Hi.", as_file=True))
     assert answer.content == "The bot's Fish Audio API credit has run out. Please tell the bot owner."
     assert not answer.files
-    assert [(kind, outcome) for kind, _, outcome in await ledger(bot)] == [("tts_chars", "failed")]
-    assert (await bot.usage.member_today(cast.ann, guild.id)).used["tts_chars"] == 0
+    assert [(kind, outcome) for kind, _, outcome in await ledger(bot)] == [("tts_bytes", "failed")]
+    assert (await bot.usage.member_today(cast.ann, guild.id)).used["tts_bytes"] == 0
 
 
 async def test_each_lines_stand_ins_are_in_its_language(bot, harness, guild, cast, fakefish) -> None:

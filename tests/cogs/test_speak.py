@@ -192,7 +192,7 @@ async def test_stream_cut_part_way_plays_what_arrived(bot, harness, guild, fakef
     assert len(tts_requests(fakefish)) == 1  # audio had arrived: never asked again
     # Fish accepted the text and sent audio for it: the ledger counts the characters as spent.
     assert await ledger(bot) == [(len(text), "partial")]
-    assert (await bot.usage.member_today(user_id, guild.id)).used["tts_chars"] == len(text)
+    assert (await bot.usage.member_today(user_id, guild.id)).used["tts_bytes"] == len(text)
 
 
 async def test_stream_broken_before_any_audio_is_asked_for_once_more(bot, harness, guild, fakefish) -> None:
@@ -221,7 +221,7 @@ async def test_stream_broken_twice_before_any_audio_is_told_and_released(bot, ha
     notices = [s.content for s in harness.sent if s.kind == "followup"]
     assert notices[-1] == "Fish Audio stopped sending part-way through its answer. Try again."
     assert await ledger(bot) == [(len("never arrives"), "failed")]
-    assert (await bot.usage.member_today(user_id, guild.id)).used["tts_chars"] == 0
+    assert (await bot.usage.member_today(user_id, guild.id)).used["tts_bytes"] == 0
 
 
 async def test_not_in_voice_gets_a_file(bot, harness, guild, fakefish) -> None:

@@ -134,7 +134,7 @@ async def test_a_failing_join_cancels_the_fish_stream_and_releases_the_quota(
     assert await fakefish.wait_disconnect("tts", timeout=15)
     assert request.disconnected and request.finished_at is None
     assert bot.voice_sessions.get(guild.id) is None
-    assert (await bot.usage.member_today(member, guild.id)).used["tts_chars"] == 0
+    assert (await bot.usage.member_today(member, guild.id)).used["tts_bytes"] == 0
     await bot.usage.drain()
     assert await ledger(bot) == [(len(LONG_TEXT.strip()), "skipped")]
 

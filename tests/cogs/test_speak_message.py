@@ -45,7 +45,7 @@ async def test_reads_the_message_in_its_authors_voice(bot, harness, guild, peopl
     assert request.body["text"] == "bob said: hello there a link"
     assert request.body["reference_id"] == voice["_id"]
     await bot.usage.drain()
-    assert (await bot.usage.member_today(people["ann"], guild.id)).used["tts_chars"] == len(
+    assert (await bot.usage.member_today(people["ann"], guild.id)).used["tts_bytes"] == len(
         "bob said: hello there a link")
     # Not in voice: it comes back as a file, only to the invoker.
     sent = await menu(harness, guild, people["cat"], people["bob"], "[sic] as a file")

@@ -3,19 +3,29 @@ against the Fish stand-in, with real audio served from a local attachment CDN.""
 
 from __future__ import annotations
 
+import asyncio
 import math
+import sys
+import tracemalloc
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import discord
+import httpx
+import ormsgpack
 import pytest
 
 from bot.client import build_intents
 from bot.config import Settings
+from bot.media import ffmpeg as media_ffmpeg
+from bot.media import jobs as media_jobs
 from bot.media import probe
+from bot.media.jobs import MediaJobs
 from tests.attachments import VOICE_MESSAGE_FLAG, FakeCDN
 from tests.bot_fixtures import make_settings
-from tests.discord_harness import FakeGuild, Harness, events_handled, message_payload
+from tests.discord_harness import FakeGuild, Harness, events_handled, message_payload, wait_for
+from tests.fakefish import asr as fake_asr
 from tests.media_samples import MediaSamples
 from tests.rest_recorder import RestRecorder
 
@@ -325,5 +335,181 @@ async def test_no_credit_says_transcription_needs_credit(bot, harness, guild, me
         "Transcription needs Fish Audio API credit, and the bot's has run out: the free model covers "
         "speech only, not transcription. Please tell the bot owner."
     )
+    await bot.usage.drain()
+    assert (await bot.usage.member_today(ANN, guild.id)).used["transcribe_seconds"] == 0
+
+
+# --- Fish's 20 MB limit ------------------------------------------------------------------------
+
+
+async def test_the_stand_in_refuses_more_than_20_mb_as_fish_does(fakefish) -> None:
+    async def post(size: int) -> httpx.Response:
+        body = ormsgpack.packb({"audio": b"\0" * size, "ignore_timestamps": True})
+        async with httpx.AsyncClient(base_url=fakefish.base_url, timeout=30) as client:
+            return await client.post("/v1/asr", content=body, headers={
+                "Authorization": "Bearer test-key", "Content-Type": "application/msgpack"})
+
+    over = await post(20_000_000)  # the envelope takes it over 20,000,000 bytes
+    assert over.status_code == 413
+    assert over.json() == {"status": 413, "message": "Audio file is too large (max 20 MB)"}
+    under = await post(19_900_000)
+    assert under.status_code == 400  # past the size check, then not audio
+
+
+async def test_a_file_over_fishs_20_mb_is_compressed_before_the_call(bot, harness, guild, member, cdn, media,
+                                                                    fakefish, tmp_path: Path) -> None:
+    data = media.bytes("big.wav")
+    assert len(data) > fake_asr.MAX_BYTES  # as it is, Fish would refuse it
+    sent = await run_file(harness, guild, cdn.attachment(data, "big.wav", content_type="audio/wav"))
+    assert reply(sent).embeds[0].title == "Transcript of big.wav"
+    request = fakefish.requests_for("asr")[-1]
+    assert request.status == 200 and request.raw_size <= fake_asr.MAX_BYTES
+    uploaded = request.body["audio"]
+    assert uploaded[:4] == b"OggS" and len(uploaded) < 1_000_000  # 2 minutes of speech-grade Opus
+    received = tmp_path / "received.ogg"
+    received.write_bytes(uploaded)
+    info = await probe(received, name="received.ogg")
+    assert (info.codec, info.channels) == ("opus", 1)
+    assert info.duration_s == pytest.approx(120, abs=0.2)
+
+
+async def test_a_file_still_too_large_after_compressing_is_refused(bot, harness, guild, member, cdn, media,
+                                                                  fakefish, monkeypatch) -> None:
+    # Made to happen with a smaller limit: two minutes compress to about 360 KB.
+    monkeypatch.setattr(sys.modules["cogs.transcribe"], "UPLOAD_MAX_BYTES", 100_000)
+    sent = await run_file(harness, guild, cdn.attachment(media.bytes("big.wav"), "big.wav"))
+    assert sent[-1].ephemeral and sent[-1].content == (
+        "`big.wav` is still larger than Fish Audio's limit of 20 MB per file after compressing it. "
+        "Try a shorter file.")
+    assert fakefish.requests_for("asr") == []
+    await bot.usage.drain()
+    assert (await bot.usage.member_today(ANN, guild.id)).used["transcribe_seconds"] == 0
+
+
+# --- quota before decoding, settled to what decodes ----------------------------------------------
+
+
+class FfmpegRuns:
+    """The bot.media processes that ran: the program, and how much audio it handed back."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.runs: list[tuple[str, int]] = []
+        real = media_ffmpeg._run
+
+        async def noted(args: list[str], **kwargs: Any) -> media_ffmpeg.Completed:
+            result = await real(args, **kwargs)
+            self.runs.append((args[0], len(result.stdout) if args[0] == "ffmpeg" else 0))
+            return result
+
+        monkeypatch.setattr(media_ffmpeg, "_run", noted)
+
+    @property
+    def programs(self) -> list[str]:
+        return [program for program, _size in self.runs]
+
+    @property
+    def produced(self) -> int:
+        return sum(size for _program, size in self.runs)
+
+
+async def test_the_quota_is_reserved_from_the_header_before_any_decoding(
+        bot, harness, guild, member, cdn, media, fakefish, monkeypatch) -> None:
+    monkeypatch.setattr(bot.settings.quotas, "transcribe_minutes_per_member", 0.05)  # 3 s
+    runs = FfmpegRuns(monkeypatch)
+    sent = await run_file(harness, guild, cdn.attachment(media.bytes("sine.mp3"), "eight.mp3"))
+    assert "daily quota of transcription minutes is used up" in sent[-1].content and sent[-1].ephemeral
+    assert runs.programs == ["ffprobe"]  # the header was read; nothing was decoded
+    assert fakefish.requests_for("asr") == []
+
+
+async def test_the_quota_settles_to_what_really_decodes(bot, harness, guild, member, cdn, media,
+                                                        fakefish) -> None:
+    # The header claims 2 s: 2 s are reserved before decoding, then the 60 s that decode are charged.
+    since = datetime(2000, 1, 1, tzinfo=UTC)  # the test's own database: every row
+    sent = await run_file(harness, guild, cdn.attachment(media.bytes("lying.flac"), "lying.flac"))
+    assert reply(sent).embeds
+    await bot.usage.drain()
+    assert (await bot.usage.member_today(ANN, guild.id)).used["transcribe_seconds"] == 60
+    assert await bot.usage.outcome_counts(guild.id, since, "transcribe_seconds") == {"skipped": 1, "ok": 1}
+    assert fakefish.requests_for("asr")[-1].charged == fake_asr.PRICE_PER_SECOND * 60
+
+
+async def test_a_header_that_lies_does_not_get_past_the_quota(bot, harness, guild, member, cdn, media,
+                                                              fakefish, monkeypatch) -> None:
+    monkeypatch.setattr(bot.settings.quotas, "transcribe_minutes_per_member", 0.5)  # 30 s
+    sent = await run_file(harness, guild, cdn.attachment(media.bytes("lying.flac"), "lying.flac"))
+    assert sent[-1].ephemeral and sent[-1].content.startswith(
+        "Your daily quota of transcription minutes is used up: 0.5 min left of 0.5 min, "
+        "and this needs 1 min.")
+    assert fakefish.requests_for("asr") == []
+    await bot.usage.drain()
+    assert (await bot.usage.member_today(ANN, guild.id)).used["transcribe_seconds"] == 0
+
+
+async def test_a_384_khz_flac_is_sent_as_compact_speech(bot, harness, guild, member, cdn, media, fakefish,
+                                                        monkeypatch, tmp_path: Path) -> None:
+    runs = FfmpegRuns(monkeypatch)
+    tracemalloc.start()
+    try:
+        baseline = tracemalloc.get_traced_memory()[0]
+        sent = await run_file(harness, guild, cdn.attachment(media.bytes("hires.flac"), "hires.flac",
+                                                             content_type="audio/flac"))
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert reply(sent).embeds
+    uploaded = asr_body(fakefish)["audio"]
+    assert runs.produced == len(uploaded) < 1_500_000  # five minutes at 24 kbps, not 230 MB of PCM
+    assert peak - baseline < 24 * 1024 * 1024
+    received = tmp_path / "received.ogg"
+    received.write_bytes(uploaded)
+    info = await probe(received, name="received.ogg")
+    assert (info.codec, info.channels) == ("opus", 1)
+    assert info.duration_s == pytest.approx(300, abs=0.2)
+
+
+async def test_a_file_that_decodes_to_far_more_than_its_size_is_refused(bot, harness, guild, member, cdn,
+                                                                       media, fakefish, monkeypatch) -> None:
+    monkeypatch.setattr(bot.settings.transcribe, "max_minutes", 1)
+    runs = FfmpegRuns(monkeypatch)
+    tracemalloc.start()
+    try:
+        baseline = tracemalloc.get_traced_memory()[0]
+        sent = await run_file(harness, guild, cdn.attachment(media.bytes("hires.flac"), "hires.flac"))
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert sent[-1].ephemeral and sent[-1].content == "`hires.flac` is longer than 1 min, the limit here."
+    assert runs.programs == ["ffprobe", "ffmpeg"] and runs.produced == 0  # decoded to count, up to 61 s
+    assert peak - baseline < 8 * 1024 * 1024
+    assert fakefish.requests_for("asr") == []
+    await bot.usage.drain()
+    assert (await bot.usage.member_today(ANN, guild.id)).used["transcribe_seconds"] == 0
+
+
+# --- the process-wide line for media work -------------------------------------------------------------
+
+
+async def test_a_long_wait_shows_the_place_in_line_then_carries_on(harness, guild, member, cdn, media,
+                                                                  fakefish, monkeypatch) -> None:
+    monkeypatch.setattr(media_jobs, "JOBS", MediaJobs(limit=1, max_waiting=2, long_wait_s=0))
+    async with media_jobs.slot():  # another member's file is being processed
+        task = asyncio.create_task(run_file(harness, guild, cdn.attachment(media.bytes("sine.mp3"), "a.mp3")))
+        await wait_for(lambda: any(s.kind == "edit_original" for s in harness.sent))
+        notice = next(s for s in harness.sent if s.kind == "edit_original")
+        assert notice.content == ("Lots of audio is being processed right now: `a.mp3` is number 1 in line. "
+                                  "I'll carry on as soon as it's its turn.")
+        assert fakefish.requests_for("asr") == []
+    assert reply(await task).embeds[0].title == "Transcript of a.mp3"
+
+
+async def test_a_full_line_is_a_clear_busy(bot, harness, guild, member, cdn, media, fakefish,
+                                           monkeypatch) -> None:
+    monkeypatch.setattr(media_jobs, "JOBS", MediaJobs(limit=1, max_waiting=0))
+    async with media_jobs.slot():
+        sent = await run_file(harness, guild, cdn.attachment(media.bytes("sine.mp3"), "a.mp3"))
+    assert sent[-1].ephemeral and sent[-1].content == (
+        "I'm busy processing other members' audio right now. Try again in a minute.")
+    assert fakefish.requests_for("asr") == []
     await bot.usage.drain()
     assert (await bot.usage.member_today(ANN, guild.id)).used["transcribe_seconds"] == 0

@@ -177,7 +177,7 @@ async def test_preview_speaks_in_the_members_voice_channel(bot, harness, guild, 
     assert fakefish.requests_for("sample")[-1].status == 200 and not fakefish.requests_for("tts")
     await wait_for(lambda: session.clips_played == 1)
     await bot.usage.drain()
-    assert (await bot.usage.member_today(ANN, guild.id)).used["tts_chars"] == 0
+    assert (await bot.usage.member_today(ANN, guild.id)).used["tts_bytes"] == 0
 
 
 async def test_preview_in_voice_speaks_with_tts_without_a_sample(bot, harness, guild, members,
@@ -299,7 +299,8 @@ async def test_edit_needs_something_to_change(bot, harness, guild, members, fake
 async def test_autocomplete_order_limits_and_cache(bot, harness, guild, members, fakefish) -> None:
     mine = await own_voice(bot, fakefish, ANN, "Zed mine")
     await own_voice(bot, fakefish, BOB, "Zed bob private")
-    await bot.store.update_guild(guild.id, NAMESPACE, {"voice_id": "server-zed", "voice_name": "Zed server"},
+    server_zed = "5e" * 16
+    await bot.store.update_guild(guild.id, NAMESPACE, {"voice_id": server_zed, "voice_name": "Zed server"},
                                  model=VoicePrefs)
     for i in range(30):
         fakefish.add_voice(f"Zed library {i:02d}", mine=False)
@@ -308,7 +309,7 @@ async def test_autocomplete_order_limits_and_cache(bot, harness, guild, members,
     choices = await harness.autocomplete("speak", "voice", user_id=ANN, guild=guild, voice="zed")
     assert len(choices) == 25
     assert choices[0] == {"name": "Zed mine (yours)", "value": mine}
-    assert choices[1] == {"name": "Zed server (server default)", "value": "server-zed"}
+    assert choices[1] == {"name": "Zed server (server default)", "value": server_zed}
     assert all(len(c["name"]) <= 100 for c in choices)
     assert not any("bob" in c["name"] for c in choices)
     asked = len(fakefish.requests_for("model_list"))

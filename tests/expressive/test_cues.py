@@ -13,12 +13,13 @@ from tests.fakefish import expressive
 
 BEFORE = date(2026, 12, 1)  # s1 still reads parentheses
 AFTER = date(2026, 12, 31)  # s1 retired: served as s2.1-pro
-MODELS = ("s1", "s2-pro", "s2.1-pro", "s2.1-pro-free", "drama-3-preview")
+MODELS = ("s1", "s2-pro", "s2.1-pro", "s2.1-pro-free", "drama-3", "drama-3-preview")
 
 
 @pytest.mark.parametrize(("model", "on", "dialect"), [
     ("s2-pro", BEFORE, "brackets"), ("s2.1-pro", BEFORE, "brackets"), ("s2.1-pro-free", AFTER, "brackets"),
-    ("drama-3-preview", BEFORE, "drama"), ("s1", BEFORE, "parens"), ("s1", AFTER, "brackets"),
+    ("drama-3-preview", BEFORE, "drama"), ("drama-3", BEFORE, "drama"), ("s1", BEFORE, "parens"),
+    ("s1", AFTER, "brackets"),
     ("speech-1.6", BEFORE, "plain"),
 ])
 def test_dialects(model, on, dialect) -> None:

@@ -8,8 +8,13 @@ segments, or a list of `{"text", "start", "end"}` dicts / (text, start, end) tup
 Decisions where the doc leaves room:
 - `duration` is in seconds (openapi + feature page); `FakeFish.asr_duration_unit = "ms"`
   switches to the SDK's comment (milliseconds). Segment times are always seconds.
-- Limits: more than 20 MB → 413 JSON; undecodable → 400 JSON; under 1 s or over 60 min → 400
-  JSON. `ignore_timestamps` defaults to true at the API (the SDK always sends it).
+- Limits: a request body over 20 MB → 413 JSON `{"status": 413, "message": "Audio file is too
+  large (max 20 MB)"}`, before the audio is looked at. Fish's limit is "20 MB" since March 2026
+  (§0); the stand-in reads it as 20,000,000 bytes, the stricter reading, so a bot that passes
+  here passes either way. The openapi documents no status for it (only 401, 402, 503); 413 is
+  what a server answers an oversized body with, and what the doc (§ASR) expects. Undecodable →
+  400 JSON; under 1 s or over 60 min → 400 JSON. `ignore_timestamps` defaults to true at the
+  API (the SDK always sends it).
 - `language` is a hint: `language_code` echoes it, else "en"; `language` is the display name.
 - Cost: $0.36 per audio hour, per second rounded up. There is no free ASR: a zero-credit
   account gets 402 whatever the model (§0).
@@ -42,7 +47,8 @@ if TYPE_CHECKING:
 ASR_MODELS = ("transcribe-1", "transcribe-1-pro")
 DEFAULT_ASR_MODEL = "transcribe-1"
 PRO_MARKUP = re.compile(r"<\|speaker:\d+\|>|\[[^\]]*\]")
-MAX_BYTES = 20 * 1024 * 1024
+MAX_BYTES = 20_000_000  # Fish's "20 MB", the stricter reading
+TOO_LARGE = "Audio file is too large (max 20 MB)"
 MIN_SECONDS, MAX_SECONDS = 1.0, 3600.0
 SEGMENT_SECONDS = 2.5
 PRICE_PER_SECOND = Decimal("0.36") / 3600
@@ -171,7 +177,7 @@ async def handle(
     header = request.headers.get("model")
     record.model = header if header in ASR_MODELS else DEFAULT_ASR_MODEL
     if record.raw_size > MAX_BYTES:
-        return error_response(413, "Audio file is too large (max 20 MB)")
+        return error_response(413, TOO_LARGE)
     if isinstance(record.body, BodyError):
         return plain_error(400, "Invalid request body")
     data, options = _audio_and_options(record)
@@ -179,8 +185,6 @@ async def handle(
         return validation_error(
             [{"type": "missing", "loc": ["body", "audio"], "msg": "Field required", "input": None}]
         )
-    if len(data) > MAX_BYTES:
-        return error_response(413, "Audio file is too large (max 20 MB)")
     seconds = await decoded_seconds(data)
     if seconds is None:
         return error_response(400, "Could not decode the audio file")

@@ -2,14 +2,15 @@
 
 - S2 family (`s2-pro`, `s2.1-pro`, `s2.1-pro-free`): free-form bracket cues anywhere (`[whispers]`);
   parentheses and angle tags are ordinary text, read aloud.
-- `drama-3-preview`: bracket directions plus paired tags (`<whisper>…</whisper>`, `<emphasis>`,
+- `drama-3` (generally available since 2026-10-13; `drama-3-preview` is its August name): bracket
+  directions plus paired tags (`<whisper>…</whisper>`, `<emphasis>`,
   `<soft>`, `<fast>`, `<slow>`, `<loud>`, language switches such as `<french>…</french>`); a tag
   without its partner is read aloud.
 - `s1`: a fixed list of emotions in parentheses (`(happy)`); brackets are read aloud. From its
   retirement on 2026-12-31 it is served as `s2.1-pro`, so parentheses become plain text.
 - Multi-speaker (S2 family and drama-3; not s1): `reference_id` as a list plus `<|speaker:N|>`
   markers. Every marker must name a listed voice and every listed voice must have a line, or the
-  request is a 400. Markers above 0 without a list are a 400 too.
+  request is a 400. Markers above 0 without a list are a 400 too. drama-3 takes up to 16 speakers.
 
 `performance(model, text)` is what the stand-in "hears": the cues it acted on and the words it
 read aloud. Tests use it (via `performance_of(record)`) to prove that a cue never reached a model
@@ -29,7 +30,8 @@ from typing import Any
 from . import clock
 
 S2_FAMILY = frozenset({"s2-pro", "s2.1-pro", "s2.1-pro-free"})
-DRAMA = frozenset({"drama-3-preview"})
+DRAMA = frozenset({"drama-3", "drama-3-preview"})
+DRAMA_MAX_SPEAKERS = 16
 MULTI_SPEAKER = S2_FAMILY | DRAMA
 S1_RETIRES = date(2026, 12, 31)
 S1_EMOTIONS = frozenset({
@@ -115,6 +117,8 @@ def speaker_problem(model: str, text: str, reference_id: Any) -> str | None:
         return "Multi-speaker synthesis is only available with the S2 family and drama-3, not s1"
     if not reference_id:
         return "reference_id must not be an empty list"
+    if served_as(model) in DRAMA and len(reference_id) > DRAMA_MAX_SPEAKERS:
+        return f"drama-3 takes at most {DRAMA_MAX_SPEAKERS} speakers, got {len(reference_id)}"
     if not markers:
         return "A list of reference_id needs <|speaker:N|> tags in the text"
     for marker in markers:

@@ -6,7 +6,7 @@ fast as possible). Opus chunks are whole Ogg pages; other formats are cut every
 `chunk_seconds` of audio.
 
 Decisions where the doc leaves room:
-- `model` header: s1, s2-pro, s2.1-pro, s2.1-pro-free and drama-3-preview (§0); missing or
+- `model` header: s1, s2-pro, s2.1-pro, s2.1-pro-free, drama-3 and drama-3-preview (§0); missing or
   unknown values fall back to s2.1-pro ("an unknown or missing model header falls back to the
   paid s2.1-pro"), so they are not an error. The model used is recorded. Every model but
   s2.1-pro-free needs API credit: a zero-credit account gets 402.
@@ -36,7 +36,7 @@ from .tts_request import validate_tts
 if TYPE_CHECKING:
     from .server import FakeFish
 
-MODELS = ("s1", "s2-pro", "s2.1-pro", "s2.1-pro-free", "drama-3-preview")
+MODELS = ("s1", "s2-pro", "s2.1-pro", "s2.1-pro-free", "drama-3", "drama-3-preview")
 REFERENCE_NOT_FOUND = "Reference not found"
 REFERENCE_NOT_READY = "Reference model is not ready"
 BLANK_BYTES = 417
@@ -50,6 +50,7 @@ def effective_model(header: str | None) -> str:
 
 
 def tts_cost(text: str, model: str) -> Decimal:
+    """Fish bills per UTF-8 byte of the text it accepted (§0); s2.1-pro-free costs nothing."""
     return Decimal(0) if model == "s2.1-pro-free" else PRICE_PER_BYTE * len(text.encode())
 
 

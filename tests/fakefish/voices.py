@@ -17,6 +17,12 @@ Decisions where the doc leaves room:
   seen by the next GET/list. Cover and sample audio are stored as relative paths.
 - samples: `GET /samples/...` serves a sample's MP3 when the signed URL is valid and unexpired,
   else 403 (like a CDN's signed URL).
+- get: an unknown id is 404; another account's *private* voice is 403 (the OpenAPI document lists
+  exactly 200, 403 and 404 for `GET /model/{id}`, and Fish's error page gives 403 as "not permitted
+  for this key/resource: check the resource owner"); unlisted and public voices of any account
+  are served. TTS naming another account's private voice is "Reference not found" (tts.py), as
+  for a deleted one. Every voice a bot clones is on the operator's account, so none of this keeps
+  one member's clone from another: that is the bot's ownership records' job.
 - update: 200 with an empty JSON object `{}` (the SDK ignores the body); only the owner may
   edit (403); an unknown/invisible id is 404.
 - delete: 200 with `{}`; owner only (403); unknown 404.
@@ -136,7 +142,10 @@ async def handle_list(
 async def handle_get(
     fake: FakeFish, request: web.Request, record: RecordedRequest, fault: Fault | None
 ) -> web.StreamResponse:
-    voice = fake.library.get(request.match_info["id"])
+    vid = request.match_info["id"]
+    voice = fake.library.get(vid)
+    if voice is None and vid in fake.library.voices:  # exists, but private to another account
+        return error_response(403, "You are not allowed to access this model")
     if voice is None:
         return error_response(404, "Model not found")
     return await fake.send_json(request, record, fault, fake.published(voice))

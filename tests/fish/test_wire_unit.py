@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 
 import httpx
@@ -93,10 +92,14 @@ def test_bad_direct_kwargs_are_rejected_before_sending() -> None:
         TTSConfig(opus_bitrate=32)  # type: ignore[arg-type]
 
 
-async def test_unknown_model_is_sent_but_logged(caplog: pytest.LogCaptureFixture) -> None:
+async def test_unknown_model_is_refused_before_sending() -> None:
+    """Fish would serve and bill an unknown name as s2.1-pro: the client never sends one, and
+    always sends a model header (the default when none is given)."""
     seen: list[httpx.Request] = []
-    with caplog.at_level(logging.WARNING, logger="bot.fish"):
-        async with client_for(lambda r: httpx.Response(200, content=bytes(1000)), seen) as client:
+    async with client_for(lambda r: httpx.Response(200, content=bytes(1000)), seen) as client:
+        with pytest.raises(ValueError, match="unknown TTS model 's9-imaginary'"):
             await client.tts.convert(text="hi", model="s9-imaginary")
-    assert seen[0].headers["model"] == "s9-imaginary"
-    assert "s9-imaginary" in caplog.text
+        with pytest.raises(ValueError, match="unknown TTS model"):
+            client.tts.live(model="s9-imaginary")
+        await client.tts.convert(text="hi")
+    assert [r.headers["model"] for r in seen] == ["s2.1-pro"]

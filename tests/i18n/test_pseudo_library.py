@@ -157,7 +157,7 @@ async def test_a_capped_listing_and_the_autocomplete_are_translated(bot, harness
     mine = fakefish.add_voice("Zed mine")
     await VoiceOwners(bot.db).record(voice_id=mine["_id"], user_id=ANN, guild_id=None, title="Zed mine",
                                      visibility="private")
-    await bot.store.update_guild(guild.id, NAMESPACE, {"voice_id": "server-zed", "voice_name": "Zed server"},
+    await bot.store.update_guild(guild.id, NAMESPACE, {"voice_id": "5e" * 16, "voice_name": "Zed server"},
                                  model=VoicePrefs)
     choices = await harness.autocomplete("speak", "voice", user_id=ANN, guild=guild, voice="zed")
     names = [choice["name"] for choice in choices[:2]]

@@ -113,8 +113,10 @@ async def test_dictionary_about_and_forget_me_are_all_translated(bot, harness, g
     sent += await dictionary("add", word="one-more", replacement="x")  # full
 
     sent += await harness.run("about", user_id=member, guild=guild)
+    await bot.store.update_user(member, VOICE_NAMESPACE, {"speed": 1.5}, model=VoicePrefs)
     sent += await forget_me(harness, guild, member, "cancel")
     sent += await forget_me(harness, guild, member, "confirm")
+    sent += await harness.run("forget-me", user_id=member, guild=guild)  # nothing left
     sent += await harness.run("settings language", user_id=admin, guild=guild, permissions=MANAGE)
 
     texts = shown(sent)

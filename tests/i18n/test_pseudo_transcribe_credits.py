@@ -33,7 +33,7 @@ def bot_settings(fakefish: Any, tmp_path: Path) -> Settings:
     # Ann is an owner too: exempt from /transcribe's cooldown, so one test can send many files.
     return make_settings(
         fakefish.base_url, tmp_path, owner_ids=[OWNER, ANN],
-        quotas={"tts_chars_per_member": 1000, "tts_chars_per_guild": 5000, "clones_per_member": 2},
+        quotas={"tts_bytes_per_member": 1000, "tts_bytes_per_guild": 5000, "clones_per_member": 2},
         credits={"low_balance_threshold": 5.0},
         fish={"timeout_s": 5.0, "max_retries": 0}, transcribe={"auto_transcribe": True},
     )
@@ -44,7 +44,7 @@ def member(guild: FakeGuild, name: str = "Alice") -> int:
 
 
 async def spend(bot: Any, guild: FakeGuild, user_id: int, chars: int) -> None:
-    reservation = await bot.usage.reserve(kind="tts_chars", amount=chars, user_id=user_id, guild_id=guild.id)
+    reservation = await bot.usage.reserve(kind="tts_bytes", amount=chars, user_id=user_id, guild_id=guild.id)
     await reservation.finish("ok")
 
 
@@ -85,7 +85,7 @@ async def test_usage_embeds_and_refusals(bot, harness, guild) -> None:
     alice, bob = member(guild), member(guild, "Bob")
     await spend(bot, guild, alice, 300)
     await spend(bot, guild, bob, 1)
-    await bot.usage.record(kind="tts_chars", amount=12, user_id=alice, guild_id=guild.id, outcome="cached")
+    await bot.usage.record(kind="tts_bytes", amount=12, user_id=alice, guild_id=guild.id, outcome="cached")
     bot.tts_cache.hits, bot.tts_cache.misses = 3, 1
     sent += await harness.run("usage", user_id=alice, guild=guild, permissions=PLAIN)
     sent += await harness.run("usage", user_id=alice)  # in direct messages
@@ -114,9 +114,9 @@ async def test_quota_show_set_and_refusals(bot, harness, guild) -> None:
     sent: list[Sent] = []
     mod, alice = member(guild, "Mod"), member(guild)
     sent += await harness.run("quota set", user_id=alice, guild=guild, permissions=PLAIN,
-                              limit="tts_chars_per_member", value=10)
+                              limit="tts_bytes_per_member", value=10)
     sent += await harness.run("quota set", user_id=mod, guild=guild, permissions=MANAGE,
-                              limit="tts_chars_per_member", value=50)
+                              limit="tts_bytes_per_member", value=50)
     sent += await harness.run("quota set", user_id=mod, guild=guild, permissions=MANAGE,
                               limit="clones_per_member", value=5)
     sent += await harness.run("quota set", user_id=mod, guild=guild, permissions=MANAGE,
@@ -125,7 +125,7 @@ async def test_quota_show_set_and_refusals(bot, harness, guild) -> None:
                               limit="transcribe_minutes_per_member", value=2.5)
     sent += await harness.run("quota show", user_id=mod, guild=guild, permissions=MANAGE)
     sent += await harness.run("quota set", user_id=mod, guild=guild, permissions=MANAGE,
-                              limit="tts_chars_per_member")
+                              limit="tts_bytes_per_member")
     sent += await harness.run("quota set", user_id=mod, guild=guild, permissions=MANAGE,
                               limit="voice_designs_per_member", value=0)
 
@@ -142,7 +142,7 @@ async def test_quota_refusals_from_the_ledger_are_translated(bot, harness, guild
     refusals = []
     for amount in (1001, 5001):
         with pytest.raises(QuotaExceeded) as caught:
-            await bot.usage.reserve(kind="tts_chars", amount=amount, user_id=alice, guild_id=guild.id)
+            await bot.usage.reserve(kind="tts_bytes", amount=amount, user_id=alice, guild_id=guild.id)
         refusals.append(str(caught.value))
     mod = member(guild, "Mod")
     await harness.run("quota set", user_id=mod, guild=guild, permissions=MANAGE,
@@ -155,12 +155,12 @@ async def test_quota_refusals_from_the_ledger_are_translated(bot, harness, guild
     from bot.i18n import using_language
 
     with using_language(pseudo.LANGUAGE):
-        for kind, scope, limit in (("tts_chars", "member", 1000), ("transcribe_seconds", "guild", 600),
+        for kind, scope, limit in (("tts_bytes", "member", 1000), ("transcribe_seconds", "guild", 600),
                                    ("voice_designs", "member", 0), ("clones", "guild", 0)):
             refusals.append(str(QuotaExceeded(kind=kind, scope=scope, limit=limit, used=limit,
                                               requested=90, reset_in=3725)))
     assert pseudo.unmarked(refusals[3:]) == []
-    assert "Your daily quota of speech characters is used up" in refusals[0]  # English by default
+    assert "Your daily quota of speech is used up" in refusals[0]  # English by default
 
 
 # --- the low-balance alert ------------------------------------------------------------------------

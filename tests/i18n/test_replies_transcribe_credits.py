@@ -32,7 +32,7 @@ PLAIN = discord.Permissions.general().value & ~MANAGE
 def bot_settings(fakefish: Any, tmp_path: Path) -> Settings:
     return make_settings(
         fakefish.base_url, tmp_path, owner_ids=[OWNER],
-        quotas={"tts_chars_per_member": 1000, "tts_chars_per_guild": 5000, "clones_per_member": 2},
+        quotas={"tts_bytes_per_member": 1000, "tts_bytes_per_guild": 5000, "clones_per_member": 2},
         credits={"low_balance_threshold": 5.0},
         fish={"timeout_s": 5.0, "max_retries": 0}, transcribe={"auto_transcribe": True},
     )
@@ -54,7 +54,11 @@ async def test_credits_embed_in_german_formats_numbers(bot, harness, guild, fake
     embed = (await harness.run("credits", user_id=OWNER, guild=guild, permissions=PLAIN))[-1].embeds[0]
     assert embed.title == "Fish-Audio-Guthaben"
     assert fields(embed) == {"API-Guthaben": "1.234,5", "Gratisguthaben": "Nicht verfügbar",
-                             "Paket": "123.456 von 2.000.000 übrig (pro)"}
+                             "Paket": "123.456 von 2.000.000 übrig (pro)",
+                             "Verbrauch der letzten 7 Tage (Schätzung)":
+                                 "Gesamt ≈ 0,00\xa0$, etwa 0,00\xa0$ pro Tag",
+                             "Wie lange es reicht":
+                                 "In den letzten 7 Tagen wurde nichts Kostenpflichtiges verbraucht."}
     assert embed.footer.text == "Warnung bei niedrigem Guthaben unter 5."
 
 
@@ -73,13 +77,14 @@ async def test_own_usage_embed_in_japanese(bot, harness, guild, set_now, now: da
     set_now(now)
     harness.locale = "ja"
     alice = member(guild)
-    reservation = await bot.usage.reserve(kind="tts_chars", amount=1300 // 4, user_id=alice,
-                                          guild_id=guild.id)
+    reservation = await bot.usage.reserve(kind="tts_bytes", amount=1300 // 4, user_id=alice,
+                                          guild_id=guild.id, model="s2-pro")
     await reservation.finish("ok")
     embed = (await harness.run("usage", user_id=alice, guild=guild, permissions=PLAIN))[-1].embeds[0]
     assert embed.title == "このサーバーでの今日の利用状況"
     shown = fields(embed)
-    assert shown["読み上げ"] == "325文字使用 · 残り675文字"
+    assert shown["読み上げ"] == "325バイト使用 · 残り675バイト"
+    assert shown["モデル別の読み上げ（推定費用）"] == "S2 Pro：325バイト ≈ $0.0049"
     assert shown["ボイスクローン"] == "ボイスクローン0件使用 · 残りボイスクローン2件"
     assert shown["文字起こし"] == "0 分使用 · 残り30 分"
     assert embed.footer.text == f"上限は{wait}後にリセットされます（UTCの0時）。"
@@ -98,7 +103,7 @@ async def test_quota_replies_and_error_in_german(bot, harness, guild) -> None:
     embed = (await harness.run("quota show", user_id=mod, guild=guild, permissions=MANAGE))[-1].embeds[0]
     assert embed.title == "Tageskontingente auf diesem Server"
     lines = (embed.description or "").splitlines()
-    assert "**Sprachzeichen für den Server**: 5.000 Zeichen (Standard des Bots)" in lines
+    assert "**Sprach-Bytes für den Server**: 5.000 Bytes (Standard des Bots)" in lines
     assert "**Transkriptionsminuten pro Mitglied**: 2,5 Min. (hier festgelegt)" in lines
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tracemalloc
 from pathlib import Path
 from typing import Any
 
@@ -9,17 +10,22 @@ import discord
 import pytest
 
 from bot.media import (
+    MAX_RATE,
     CorruptAudio,
     EmptyAudio,
     FileTooLarge,
     MediaError,
     MediaTimeout,
     NotAudio,
+    TooMuchAudio,
     audio_attachments,
     convert,
     download_attachment,
+    encoded_bound,
     is_voice_message,
+    needs_resampling,
     probe,
+    probe_header,
     temporary_copy,
 )
 from tests.attachments import VOICE_MESSAGE_FLAG, FakeCDN
@@ -86,7 +92,7 @@ async def test_probe_time_limit(media: MediaSamples) -> None:
 
 
 async def test_convert_extracts_a_videos_audio_as_opus(media: MediaSamples, tmp_path: Path) -> None:
-    audio = await convert(media.path("video.mp4"), name="video.mp4", fmt="opus")
+    audio = await convert(media.path("video.mp4"), name="video.mp4", fmt="opus", max_bytes=1_000_000)
     assert audio[:4] == b"OggS"
     out = tmp_path / "out.ogg"
     out.write_bytes(audio)
@@ -95,19 +101,55 @@ async def test_convert_extracts_a_videos_audio_as_opus(media: MediaSamples, tmp_
     assert info.duration_s == pytest.approx(6, abs=0.15)
 
 
-async def test_convert_to_wav_at_a_rate(media: MediaSamples, tmp_path: Path) -> None:
-    audio = await convert(media.path("sine.flac"), name="sine.flac", fmt="wav", sample_rate=16000, cap_s=2)
-    assert audio[:4] == b"RIFF" and audio[8:12] == b"WAVE"
-    out = tmp_path / "out.wav"
+async def test_a_384_khz_file_is_resampled_to_48_khz_mono(media: MediaSamples, tmp_path: Path) -> None:
+    path = media.path("hires.flac")
+    header = await probe_header(path, name="hires.flac")
+    assert header.sample_rate == 384_000 and needs_resampling(header)
+    assert path.stat().st_size < 400_000  # and 230 MB once decoded at its own rate
+    audio = await convert(path, name="hires.flac", fmt="mp3", resample=True, max_bytes=encoded_bound(300))
+    out = tmp_path / "out.mp3"
     out.write_bytes(audio)
-    info = await probe(out, name="out.wav")
-    assert (info.sample_rate, info.channels) == (16000, 1)
-    assert info.duration_s == pytest.approx(2, abs=0.05)
+    info = await probe(out, name="out.mp3")
+    assert (info.codec, info.sample_rate, info.channels) == ("mp3", MAX_RATE, 1)
+    assert info.duration_s == pytest.approx(300, abs=0.2)
+    assert len(audio) < 5_000_000  # 128 kbps: 4.8 MB, where WAV at 384 kHz took 230 MB
+
+
+async def test_speech_encoding_is_16_khz_opus(media: MediaSamples, tmp_path: Path) -> None:
+    audio = await convert(media.path("sine.flac"), name="sine.flac", fmt="speech", max_bytes=100_000)
+    out = tmp_path / "out.ogg"
+    out.write_bytes(audio)
+    info = await probe(out, name="out.ogg")
+    assert (info.format_name, info.codec, info.channels) == ("ogg", "opus", 1)
+    assert info.duration_s == pytest.approx(8, abs=0.1)
+    assert len(audio) < 8 * 24_000 / 8 * 1.5  # about 24 kbps
+
+
+async def test_convert_stops_at_its_output_cap_and_says_too_long_or_damaged(media: MediaSamples) -> None:
+    # 400 s would make about 6 MB of MP3; the cap stops ffmpeg at 100 KB and nothing more is held.
+    tracemalloc.start()
+    try:
+        with pytest.raises(TooMuchAudio) as caught:
+            await convert(media.path("long.ogg"), name="long.ogg", fmt="mp3", resample=True,
+                          max_bytes=100_000)
+        _current, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 1_000_000
+    assert str(caught.value) == ("`long.ogg` is too long or damaged: it decodes to far more audio than it "
+                                 "should. Try a shorter file.")
 
 
 async def test_convert_refuses_damaged_input(media: MediaSamples) -> None:
     with pytest.raises(CorruptAudio):
-        await convert(media.path("random.mp3"), name="random.mp3", fmt="mp3")
+        await convert(media.path("random.mp3"), name="random.mp3", fmt="mp3", max_bytes=1_000_000)
+
+
+async def test_a_header_that_lies_is_caught_by_decoding(media: MediaSamples) -> None:
+    header = await probe_header(media.path("lying.flac"), name="lying.flac")
+    assert header.claimed_s == pytest.approx(2)
+    info = await probe(media.path("lying.flac"), name="lying.flac", header=header)
+    assert info.duration_s == pytest.approx(60, abs=0.05) and info.claimed_s == pytest.approx(2)
 
 
 async def test_temporary_copy_is_private_and_deleted() -> None:

@@ -96,7 +96,7 @@ async def test_sqlite_creates_parent_directory_and_sets_pragmas(tmp_path: Path) 
             assert (await session.execute(text("PRAGMA journal_mode"))).scalar() == "wal"
             assert (await session.execute(text("PRAGMA foreign_keys"))).scalar() == 1
             busy_timeout = (await session.execute(text("PRAGMA busy_timeout"))).scalar()
-            assert busy_timeout == SQLITE_BUSY_TIMEOUT_MS == 5000
+            assert busy_timeout == SQLITE_BUSY_TIMEOUT_MS == 30_000
         assert path.exists()
     finally:
         await db.close()

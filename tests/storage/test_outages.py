@@ -90,9 +90,9 @@ async def test_postgresql_restart_loses_no_settings_and_no_ledger_rows(restartab
         await upgrade(db)
         store, ledger = SettingsStore(db), UsageLedger(db, Settings())
         await store.update_guild(GUILD, NAMESPACE, {"read_bots": True}, model=NarrationSettings)
-        first = await ledger.reserve(kind="tts_chars", amount=11, user_id=1, guild_id=GUILD)
+        first = await ledger.reserve(kind="tts_bytes", amount=11, user_id=1, guild_id=GUILD)
         await first.finish("ok")
-        playing = await ledger.reserve(kind="tts_chars", amount=22, user_id=2, guild_id=GUILD)
+        playing = await ledger.reserve(kind="tts_bytes", amount=22, user_id=2, guild_id=GUILD)
 
         await cluster.ctl("stop")
         # A command that writes settings meanwhile is told to try again; nothing half-saved.
@@ -101,7 +101,7 @@ async def test_postgresql_restart_loses_no_settings_and_no_ledger_rows(restartab
         assert str(refused.value) == "The bot's database isn't answering right now. Try again in a moment."
         # A clip that ends while the server is down: its outcome is kept and written later.
         await playing.finish("partial")
-        await ledger.record(kind="tts_chars", amount=33, user_id=3, guild_id=GUILD, outcome="cached")
+        await ledger.record(kind="tts_bytes", amount=33, user_id=3, guild_id=GUILD, outcome="cached")
 
         await cluster.ctl("start")
         await ledger.drain()  # the retried writes land once the server is back
@@ -127,7 +127,7 @@ async def test_concurrent_sqlite_writers_never_see_a_lock(tmp_path: Path) -> Non
         stores = [SettingsStore(first), SettingsStore(second)]
 
         async def spend(n: int) -> None:
-            reservation = await ledgers[n % 2].reserve(kind="tts_chars", amount=n + 1, user_id=1000 + n,
+            reservation = await ledgers[n % 2].reserve(kind="tts_bytes", amount=n + 1, user_id=1000 + n,
                                                        guild_id=GUILD)
             await reservation.finish("ok" if n % 3 else "skipped")
 

@@ -316,3 +316,24 @@ async def test_delete_guild(store: SettingsStore) -> None:
 async def test_update_without_model_merges_raw_json(store: SettingsStore) -> None:
     assert await store.update_user(USER, "misc", {"a": 1}) == {"a": 1}
     assert await store.update_user(USER, "misc", {"b": [1, 2]}) == {"a": 1, "b": [1, 2]}
+
+
+class Mentioning(BaseModel):
+    members: list[int] = []
+    note: str = ""
+
+
+async def test_a_data_deletion_request_finds_the_guilds_that_mention_a_member(store: SettingsStore) -> None:
+    """One query over every guild's JSON (JSONB on PostgreSQL): the guilds whose stored value
+    mentions the member, and no other; the user settings and other namespaces are not read."""
+    third = OTHER_GUILD + 1
+    await store.update_guild(GUILD, "listed", {"members": [1, USER]}, model=Mentioning)
+    await store.update_guild(OTHER_GUILD, "listed", {"members": [OTHER_USER]}, model=Mentioning)
+    await store.update_guild(third, "listed", {"note": f"%_{USER}"}, model=Mentioning)  # LIKE's wildcards
+    await store.update_guild(third, "other", {"members": [USER]}, model=Mentioning)
+    await store.update_user(USER, "listed", {"members": [USER]}, model=Mentioning)
+    found = await store.guilds_mentioning("listed", Mentioning, USER)
+    assert found == {GUILD: Mentioning(members=[1, USER]), third: Mentioning(note=f"%_{USER}")}
+    assert await store.guilds_mentioning("listed", Mentioning, 4242) == {}
+    assert await store.user_namespaces(USER) == ["listed"]
+    assert await store.user_namespaces(OTHER_USER) == []

@@ -32,7 +32,7 @@ async def test_counters_are_pruned_with_the_low_balance_alert_off(fakefish: Any,
     async with db.session(write=True) as session:
         for age in (0, COUNTER_RETENTION_DAYS, COUNTER_RETENTION_DAYS + 1, 40):
             await session.execute(insert(UsageCounter).values(
-                guild_id=1, user_id=2, kind="tts_chars", used=5, day=utc_day() - timedelta(days=age)))
+                guild_id=1, user_id=2, kind="tts_bytes", used=5, day=utc_day() - timedelta(days=age)))
     await db.close()
     bot = await start_bot(settings)
     try:

@@ -24,7 +24,7 @@ def bot_settings(fakefish: Any, tmp_path: Path) -> Settings:
         fakefish.base_url, tmp_path,
         speak={"stall_timeout_s": 2.0, "idle_timeout_s": 60.0, "alone_leave_delay_s": 0.2},
         fish={"timeout_s": 5.0, "max_retries": 1},
-        quotas={"tts_chars_per_member": 200, "tts_chars_per_guild": 1000},
+        quotas={"tts_bytes_per_member": 200, "tts_bytes_per_guild": 1000},
         credits={"tts_cache_max_chars": 40},
     )
 
@@ -44,7 +44,7 @@ def tts_requests(fakefish: Any) -> list[Any]:
 
 
 async def used(bot: Any, guild: FakeGuild, user_id: int) -> int:
-    return (await bot.usage.member_today(user_id, guild.id)).used["tts_chars"]
+    return (await bot.usage.member_today(user_id, guild.id)).used["tts_bytes"]
 
 
 async def outcomes(bot: Any) -> list[tuple[int, str]]:
@@ -66,7 +66,7 @@ async def test_over_quota_is_refused_before_fish_or_voice(bot, harness, guild, f
     user_id = in_voice(guild)
     sent = await speak(harness, guild, user_id, "xy" * 101)  # (a run of one letter is capped at 3)
     assert len(sent) == 1 and sent[0].ephemeral and sent[0].callback_type == 4
-    assert "daily quota of speech characters" in sent[0].content and "200 characters" in sent[0].content
+    assert "daily quota of speech is used up" in sent[0].content and "200 bytes" in sent[0].content
     assert tts_requests(fakefish) == []
     assert bot.voice_sessions.get(guild.id) is None  # didn't join for nothing
     assert await outcomes(bot) == [(202, "denied")]
