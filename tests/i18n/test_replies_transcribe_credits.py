@@ -87,7 +87,7 @@ async def test_own_usage_embed_in_japanese(bot, harness, guild, set_now, now: da
     assert shown["モデル別の読み上げ（推定費用）"] == "S2 Pro：325バイト ≈ $0.0049"
     assert shown["ボイスクローン"] == "ボイスクローン0件使用 · 残りボイスクローン2件"
     assert shown["文字起こし"] == "0 分使用 · 残り30 分"
-    assert embed.footer.text == f"上限は{wait}後にリセットされます（UTCの0時）。"
+    assert (embed.footer.text or "").startswith(f"上限は{wait}後にリセットされます（UTCの0時）。")
 
 
 async def test_quota_replies_and_error_in_german(bot, harness, guild) -> None:
