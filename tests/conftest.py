@@ -51,17 +51,6 @@ def test_clock(monkeypatch: pytest.MonkeyPatch) -> TestClock:
     return pinned
 
 
-@pytest.fixture(autouse=True)
-def _built_in_models():
-    """A bot installs its configured model catalog for the process; each test starts and ends
-    with the built-in one, whatever the test before it configured."""
-    from bot.fish import tts_models
-
-    tts_models.install(tts_models.BUILT_IN)
-    yield
-    tts_models.install(tts_models.BUILT_IN)
-
-
 @pytest.fixture
 def set_now(test_clock: TestClock) -> Callable[[datetime], None]:
     """`set_now(moment)`: the time from here on (e.g. 23:30 UTC, or a second before midnight)."""
@@ -89,7 +78,7 @@ def before_s1_retires(set_today: Callable[[date], None]) -> None:
 # 0.9.10 (Debian/Ubuntu) mishandles Python's monotonic waits even with FAKETIME_DONT_FAKE_MONOTONIC:
 # - its "monotonic fix" makes every timed wait on a monotonic condition variable time out at once,
 #   so a thread waiting for the GIL spins and every hand-over between threads (aiosqlite,
-#   asyncio.to_thread, the voice player) crawls; the fix is switched off (read when first needed);
+#   asyncio.to_thread, the voice player) crawls: switched off here (libfaketime reads it later);
 # - time.sleep's absolute deadline is shifted, so every sleep fails with EINVAL
 #   (wolfcw/libfaketime#426) and discord.py's AudioPlayer thread dies on its first frame: sleep on
 #   a lock's timeout instead, which libfaketime leaves alone.
@@ -110,7 +99,18 @@ def pytest_report_header() -> str:
     return f"machine clock: {machine}; tests run on bot.clock pinned at {DEFAULT_NOW:%Y-%m-%d %H:%M} UTC{fix}"
 
 
-# --- fakefish: the Fish Audio API stand-in (tests/fakefish) ---------------------------------
+# --- fakefish: the Fish Audio API stand-in (tests/fakefish), and the model catalog ----------
+
+
+@pytest.fixture(autouse=True)
+def _built_in_models():
+    """A bot installs its configured model catalog for the process; each test starts and ends
+    with the built-in one, whatever the test before it configured."""
+    from bot.fish import tts_models
+
+    tts_models.install(tts_models.BUILT_IN)
+    yield
+    tts_models.install(tts_models.BUILT_IN)
 
 
 @pytest.fixture
