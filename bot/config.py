@@ -130,6 +130,9 @@ class SpeakSection(_Section):
     # How long a voice session waits for discord.py to reconnect a dropped voice connection
     # (4006, 4015, a server move...) before it gives up, tells the requester and leaves.
     reconnect_timeout_s: float = Field(60.0, gt=0)
+    # A dropped connection not back after this long is taken as stalled (discord.py's reconnect can
+    # hang for good): the session drops it and connects afresh, within reconnect_timeout_s.
+    reconnect_stall_s: float = Field(5.0, gt=0)
 
 
 class NarrationSection(_Section):

@@ -32,7 +32,7 @@ from bot.narration.settings import (
     check_name_template,
 )
 from bot.narration.spoken import for_model
-from bot.permissions import require_permissions
+from bot.permissions import require_permissions, speak_refusal
 from bot.speech.breaker import FishUnavailable
 from bot.storage.voice_owners import VoiceOwners
 from bot.ui.voice_autocomplete import voice_autocomplete
@@ -474,10 +474,13 @@ class Narration(commands.Cog):
         session = await self._session_for(member, config, guild)
         if session is None:
             return
-        voice = member.voice if member is not None else None
-        if (not automated and not config.read_audience and voice is not None
-                and isinstance(voice.channel, discord.StageChannel) and voice.suppress):
-            return  # in a stage's audience
+        if not automated and member is not None:
+            # The channel as the guild has it now (its permission overwrites up to date).
+            channel = guild.get_channel(session.channel.id)
+            if not isinstance(channel, discord.VoiceChannel | discord.StageChannel):
+                channel = session.channel
+            if speak_refusal(member, channel, audience=config.read_audience) is not None:
+                return  # server-muted, in a stage's audience, or without Speak in the bot's channel
         if config.same_channel and not automated and (
             member is None or member.voice is None or member.voice.channel != session.channel
         ):
@@ -536,7 +539,7 @@ class Narration(commands.Cog):
                 author, speech.spec(text, voice_id=voice.voice_id, speed=voice.speed,
                                     volume=config.spec_volume,
                                     normalize_loudness=config.spec_normalize_loudness), notify,
-                into=session, message_id=message.id,
+                into=session, message_id=message.id, channel_id=message.channel.id,
                 max_seconds=config.max_seconds or operator.max_spoken_seconds, notice=notice,
             )
         except QuotaExceeded as exc:
@@ -558,10 +561,16 @@ class Narration(commands.Cog):
     async def _drop(self, session: VoiceSession, guild_id: int, message_id: int) -> None:
         """Take a message out of the queue, and keep the announcements right: if it was the last
         one queued, as if it had never come; if its author's name was to be said with it, say it
-        with their next queued message instead."""
+        with their next queued message instead (changed before the drop lets that one be fetched
+        ahead, so Fish isn't asked for it twice)."""
         queued = self._queued.pop(message_id, None)
-        if not await session.remove(message_id) or queued is None:
+        if session.waiting(message_id) is None:
             return
+        if queued is not None:
+            await self._pass_on(session, guild_id, message_id, queued)
+        await session.remove(message_id)
+
+    async def _pass_on(self, session: VoiceSession, guild_id: int, message_id: int, queued: Queued) -> None:
         later = [r for r in session.queue
                  if r.message_id is not None and r.message_id > message_id and r.message_id in self._queued]
         if not later:
@@ -571,8 +580,13 @@ class Narration(commands.Cog):
         assert next_id is not None  # only requests reading a message were kept above
         following = self._queued[next_id]
         if queued.prefix and following.author_id == queued.author_id and not following.prefix:
-            following.prefix = queued.prefix
-            await session.replace_text(next_id, queued.prefix + later[0].text)
+            try:  # paid like an edit: the name is part of what Fish is asked to say
+                moved = await self.bot.speech.replace_text(session, next_id, queued.prefix + later[0].text,
+                                                           user_id=following.author_id)
+            except QuotaExceeded:
+                return  # read without the name rather than not at all
+            if moved:
+                following.prefix = queued.prefix
 
     # --- join/leave announcements ----------------------------------------------------------------
 

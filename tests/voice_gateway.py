@@ -9,11 +9,14 @@ It plays both of Discord's parts in a voice connection, on 127.0.0.1:
   like any RTP receiver (RFC 3550), sends RTCP receiver reports back to each sender once a second.
   (Those reports matter: discord.py 2.7.1's socket reader thread can sit in `select()` on the
   socket of a closed connection for up to 30 s; incoming traffic is what wakes it so it moves on to
-  the new socket. Without any, a reconnect soon after connecting hangs in IP discovery.)
+  the new socket. Without any, a reconnect soon after connecting hangs in IP discovery.
+  `LoopbackVoice(..., reports=False)` is a voice server that sends nothing unasked, to show it.)
 
 Faults a test can inject: `close_voice(code)` closes the voice WebSocket with a close code (4006
 session no longer valid, 4015 voice server crashed, 4014 disconnected...), `kick()` removes the bot
-from its channel as a moderator would (VOICE_STATE_UPDATE without a channel, then close 4014).
+from its channel as a moderator would (VOICE_STATE_UPDATE without a channel, then close 4014),
+`refuse` closes every new voice session, `lose_discoveries` leaves IP discovery requests unanswered,
+`reports=False` sends no RTCP.
 """
 
 from __future__ import annotations
@@ -91,6 +94,10 @@ class _UDP(asyncio.DatagramProtocol):
     def datagram_received(self, data: bytes, addr: tuple[str, int]) -> None:
         self.peers.add(addr)
         if len(data) == 74 and data[:2] == b"\x00\x01":  # IP discovery request
+            self.server.discoveries += 1
+            if self.server.lose_discoveries > 0:
+                self.server.lose_discoveries -= 1
+                return
             reply = bytearray(74)
             struct.pack_into(">HHI", reply, 0, 2, 70, struct.unpack_from(">I", data, 4)[0])
             reply[8:8 + len(addr[0])] = addr[0].encode()
@@ -105,7 +112,8 @@ class LoopbackVoice:
     """Start with `async with LoopbackVoice(bot, guild) as voice:`; it installs itself as the
     bot's main gateway (for voice only) and gives discord.py an HTTP session that trusts it."""
 
-    def __init__(self, bot: discord.Client, guild: FakeGuild, tmp_path: Any) -> None:
+    def __init__(self, bot: discord.Client, guild: FakeGuild, tmp_path: Any, *,
+                 reports: bool = True) -> None:
         self.bot = bot
         self.guild = guild
         self._tmp = str(tmp_path)
@@ -113,11 +121,16 @@ class LoopbackVoice:
         self._ssrc = itertools.count(1000)
         self.packets: list[tuple[float, bytes]] = []  # (perf_counter, Opus payload), decrypted
         self.identifies = 0
+        self.discoveries = 0  # IP discovery requests received
+        # Leave this many IP discovery requests unanswered (a lost UDP reply: discord.py never asks
+        # again, so its handshake hangs until its connect timeout).
+        self.lose_discoveries = 0
         self.resumes = 0
         self.voice_state_requests: list[int | None] = []  # channel ids the bot asked for
         self.sockets: list[web.WebSocketResponse] = []
         self.channel_id: int | None = None  # where Discord thinks the bot is
         self.refuse = False  # close every new voice session with 4006 (a voice server gone bad)
+        self.reports = reports  # False: no RTCP; the UDP socket only answers IP discovery
         self._session_counter = itertools.count(1)
 
     # --- lifecycle ---------------------------------------------------------------------------
@@ -148,7 +161,8 @@ class LoopbackVoice:
     async def _send_reports(self) -> None:
         while True:
             await asyncio.sleep(REPORT_INTERVAL_S)
-            self._protocol.report()
+            if self.reports:
+                self._protocol.report()
 
     async def __aexit__(self, *exc: object) -> None:
         self._reports.cancel()

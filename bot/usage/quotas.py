@@ -22,12 +22,14 @@ Kind = Literal["tts_bytes", "clones", "transcribe_seconds", "voice_designs"]
 KINDS: tuple[Kind, ...] = get_args(Kind)
 Scope = Literal["member", "guild"]
 
-# Outcomes recorded in the ledger. "ok" and "partial" keep the reserved amount; every other
-# outcome gives it back to the quota ("cached": served without calling Fish; "denied": over quota).
-# "partial": Fish accepted the text and streamed part of the audio before the stream broke; Fish
-# bills by the text it accepted, so it counts as spent.
-Outcome = Literal["ok", "partial", "failed", "skipped", "cached", "denied"]
-SPENT: frozenset[str] = frozenset({"ok", "partial"})
+# Outcomes recorded in the ledger. "ok", "partial" and "spent" keep the reserved amount; every
+# other outcome gives it back to the quota ("cached": served without calling Fish; "denied": over
+# quota; "skipped": dropped before Fish was asked). Fish bills by the text it accepted, so:
+# "partial": Fish streamed part of the audio before the stream broke;
+# "spent": Fish had been asked, then the clip was dropped unheard (skipped, stopped, deleted, edited,
+# or its voice join failed), e.g. while it was fetched ahead of the clip playing.
+Outcome = Literal["ok", "partial", "spent", "failed", "skipped", "cached", "denied"]
+SPENT: frozenset[str] = frozenset({"ok", "partial", "spent"})
 
 OVERRIDES_NAMESPACE = "quotas"
 

@@ -17,7 +17,7 @@ from bot.speech.breaker import FishBreaker
 from bot.voice.clip import Clip, new_clip
 from bot.voice.joining import VoiceChannel, join_problem
 from bot.voice.request import SpeakRequest
-from bot.voice.session import VoiceSession
+from bot.voice.session import CONNECT_TIMEOUT_S, VoiceSession
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +51,8 @@ class SessionManager:
             del self.sessions[session.guild_id]
 
     def _busy(self, session: VoiceSession) -> bool:
-        return session.current is not None or bool(session.queue)
+        # A reconnecting session stays where it is: its connection is being re-established there.
+        return session.current is not None or bool(session.queue) or session.reconnecting
 
     def joinable(self, member: discord.Member) -> VoiceChannel:
         """The member's voice channel if the bot can join it; UserFacingError naming what's
@@ -81,8 +82,9 @@ class SessionManager:
         guild = member.guild
         session = self.get(guild.id)
         voice = guild.voice_client
-        if session is not None and voice is not session.voice:
+        if session is not None and not session.reconnecting and voice is not session.voice:
             # discord.py let go of the session's connection (a forced disconnect we missed).
+            # (Not while reconnecting: the session may be swapping in a fresh voice client.)
             log.info("repairing a stale voice session in guild %s", guild.id)
             await session.close()
             session = None
@@ -109,21 +111,27 @@ class SessionManager:
         if warm:
             self.warm_fish()
         try:
-            voice = await channel.connect(cls=self.voice_client_cls, self_deaf=True, timeout=20)
+            voice = await self._connect(channel, CONNECT_TIMEOUT_S)
         except TimeoutError:
             raise UserFacingError(
                 _("I couldn't connect to {channel} in time.").format(channel=channel.mention)) from None
         except discord.ClientException as exc:
             text = _("I couldn't join {channel}: {reason}")
             raise UserFacingError(text.format(channel=channel.mention, reason=exc)) from None
-        if isinstance(channel, discord.StageChannel):
-            await guild.me.edit(suppress=False)  # become a speaker (join_problem checked rights)
         session = VoiceSession(
-            voice, fish=self._fish, settings=self._settings, on_closed=self._forget,
-            tts_cache=self._tts_cache, breaker=self._breaker,
+            voice, fish=self._fish, settings=self._settings, connect=self._connect,
+            on_closed=self._forget, tts_cache=self._tts_cache, breaker=self._breaker,
         )
         self.sessions[guild.id] = session
         return session
+
+    async def _connect(self, channel: VoiceChannel, timeout: float) -> discord.VoiceClient:
+        """A new voice client in `channel` (joining a session, or replacing a stalled connection).
+        Raises TimeoutError, discord.ClientException."""
+        voice = await channel.connect(cls=self.voice_client_cls, self_deaf=True, timeout=timeout)
+        if isinstance(channel, discord.StageChannel):
+            await channel.guild.me.edit(suppress=False)  # become a speaker (join_problem checked rights)
+        return voice
 
     def warm_fish(self) -> None:
         """Pre-connect to Fish in the background (start-up, a session starting)."""

@@ -13,8 +13,7 @@ import contextlib
 import logging
 import time
 from collections import deque
-from collections.abc import Awaitable, Callable, Coroutine, Iterable
-from typing import Any
+from collections.abc import Awaitable, Callable, Iterable
 
 import discord
 
@@ -29,6 +28,7 @@ from bot.fish.messages import user_message
 from bot.i18n import N_, _, using_language
 from bot.i18n.formatting import number
 from bot.speech.breaker import FishBreaker, FishUnavailable
+from bot.usage.quotas import Outcome
 from bot.voice.clip import Clip, ClipStalled, new_clip
 from bot.voice.joining import VoiceChannel
 from bot.voice.request import OnOutcome, SpeakRequest
@@ -38,8 +38,14 @@ log = logging.getLogger(__name__)
 
 PART_WAY = N_("Fish Audio stopped sending audio part-way; the rest was skipped.")
 RECONNECT_POLL_S = 0.05
+# Bounds discord.py's whole voice handshake (its own retries included) for one connection.
+CONNECT_TIMEOUT_S = 20.0
 # A clip whose player keeps dying (not just one reconnect) is given up rather than retried forever.
 MAX_PLAYER_RESTARTS = 5
+
+
+# A new voice client in a channel, within a timeout (SessionManager's; raises TimeoutError).
+Connect = Callable[[VoiceChannel, float], Awaitable[discord.VoiceClient]]
 
 
 class QueueFull(UserFacingError):
@@ -58,6 +64,7 @@ class VoiceSession:
         *,
         fish: FishClient,
         settings: Settings,
+        connect: Connect,
         on_closed: Callable[[VoiceSession], Awaitable[None]] | None = None,
         tts_cache: TTSCache | None = None,
         breaker: FishBreaker | None = None,
@@ -67,6 +74,7 @@ class VoiceSession:
         self._guild = voice.guild
         self._fish = fish
         self._settings = settings
+        self._connect = connect
         self._on_closed = on_closed
         self._tts_cache = tts_cache
         self._breaker = breaker
@@ -74,6 +82,9 @@ class VoiceSession:
         self.queue: deque[SpeakRequest] = deque()
         self.current: Clip | None = None
         self._prefetched: Clip | None = None
+        # Head starts whose request was not next in line (another got in first), by request id:
+        # kept fetching for when their turn comes, since Fish already bills them.
+        self._early: dict[int, Clip] = {}
         self._wakeup = asyncio.Event()
         # The running player's one source, which carries on with the prefetched clip when the
         # current one ends (no end-of-track silence between queued messages), and its end.
@@ -87,8 +98,8 @@ class VoiceSession:
         # (`_leaving` once the wait is over and the task is the close itself).
         self._alone_task: asyncio.Task[None] | None = None
         self._leaving = False
-        # While discord.py re-establishes a dropped connection: resolves True once it is back,
-        # False when it is gone for good (removed, or not back in time).
+        # While a dropped connection is re-established (by discord.py, or afresh if that stalls):
+        # resolves True once it is back, False when it is gone for good (removed, or not back in time).
         self._reconnect: asyncio.Future[bool] | None = None
         # The channel the bot itself is moving to (a move to any other is a moderator's).
         self.moving_to: int | None = None
@@ -111,6 +122,11 @@ class VoiceSession:
         return self._closed
 
     @property
+    def prefetched(self) -> Clip | None:
+        """The clip being fetched ahead for the next request, if any."""
+        return self._prefetched
+
+    @property
     def streams(self) -> int:
         """Clips streaming from Fish or playing now (the current one and the prefetched one)."""
         return (self.current is not None) + (self._prefetched is not None)
@@ -123,9 +139,8 @@ class VoiceSession:
         """Queue a request; returns how many requests are ahead of it (0 = it plays now).
 
         `started`: the request's clip, already fetching (a cold /speak starts Fish while the
-        voice connection is made); it plays as this request's clip when the request is next in
-        line, and is dropped otherwise (a rare race: someone else's request got in first).
-        Raises QueueFull."""
+        voice connection is made); it plays as this request's clip, when its turn comes if
+        someone else's request got in first (a rare race). Raises QueueFull."""
         if len(self.queue) >= self._settings.speak.queue_limit:
             raise QueueFull(self._settings.speak.queue_limit)
         ahead = len(self.queue) + (self.current is not None)
@@ -134,7 +149,7 @@ class VoiceSession:
             if self.queue[0] is request and self._prefetched is None:
                 self._prefetched = started
             else:
-                self._spawn(started.cancel())
+                self._early[request.id] = started
         self._wakeup.set()
         if self.current is not None and self.current.downloaded:
             self._prefetch_next()
@@ -156,8 +171,7 @@ class VoiceSession:
         waiting = list(self.queue)
         dropped = len(waiting)
         self.queue.clear()
-        await self._drop_prefetch()
-        await _skipped(waiting)
+        await self._finish_dropped(waiting)
         if await self.skip() is not None:
             dropped += 1
         return dropped
@@ -169,37 +183,33 @@ class VoiceSession:
             return False
         # Out of the queue before any await, so the player can't start it meanwhile.
         self.queue.remove(request)
-        if self._prefetched is not None and self._prefetched.request is request:
-            await self._drop_prefetch()
+        clip = await self._drop_clip(request)
         if self.current is not None and self.current.downloaded:
             self._prefetch_next()  # the next one in line, so the chain doesn't run dry
-        await request.finish("skipped")
+        await request.finish(_dropped_outcome(clip))
         return True
 
     def waiting(self, message_id: int) -> SpeakRequest | None:
         """The queued (not yet playing) request reading this message, if any."""
         return next((r for r in self.queue if r.message_id == message_id), None)
 
-    async def replace_text(self, message_id: int, text: str, *, on_outcome: OnOutcome | None = None) -> bool:
+    async def replace_text(self, message_id: int, text: str, *, on_outcome: OnOutcome) -> bool:
         """An edited message is read as edited if it hasn't started playing (a clip prefetched with
-        the old text is fetched again). `on_outcome` replaces the request's (the edit's quota)."""
+        the old text is fetched again). `on_outcome` replaces the request's (the edit's quota);
+        the first version's is told how it ended: "spent" if Fish had already been asked for
+        it, else "skipped"."""
         request = self.waiting(message_id)
         if request is None:
             return False
         # Changed before any await, so the player can't take the request half-edited.
         request.spec = request.spec.with_text(text)
-        if on_outcome is not None:
-            request.on_outcome = on_outcome
-        if self._prefetched is not None and self._prefetched.request is request:
-            await self._drop_prefetch()
+        previous, request.on_outcome = request.on_outcome, on_outcome
+        clip = await self._drop_clip(request)
         if self.current is not None and self.current.downloaded:
             self._prefetch_next()
+        if previous is not None:
+            await previous(_dropped_outcome(clip))
         return True
-
-    def _spawn(self, coroutine: Coroutine[Any, Any, None]) -> None:
-        task = asyncio.ensure_future(coroutine)
-        self._background.add(task)
-        task.add_done_callback(self._background.discard)
 
     # --- the player task --------------------------------------------------------------------
 
@@ -224,21 +234,33 @@ class VoiceSession:
         time, so the next clip is ready before this one ends, and a guild never holds more than
         one of the account's concurrent-request slots."""
         if self._prefetched is None and self.queue and not self._closed:
-            self._prefetched = self._new_clip(self.queue[0])
+            head = self.queue[0]
+            self._prefetched = self._early.pop(head.id, None) or self._new_clip(head)
             self._prefetched.start()
 
-    async def _drop_prefetch(self) -> None:
-        clip, self._prefetched = self._prefetched, None
+    async def _drop_clip(self, request: SpeakRequest) -> Clip | None:
+        """Stop fetching ahead for a request leaving the queue unplayed (or edited); returns the
+        clip, whose outcome says whether Fish had already billed it."""
+        clip = self._early.pop(request.id, None)
+        if self._prefetched is not None and self._prefetched.request is request:
+            clip, self._prefetched = self._prefetched, None
         if clip is not None:
             await clip.cancel()
+        return clip
+
+    async def _finish_dropped(self, requests: Iterable[SpeakRequest]) -> None:
+        """Requests taken out of the queue unplayed (stop, teardown): each told its outcome."""
+        for request in requests:
+            clip = await self._drop_clip(request)
+            await request.finish(_dropped_outcome(clip))
 
     async def _take_clip(self, request: SpeakRequest) -> Clip:
-        clip = self._prefetched
-        if clip is not None and clip.request is request:
-            self._prefetched = None
-            return clip
-        await self._drop_prefetch()
-        clip = self._new_clip(request)
+        ahead, self._prefetched = self._prefetched, None
+        if ahead is not None and ahead.request is request:
+            return ahead
+        if ahead is not None:  # fetched for another request (still queued): kept for its turn
+            self._early[ahead.request.id] = ahead
+        clip = self._early.pop(request.id, None) or self._new_clip(request)
         clip.start()
         return clip
 
@@ -289,6 +311,10 @@ class VoiceSession:
                        and not self._player_done.is_set())
             if not chained:  # the player had ended, moved on before this clip was ready, or died
                 clip.play_at = clip.play_at or time.perf_counter()
+                if self._chain is not None:
+                    # Its last cleanup (its player's end, or discord.py's AudioSource.__del__) must
+                    # not close a source the new player reads on from (a clip resumed after a drop).
+                    self._chain.hold = True
                 if self.voice.is_playing():
                     self.voice.stop()
                 self._player_done = asyncio.Event()
@@ -328,7 +354,8 @@ class VoiceSession:
         """The voice connection dropped (the bot left its channel without asking to, or the
         player found it down). discord.py reconnects by itself after 4006, 4015, 4009, server
         moves...; the session keeps its queue and waits for that, unless discord.py lets go of the
-        voice client (a kick, the channel deleted, the bot removed: a real removal)."""
+        voice client (a kick, the channel deleted, the bot removed: a real removal). If discord.py's
+        reconnect stalls, the session connects afresh."""
         if self._closed or self.reconnecting:
             return
         self._reconnect = asyncio.get_running_loop().create_future()
@@ -342,6 +369,7 @@ class VoiceSession:
     async def _await_reconnect(self, result: asyncio.Future[bool]) -> None:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self._settings.speak.reconnect_timeout_s
+        stalled_at = loop.time() + self._settings.speak.reconnect_stall_s
         log.info("voice connection in guild %s dropped; waiting for discord.py to reconnect",
                  self.guild_id)
         reason = "reconnect failed"
@@ -352,10 +380,13 @@ class VoiceSession:
                 break
             if self.voice.is_connected():
                 log.info("voice connection in guild %s is back", self.guild_id)
-                if self._chain is not None:
-                    self._chain.hold = False
-                result.set_result(True)
+                self._reconnected(result)
                 return
+            if loop.time() >= stalled_at:
+                if await self._connect_afresh(deadline):
+                    self._reconnected(result)
+                    return
+                break
             await asyncio.sleep(RECONNECT_POLL_S)
         if not result.done():
             result.set_result(False)
@@ -364,6 +395,38 @@ class VoiceSession:
         await self._tell_lost(reason)
         self._end_reason = reason
         await self.close()
+
+    def _reconnected(self, result: asyncio.Future[bool]) -> None:
+        if self._chain is not None:
+            self._chain.hold = False
+        result.set_result(True)
+
+    async def _connect_afresh(self, deadline: float) -> bool:
+        """discord.py's reconnect did not come back in time (it can stall for good, e.g. waiting
+        for an IP discovery reply its socket reader never reads): let go of its voice client and
+        connect a new one to the same channel, trying again until `deadline`. The queue and the
+        clip's buffer stay; the player task resumes on the new client. True once connected."""
+        channel = self.channel
+        log.info("voice reconnect in guild %s stalled; connecting afresh", self.guild_id)
+        _stop_reconnecting(self.voice)
+        await self.voice.disconnect(force=True)
+        loop = asyncio.get_running_loop()
+        while not self._closed and (left := deadline - loop.time()) > 0:
+            try:
+                voice = await self._connect(channel, min(left, CONNECT_TIMEOUT_S))
+            except TimeoutError:
+                log.info("a fresh voice connection in guild %s timed out", self.guild_id)
+                continue
+            except Exception:
+                log.warning("a fresh voice connection in guild %s failed", self.guild_id, exc_info=True)
+                return False
+            if self._closed:  # ended meanwhile (shutdown, the channel deleted): don't stay behind
+                await voice.disconnect(force=True)
+                return False
+            self.voice = voice
+            log.info("voice connection in guild %s is back (a fresh one)", self.guild_id)
+            return True
+        return False
 
     async def _tell_lost(self, reason: str) -> None:
         """One message, to the requester of what was playing (else the next in line)."""
@@ -476,8 +539,10 @@ class VoiceSession:
             self._reconnect.set_result(False)
         waiting = list(self.queue)
         self.queue.clear()
-        await self._drop_prefetch()
-        await _skipped(waiting)
+        await self._finish_dropped(waiting)
+        for clip in list(self._early.values()):  # none unless their requests went uncounted
+            await clip.cancel()
+        self._early.clear()
         if self.current is not None:
             await self.current.cancel()
         # Separately: a player that fails to stop must not keep the bot in the channel.
@@ -486,7 +551,8 @@ class VoiceSession:
         except Exception:
             log.warning("stopping the player in guild %s failed", self.guild_id, exc_info=True)
         try:
-            # Also while discord.py is still trying to reconnect: that stops it.
+            # Also while discord.py is still trying to reconnect, or after it let go of the client.
+            _stop_reconnecting(self.voice)
             if self._guild.voice_client is self.voice:
                 await self.voice.disconnect(force=True)
         except Exception:
@@ -494,6 +560,20 @@ class VoiceSession:
         log.info("voice session in guild %s ended (%s)", self.guild_id, reason)
         if self._on_closed is not None:
             await self._on_closed(self)
+
+
+def _stop_reconnecting(voice: discord.VoiceClient) -> None:
+    """Cancel discord.py's own reconnect of `voice`, before letting go of the client.
+
+    The one place fishbot touches discord.py's private voice state, as no public API does this:
+    discord.py 2.7.1's `VoiceClient.disconnect` leaves the connection's reconnect task running.
+    Stuck in IP discovery, that task gives up at its connect timeout, finds its websocket closed and
+    "disconnects" once more: it tells the gateway to leave the channel and unregisters the guild's
+    voice client, by then a fresh one (this session's, or the next session's)."""
+    state = voice._connection
+    for task in (state._runner, state._connector):
+        if task is not None and task is not asyncio.current_task():
+            task.cancel()
 
 
 def _observe(clip: Clip) -> None:
@@ -515,7 +595,7 @@ def _finished(source: discord.AudioSource, clip: Clip) -> bool:
     return bool(getattr(source, "ended", False)) or clip.buffer.closed
 
 
-async def _skipped(requests: Iterable[SpeakRequest]) -> None:
-    """Requests dropped before they played (stop, teardown): their quota goes back."""
-    for request in requests:
-        await request.finish("skipped")
+def _dropped_outcome(clip: Clip | None) -> Outcome:
+    """How a request dropped before it played ended: as its clip fetched ahead says ("spent" once
+    Fish had been asked, since Fish bills it), else "skipped" (never asked: the quota goes back)."""
+    return clip.outcome if clip is not None else "skipped"
