@@ -31,10 +31,24 @@ log = logging.getLogger("fishbot")
 
 EXIT_CONFIG = 2
 EXIT_UNREACHABLE = 3  # Discord or Fish Audio could not be reached at start-up
+EXIT_SESSION_STARTS = 4  # too few of Discord's daily session starts left (bot/gateway.py)
 # A stop ends the process this long after the signal at the latest, finished or not (Docker kills
 # at 10 s): the bot's orderly close takes up to 3.5 s (bot.client.SHUTDOWN_TIMEOUT_S), but closing
 # connections to a database that stopped answering can wait forever.
 STOP_DEADLINE_S = 4.0
+
+
+def _count(minimum: int) -> Any:
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"use a whole number from {minimum}") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"use a whole number from {minimum}")
+        return value
+
+    return parse
 
 
 def _shard_ids(text: str) -> list[int]:
@@ -55,9 +69,20 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     run = commands.add_parser("run", help="start the bot (applies database migrations first)")
-    run.add_argument("--shard-count", type=int, default=None, help="total shards of all processes")
-    run.add_argument(
+    run.add_argument("--shard-count", type=_count(1), default=None, help="total shards of all processes")
+    shards = run.add_mutually_exclusive_group()
+    shards.add_argument(
         "--shard-ids", type=_shard_ids, default=None, help="shards this process runs, e.g. 0,1"
+    )
+    shards.add_argument(
+        "--shards-per-process", type=_count(1), default=None, metavar="K",
+        help="run K consecutive shards, chosen by the process index: index i runs shards i*K to "
+        "i*K+K-1 (every process of a fleet runs the same command)",
+    )
+    run.add_argument(
+        "--process-index", type=_count(0), default=None, metavar="I",
+        help="this process's index for --shards-per-process (default: $FISHBOT_PROCESS_INDEX, else "
+        "the number ending the host name, as in a StatefulSet pod fishbot-2)",
     )
 
     check = commands.add_parser("check", help="validate config, system libraries and the API key")
@@ -225,28 +250,54 @@ async def build_bot(
 # --- commands --------------------------------------------------------------------------------
 
 
-async def _run(settings: Settings, args: argparse.Namespace) -> int:
-    assert settings.discord_token is not None
-    options: dict[str, Any] = {"auto_sync": True}
+def shard_options(args: argparse.Namespace) -> dict[str, Any]:
+    """`shard_count` and `shard_ids` for the bot from the run options; raises ShardPlanError."""
+    from bot.shards import ShardPlanError, process_index, shard_range
+
+    options: dict[str, Any] = {}
     if args.shard_count is not None:
         options["shard_count"] = args.shard_count
-    if args.shard_ids is not None:
+    ids = args.shard_ids
+    if args.shards_per_process is not None:
         if args.shard_count is None:
-            print("fishbot: --shard-ids needs --shard-count", file=sys.stderr)
-            return EXIT_CONFIG
-        if max(args.shard_ids) >= args.shard_count:
-            print("fishbot: every --shard-ids value must be below --shard-count", file=sys.stderr)
-            return EXIT_CONFIG
-        options["shard_ids"] = args.shard_ids
+            raise ShardPlanError("--shards-per-process needs --shard-count")
+        ids = shard_range(args.shard_count, args.shards_per_process, process_index(args.process_index))
+    elif args.process_index is not None:
+        raise ShardPlanError("--process-index goes with --shards-per-process")
+    if ids is not None:
+        if args.shard_count is None:
+            raise ShardPlanError("--shard-ids needs --shard-count")
+        if max(ids) >= args.shard_count:
+            raise ShardPlanError("every --shard-ids value must be below --shard-count")
+        options["shard_ids"] = ids
+    return options
+
+
+async def _run(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.gateway import SessionStartsSpent
+    from bot.shards import ShardPlanError
+
+    assert settings.discord_token is not None
+    try:
+        options: dict[str, Any] = {"auto_sync": True, **shard_options(args)}
+    except ShardPlanError as exc:
+        print(f"fishbot: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
+    if "shard_ids" in options:
+        log.info("running shards %s of %d", _ranges(options["shard_ids"]), options["shard_count"])
     bot = await build_bot(settings, **options)
     async with bot:
         try:
             await _reach(bot, settings)
+            await _plan_identify(bot)
             # From here on gateway outages are discord.py's to ride out (it reconnects by itself).
             await bot.connect()
         except Unreachable as exc:
             print(f"fishbot: {exc}", file=sys.stderr)
             return EXIT_UNREACHABLE
+        except SessionStartsSpent as exc:
+            print(f"fishbot: {exc}", file=sys.stderr)
+            return EXIT_SESSION_STARTS
         except discord.LoginFailure:
             print("fishbot: Discord rejected DISCORD_TOKEN. Copy the bot token again.", file=sys.stderr)
             return EXIT_CONFIG
@@ -270,6 +321,26 @@ def _exit_now(name: str) -> None:
         handler.flush()
     sys.stdout.flush()
     os._exit(0)
+
+
+def _ranges(ids: Sequence[int]) -> str:
+    return f"{ids[0]}-{ids[-1]}" if list(ids) == list(range(ids[0], ids[-1] + 1)) else ",".join(map(str, ids))
+
+
+async def _plan_identify(bot: FishBot) -> None:
+    """Read the session start limit (refusing to start while it is nearly spent) and give the
+    identify gate Discord's `max_concurrency`."""
+    from bot.gateway import fetch_session_starts, refuse_if_spent
+
+    try:
+        starts = await fetch_session_starts(bot.http)
+    except (discord.GatewayNotFound, OSError, aiohttp.ClientError, TimeoutError) as exc:
+        raise Unreachable(f"could not read Discord's session start limit ({_why(exc)})") from exc
+    refuse_if_spent(starts, bot.shard_count or starts.shards)
+    if bot.identify_gate is not None:
+        bot.identify_gate.max_concurrency = starts.max_concurrency
+    log.info("Discord session starts: %d of %d left; %d IDENTIFY per 5 s", starts.remaining,
+             starts.total, starts.max_concurrency)
 
 
 class Unreachable(Exception):

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import discord
+from discord import app_commands
 from discord.ext import commands
 
 from bot.audio.tts_cache import TTSCache
@@ -18,6 +19,7 @@ from bot.command_sync import sync_if_changed
 from bot.config import Settings
 from bot.errors import FishTree
 from bot.fish import FishClient, tts_models
+from bot.gateway import IdentifyGate
 from bot.i18n.commands import CatalogTranslator
 from bot.member_data import CoreMemberData, Deleted, Held, MemberData
 from bot.metrics import MetricsServer
@@ -46,7 +48,7 @@ EXTENSIONS: tuple[str, ...] = (
     "cogs.scene",
     "cogs.speak_help",
     "cogs.narration",
-    "cogs.language",  # adds /settings language to narration's group
+    "cogs.settings",
     "cogs.dictionary",
     "cogs.speak_message",
     "cogs.member_voice",
@@ -85,6 +87,13 @@ class FishBot(commands.AutoShardedBot):
         auto_sync: bool = False,
         **options: Any,
     ) -> None:
+        # Every process on a PostgreSQL database takes its IDENTIFY turns from the database
+        # (bot/gateway.py); one SQLite process keeps discord.py's own pacing. A turn can be minutes
+        # away in a large fleet: discord.py's 180 s per-shard connect timeout would cancel the wait
+        # and requeue the shard at the back (connecting and HELLO keep their own timeouts).
+        identify_gate = IdentifyGate(db) if db.dialect == "postgresql" else None
+        if identify_gate is not None:
+            options.setdefault("shard_connect_timeout", None)
         super().__init__(
             # No prefix commands: a mention prefix needs no message content intent.
             command_prefix=commands.when_mentioned,
@@ -92,6 +101,11 @@ class FishBot(commands.AutoShardedBot):
             intents=build_intents(settings),
             allowed_mentions=discord.AllowedMentions.none(),
             tree_cls=FishTree,
+            # Servers only, whatever the developer portal allows: no user installs, no DMs (where
+            # a member's quotas would start afresh outside the servers that set them).
+            allowed_contexts=app_commands.AppCommandContext(guild=True, dm_channel=False,
+                                                            private_channel=False),
+            allowed_installs=app_commands.AppInstallationType(guild=True, user=False),
             owner_ids=set(settings.owner_ids) or None,
             **options,
         )
@@ -100,6 +114,7 @@ class FishBot(commands.AutoShardedBot):
         tts_models.install(settings.fish.catalog)
         self.fish = fish
         self.db = db
+        self.identify_gate = identify_gate
         self.store = store
         self.state = StateStore(db)
         # Cooldowns of the credit-spending commands, shared by every process on the database.
@@ -147,6 +162,12 @@ class FishBot(commands.AutoShardedBot):
         if port is not None:
             self.metrics_server = MetricsServer(self, self.settings.metrics.host, port)
             await self.metrics_server.start()
+
+    async def before_identify_hook(self, shard_id: int | None, *, initial: bool = False) -> None:
+        if self.identify_gate is None:
+            await super().before_identify_hook(shard_id, initial=initial)
+        else:
+            await self.identify_gate.wait_turn(shard_id)
 
     async def owner_user_ids(self) -> frozenset[int]:
         """The bot's owners, the one answer every owner check uses: `owner_ids` from the config;
@@ -227,6 +248,8 @@ class FishBot(commands.AutoShardedBot):
             await self.usage.drain(timeout=max(0.0, min(LEDGER_FLUSH_TIMEOUT_S, deadline - loop.time())))
             if self.metrics_server is not None:
                 await self.metrics_server.close()
+            if self.identify_gate is not None:
+                await self.identify_gate.close()
             await self.fish.close()
             await self.store.close()
             await self.db.close()

@@ -129,6 +129,15 @@ async def use_interaction_language(interaction: discord.Interaction) -> None:
     set_language(language)
 
 
+def in_installed_server(interaction: discord.Interaction) -> bool:
+    """Whether the interaction comes from a server that installed the bot: not a DM, a group DM,
+    nor a server where only the member installed it as a user app."""
+    if interaction.guild_id is None:
+        return False
+    # Discord names who authorised it; a server install maps 0 to this server's id.
+    return interaction.is_guild_integration() or not interaction.is_user_integration()
+
+
 def _context(interaction: discord.Interaction) -> str:
     command = interaction.command.qualified_name if interaction.command else "?"
     return f"command={command} guild={interaction.guild_id} user={interaction.user.id}"
@@ -142,7 +151,15 @@ class FishTree(app_commands.CommandTree):
         # interaction's own task: everything after it (the command, its checks, on_error) replies
         # in this language.
         await use_interaction_language(interaction)
-        return True
+        if in_installed_server(interaction):
+            return True
+        # The commands are registered for servers only; one reaching us from a DM or a user
+        # install (registered before, or the portal changed) is refused, not run.
+        log.info("refused %s outside a server that installed the bot", _context(interaction))
+        if interaction.type is discord.InteractionType.application_command:
+            await send_ephemeral(interaction, _("I only work in servers that added me, not in DMs or "
+                                                "as a user app."))
+        return False
 
     async def on_error(
         self, interaction: discord.Interaction, error: app_commands.AppCommandError

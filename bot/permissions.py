@@ -1,6 +1,8 @@
 """The one way cogs check a member's Discord permissions: `requires(...)` on a command, or
 `require_permissions(...)` where the need depends on the arguments (e.g. acting for another
-member). Administrators pass every check; a refusal is `MissingPermissions`, which FishTree words."""
+member). Administrators pass every check; a refusal is `MissingPermissions`, which FishTree words.
+`speak_refusal` is the one rule for who may make the bot speak in a voice channel, `can_read` for
+whose eyes a channel's messages are."""
 
 from __future__ import annotations
 
@@ -9,6 +11,9 @@ from typing import TypeVar
 
 import discord
 from discord import app_commands
+
+from bot.errors import UserFacingError
+from bot.i18n import _
 
 T = TypeVar("T")
 
@@ -34,3 +39,47 @@ def requires(**perms: bool) -> Callable[[T], T]:
         return True
 
     return app_commands.check(predicate)
+
+
+def speak_refusal(member: discord.Member, channel: discord.VoiceChannel | discord.StageChannel, *,
+                  audience: bool = False) -> str | None:
+    """Why `member` may not make the bot speak in `channel`, or None when they may. A member who
+    can't speak there themselves (server-muted, in a stage's audience, without the Speak
+    permission) can't through the bot either: /speak, the menus, /scene, previews and narration
+    alike. `audience`: a server whose narration reads its stage audience too."""
+    state = member.voice
+    where = channel.mention
+    if state is not None and state.mute:
+        return _("You're server-muted, so I won't speak for you in {channel}.").format(channel=where)
+    if (not audience and state is not None and state.suppress
+            and isinstance(state.channel, discord.StageChannel)):
+        return _("You're in the audience of {channel}: only its speakers can have me speak there.").format(
+            channel=where)
+    if not channel.permissions_for(member).speak:
+        return _("You don't have the Speak permission in {channel}, so I won't speak for you there.").format(
+            channel=where)
+    return None
+
+
+def require_speaker(member: discord.Member) -> None:
+    """Refuse (UserFacingError) a member who may not speak in the voice channel they are in."""
+    state = member.voice
+    if state is not None and state.channel is not None:
+        problem = speak_refusal(member, state.channel)
+        if problem is not None:
+            raise UserFacingError(problem)
+
+
+def can_read(member: discord.Member, channel: discord.abc.GuildChannel | discord.Thread) -> bool:
+    """Whether `member` can read the messages of `channel` (a text channel, a thread, a voice
+    channel's chat)."""
+    try:
+        perms = channel.permissions_for(member)
+    except discord.ClientException:  # a thread whose parent isn't cached
+        return False
+    if not perms.view_channel:
+        return False
+    if isinstance(channel, discord.Thread) and channel.is_private():
+        # Its members aren't known without the members intent: its owner and moderators only.
+        return channel.owner_id == member.id or perms.manage_threads
+    return True

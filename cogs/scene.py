@@ -35,6 +35,7 @@ from bot.narration.reading import clean_options, names_in
 from bot.narration.settings import NAMESPACE as NARRATION_NAMESPACE
 from bot.narration.settings import NarrationSettings
 from bot.narration.spoken import for_model
+from bot.permissions import require_speaker
 from bot.speech.spec import SpeechSpec
 from bot.storage.voice_owners import VoiceOwners
 from bot.ui.speaking import FILE_TYPES, in_voice
@@ -86,6 +87,8 @@ class Scene(commands.Cog):
     async def scene(self, interaction: discord.Interaction, model: str | None = None,
                     as_file: bool = False) -> None:
         chosen = checked_model(model, self.bot.speech.today())
+        if not as_file and isinstance(interaction.user, discord.Member):
+            require_speaker(interaction.user)  # before the script is written, not after
         await interaction.response.send_modal(SceneModal(self, chosen, as_file))
 
     @scene.autocomplete("model")

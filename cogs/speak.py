@@ -22,6 +22,7 @@ from bot.narration.reading import clean_options, names_in
 from bot.narration.settings import NAMESPACE as NARRATION_NAMESPACE
 from bot.narration.settings import NarrationSettings
 from bot.narration.spoken import for_model
+from bot.permissions import can_read
 from bot.ui.cue_autocomplete import style_autocomplete
 from bot.ui.speaking import in_voice, send_as_file, speak_in_voice
 from bot.ui.voice_autocomplete import voice_autocomplete
@@ -29,6 +30,7 @@ from bot.usage import expensive_cooldown
 from bot.voice.access import usable_voice
 from bot.voice.manager import SessionManager
 from bot.voice.prefs import default_style, resolve_voice
+from bot.voice.request import SpeakRequest
 from bot.voice.session import VoiceSession
 
 if TYPE_CHECKING:
@@ -226,26 +228,48 @@ class Speak(commands.Cog):
     @app_commands.command(name="queue", description="What the bot is saying and what is waiting")
     @app_commands.guild_only()
     async def queue(self, interaction: discord.Interaction) -> None:
+        member = self._member(interaction)
         session = self._session(interaction)
+        # The words are for those who hear them anyway, and never from a channel the viewer
+        # can't read (a narrated message); everyone else sees who asked.
+        listening = member.voice is not None and member.voice.channel == session.channel
+
+        def shown(request: SpeakRequest) -> bool:
+            return listening and self._readable(member, request)
+
         embed = discord.Embed(title=_("Speech queue"), colour=discord.Colour.blurple())
         # What is playing goes first, in the description: Discord draws fields after it.
         lines = []
         if session.current is not None:
             request = session.current.request
-            now = _("**Now:** {name}: {text}").format(name=request.requester_name, text=request.preview())
+            if shown(request):
+                now = _("**Now:** {name}: {text}").format(name=request.requester_name, text=request.preview())
+            else:
+                now = _("**Now:** {name}").format(name=request.requester_name)
             lines += [now, ""]
-        waiting = [
-            f"{i}. {r.requester_name}: {r.preview()}" for i, r in enumerate(session.queue, 1)
-        ]
+        waiting = [f"{i}. {r.requester_name}: {r.preview()}" if shown(r) else f"{i}. {r.requester_name}"
+                   for i, r in enumerate(session.queue, 1)]
         lines += waiting[:20] or [_("Nothing waiting.")]
         embed.description = "\n".join(lines)
         if len(waiting) > 20:
             more = len(waiting) - 20
             footer = ngettext("and {count} more", "and {count} more", more)
             embed.set_footer(text=footer.format(count=number(more)))
+        if not listening:
+            embed.add_field(name=_("What is said"), value=_("Join {channel} to see the words.").format(
+                channel=session.channel.mention))
         await interaction.response.send_message(
             embed=embed, ephemeral=True, allowed_mentions=NO_MENTIONS
         )
+
+    @staticmethod
+    def _readable(member: discord.Member, request: SpeakRequest) -> bool:
+        """Whether the member may see the request's words: those read from a text channel only
+        by members who can read that channel."""
+        if request.channel_id is None:
+            return True
+        channel = member.guild.get_channel_or_thread(request.channel_id)
+        return channel is not None and can_read(member, channel)
 
 
 async def setup(bot: FishBot) -> None:

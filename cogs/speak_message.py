@@ -19,6 +19,7 @@ from bot.narration.access import may_read
 from bot.narration.reading import forwarded, message_language, spoken_name, words_of
 from bot.narration.settings import NAMESPACE, NICKNAMES, NarrationSettings, Nicknames
 from bot.narration.spoken import for_model
+from bot.permissions import require_speaker, speak_refusal
 from bot.ui.speaking import in_voice, send_as_file, speak_in_voice
 from bot.usage import expensive_cooldown
 from bot.voice.prefs import resolve_voice
@@ -78,6 +79,14 @@ class SpeakMessage(commands.Cog):
         author_member = author if isinstance(author, discord.Member) else guild.get_member(author.id)
         if not await may_read(self.bot.store, author, author_member, config, guild.id, automated=automated):
             raise UserFacingError(_("That member's messages aren't read aloud in this server."))
+        require_speaker(member)
+        if in_voice(member) and not automated and author_member is not None:
+            # In voice, by narration's rule too: the author's words aren't spoken where they may
+            # not speak (the invoker's own right to is the speech service's check).
+            assert member.voice is not None and member.voice.channel is not None
+            if speak_refusal(author_member, member.voice.channel, audience=config.read_audience):
+                raise UserFacingError(_("That member may not speak in {channel}, so I won't read their "
+                                        "messages there.").format(channel=member.voice.channel.mention))
         text = await self._text(message, guild, config)
         voice = await resolve_voice(self.bot.store, self.bot.settings, user_id=author.id, guild_id=guild.id)
         speech = self.bot.speech
@@ -90,7 +99,8 @@ class SpeakMessage(commands.Cog):
         await speak_in_voice(speech, interaction, member,
                              speech.spec(text, voice_id=voice.voice_id, speed=voice.speed,
                                          volume=config.spec_volume,
-                                         normalize_loudness=config.spec_normalize_loudness))
+                                         normalize_loudness=config.spec_normalize_loudness),
+                             channel_id=message.channel.id)
 
 
 async def setup(bot: FishBot) -> None:

@@ -160,6 +160,8 @@ class DesignView(MemberView):
         self.description = description
         self.visibility: Visibility = "private"
         self.saved: str | None = None  # the voice id, once one candidate is saved
+        # A save under way: a second quick Save waits for nothing and creates nothing.
+        self.saving = False
         self.visibility_select = VisibilitySelect()
         self.add_item(self.visibility_select)
         for candidate in candidates:
@@ -218,31 +220,40 @@ class DesignView(MemberView):
     async def ask_title(self, interaction: discord.Interaction, candidate: VoiceDesignCandidate) -> None:
         if self.saved is not None:
             raise UserFacingError(_("You already saved a voice from these candidates."))
+        if self.saving:
+            raise UserFacingError(_("A voice from these candidates is being saved already."))
         await interaction.response.send_modal(SaveModal(self, candidate))
 
     async def save(self, interaction: discord.Interaction, candidate: VoiceDesignCandidate,
                    title: str) -> None:
-        """Create the Fish voice from the candidate's audio, as /clone would (quota, ownership)."""
+        """Create the Fish voice from the candidate's audio, as /clone would (quota, ownership).
+        Once per view: two quick submissions create one voice."""
         if self.saved is not None:
             raise UserFacingError(_("You already saved a voice from these candidates."))
+        if self.saving:
+            raise UserFacingError(_("A voice from these candidates is being saved already."))
         title = check_title(title)
         visibility = self.visibility
         user_id, guild_id = interaction.user.id, interaction.guild_id
-        async with self.bot.usage.reserve(kind="clones", amount=1, user_id=user_id, guild_id=guild_id):
-            await interaction.response.defer(ephemeral=True, thinking=True)
-            try:
-                with requested_by(guild_id, user_id,
-                                  on_long_wait=line_notice(interaction.edit_original_response)):
-                    voice = await self.bot.fish.voices.create(
-                        title=title, voices=[candidate.audio],
-                        texts=[candidate.text] if candidate.text else None,
-                        description=self.description[:DESCRIPTION_KEPT], visibility=visibility,
-                        train_mode="fast", enhance_audio_quality=False,  # synthetic audio is clean already
-                    )
-            except FishError as exc:
-                text, _unexpected = describe_error(exc)
-                raise UserFacingError(_("Nothing was saved: {reason}").format(reason=text)) from None
-        self.saved = voice.id
+        self.saving = True  # before the first await: the second submission sees it
+        try:
+            async with self.bot.usage.reserve(kind="clones", amount=1, user_id=user_id, guild_id=guild_id):
+                await interaction.response.defer(ephemeral=True, thinking=True)
+                in_line = line_notice(interaction.edit_original_response)
+                try:
+                    with requested_by(guild_id, user_id, on_long_wait=in_line):
+                        voice = await self.bot.fish.voices.create(
+                            title=title, voices=[candidate.audio],
+                            texts=[candidate.text] if candidate.text else None,
+                            description=self.description[:DESCRIPTION_KEPT], visibility=visibility,
+                            train_mode="fast", enhance_audio_quality=False,  # synthetic audio is clean
+                        )
+                except FishError as exc:
+                    text, _unexpected = describe_error(exc)
+                    raise UserFacingError(_("Nothing was saved: {reason}").format(reason=text)) from None
+            self.saved = voice.id
+        finally:
+            self.saving = False
         await VoiceOwners(self.bot.db).record(voice_id=voice.id, user_id=user_id, guild_id=guild_id,
                                               title=title, visibility=visibility)
         log.info("user %s saved designed voice %s", user_id, voice.id)

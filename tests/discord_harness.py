@@ -14,12 +14,14 @@ import json
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import discord
 from discord import app_commands
 from discord.webhook.async_ import AsyncWebhookAdapter, async_context
+
+from bot import clock
 
 _ids = itertools.count(1_100_000_000_000_000_000)
 APPLICATION_ID = 1_000_000_000_000_000_001
@@ -130,7 +132,7 @@ class RecordingAdapter(AsyncWebhookAdapter):
             "author": {"id": str(BOT_USER_ID), "username": "fishbot", "discriminator": "0",
                        "avatar": None, "bot": True},
             "content": payload.get("content") or "",
-            "timestamp": datetime.now(UTC).isoformat(),
+            "timestamp": clock.utc_now().isoformat(),  # the test's pinned clock
             "edited_timestamp": None,
             "tts": False,
             "mention_everyone": False,
@@ -281,13 +283,15 @@ class FakeGuild:
         self.members.append(member_payload(user_id, name, **kwargs))
         return user_id
 
-    def put_in_voice(self, user_id: int, channel_id: int | None) -> None:
+    def put_in_voice(self, user_id: int, channel_id: int | None, *, mute: bool = False,
+                     suppress: bool = False, self_mute: bool = False) -> None:
+        """A VOICE_STATE: `mute` is a server mute, `suppress` a stage's audience."""
         self.voice_states = [v for v in self.voice_states if v["user_id"] != str(user_id)]
         if channel_id is not None:
             self.voice_states.append({"user_id": str(user_id), "channel_id": str(channel_id),
-                                      "session_id": "s", "deaf": False, "mute": False,
-                                      "self_deaf": False, "self_mute": False,
-                                      "self_video": False, "suppress": False,
+                                      "session_id": "s", "deaf": False, "mute": mute,
+                                      "self_deaf": False, "self_mute": self_mute,
+                                      "self_video": False, "suppress": suppress,
                                       "request_to_speak_timestamp": None})
 
     def payload(self) -> dict[str, Any]:
@@ -377,11 +381,15 @@ class Harness:
 
     def _base(self, guild: FakeGuild | None, user_id: int, channel_id: int | None,
               permissions: int | None, app_permissions: int | None,
-              kind: int, data: dict[str, Any]) -> dict[str, Any]:
+              kind: int, data: dict[str, Any], user_install: bool = False) -> dict[str, Any]:
+        # Who authorised the interaction, as Discord says: the server's install (0 → the server's
+        # id, or "0" in the bot's DMs), or the member's own user install (1 → their id).
+        server = str(guild.id) if guild is not None else "0"
+        owners = {"1": str(user_id)} if user_install else {"0": server}
         payload: dict[str, Any] = {
             "id": str(snowflake()), "application_id": str(APPLICATION_ID), "type": kind,
             "token": f"token-{snowflake()}", "version": 1, "locale": self.locale,
-            "entitlements": [], "authorizing_integration_owners": {}, "data": data,
+            "entitlements": [], "authorizing_integration_owners": owners, "data": data,
             "attachment_size_limit": 10 * 1024 * 1024,
         }
         if guild is not None:
@@ -408,7 +416,7 @@ class Harness:
     def command_interaction(self, name: str, /, *, user_id: int, guild: FakeGuild | None = None,
                             channel_id: int | None = None, permissions: int | None = None,
                             app_permissions: int | None = None, focused: str | None = None,
-                            resolved: dict[str, Any] | None = None,
+                            resolved: dict[str, Any] | None = None, user_install: bool = False,
                             **options: Any) -> discord.Interaction:
         command = self.find(name)
         opts = []
@@ -421,7 +429,8 @@ class Harness:
         if resolved:
             data["resolved"] = resolved
         kind = 4 if focused else 2
-        payload = self._base(guild, user_id, channel_id, permissions, app_permissions, kind, data)
+        payload = self._base(guild, user_id, channel_id, permissions, app_permissions, kind, data,
+                             user_install)
         return discord.Interaction(data=payload, state=self.bot._connection)  # type: ignore[arg-type]
 
     async def run(self, name: str, /, **kwargs: Any) -> list[Sent]:
@@ -447,7 +456,7 @@ class Harness:
         data = {"id": str(snowflake()), "name": name, "type": 3, "target_id": message["id"],
                 "resolved": {"messages": {message["id"]: message}}}
         payload = self._base(guild, user_id, int(message["channel_id"]), kwargs.get("permissions"),
-                             None, 2, data)
+                             None, 2, data, kwargs.get("user_install", False))
         interaction = discord.Interaction(data=payload, state=self.bot._connection)  # type: ignore[arg-type]
         await asyncio.create_task(self.bot.tree._call(interaction))
         return self.sent[before:]

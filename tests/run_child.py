@@ -45,11 +45,18 @@ async def no_sync(*_args: Any, **_kwargs: Any) -> list[dict[str, Any]]:
     return []
 
 
+async def bot_gateway(*_args: Any) -> tuple[int, str, dict[str, int]]:
+    """`GET /gateway/bot` as Discord answers it (start-up reads the session start limit)."""
+    return 1, "wss://gateway.discord.gg", {"total": 1000, "remaining": 1000, "reset_after": 0,
+                                           "max_concurrency": 1}
+
+
 def main(play: Callable[..., Coroutine[Any, Any, None]] = connect) -> int:
     """`fishbot run` with `play` as the gateway connection (what the bot does once set up)."""
     FishBot.login = login  # type: ignore[method-assign]
     FishBot.connect = play  # type: ignore[method-assign]
     discord.http.HTTPClient.bulk_upsert_global_commands = no_sync  # type: ignore[method-assign]
+    discord.http.HTTPClient.get_bot_gateway = bot_gateway  # type: ignore[method-assign]
     return cli.main(["run"])
 
 

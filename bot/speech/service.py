@@ -29,6 +29,7 @@ from bot.config import Settings
 from bot.errors import UserFacingError
 from bot.fish import FishClient, ReferenceNotFoundError
 from bot.i18n import _, current_language, using_language
+from bot.permissions import require_speaker
 from bot.speech.breaker import FishBreaker
 from bot.speech.spec import SpeechSpec
 from bot.usage import UsageLedger
@@ -97,6 +98,7 @@ class SpeechService:
         into: VoiceSession | None = None,
         accepted: Accepted | None = None,
         message_id: int | None = None,
+        channel_id: int | None = None,
         max_seconds: float | None = None,
         notice: Notify | None = None,
     ) -> Placement:
@@ -104,11 +106,15 @@ class SpeechService:
         session) and queue the spec. Returns its placement.
 
         `notify(text)` tells the requester why their clip failed later; `message_id` and
-        `max_seconds` are narration's (the message read, a cap on its speaking time). `notice(text)`
+        `max_seconds` are narration's (the message read, a cap on its speaking time); `channel_id`
+        is the text channel the words were read from (who may see them in /queue). `notice(text)`
         tells the requester something that did not stop the clip (a saved voice that was gone and
         replaced); it defaults to `notify`. Raises
-        QuotaExceeded, QueueFull, or UserFacingError when the channel can't be joined;
-        in every case the reservation has been given back."""
+        QuotaExceeded, QueueFull, or UserFacingError when the requester may not speak in their
+        voice channel or it can't be joined; in every case the reservation has been finished
+        (given back, unless Fish had already been asked for the clip).
+
+        With `into` (narration), who may speak is the caller's to check (`speak_refusal`)."""
         guild_id = into.guild_id if into is not None else _guild_id(requester)
         if self._breaker is not None:
             self._breaker.refuse_if_open()  # before anything is reserved or joined
@@ -120,7 +126,7 @@ class SpeechService:
         )
         request = SpeakRequest(
             spec=spec, requester_id=requester.id, requester_name=requester.display_name,
-            notify=notify, message_id=message_id, max_seconds=max_seconds,
+            notify=notify, message_id=message_id, channel_id=channel_id, max_seconds=max_seconds,
             on_outcome=reservation.finish, voice_gone=voice_gone,
         )
         started: Clip | None = None
@@ -129,11 +135,11 @@ class SpeechService:
             if session is None:
                 if not isinstance(requester, discord.Member):
                     raise UserFacingError(_("This only works in a server."))
+                self._check_voice(requester)
                 if self._sessions.get(requester.guild.id) is None:
                     # Cold: the voice handshake and Fish's first byte each take hundreds of
                     # milliseconds, so they run at the same time; the audio waits in the clip's
                     # buffer until the connection is ready.
-                    self._sessions.joinable(requester)  # nothing is spent on a hopeless join
                     started = self._sessions.head_start(request)
                 joining = asyncio.ensure_future(self._sessions.join(requester, warm=started is None))
                 try:
@@ -150,7 +156,9 @@ class SpeechService:
         except BaseException:
             if started is not None:
                 await started.cancel()  # closes the Fish stream at once
-            await reservation.release("skipped")
+                await reservation.finish(started.outcome)  # "spent" if Fish had been asked already
+            else:
+                await reservation.release("skipped")
             raise
         return Placement(ahead=ahead, channel=session.channel)
 
@@ -173,6 +181,7 @@ class SpeechService:
                     kind="tts_bytes", amount=billed_bytes(spec.text), user_id=requester.id,
                     guild_id=requester.guild.id, model=spec.model,
                 ))
+            self._check_voice(requester)
             if accepted is not None:
                 await accepted()
             session = await self._sessions.join(requester)
@@ -204,8 +213,9 @@ class SpeechService:
         """Queue `audio` that was already bought (a voice-design candidate's WAV) in the requester's
         voice channel: it plays as it is, with no Fish request and nothing reserved or charged.
         `spec` describes it for the queue (its text is what /queue shows). Raises UserFacingError
-        when the channel can't be joined (or the bot speaks elsewhere), QueueFull."""
-        self._sessions.joinable(requester)  # refused before the interaction is deferred
+        when the requester may not speak there or the channel can't be joined (or the bot speaks
+        elsewhere), QueueFull."""
+        self._check_voice(requester)  # refused before the interaction is deferred
         if accepted is not None:
             await accepted()
         session = await self._sessions.join(requester)
@@ -214,23 +224,30 @@ class SpeechService:
         ahead = session.enqueue(request)
         return Placement(ahead=ahead, channel=session.channel)
 
+    def _check_voice(self, member: discord.Member) -> None:
+        """Before joining or spending: what the bot lacks in the member's voice channel, then
+        whether the member may speak there themselves (UserFacingError; no I/O)."""
+        self._sessions.joinable(member)
+        require_speaker(member)
+
     async def replace_text(self, session: VoiceSession, message_id: int, text: str, *, user_id: int) -> bool:
-        """A queued message was edited: read it as edited if it hasn't started playing. The edit is
-        paid for at its own length (QuotaExceeded if that's over quota); the first version's
-        amount goes back. Returns False when it had already started (the first version is read)."""
+        """A queued message was edited: read it as edited if it hasn't started playing. Fish is
+        asked again only when the words changed. The edit is paid for at its own length
+        (QuotaExceeded if that's over quota); the first version's amount goes back unless Fish
+        had already been asked for it (fetched ahead: "spent"). Returns False when it had already
+        started (the first version is read)."""
         request = session.waiting(message_id)
         if request is None:
             return False
+        if request.text == text:
+            return True  # the same words: what is fetched (or will be) stays
         reservation = await self._ledger.reserve(
             kind="tts_bytes", amount=billed_bytes(text), user_id=user_id, guild_id=session.guild_id,
             model=request.spec.model,
         )
-        previous = request.on_outcome
         if not await session.replace_text(message_id, text, on_outcome=reservation.finish):
             await reservation.release("skipped")  # it started playing while the quota was reserved
             return False
-        if previous is not None:
-            await previous("skipped")
         return True
 
     def prime(self, spec: SpeechSpec, audio: bytes) -> bool:
@@ -324,3 +341,4 @@ class SpeechService:
 
 def _guild_id(requester: discord.Member | discord.User) -> int | None:
     return requester.guild.id if isinstance(requester, discord.Member) else None
+

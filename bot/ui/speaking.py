@@ -31,15 +31,17 @@ def _defer(interaction: discord.Interaction, *, ephemeral: bool) -> Accepted:
 
 
 async def speak_in_voice(speech: SpeechService, interaction: discord.Interaction, member: discord.Member,
-                         spec: SpeechSpec) -> None:
+                         spec: SpeechSpec, *, channel_id: int | None = None) -> None:
     """Queue `spec` in the member's voice channel; answers ephemerally with the place in the queue,
-    and later with the reason if the clip fails."""
+    and later with the reason if the clip fails. `channel_id`: the text channel the words were
+    read from (see `SpeechService.queue`)."""
 
     async def notify(message: str) -> None:
         await interaction.followup.send(message, ephemeral=True, allowed_mentions=NO_MENTIONS)
 
     # Deferred only once the quota is reserved, so a refusal is the interaction's first answer.
-    placed = await speech.queue(member, spec, notify, accepted=_defer(interaction, ephemeral=True))
+    placed = await speech.queue(member, spec, notify, accepted=_defer(interaction, ephemeral=True),
+                                channel_id=channel_id)
     mention = getattr(placed.channel, "mention", None) or _("your voice channel")
     if placed.ahead == 0:
         reply = _("Speaking now in {channel}.").format(channel=mention)

@@ -10,6 +10,7 @@ from typing import Literal, get_args
 
 from pydantic import BaseModel, Field
 
+from bot import clock
 from bot.config import QuotaSection
 from bot.errors import UserFacingError
 from bot.i18n import N_, _, ngettext
@@ -21,12 +22,14 @@ Kind = Literal["tts_bytes", "clones", "transcribe_seconds", "voice_designs"]
 KINDS: tuple[Kind, ...] = get_args(Kind)
 Scope = Literal["member", "guild"]
 
-# Outcomes recorded in the ledger. "ok" and "partial" keep the reserved amount; every other
-# outcome gives it back to the quota ("cached": served without calling Fish; "denied": over quota).
-# "partial": Fish accepted the text and streamed part of the audio before the stream broke; Fish
-# bills by the text it accepted, so it counts as spent.
-Outcome = Literal["ok", "partial", "failed", "skipped", "cached", "denied"]
-SPENT: frozenset[str] = frozenset({"ok", "partial"})
+# Outcomes recorded in the ledger. "ok", "partial" and "spent" keep the reserved amount; every
+# other outcome gives it back to the quota ("cached": served without calling Fish; "denied": over
+# quota; "skipped": dropped before Fish was asked). Fish bills by the text it accepted, so:
+# "partial": Fish streamed part of the audio before the stream broke;
+# "spent": Fish had been asked, then the clip was dropped unheard (skipped, stopped, deleted, edited,
+# or its voice join failed), e.g. while it was fetched ahead of the clip playing.
+Outcome = Literal["ok", "partial", "spent", "failed", "skipped", "cached", "denied"]
+SPENT: frozenset[str] = frozenset({"ok", "partial", "spent"})
 
 OVERRIDES_NAMESPACE = "quotas"
 
@@ -100,12 +103,12 @@ def resolve_limits(kind: Kind, quotas: QuotaSection, overrides: QuotaOverrides |
 
 
 def utc_day(now: datetime | None = None) -> date:
-    return (now or datetime.now(UTC)).astimezone(UTC).date()
+    return (now or clock.utc_now()).astimezone(UTC).date()
 
 
 def seconds_to_reset(now: datetime | None = None) -> float:
     """Seconds until the quotas reset (midnight UTC)."""
-    now = (now or datetime.now(UTC)).astimezone(UTC)
+    now = (now or clock.utc_now()).astimezone(UTC)
     midnight = datetime.combine(now.date() + timedelta(days=1), time(), tzinfo=UTC)
     return (midnight - now).total_seconds()
 

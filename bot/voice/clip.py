@@ -85,6 +85,9 @@ class Clip:
         self.cached = False  # served from the TTS cache, without calling Fish
         self.played = False  # the session started playing it
         self.retried = False  # a stream that broke before any audio was asked for again
+        # Fish was asked: it bills the text it accepts, played or not (and whether it had when the
+        # request is cancelled can't be known, so from here the ledger counts it).
+        self.billed = False
 
     @property
     def outcome(self) -> Outcome:
@@ -92,7 +95,7 @@ class Clip:
         if self.error is not None:
             return "partial" if self.played and self.buffer.packets_in > 0 else "failed"
         if not self.played:
-            return "skipped"
+            return "spent" if self.billed else "skipped"
         return "cached" if self.cached else "ok"
 
     @property
@@ -105,8 +108,10 @@ class Clip:
         return self.task is not None and self.task.done()
 
     def on_downloaded(self, callback: Callable[[], None]) -> None:
+        """Call `callback` once the download has ended by itself (all audio in, or failed); not
+        when it was cut short (a skip, a closing session), which must not ask Fish for more."""
         if self.task is not None:
-            self.task.add_done_callback(lambda _task: callback())
+            self.task.add_done_callback(lambda task: None if task.cancelled() else callback())
 
     def start(self) -> None:
         if self.task is None:
@@ -210,6 +215,7 @@ class Clip:
 
     async def _fetch(self, spec: SpeechSpec) -> None:
         self.requested_at = time.perf_counter()  # per attempt: TTFB of the one that answered
+        self.billed = True  # an error answer instead makes the outcome "failed", given back
         try:
             async with asyncio.timeout(self._stall_timeout):
                 stream = await self._fish.tts.stream(text=spec.text, **spec.tts_options())

@@ -21,7 +21,8 @@ Notify = Callable[[str], Awaitable[None]]
 # default). See bot/voice/stale.py.
 VoiceGone = Callable[[str], Awaitable[str | None]]
 # "ok" (played), "cached" (played from the TTS cache), "partial" (Fish's stream broke after some of
-# the audio arrived, which played), "failed", "skipped" (dropped before playing).
+# the audio arrived, which played), "failed", "spent" (dropped before playing, but Fish had already
+# been asked: billed), "skipped" (dropped before Fish was asked).
 OnOutcome = Callable[[Outcome], Awaitable[None]]
 
 
@@ -36,6 +37,9 @@ class SpeakRequest:
     notify: Notify | None = None
     # For narration: the message this request reads, so deletes and edits can find it.
     message_id: int | None = None
+    # The text channel its words were read from (a narrated message, "Speak this message"):
+    # /queue shows them only to members who can read that channel.
+    channel_id: int | None = None
     # For narration: stop speaking after this long (a long message can't hold the channel).
     max_seconds: float | None = None
     # Told once how the request ended; /speak commits or releases the member's quota with it.

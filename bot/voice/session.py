@@ -13,8 +13,7 @@ import contextlib
 import logging
 import time
 from collections import deque
-from collections.abc import Awaitable, Callable, Coroutine, Iterable
-from typing import Any
+from collections.abc import Awaitable, Callable, Iterable
 
 import discord
 
@@ -29,6 +28,7 @@ from bot.fish.messages import user_message
 from bot.i18n import N_, _, using_language
 from bot.i18n.formatting import number
 from bot.speech.breaker import FishBreaker, FishUnavailable
+from bot.usage.quotas import Outcome
 from bot.voice.clip import Clip, ClipStalled, new_clip
 from bot.voice.joining import VoiceChannel
 from bot.voice.request import OnOutcome, SpeakRequest
@@ -82,6 +82,9 @@ class VoiceSession:
         self.queue: deque[SpeakRequest] = deque()
         self.current: Clip | None = None
         self._prefetched: Clip | None = None
+        # Head starts whose request was not next in line (another got in first), by request id:
+        # kept fetching for when their turn comes, since Fish already bills them.
+        self._early: dict[int, Clip] = {}
         self._wakeup = asyncio.Event()
         # The running player's one source, which carries on with the prefetched clip when the
         # current one ends (no end-of-track silence between queued messages), and its end.
@@ -119,6 +122,11 @@ class VoiceSession:
         return self._closed
 
     @property
+    def prefetched(self) -> Clip | None:
+        """The clip being fetched ahead for the next request, if any."""
+        return self._prefetched
+
+    @property
     def streams(self) -> int:
         """Clips streaming from Fish or playing now (the current one and the prefetched one)."""
         return (self.current is not None) + (self._prefetched is not None)
@@ -131,9 +139,8 @@ class VoiceSession:
         """Queue a request; returns how many requests are ahead of it (0 = it plays now).
 
         `started`: the request's clip, already fetching (a cold /speak starts Fish while the
-        voice connection is made); it plays as this request's clip when the request is next in
-        line, and is dropped otherwise (a rare race: someone else's request got in first).
-        Raises QueueFull."""
+        voice connection is made); it plays as this request's clip, when its turn comes if
+        someone else's request got in first (a rare race). Raises QueueFull."""
         if len(self.queue) >= self._settings.speak.queue_limit:
             raise QueueFull(self._settings.speak.queue_limit)
         ahead = len(self.queue) + (self.current is not None)
@@ -142,7 +149,7 @@ class VoiceSession:
             if self.queue[0] is request and self._prefetched is None:
                 self._prefetched = started
             else:
-                self._spawn(started.cancel())
+                self._early[request.id] = started
         self._wakeup.set()
         if self.current is not None and self.current.downloaded:
             self._prefetch_next()
@@ -164,8 +171,7 @@ class VoiceSession:
         waiting = list(self.queue)
         dropped = len(waiting)
         self.queue.clear()
-        await self._drop_prefetch()
-        await _skipped(waiting)
+        await self._finish_dropped(waiting)
         if await self.skip() is not None:
             dropped += 1
         return dropped
@@ -177,37 +183,33 @@ class VoiceSession:
             return False
         # Out of the queue before any await, so the player can't start it meanwhile.
         self.queue.remove(request)
-        if self._prefetched is not None and self._prefetched.request is request:
-            await self._drop_prefetch()
+        clip = await self._drop_clip(request)
         if self.current is not None and self.current.downloaded:
             self._prefetch_next()  # the next one in line, so the chain doesn't run dry
-        await request.finish("skipped")
+        await request.finish(_dropped_outcome(clip))
         return True
 
     def waiting(self, message_id: int) -> SpeakRequest | None:
         """The queued (not yet playing) request reading this message, if any."""
         return next((r for r in self.queue if r.message_id == message_id), None)
 
-    async def replace_text(self, message_id: int, text: str, *, on_outcome: OnOutcome | None = None) -> bool:
+    async def replace_text(self, message_id: int, text: str, *, on_outcome: OnOutcome) -> bool:
         """An edited message is read as edited if it hasn't started playing (a clip prefetched with
-        the old text is fetched again). `on_outcome` replaces the request's (the edit's quota)."""
+        the old text is fetched again). `on_outcome` replaces the request's (the edit's quota);
+        the first version's is told how it ended: "spent" if Fish had already been asked for
+        it, else "skipped"."""
         request = self.waiting(message_id)
         if request is None:
             return False
         # Changed before any await, so the player can't take the request half-edited.
         request.spec = request.spec.with_text(text)
-        if on_outcome is not None:
-            request.on_outcome = on_outcome
-        if self._prefetched is not None and self._prefetched.request is request:
-            await self._drop_prefetch()
+        previous, request.on_outcome = request.on_outcome, on_outcome
+        clip = await self._drop_clip(request)
         if self.current is not None and self.current.downloaded:
             self._prefetch_next()
+        if previous is not None:
+            await previous(_dropped_outcome(clip))
         return True
-
-    def _spawn(self, coroutine: Coroutine[Any, Any, None]) -> None:
-        task = asyncio.ensure_future(coroutine)
-        self._background.add(task)
-        task.add_done_callback(self._background.discard)
 
     # --- the player task --------------------------------------------------------------------
 
@@ -232,21 +234,33 @@ class VoiceSession:
         time, so the next clip is ready before this one ends, and a guild never holds more than
         one of the account's concurrent-request slots."""
         if self._prefetched is None and self.queue and not self._closed:
-            self._prefetched = self._new_clip(self.queue[0])
+            head = self.queue[0]
+            self._prefetched = self._early.pop(head.id, None) or self._new_clip(head)
             self._prefetched.start()
 
-    async def _drop_prefetch(self) -> None:
-        clip, self._prefetched = self._prefetched, None
+    async def _drop_clip(self, request: SpeakRequest) -> Clip | None:
+        """Stop fetching ahead for a request leaving the queue unplayed (or edited); returns the
+        clip, whose outcome says whether Fish had already billed it."""
+        clip = self._early.pop(request.id, None)
+        if self._prefetched is not None and self._prefetched.request is request:
+            clip, self._prefetched = self._prefetched, None
         if clip is not None:
             await clip.cancel()
+        return clip
+
+    async def _finish_dropped(self, requests: Iterable[SpeakRequest]) -> None:
+        """Requests taken out of the queue unplayed (stop, teardown): each told its outcome."""
+        for request in requests:
+            clip = await self._drop_clip(request)
+            await request.finish(_dropped_outcome(clip))
 
     async def _take_clip(self, request: SpeakRequest) -> Clip:
-        clip = self._prefetched
-        if clip is not None and clip.request is request:
-            self._prefetched = None
-            return clip
-        await self._drop_prefetch()
-        clip = self._new_clip(request)
+        ahead, self._prefetched = self._prefetched, None
+        if ahead is not None and ahead.request is request:
+            return ahead
+        if ahead is not None:  # fetched for another request (still queued): kept for its turn
+            self._early[ahead.request.id] = ahead
+        clip = self._early.pop(request.id, None) or self._new_clip(request)
         clip.start()
         return clip
 
@@ -525,8 +539,10 @@ class VoiceSession:
             self._reconnect.set_result(False)
         waiting = list(self.queue)
         self.queue.clear()
-        await self._drop_prefetch()
-        await _skipped(waiting)
+        await self._finish_dropped(waiting)
+        for clip in list(self._early.values()):  # none unless their requests went uncounted
+            await clip.cancel()
+        self._early.clear()
         if self.current is not None:
             await self.current.cancel()
         # Separately: a player that fails to stop must not keep the bot in the channel.
@@ -579,7 +595,7 @@ def _finished(source: discord.AudioSource, clip: Clip) -> bool:
     return bool(getattr(source, "ended", False)) or clip.buffer.closed
 
 
-async def _skipped(requests: Iterable[SpeakRequest]) -> None:
-    """Requests dropped before they played (stop, teardown): their quota goes back."""
-    for request in requests:
-        await request.finish("skipped")
+def _dropped_outcome(clip: Clip | None) -> Outcome:
+    """How a request dropped before it played ended: as its clip fetched ahead says ("spent" once
+    Fish had been asked, since Fish bills it), else "skipped" (never asked: the quota goes back)."""
+    return clip.outcome if clip is not None else "skipped"

@@ -78,10 +78,11 @@ async def test_owner_sees_balance_free_credit_and_package_from_the_api(bot, harn
     assert len(fakefish.requests_for("package")) == 1
 
 
-async def test_credits_in_dms_for_an_owner_and_low_balance_shows(bot, harness, fakefish) -> None:
+async def test_credits_for_an_owner_and_low_balance_shows(bot, harness, guild, fakefish) -> None:
     fakefish.credit = "0.25"
     fakefish.fail("package", status=404, body={"status": 404, "message": "Not Found"})
-    sent = await harness.run("credits", user_id=OWNER)
+    guild.add_member(OWNER, "Owner")
+    sent = await harness.run("credits", user_id=OWNER, guild=guild, permissions=PLAIN)
     embed = sent[-1].embeds[0]
     assert field(embed, "API credit") == "0.25"
     assert field(embed, "Package") == "No package"
@@ -108,15 +109,17 @@ async def test_credits_permission_matrix(bot, harness, guild, fakefish, monkeypa
         assert wallet_requests(fakefish) == []  # refused before anything reached Fish
 
 
-async def test_credits_refused_in_dms_for_anyone_else(bot, harness, fakefish) -> None:
-    sent = await harness.run("credits", user_id=snowflake())
-    assert sent[0].content.startswith("Only the bot's owners") and sent[0].ephemeral
+async def test_credits_not_in_dms_even_for_an_owner(bot, harness, fakefish) -> None:
+    for user_id in (OWNER, snowflake()):  # the commands are for servers only
+        sent = await harness.run("credits", user_id=user_id)
+        assert sent[0].content.startswith("I only work in servers") and sent[0].ephemeral
     assert wallet_requests(fakefish) == []
 
 
-async def test_credits_when_fish_refuses_the_key(bot, harness, fakefish) -> None:
+async def test_credits_when_fish_refuses_the_key(bot, harness, guild, fakefish) -> None:
     fakefish.fail("credits", status=401, body="No permission -- see authorization schemes")
-    sent = await harness.run("credits", user_id=OWNER)
+    guild.add_member(OWNER, "Owner")
+    sent = await harness.run("credits", user_id=OWNER, guild=guild, permissions=PLAIN)
     assert sent[-1].ephemeral and "API key is invalid" in sent[-1].content
 
 

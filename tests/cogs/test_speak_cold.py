@@ -1,6 +1,7 @@
 """A cold /speak (the bot is not in voice yet): Fish is asked as soon as the quota is reserved,
 while the voice connection is being made; audio that arrives first waits in the clip's buffer and
-plays once connected. A join that fails cancels the Fish stream at once and gives the quota back.
+plays once connected. A join that fails cancels the Fish stream at once; what Fish was already
+asked for stays counted ("spent"), and a hopeless join asks Fish for nothing.
 Orderings are read from the stand-ins' clocks (perf_counter on both sides), never from sleeps."""
 
 from __future__ import annotations
@@ -119,7 +120,7 @@ async def test_fast_join_slow_fish_asks_fish_before_the_join_ends(bot, harness, 
     assert audio_packets(bot, guild) == expected
 
 
-async def test_a_failing_join_cancels_the_fish_stream_and_releases_the_quota(
+async def test_a_failing_join_cancels_the_fish_stream_and_counts_what_fish_billed(
     bot, harness, guild, fakefish
 ) -> None:
     fakefish.rtf = 1.0  # a long clip, still streaming when the join fails
@@ -134,9 +135,11 @@ async def test_a_failing_join_cancels_the_fish_stream_and_releases_the_quota(
     assert await fakefish.wait_disconnect("tts", timeout=15)
     assert request.disconnected and request.finished_at is None
     assert bot.voice_sessions.get(guild.id) is None
-    assert (await bot.usage.member_today(member, guild.id)).used["tts_bytes"] == 0
+    # Fish had the text (and charged for it) before the join failed: counted, not given back.
+    assert request.charged > 0
     await bot.usage.drain()
-    assert await ledger(bot) == [(len(LONG_TEXT.strip()), "skipped")]
+    assert (await bot.usage.member_today(member, guild.id)).used["tts_bytes"] == len(LONG_TEXT.strip())
+    assert await ledger(bot) == [(len(LONG_TEXT.strip()), "spent")]
 
 
 async def test_a_hopeless_join_spends_nothing(bot, harness, guild, fakefish) -> None:

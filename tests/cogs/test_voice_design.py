@@ -6,6 +6,7 @@ nothing spent or saved."""
 
 from __future__ import annotations
 
+import asyncio
 import io
 import wave
 from pathlib import Path
@@ -93,6 +94,27 @@ async def test_saving_a_candidate_makes_the_members_own_voice(bot, harness, guil
     again = await harness.click(update, "save-0", user_id=ANN, guild=guild)
     assert any("already saved" in s.content for s in again)
     assert len(fakefish.requests_for("model_create")) == 1
+
+
+async def test_two_quick_saves_create_one_voice(bot, harness, guild, members, fakefish) -> None:
+    """Save pressed twice (two forms open) and both submitted at once: one POST /model."""
+    reply = answer(await design(harness, guild, description=DESCRIPTION))
+    [first] = await harness.click(reply, "save-0", user_id=ANN, guild=guild)
+    [second] = await harness.click(reply, "save-1", user_id=ANN, guild=guild)
+    before = len(harness.sent)
+    both = asyncio.gather(
+        harness.start_submit_modal(first, {"title": "Twin"}, user_id=ANN, guild=guild),
+        harness.start_submit_modal(second, {"title": "Twin"}, user_id=ANN, guild=guild),
+    )
+    await asyncio.wait_for(both, 30)
+    sent = harness.sent[before:]
+    assert len(fakefish.requests_for("model_create")) == 1
+    assert sum(1 for s in sent if s.embeds and s.embeds[0].title == "Voice ready: Twin") == 1
+    assert [s.content for s in sent if s.ephemeral and s.content.startswith("A voice")] == [
+        "A voice from these candidates is being saved already."]
+    assert [(kind, outcome) for _, kind, _, outcome in await ledger(bot) if kind == "clones"] == [
+        ("clones", "ok")]
+    assert len(await VoiceOwners(bot.db).of_user(ANN)) == 1
 
 
 async def test_only_the_member_can_save(harness, guild, members, fakefish) -> None:

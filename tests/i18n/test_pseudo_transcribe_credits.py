@@ -62,11 +62,12 @@ async def test_credits_balance_package_and_refusals(bot, harness, guild, fakefis
     assert next(f.value for f in embed.fields) == "1,234.5"  # pseudo-locale formats as English
     fakefish.credit = "0.25"  # below the threshold: the footer says so
     fakefish.fail("package", status=404, body={"status": 404, "message": "Not Found"})
-    sent += await harness.run("credits", user_id=OWNER)
+    sent += await harness.run("credits", user_id=OWNER, guild=guild, permissions=PLAIN)
     fakefish.fail("package", status=500, times=5)
-    sent += await harness.run("credits", user_id=OWNER)
+    sent += await harness.run("credits", user_id=OWNER, guild=guild, permissions=PLAIN)
     fakefish.fail("credits", status=401, body="No permission -- see authorization schemes")
-    sent += await harness.run("credits", user_id=OWNER)
+    sent += await harness.run("credits", user_id=OWNER, guild=guild, permissions=PLAIN)
+    sent += await harness.run("credits", user_id=OWNER)  # a DM: servers only
     alice = member(guild)
     sent += await harness.run("credits", user_id=alice, guild=guild, permissions=PLAIN)
     monkeypatch.setattr(bot.settings.credits, "allow_manage_guild", True)

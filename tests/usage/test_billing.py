@@ -123,7 +123,7 @@ async def record(bot: Any, monkeypatch: pytest.MonkeyPatch, ago: timedelta, kind
 
 
 async def test_credits_shows_the_weeks_cost_per_model_and_how_long_the_balance_lasts(
-    bot, harness: Harness, fakefish, monkeypatch: pytest.MonkeyPatch,
+    bot, harness: Harness, guild: FakeGuild, fakefish, monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     await record(bot, monkeypatch, timedelta(days=10), "tts_bytes", 5_000_000, "s2.1-pro")  # outside the week
     await record(bot, monkeypatch, timedelta(days=3), "tts_bytes", 6_000_000, "s2.1-pro")
@@ -133,7 +133,8 @@ async def test_credits_shows_the_weeks_cost_per_model_and_how_long_the_balance_l
     await record(bot, monkeypatch, timedelta(hours=1), "voice_designs", 4)
     pin(monkeypatch, NOW)
     fakefish.credit = "40"
-    embed = (await harness.run("credits", user_id=OWNER))[-1].embeds[0]
+    guild.add_member(OWNER, "Owner")
+    embed = (await harness.run("credits", user_id=OWNER, guild=guild))[-1].embeds[0]
     assert field(embed, "Spent in the last 7 days (estimate)").splitlines() == [
         "S2.1 Pro (default): 6,000,000 bytes ≈ $90.00",
         "S2.1 Pro Free (no credit, fair use): 2,000,000 bytes (free)",
@@ -196,7 +197,8 @@ async def test_credits_and_the_alert_without_the_ledger(bot, harness: Harness, g
         raise RuntimeError("the database is away")
 
     monkeypatch.setattr(bot.usage, "spent_since", unreadable)
-    embed = (await harness.run("credits", user_id=OWNER))[-1].embeds[0]
+    guild.add_member(OWNER, "Owner")
+    embed = (await harness.run("credits", user_id=OWNER, guild=guild))[-1].embeds[0]
     assert field(embed, "API credit") == "10"
     assert [f.name for f in embed.fields] == ["API credit", "Free credit", "Package"]
     payload = await low_balance_alert(bot, guild, fakefish, monkeypatch)
