@@ -330,9 +330,9 @@ async def measure_cold(bench: Bench, standin: StandIn, join_s: float, trials: in
     accepted: list[float] = []
     head_start = manager.head_start
 
-    def timed_head_start(request: Any) -> Any:
+    def timed_head_start(request: Any, guild_id: int) -> Any:
         accepted.append(time.perf_counter())
-        return head_start(request)
+        return head_start(request, guild_id)
 
     manager.head_start = timed_head_start  # type: ignore[method-assign]
     first_packet, from_command, joins, ttfbs = [], [], [], []

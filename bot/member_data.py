@@ -21,10 +21,10 @@ from bot.narration.settings import NICKNAMES, OPT_OUT
 from bot.storage.models import VoiceOwnership
 from bot.storage.settings import SettingsStore
 from bot.storage.voice_owners import VoiceOwners
+from bot.storage.voice_prefs import NAMESPACE as VOICE_NAMESPACE
+from bot.tts.gone import TOLD_NAMESPACE
 from bot.usage import UsageLedger
 from bot.usage.cooldowns import SharedCooldowns
-from bot.voice.prefs import NAMESPACE as VOICE_NAMESPACE
-from bot.voice.stale import TOLD_NAMESPACE
 
 log = logging.getLogger(__name__)
 

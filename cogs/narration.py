@@ -14,7 +14,7 @@ from discord import app_commands
 from discord.ext import commands
 from pydantic import BaseModel
 
-from bot.errors import UserFacingError
+from bot.errors import FishUnavailable, QueueFull, UserFacingError
 from bot.i18n import _, ngettext, pgettext, using_language
 from bot.i18n.formatting import duration, listing, number
 from bot.i18n.resolve import guild_language
@@ -33,14 +33,14 @@ from bot.narration.settings import (
 )
 from bot.narration.spoken import for_model
 from bot.permissions import require_permissions, speak_refusal
-from bot.speech.breaker import FishUnavailable
+from bot.speech.access import usable_voice
+from bot.speech.voices import default_style, resolve_voice
 from bot.storage.voice_owners import VoiceOwners
+from bot.storage.voice_prefs import NAMESPACE as VOICE_NAMESPACE
+from bot.storage.voice_prefs import VoicePrefs
 from bot.ui.voice_autocomplete import voice_autocomplete
 from bot.usage import QuotaExceeded
-from bot.voice.access import usable_voice
-from bot.voice.prefs import NAMESPACE as VOICE_NAMESPACE
-from bot.voice.prefs import VoicePrefs, default_style, resolve_voice
-from bot.voice.session import QueueFull, VoiceSession
+from bot.voice.session import VoiceSession
 
 if TYPE_CHECKING:
     from bot.client import FishBot
@@ -536,9 +536,9 @@ class Narration(commands.Cog):
 
         try:
             await speech.queue(
-                author, speech.spec(text, voice_id=voice.voice_id, speed=voice.speed,
-                                    volume=config.spec_volume,
-                                    normalize_loudness=config.spec_normalize_loudness), notify,
+                author, [speech.spec(text, voice_id=voice.voice_id, speed=voice.speed,
+                                     volume=config.spec_volume,
+                                     normalize_loudness=config.spec_normalize_loudness)], notify,
                 into=session, message_id=message.id, channel_id=message.channel.id,
                 max_seconds=config.max_seconds or operator.max_spoken_seconds, notice=notice,
             )
@@ -624,8 +624,7 @@ class Narration(commands.Cog):
                 spec = speech.spec(text, voice_id=voice.voice_id, speed=voice.speed,
                                    volume=config.spec_volume,
                                    normalize_loudness=config.spec_normalize_loudness)
-                await speech.queue(member, spec,
-                                   None, into=session)
+                await speech.queue(member, [spec], None, into=session)
             except (QuotaExceeded, QueueFull, FishUnavailable) as exc:
                 log.info("no %s announcement in guild %s: %s", verb, member.guild.id, exc)
 
