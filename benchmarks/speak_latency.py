@@ -41,9 +41,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bot.audio.source import OPUS_SILENCE as UNDERRUN_FILL  # noqa: E402
-from bot.narration.cleaning import clean  # noqa: E402
-from bot.narration.language import detect  # noqa: E402
-from bot.narration.pronunciation import Dictionary, Entry  # noqa: E402
+from bot.spoken.cleaning import clean  # noqa: E402
+from bot.spoken.language import detect  # noqa: E402
+from bot.spoken.pronunciation import Dictionary, Entry  # noqa: E402
 from bot.voice.request import SpeakRequest  # noqa: E402
 
 # Fill packets are told apart by identity (see audio_times), so the two must be distinct objects.

@@ -21,8 +21,8 @@ from bot.gateway import IdentifyGate
 from bot.i18n.commands import CatalogTranslator
 from bot.member_data import CoreMemberData, Deleted, Held, MemberData
 from bot.metrics import MetricsServer
-from bot.narration.spoken import Dictionaries
 from bot.speech.service import SpeechService
+from bot.spoken.dictionaries import Dictionaries
 from bot.storage.db import Database
 from bot.storage.settings import SettingsStore
 from bot.storage.state import StateStore
@@ -48,7 +48,7 @@ EXTENSIONS: tuple[str, ...] = (
     "cogs.scene",
     "cogs.speak_help",
     "cogs.narration",
-    "cogs.language",  # adds /settings language to narration's group
+    "cogs.settings",
     "cogs.dictionary",
     "cogs.speak_message",
     "cogs.member_voice",

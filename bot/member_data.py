@@ -17,7 +17,7 @@ import discord
 from bot.fish import FishClient, FishError, NotFoundError, parse_voice_id
 from bot.i18n import N_, _, ngettext
 from bot.i18n.formatting import listing, number
-from bot.narration.settings import NICKNAMES, OPT_OUT
+from bot.spoken.settings import NICKNAMES, OPT_OUT
 from bot.storage.models import VoiceOwnership
 from bot.storage.settings import SettingsStore
 from bot.storage.voice_owners import VoiceOwners

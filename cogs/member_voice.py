@@ -14,11 +14,11 @@ from bot.expressive.cues import check_style
 from bot.fish import FishError, NotFoundError, PermissionDeniedError, parse_voice_id
 from bot.i18n import _, pgettext
 from bot.i18n.formatting import number
-from bot.narration.cleaning import clean
-from bot.narration.settings import NICK_LIMIT, NICKNAMES, OPT_OUT, Nicknames, OptOut
 from bot.permissions import require_permissions
 from bot.speech.access import usable_voice
 from bot.speech.voices import resolve_voice
+from bot.spoken.cleaning import clean
+from bot.spoken.settings import NICK_LIMIT, NICKNAMES, OPT_OUT, Nicknames, OptOut
 from bot.storage.voice_prefs import NAMESPACE, VoicePrefs
 from bot.ui.cue_autocomplete import style_autocomplete
 from bot.ui.voice_actions import use_as_my_voice

@@ -29,15 +29,15 @@ from bot.i18n import N_, _, ngettext
 from bot.i18n.formatting import listing, number
 from bot.i18n.resolve import guild_language
 from bot.media.join import JoinFailed, join_clips
-from bot.narration.cleaning import clean
-from bot.narration.language import detect
-from bot.narration.reading import clean_options, names_in
-from bot.narration.settings import NAMESPACE as NARRATION_NAMESPACE
-from bot.narration.settings import NarrationSettings
-from bot.narration.spoken import for_model
 from bot.permissions import require_speaker
 from bot.speech.service import Placement
 from bot.speech.voices import resolve_voice
+from bot.spoken.cleaning import clean
+from bot.spoken.dictionaries import for_model
+from bot.spoken.language import detect
+from bot.spoken.reading import clean_options, names_in
+from bot.spoken.settings import NAMESPACE as NARRATION_NAMESPACE
+from bot.spoken.settings import NarrationSettings
 from bot.storage.voice_owners import VoiceOwners
 from bot.storage.voice_prefs import NAMESPACE as VOICE_NAMESPACE
 from bot.storage.voice_prefs import VoicePrefs

@@ -14,13 +14,13 @@ from discord.ext import commands
 from bot.errors import UserFacingError
 from bot.i18n import _
 from bot.i18n.resolve import guild_language
-from bot.narration import phrases
 from bot.narration.access import may_read
-from bot.narration.reading import forwarded, message_language, spoken_name, words_of
-from bot.narration.settings import NAMESPACE, NICKNAMES, NarrationSettings, Nicknames
-from bot.narration.spoken import for_model
 from bot.permissions import require_speaker, speak_refusal
 from bot.speech.voices import resolve_voice
+from bot.spoken import phrases
+from bot.spoken.dictionaries import for_model
+from bot.spoken.reading import forwarded, message_language, spoken_name, words_of
+from bot.spoken.settings import NAMESPACE, NICKNAMES, NarrationSettings, Nicknames
 from bot.ui.speaking import in_voice, send_as_file, speak_in_voice
 from bot.usage import expensive_cooldown
 

@@ -24,11 +24,12 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("bot.fish", "bot.audio", "bot.media", "bot.permissions", "bot.transcripts"),  # the Fish client, audio
     ("bot.storage",),  # the database, settings store, voice ownership records
     ("bot.config", "bot.command_sync", "bot.gateway", "bot.expressive"),
-    ("bot.usage", "bot.cloning", "bot.narration"),  # quotas and billing; the rules of spoken text
+    ("bot.usage", "bot.cloning", "bot.spoken"),  # quotas and billing; the rules of spoken text
     ("bot.tts",),  # spec, TTS cache, breaker, gone voices, the synthesizer: the one way to Fish's TTS
     ("bot.voice",),  # sessions, clips, the player: synthesizer only, outcomes as data
     ("bot.wording",),  # errors and outcomes worded for members
     ("bot.speech",),  # from a member's request to queued or rendered speech
+    ("bot.narration",),  # reading a text channel aloud: a service on the speech path
     ("bot.tree", "bot.member_data"),  # the command tree's error replies; /forget-me's data
     ("bot.ui",),  # views and the replies after speaking
     ("bot.client",),
@@ -37,7 +38,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("cogs",),
 )
 LOWER_LAYERS = ("bot/voice", "bot/ui", "bot/audio", "bot/fish", "bot/storage", "bot/speech",
-                "bot/usage", "bot/narration", "bot/media", "bot/tts", "bot/wording")
+                "bot/usage", "bot/narration", "bot/spoken", "bot/media", "bot/tts", "bot/wording")
 FORBIDDEN = ("bot.client", "cogs")
 
 

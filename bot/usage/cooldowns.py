@@ -14,7 +14,6 @@ configured owners, else the application's).
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from typing import Any, Literal, Protocol, TypeVar, cast, runtime_checkable
 
@@ -23,6 +22,7 @@ from discord import app_commands
 from sqlalchemy import Table, case, select
 from sqlalchemy.dialects import postgresql, sqlite
 
+from bot import clock as bot_clock
 from bot.storage.db import Database, affected_rows
 from bot.storage.models import CommandCooldown
 
@@ -40,13 +40,18 @@ COOLDOWNS: dict[Expensive, tuple[int, float]] = {
 }
 
 
+def wall_seconds() -> float:
+    """The bot's clock in seconds: a wall clock, shared by processes (on different hosts, via NTP)."""
+    return bot_clock.utc_now().timestamp()
+
+
 class SharedCooldowns:
     """`rate` uses per `per` seconds per member and command, one use coming back every
     `per / rate` seconds (a burst of `rate` is allowed after a quiet spell)."""
 
-    def __init__(self, db: Database, *, clock: Callable[[], float] = time.time) -> None:
+    def __init__(self, db: Database, *, clock: Callable[[], float] = wall_seconds) -> None:
         self.db = db
-        self._clock = clock  # wall clock: shared by processes (on different hosts, via NTP)
+        self._clock = clock
 
     async def spend(self, user_id: int, command: str, rate: int, per: float) -> float:
         """Take one use; returns 0.0 when allowed, else the seconds until the next use."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import discord
 
+from bot import clock
 from bot.errors import BotCannotSpeak, ChannelFull, Missing, Refusal, TimedOutMember
 
 VoiceChannel = discord.VoiceChannel | discord.StageChannel
@@ -11,7 +12,8 @@ VoiceChannel = discord.VoiceChannel | discord.StageChannel
 
 def join_problem(channel: VoiceChannel, member: discord.Member) -> Refusal | None:
     """Why the bot can't usefully speak in `channel` for `member`, or None when it can."""
-    if member.is_timed_out():
+    until = member.timed_out_until  # judged by the bot's clock, not discord.py's
+    if until is not None and until > clock.utc_now():
         return TimedOutMember()
     me = channel.guild.me
     perms = channel.permissions_for(me)

@@ -12,7 +12,7 @@ import discord
 import pytest
 from sqlalchemy import select
 
-from bot.narration.settings import DICTIONARY_NAMESPACE, NAMESPACE, NarrationSettings, PronunciationSettings
+from bot.spoken.settings import DICTIONARY_NAMESPACE, NAMESPACE, NarrationSettings, PronunciationSettings
 from bot.storage.models import UsageEvent
 from bot.storage.voice_owners import VoiceOwners
 from bot.storage.voice_prefs import NAMESPACE as VOICE_NAMESPACE

@@ -12,7 +12,7 @@ import pytest
 
 from bot.client import FishBot, build_intents
 from bot.config import Settings
-from bot.narration.settings import NAMESPACE, NICKNAMES, OPT_OUT, NarrationSettings, Nicknames, OptOut
+from bot.spoken.settings import NAMESPACE, NICKNAMES, OPT_OUT, NarrationSettings, Nicknames, OptOut
 from bot.storage.voice_prefs import NAMESPACE as VOICE_NAMESPACE
 from bot.storage.voice_prefs import VoicePrefs
 from tests.bot_fixtures import make_settings, start_bot
@@ -105,12 +105,10 @@ async def test_names_are_said_when_the_author_changes_or_after_a_minute(bot, roo
     await room.join_and_bind()
     cog = bot.get_cog("Narration")
     now = [1000.0]
-    cog.announcer.clock = lambda: now[0]
+    cog.reader.announcer.clock = lambda: now[0]
     for author, text in ((ANN, "one"), (ANN, "two"), (BOB, "three"), (ANN, "four")):
         room.say(author, text)
-        await wait_for(lambda t=text: any(t in s for s in spoken(fakefish)) or
-                       len(bot.voice_sessions.get(room.guild.id).queue) > 0)
-        await asyncio.sleep(0.05)
+        await events_handled()  # queued, and the announcer told who spoke last
     now[0] += 61
     room.say(ANN, "five")
     await wait_for(lambda: len(spoken(fakefish)) == 5, timeout=15)

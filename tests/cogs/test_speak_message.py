@@ -8,7 +8,7 @@ from typing import Any
 import discord
 import pytest
 
-from bot.narration.settings import NAMESPACE, NarrationSettings
+from bot.spoken.settings import NAMESPACE, NarrationSettings
 from bot.storage.voice_prefs import NAMESPACE as VOICE_NAMESPACE
 from bot.storage.voice_prefs import VoicePrefs
 from cogs.speak_message import MENU_NAME

@@ -17,8 +17,8 @@ from babel.messages.pofile import read_po
 from bot.config import Settings
 from bot.i18n.catalogs import po_path
 from bot.i18n.formatting import duration
-from bot.narration.pronunciation import MAX_ENTRIES
-from bot.narration.settings import DICTIONARY_NAMESPACE, NAMESPACE, NarrationSettings, PronunciationSettings
+from bot.spoken.pronunciation import MAX_ENTRIES
+from bot.spoken.settings import DICTIONARY_NAMESPACE, NAMESPACE, NarrationSettings, PronunciationSettings
 from bot.storage.voice_prefs import NAMESPACE as VOICE_NAMESPACE
 from bot.storage.voice_prefs import VoicePrefs
 from bot.wording.notices import GONE, INSTEAD

@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 
 from bot.config import Settings
 from bot.errors import DatabaseUnavailable
-from bot.narration.settings import NAMESPACE, NarrationSettings
+from bot.spoken.settings import NAMESPACE, NarrationSettings
 from bot.storage.db import Database
 from bot.storage.migrations import upgrade
 from bot.storage.models import UsageEvent
