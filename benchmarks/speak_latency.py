@@ -53,9 +53,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bot.audio.source import OPUS_SILENCE as UNDERRUN_FILL  # noqa: E402
-from bot.narration.cleaning import clean  # noqa: E402
-from bot.narration.language import detect  # noqa: E402
-from bot.narration.pronunciation import Dictionary, Entry  # noqa: E402
+from bot.spoken.cleaning import clean  # noqa: E402
+from bot.spoken.language import detect  # noqa: E402
+from bot.spoken.pronunciation import Dictionary, Entry  # noqa: E402
 from bot.voice.request import SpeakRequest  # noqa: E402
 
 # Fill packets are told apart by identity (see audio_times), so the two must be distinct objects.
@@ -354,9 +354,9 @@ def cold_joins(manager: Any, join_s: float) -> Iterator[tuple[dict[int, float], 
     manager.voice_client_cls, handshakes = joining_in(join_s)
     accepted: dict[int, float] = {}
 
-    def timed_head_start(request: Any) -> Any:
+    def timed_head_start(request: Any, guild_id: int) -> Any:
         accepted[request.requester_id] = time.perf_counter()
-        return head_start(request)
+        return head_start(request, guild_id)
 
     manager.head_start = timed_head_start
     try:

@@ -12,12 +12,12 @@ import discord
 import pytest
 from sqlalchemy import select
 
-from bot.narration.settings import DICTIONARY_NAMESPACE, NAMESPACE, NarrationSettings, PronunciationSettings
+from bot.spoken.settings import DICTIONARY_NAMESPACE, NAMESPACE, NarrationSettings, PronunciationSettings
 from bot.storage.models import UsageEvent
 from bot.storage.voice_owners import VoiceOwners
+from bot.storage.voice_prefs import NAMESPACE as VOICE_NAMESPACE
+from bot.storage.voice_prefs import VoicePrefs
 from bot.usage.ledger import FORGOTTEN_MEMBER
-from bot.voice.prefs import NAMESPACE as VOICE_NAMESPACE
-from bot.voice.prefs import VoicePrefs
 from tests.cogs.test_voices import ANN, BOB, bot_settings, members, own_voice  # noqa: F401 (fixtures)
 from tests.discord_harness import FakeGuild, Harness, Sent, wait_for
 from tests.i18n import pseudo, test_pseudo_locale

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from bot.config import Settings
-from bot.narration.settings import NAMESPACE, NarrationSettings
+from bot.spoken.settings import NAMESPACE, NarrationSettings
 from tests.cogs.test_narration import ANN, BOB, CAT, HELPER_BOT, MANAGE, Room, settings_for, settle, spoken
 from tests.discord_harness import message_payload, snowflake, wait_for
 

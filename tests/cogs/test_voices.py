@@ -14,7 +14,7 @@ import bot.ui.voice_autocomplete as autocomplete_module
 import bot.ui.voice_cards as cards_module
 from bot.config import Settings
 from bot.storage.voice_owners import VoiceOwners
-from bot.voice.prefs import NAMESPACE, VoicePrefs
+from bot.storage.voice_prefs import NAMESPACE, VoicePrefs
 from tests.bot_fixtures import make_settings
 from tests.discord_harness import FakeGuild, Harness, Sent, wait_for
 
