@@ -261,7 +261,8 @@ class SpeechService:
                                         guild_id=guild_id, model=spec.model):
             if accepted is not None:
                 await accepted()
-            return await self.synth.convert(spec, guild_id=guild_id, voice_gone=voice_gone)
+            return await self.synth.convert(spec, guild_id=guild_id, user_id=user_id,
+                                             voice_gone=voice_gone)
 
 
 def _notify(tell: Tell | None) -> Notify | None:
