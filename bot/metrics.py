@@ -68,6 +68,11 @@ SLOT_REFUSALS = Counter(
     "Requests Fish refused for concurrency (429 or the live socket's in-band error); each went back "
     "in line and lowered the effective limit", registry=REGISTRY,
 )
+NARRATION_STALE = Counter(
+    "fishbot_narration_stale_skipped",
+    "Narrated messages skipped unread because they waited longer than the server's max_wait",
+    registry=REGISTRY,
+)
 
 
 def fish_error(status: int | str) -> None:
