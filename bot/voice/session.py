@@ -224,6 +224,9 @@ class VoiceSession:
         for request in stale:
             self.queue.remove(request)
         await self._finish_dropped(stale)
+        await self._tell_stale(stale)
+
+    async def _tell_stale(self, stale: list[SpeakRequest]) -> None:
         metrics.NARRATION_STALE.inc(len(stale))
         log.info("guild %s: skipped %d narrated messages that waited too long", self.guild_id, len(stale))
         latest = stale[-1]
@@ -311,6 +314,13 @@ class VoiceSession:
         await clip.ready.wait()
         source = clip.source
         if source is None:  # failed (reported by the caller) or skipped before any audio
+            return
+        playing = (self._chain is not None and self._chain.current is source
+                   and not self._player_done.is_set())
+        if not playing and clip.request.stale(clock.utc_now()):
+            # Its audio came after its time (it waited in the account's line): not read late.
+            await clip.cancel()
+            await self._tell_stale([clip.request])
             return
         ended = asyncio.Event()
         self._clip_end = (source, ended)

@@ -49,17 +49,22 @@ async def test_messages_that_waited_too_long_are_skipped_with_a_count(bot, room,
     await room.join_and_bind()
     waited = await backlog_then_later(bot, room, set_now)
     said = spoken(fakefish)
+    # Ann's first message was asked of Fish in its time, but its audio came after it: not read.
     assert len(said) == 2 and said[0].endswith("first") and said[1].endswith("fresh")
-    # One notice, under the latest of the skipped messages, with how many were skipped.
-    [(channel_id, reply)] = rest.messages
-    assert channel_id == room.text
-    assert str(reply["message_reference"]["message_id"]) == waited[-1]["id"]
-    assert reply["content"] == ("I couldn't read this aloud: it waited longer than 30 s behind other "
-                                "speech (3 messages skipped).")
-    assert reply["allowed_mentions"] == {"parse": [], "replied_user": False}
-    # Fish was never asked for them: Bob's quota is untouched.
+    session = bot.voice_sessions.get(guild.id)
+    # One notice for Ann's, then one under the latest of Bob's three, each with its count.
+    first, bobs = rest.messages
+    assert first[0] == bobs[0] == room.text
+    assert first[1]["content"] == ("I couldn't read this aloud: it waited longer than 30 s behind other "
+                                   "speech (1 message skipped).")
+    assert str(bobs[1]["message_reference"]["message_id"]) == waited[-1]["id"]
+    assert bobs[1]["content"] == ("I couldn't read this aloud: it waited longer than 30 s behind other "
+                                  "speech (3 messages skipped).")
+    assert bobs[1]["allowed_mentions"] == {"parse": [], "replied_user": False}
+    # Fish was never asked for Bob's: his quota is untouched (Ann's first was billed by Fish).
     await bot.usage.drain()
     assert (await bot.usage.member_today(BOB, guild.id)).used["tts_bytes"] == 0
+    assert session.clips_played == 2  # the skipped first one and "fresh"
 
 
 async def test_max_wait_is_a_server_setting_and_zero_reads_everything(bot, room, guild, fakefish,
