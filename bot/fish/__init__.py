@@ -23,7 +23,7 @@ from .errors import (
     WebSocketError,
 )
 from .ids import VoiceId, parse_voice_id
-from .live import LiveSession, WebSocketOptions
+from .live import LiveSession, WebSocketOptions, aiter_websocket_audio
 from .messages import user_message
 from .models import (
     ASR_MODELS,
@@ -105,6 +105,7 @@ __all__ = [
     "VoiceNotReadyError",
     "WebSocketError",
     "WebSocketOptions",
+    "aiter_websocket_audio",
     "is_known_model",
     "parse_voice_id",
     "public_url",
