@@ -9,7 +9,6 @@ import logging
 from bot.errors import UserFacingError
 from bot.fish import FishClient, NotFoundError, PermissionDeniedError, Voice, parse_voice_id
 from bot.i18n import _
-from bot.storage.db import Database
 from bot.storage.voice_owners import VoiceOwners, may_use, shared
 
 log = logging.getLogger(__name__)
@@ -21,7 +20,7 @@ def unknown_voice(typed: str) -> UserFacingError:
     return UserFacingError(text.format(voice_id=typed.replace("`", "")[:64]))
 
 
-async def usable_voice(fish: FishClient, db: Database, user_id: int | None, typed: str) -> Voice:
+async def usable_voice(fish: FishClient, owners: VoiceOwners, user_id: int | None, typed: str) -> Voice:
     """The voice `typed` names, if it exists and `user_id` may speak with it (None: every member
     may, as a server's default voice must be): library voices, and voices cloned through the bot
     only by the member who cloned them unless made public. Another member's private or unlisted
@@ -30,7 +29,6 @@ async def usable_voice(fish: FishClient, db: Database, user_id: int | None, type
     voice_id = parse_voice_id(typed)
     if voice_id is None:
         raise unknown_voice(typed)
-    owners = VoiceOwners(db)
     record = await owners.get(voice_id)
     if not (shared(record) if user_id is None else may_use(record, user_id)):
         raise unknown_voice(typed)

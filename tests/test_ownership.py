@@ -1,0 +1,50 @@
+"""Services with one owner: each shared service is built where the bot's services are built and
+handed in (discord.py's advanced_startup pattern); nothing below the cogs reaches back into the
+bot for one; one cache implementation."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from bot.client import FishBot
+
+ROOT = Path(__file__).resolve().parent.parent
+# The speech path's TTS cache is rebuilt with the speech stack (issue 26's other half).
+OWN_CACHE_ALLOWED = {"bot/audio/tts_cache.py"}
+
+
+def sources(*folders: str) -> dict[str, str]:
+    return {path.relative_to(ROOT).as_posix(): path.read_text(encoding="utf-8")
+            for folder in folders for path in sorted((ROOT / folder).rglob("*.py"))}
+
+
+def test_voice_owners_is_built_once_where_the_services_are_built() -> None:
+    built = [path for path, text in sources("bot", "cogs").items() if re.search(r"\bVoiceOwners\(", text)]
+    assert built == ["bot/cli.py"]
+
+
+async def test_the_bot_and_its_cogs_share_one_voice_owners(bot: FishBot) -> None:
+    owners = bot.voice_owners
+    assert bot.speech.stale._owners is owners and bot.core_member_data._owners is owners
+    assert bot.voice_choices.owners is owners
+    for name in ("Voices", "Clone"):
+        assert bot.get_cog(name).owners is owners  # type: ignore[union-attr]
+    assert bot.get_cog("Narration").reader.owners is owners  # type: ignore[union-attr]
+
+
+def test_nothing_below_the_cogs_looks_services_up_on_the_bot() -> None:
+    """discord.py hands checks, autocompleters and views only the interaction; its `client` is the
+    whole bot. Lower layers are handed what they use instead (a cog mixes in the autocompleter,
+    the bot gives the tree its store)."""
+    found = [f"{path}:{number}" for path, text in sources("bot").items()
+             for number, line in enumerate(text.splitlines(), 1)
+             if re.search(r"interaction\.client\b|getattr\(\s*(self\.)?(bot|client)\b", line)]
+    assert found == []
+
+
+def test_caches_are_cachetools_not_hand_written() -> None:
+    hand_written = re.compile(r"\bOrderedDict\b|move_to_end|popitem\(last")
+    found = [path for path, text in sources("bot", "cogs").items()
+             if path not in OWN_CACHE_ALLOWED and hand_written.search(text)]
+    assert found == []
