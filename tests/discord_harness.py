@@ -14,12 +14,14 @@ import json
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import discord
 from discord import app_commands
 from discord.webhook.async_ import AsyncWebhookAdapter, async_context
+
+from bot import clock
 
 _ids = itertools.count(1_100_000_000_000_000_000)
 APPLICATION_ID = 1_000_000_000_000_000_001
@@ -130,7 +132,7 @@ class RecordingAdapter(AsyncWebhookAdapter):
             "author": {"id": str(BOT_USER_ID), "username": "fishbot", "discriminator": "0",
                        "avatar": None, "bot": True},
             "content": payload.get("content") or "",
-            "timestamp": datetime.now(UTC).isoformat(),
+            "timestamp": clock.utc_now().isoformat(),  # the test's pinned clock
             "edited_timestamp": None,
             "tts": False,
             "mention_everyone": False,

@@ -3,12 +3,12 @@ DMs) by replacing those HTTPClient methods: what the bot sent, never a real requ
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 import discord
 import pytest
 
+from bot import clock
 from tests.discord_harness import BOT_USER_ID, snowflake, user_payload
 
 
@@ -29,7 +29,7 @@ class RestRecorder:
         self.messages.append((int(channel_id), params.payload))
         return {"id": str(snowflake()), "channel_id": str(channel_id), "content": params.payload["content"],
                 "author": user_payload(BOT_USER_ID, "fishbot", bot=True),
-                "timestamp": datetime.now(UTC).isoformat(), "edited_timestamp": None, "tts": False,
+                "timestamp": clock.utc_now().isoformat(), "edited_timestamp": None, "tts": False,
                 "mention_everyone": False, "mentions": [], "mention_roles": [], "attachments": [],
                 "embeds": [], "pinned": False, "type": 0}
 

@@ -34,3 +34,12 @@ def test_the_readme_run_command_makes_its_own_environment() -> None:
     line = readme_command("## Run it")
     assert line.startswith("python3 -m venv .venv && . .venv/bin/activate && pip install -e ")
     assert line.endswith("python -m bot run")
+
+
+def test_ci_runs_the_readmes_checks_under_another_date() -> None:
+    section = (ROOT / "README.md").read_text(encoding="utf-8").split("## Develop and test", 1)[1]
+    checks = [line for line in section.splitlines() if line.startswith("FAKETIME_DONT_FAKE_MONOTONIC=1 ")]
+    assert {line.split("'")[1] for line in checks} == {"@2027-01-02 12:00:00", "@2026-12-06 23:30:00"}
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8").splitlines()
+    after_the_suite = ci[ci.index(readme_command("## Develop and test")):]
+    assert all(line in after_the_suite for line in checks)

@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import logging
 import re
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
-from bot.config import ConfigError, load_settings
+from bot import clock
+from bot.config import ConfigError, Settings, load_settings
 from bot.expressive import cues
 from bot.fish import tts_models
 from bot.fish.models import is_known_model, reads_phonemes
@@ -22,6 +23,8 @@ from bot.fish.tts_models import (
     retirement_notice,
     serving_model,
 )
+from bot.narration.spoken import for_model
+from bot.speech.spec import SpeechSpec
 from tests.bot_fixtures import make_settings, start_bot
 from tests.cogs.test_expressive_speak import allow_cues
 from tests.discord_harness import FakeGuild, Harness, snowflake, wait_for
@@ -39,6 +42,18 @@ def test_one_list_with_drama_and_s1_retiring() -> None:
     assert before["s1"].retires == RETIRED and "drama-3-preview" in before
     assert "s1" not in {m.name for m in offered_models(RETIRED)}  # not offered from that day on
     assert serving_model("s1", BEFORE) == "s1" and serving_model("s1", RETIRED) == "s2.1-pro"
+
+
+@pytest.mark.parametrize(("now", "served", "offered", "said"), [
+    (datetime(2026, 12, 30, 23, 59, 59, tzinfo=UTC), "s1", True, "I feel happy today"),  # (happy) a tag
+    (datetime(2026, 12, 31, 0, 0, 0, tzinfo=UTC), "s2.1-pro", False, "I feel (happy) today"),
+])
+def test_s1_retires_at_midnight_utc(tmp_path: Path, set_now, now: datetime, served: str, offered: bool,
+                                    said: str) -> None:
+    set_now(now)
+    assert SpeechSpec.build(Settings(fish={"model": "s1"}, data_dir=tmp_path), "hi").model == served
+    assert ("s1" in {m.name for m in offered_models(clock.utc_today())}) is offered
+    assert for_model("I feel (happy) today", model="s1") == said
 
 
 def test_retirement_notice_names_the_replacement() -> None:

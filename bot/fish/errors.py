@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import email.utils
 import json
-import time
 from typing import Any
 
 import httpx
+
+from bot import clock
 
 MAX_MESSAGE_CHARS = 300
 
@@ -154,7 +155,7 @@ def parse_retry_after(value: str | None) -> float | None:
         return None
     if when is None:
         return None
-    return max(0.0, when.timestamp() - time.time())
+    return max(0.0, when.timestamp() - clock.utc_now().timestamp())
 
 
 def first_detail_message(detail: list[Any]) -> str | None:

@@ -21,6 +21,7 @@ import emoji
 from babel import UnknownLocaleError
 from babel.lists import format_list
 
+from bot import clock
 from bot.i18n import DEFAULT_LANGUAGE, npgettext, pgettext, using_language
 from bot.i18n.formatting import relative
 from bot.narration import conventions
@@ -167,7 +168,7 @@ def _timestamp(match: re.Match[str]) -> str:
     if match[2] == "R":
         with contextlib.suppress(OverflowError, ValueError, OSError):
             moment = datetime.datetime.fromtimestamp(int(match[1]), datetime.UTC)
-            return " " + relative(moment - datetime.datetime.now(datetime.UTC)) + " "
+            return " " + relative(moment - clock.utc_now()) + " "
     return " " + pgettext("spoken", "a time") + " "
 
 

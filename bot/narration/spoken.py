@@ -8,7 +8,8 @@ chat would change how the rest is spoken. Unless the server allows expressive cu
 neutralised for the model that will read it (`bot.expressive.cues`, which also renders allowed
 cues in each model's own syntax). Fish's own tokens (`<|…|>`: phoneme spans, speaker markers)
 are always removed from what members wrote: only the dictionary adds phoneme spans, and only for
-models that read them.
+models that read them (judged by the model Fish really serves today: a retired s1 is s2.1-pro,
+which reads them).
 """
 
 from __future__ import annotations
@@ -17,8 +18,10 @@ import re
 
 from cachetools import LRUCache
 
+from bot import clock
 from bot.expressive import cues
 from bot.fish.models import reads_phonemes
+from bot.fish.tts_models import serving_model
 from bot.narration.pronunciation import Dictionary, Entry
 from bot.narration.settings import DICTIONARY_NAMESPACE, PronunciationSettings
 from bot.storage.settings import SettingsStore
@@ -36,7 +39,7 @@ def for_model(text: str, *, model: str, dictionary: Dictionary | None = None,
         return ""  # a style alone is not something to say
     text = cues.for_model(_SPECIAL_TOKEN.sub(" ", text), model, style=style, cues_allowed=expressive_cues)
     if dictionary is not None:
-        text = dictionary.apply(text, phonemes=reads_phonemes(model))
+        text = dictionary.apply(text, phonemes=reads_phonemes(serving_model(model, clock.utc_today())))
     return text
 
 

@@ -6,7 +6,7 @@ with ``Base.metadata`` on SQLite and PostgreSQL.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -25,6 +25,8 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from bot import clock
+
 # Explicit constraint names: Alembic can only drop/alter a constraint it can name, and the
 # backends' own generated names differ (SQLite's batch mode needs names to recreate tables).
 NAMING_CONVENTION: dict[str, str] = {
@@ -42,7 +44,7 @@ NAMESPACE_MAX_LENGTH = 32
 
 
 def utcnow() -> datetime:
-    return datetime.now(UTC)
+    return clock.utc_now()
 
 
 class Base(DeclarativeBase):

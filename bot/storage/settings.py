@@ -21,7 +21,6 @@ import logging
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any, Literal, TypeVar, overload
 
 from cachetools import TTLCache
@@ -30,6 +29,7 @@ from sqlalchemy import Text, cast, delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot import clock
 from bot.storage.db import Database, affected_rows
 from bot.storage.models import NAMESPACE_MAX_LENGTH, GuildSettings, UserSettings
 from bot.storage.notify import ChangeListener, notify
@@ -387,7 +387,7 @@ def _insert(
     dialect: str, table: type[GuildSettings] | type[UserSettings], key: _Key, data: dict[str, Any]
 ) -> Any:
     owner = "guild_id" if table is GuildSettings else "user_id"
-    values = {owner: key[1], "namespace": key[2], "data": data, "updated_at": datetime.now(UTC)}
+    values = {owner: key[1], "namespace": key[2], "data": data, "updated_at": clock.utc_now()}
     if dialect == "postgresql":
         return postgresql.insert(table).values(values)
     if dialect == "sqlite":

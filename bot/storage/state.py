@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 
+from bot import clock
 from bot.storage.db import Database
 from bot.storage.models import BotState
 
@@ -23,7 +22,7 @@ class StateStore:
 
     async def set(self, key: str, value: str) -> None:
         insert = postgresql.insert if self.db.dialect == "postgresql" else sqlite.insert
-        stmt = insert(BotState).values(key=key, value=value, updated_at=datetime.now(UTC))
+        stmt = insert(BotState).values(key=key, value=value, updated_at=clock.utc_now())
         stmt = stmt.on_conflict_do_update(
             index_elements=["key"],
             set_={"value": stmt.excluded.value, "updated_at": stmt.excluded.updated_at},

@@ -14,7 +14,6 @@ configured owners, else the application's) as `exempt`.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Awaitable, Callable
 from typing import Any, Literal
 
@@ -23,6 +22,7 @@ from discord import app_commands
 from sqlalchemy import Table, case, select
 from sqlalchemy.dialects import postgresql, sqlite
 
+from bot import clock as bot_clock
 from bot.storage.db import Database, affected_rows
 from bot.storage.models import CommandCooldown
 
@@ -38,6 +38,11 @@ COOLDOWNS: dict[Expensive, tuple[int, float]] = {
 }
 
 
+def wall_seconds() -> float:
+    """The bot's clock in seconds: a wall clock, shared by processes (on different hosts, via NTP)."""
+    return bot_clock.utc_now().timestamp()
+
+
 async def _nobody(user: discord.abc.Snowflake) -> bool:
     return False
 
@@ -47,10 +52,10 @@ class SharedCooldowns:
     `per / rate` seconds (a burst of `rate` is allowed after a quiet spell)."""
 
     def __init__(self, db: Database, *, exempt: Callable[[discord.abc.Snowflake], Awaitable[bool]] = _nobody,
-                 clock: Callable[[], float] = time.time) -> None:
+                 clock: Callable[[], float] = wall_seconds) -> None:
         self.db = db
         self.exempt = exempt  # the bot's owners
-        self._clock = clock  # wall clock: shared by processes (on different hosts, via NTP)
+        self._clock = clock
 
     async def spend(self, user_id: int, command: str, rate: int, per: float) -> float:
         """Take one use; returns 0.0 when allowed, else the seconds until the next use."""

@@ -10,6 +10,7 @@ from typing import Literal, get_args
 
 from pydantic import BaseModel, Field
 
+from bot import clock
 from bot.config import QuotaSection
 from bot.errors import UserFacingError
 from bot.i18n import N_, _, ngettext
@@ -102,12 +103,12 @@ def resolve_limits(kind: Kind, quotas: QuotaSection, overrides: QuotaOverrides |
 
 
 def utc_day(now: datetime | None = None) -> date:
-    return (now or datetime.now(UTC)).astimezone(UTC).date()
+    return (now or clock.utc_now()).astimezone(UTC).date()
 
 
 def seconds_to_reset(now: datetime | None = None) -> float:
     """Seconds until the quotas reset (midnight UTC)."""
-    now = (now or datetime.now(UTC)).astimezone(UTC)
+    now = (now or clock.utc_now()).astimezone(UTC)
     midnight = datetime.combine(now.date() + timedelta(days=1), time(), tzinfo=UTC)
     return (midnight - now).total_seconds()
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import discord
 
+from bot import clock
 from bot.i18n import N_, _
 from bot.i18n.formatting import listing, number
 
@@ -12,7 +13,8 @@ VoiceChannel = discord.VoiceChannel | discord.StageChannel
 
 def join_problem(channel: VoiceChannel, member: discord.Member) -> str | None:
     """Why the bot can't usefully speak in `channel` for `member`, or None when it can."""
-    if member.is_timed_out():
+    until = member.timed_out_until  # judged by the bot's clock, not discord.py's
+    if until is not None and until > clock.utc_now():
         return _("You're timed out in this server, so I can't speak for you right now.")
     me = channel.guild.me
     perms = channel.permissions_for(me)

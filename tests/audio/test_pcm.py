@@ -10,6 +10,7 @@ import pytest
 from bot.audio.buffer import PacketBuffer
 from bot.audio.pcm import pump_pcm
 from bot.audio.source import PCM_FRAME_BYTES
+from tests.discord_harness import wait_for
 
 
 def sine(seconds: float, fmt: str) -> bytes:
@@ -38,9 +39,8 @@ async def test_streamed_audio_becomes_20ms_frames(fmt: str, input_format: str | 
 async def test_cancelling_kills_ffmpeg() -> None:
     buffer = PacketBuffer(max_packets=10_000)
     task = asyncio.create_task(pump_pcm(trickle(sine(5.0, "mp3"), 1024, 0.05), buffer))
-    await asyncio.sleep(0.3)
-    processes = [p for p in asyncio.all_tasks() if p.get_name() == "ffmpeg-feed"]
-    assert processes  # the writer task is feeding ffmpeg
+    await wait_for(lambda: len(buffer) > 0)  # ffmpeg is running and being fed
+    assert [p for p in asyncio.all_tasks() if p.get_name() == "ffmpeg-feed" and not p.done()]
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await task

@@ -17,6 +17,7 @@ from bot.audio.opus_packet import InvalidOpusPacket, packet_samples
 from bot.audio.pipeline import SniffedAudio, UnsupportedAudio, pump_opus, sniff
 from bot.audio.reframe import Reframer
 from bot.audio.source import OPUS_SILENCE, StreamingOpusSource
+from tests.discord_harness import wait_for
 
 
 def reframe(packets: list[bytes]) -> list[bytes]:
@@ -65,8 +66,8 @@ async def test_back_pressure_and_wake_from_the_player_thread() -> None:
         buffer.finish()
 
     producer = asyncio.create_task(produce())
-    await asyncio.sleep(0.05)
-    assert len(buffer) == 10 and not producer.done()  # blocked at the high-water mark
+    await wait_for(lambda: buffer._waiting)  # the producer waits for space...
+    assert len(buffer) == 10 and not producer.done()  # ...at the high-water mark
 
     def consume() -> None:  # a real thread, like discord.py's AudioPlayer
         while True:
@@ -99,7 +100,7 @@ async def test_failure_ends_the_track_and_close_releases_the_producer() -> None:
     buffer = PacketBuffer(max_packets=1)
     await buffer.put(b"a")
     blocked = asyncio.create_task(buffer.put(b"b"))
-    await asyncio.sleep(0.01)
+    await wait_for(lambda: buffer._waiting)
     StreamingOpusSource(buffer).cleanup()  # the player is done with the source
     with pytest.raises(BufferClosed):
         await asyncio.wait_for(blocked, 1)

@@ -7,6 +7,7 @@ import asyncio
 from typing import Any
 
 import discord
+import pytest
 
 from bot.narration.pronunciation import MAX_ENTRIES
 from bot.narration.settings import DICTIONARY_NAMESPACE, PronunciationSettings
@@ -86,6 +87,7 @@ async def test_changing_needs_manage_server_and_bad_entries_are_refused(bot, har
     assert len(stored.entries) == MAX_ENTRIES and stored.entries["w1"][1] == "double-u one"
 
 
+@pytest.mark.usefixtures("before_s1_retires")  # s1 itself reads no phoneme spans
 async def test_speak_sends_phonemes_only_to_models_that_read_them(bot, harness, guild, fakefish) -> None:
     admin = guild.add_member(snowflake(), "Admin")
     await add(harness, guild, admin, "GPU", SPAN, fallback="gee pee you")

@@ -108,9 +108,7 @@ async def test_names_are_said_when_the_author_changes_or_after_a_minute(bot, roo
     cog.reader.announcer.clock = lambda: now[0]
     for author, text in ((ANN, "one"), (ANN, "two"), (BOB, "three"), (ANN, "four")):
         room.say(author, text)
-        await wait_for(lambda t=text: any(t in s for s in spoken(fakefish)) or
-                       len(bot.voice_sessions.get(room.guild.id).queue) > 0)
-        await asyncio.sleep(0.05)
+        await events_handled()  # queued, and the announcer told who spoke last
     now[0] += 61
     room.say(ANN, "five")
     await wait_for(lambda: len(spoken(fakefish)) == 5, timeout=15)

@@ -268,11 +268,15 @@ async def test_join_refusals_name_what_is_missing(bot, harness, guild) -> None:
     assert bot.voice_sessions.get(guild.id) is None
 
 
-async def test_timed_out_member_is_refused(bot, harness, guild) -> None:
-    until = datetime.now(UTC) + timedelta(hours=1)
-    user_id, _ = in_voice(guild, "Dave", timed_out_until=until)
+async def test_timed_out_member_is_refused_until_the_timeout_ends(bot, harness, guild, set_now) -> None:
+    now = datetime(2026, 12, 6, 23, 30, tzinfo=UTC)
+    set_now(now)
+    user_id, _ = in_voice(guild, "Dave", timed_out_until=now + timedelta(hours=1))
     sent = await harness.run("join", user_id=user_id, guild=guild)
     assert "timed out" in sent[-1].content
+    set_now(now + timedelta(hours=1, seconds=1))  # past midnight, and the timeout is over
+    sent = await harness.run("join", user_id=user_id, guild=guild)
+    assert "timed out" not in sent[-1].content and bot.voice_sessions.get(guild.id) is not None
 
 
 async def test_queue_limit(bot, harness, guild, fakefish) -> None:

@@ -24,8 +24,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Any
+
+from . import clock
 
 S2_FAMILY = frozenset({"s2-pro", "s2.1-pro", "s2.1-pro-free"})
 DRAMA = frozenset({"drama-3", "drama-3-preview"})
@@ -55,8 +57,8 @@ PAIRED = re.compile(r"<([a-z]+)>(.*?)</\1>", re.DOTALL)
 
 
 def today() -> date:
-    """The stand-in's idea of today, its own as Fish's is (tests set it with `set_today`, with the bot's)."""
-    return datetime.now(UTC).date()
+    """The stand-in's idea of today, its own as Fish's is (tests pin it with the bot's)."""
+    return clock.today()
 
 
 def served_as(model: str) -> str:

@@ -16,7 +16,7 @@ from typing import Any
 
 from aiohttp import web
 
-from . import account, asr, live, tts, voice_design, voices
+from . import account, asr, clock, live, tts, voice_design, voices
 from .faults import Fault, Faults, error_response
 from .library import VoiceLibrary
 from .records import BodyError, RecordedRequest, decode_body, redact_headers
@@ -199,12 +199,14 @@ class FakeFish:
     # --- voices as the API shows them ---------------------------------------------------------
 
     def sign(self, path: str) -> str:
-        expires = int(time.time() + self.sample_url_ttl)
+        expires = int(clock.utc_now().timestamp() + self.sample_url_ttl)
         signature = hmac.new(self._sample_secret, f"{path}:{expires}".encode(), hashlib.sha256).hexdigest()
         return f"{self.base_url}/{path}?Expires={expires}&Signature={signature}"
 
     def signature_ok(self, path: str, expires: str | None, signature: str | None) -> bool:
-        if not expires or not signature or not expires.isdigit() or int(expires) < time.time():
+        if not expires or not signature or not expires.isdigit():
+            return False
+        if int(expires) < clock.utc_now().timestamp():
             return False
         wanted = hmac.new(self._sample_secret, f"{path}:{expires}".encode(), hashlib.sha256).hexdigest()
         return hmac.compare_digest(wanted, signature)

@@ -31,12 +31,11 @@ Decisions where the doc leaves room:
 from __future__ import annotations
 
 import time
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
-from . import audio
+from . import audio, clock
 from .faults import Fault, error_response, validation_error
 from .library import iso, sample
 from .records import BodyError, Part, RecordedRequest
@@ -236,7 +235,7 @@ async def handle_create(
     for i, part in enumerate(files):
         if sniff_audio(part.data) is None:
             return error_response(400, f"voices[{i}]: unsupported or unrecognised audio format")
-    now = iso(datetime.now(UTC))
+    now = iso(clock.utc_now())
     voice = fake.library.make_voice(
         title=title or "",
         description=_field(record, "description") or "",
@@ -293,7 +292,7 @@ async def handle_update(
         voice["tags"] = record.form("tags")
     if record.files("cover_image"):
         voice["cover_image"] = f"coverimage/{voice['_id']}?v={len(record.parts)}"
-    voice["updated_at"] = iso(datetime.now(UTC))
+    voice["updated_at"] = iso(clock.utc_now())
     return await fake.send_json(request, record, fault, {})
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 
 import httpx
 import pytest
@@ -84,6 +85,12 @@ def test_validation_detail_and_retry_after() -> None:
     assert isinstance(limited, RateLimitError) and limited.retry_after == 2.5
     assert parse_retry_after("garbage") is None
     assert parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT") == 0.0
+
+
+def test_a_retry_after_date_is_counted_from_the_bots_clock(set_now) -> None:
+    set_now(datetime(2026, 12, 6, 23, 59, 30, tzinfo=UTC))
+    assert parse_retry_after("Mon, 07 Dec 2026 00:00:00 GMT") == pytest.approx(30, abs=0.01)
+    assert parse_retry_after("Sun, 06 Dec 2026 23:00:00 GMT") == 0.0  # already past
 
 
 def test_key_is_scrubbed_from_error_bodies() -> None:

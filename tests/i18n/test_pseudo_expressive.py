@@ -7,6 +7,7 @@ catalog text."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,7 @@ from tests.i18n import pseudo
 from tests.i18n.test_pseudo_locale import pseudo_locale  # noqa: F401  (a fixture)
 
 ANN = 4242
+S1_LAST_DAY, S1_RETIRED = date(2026, 12, 30), date(2026, 12, 31)
 
 
 @pytest.fixture
@@ -108,7 +110,8 @@ async def test_voice_design_is_all_translated(bot, harness, guild, fakefish) -> 
 
 
 @pytest.mark.usefixtures("pseudo_locale")
-async def test_scene_is_all_translated(bot, harness, guild, cast, fakefish) -> None:
+async def test_scene_is_all_translated(bot, harness, guild, cast, fakefish, set_today) -> None:
+    set_today(S1_LAST_DAY)  # s1 is still itself: one voice per request
     sent: list[Sent] = []
     [modal] = await harness.run("scene", user_id=cast.ann, guild=guild)
     assert len(seen([modal])) == 3  # its title, the field's label and its example script
@@ -117,6 +120,10 @@ async def test_scene_is_all_translated(bot, harness, guild, cast, fakefish) -> N
                    "Ann: Hi.\nZed: Hey.\nThe Ghost: Boo.", "Ann: [whispering]"):
         sent += await scene(harness, guild, cast.ann, script)
     sent += await scene(harness, guild, cast.ann, f"Ann: One.\n<@{cast.bob}>: Two.", model="s1", as_file=True)
+    set_today(S1_RETIRED)
+    retired = await harness.run("scene", user_id=cast.ann, guild=guild, model="s1")
+    assert retired[-1].ephemeral and "s2.1-pro" in retired[-1].content  # no longer offered
+    sent += retired
     sent += await scene(harness, guild, cast.ann, f"Ann: One.\n<@{cast.bob}>: Two.", as_file=True)
     put_in_voice(guild, cast.ann)
     sent += await scene(harness, guild, cast.ann, f"Ann: One.\n<@{cast.bob}>: Two.")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import sys
 from collections.abc import Iterable, Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -336,8 +337,11 @@ async def test_unanswered_consent_is_translated(harness, guild, members, cdn, me
     assert_all_translated([*sent, last_edit(harness)], ["Ann's voice", *durations()])
 
 
+CREATED = datetime(2026, 12, 1, tzinfo=UTC)
+
+
 def test_the_checker_sees_discord_timestamps_and_ids_as_allowed() -> None:
     """/voices mine shows `id` · visibility · <t:…:D>; only the visibility is words."""
-    line = f"`abc123` · {pseudo.pseudo('private')} · {discord.utils.format_dt(discord.utils.utcnow(), 'D')}"
+    line = f"`abc123` · {pseudo.pseudo('private')} · {discord.utils.format_dt(CREATED, 'D')}"
     assert pseudo.unmarked([line]) == []
     assert pseudo.unmarked(["`abc123` · private"]) == ["private"]

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -68,7 +69,12 @@ async def test_credits_refusal_in_japanese(bot, harness, guild, fakefish) -> Non
     assert sent[-1].content == "Fish Audioの残高を見られるのはボットのオーナーだけです。"
 
 
-async def test_own_usage_embed_in_japanese(bot, harness, guild) -> None:
+@pytest.mark.parametrize(("now", "wait"), [
+    (datetime(2026, 12, 6, 18, 0, tzinfo=UTC), "6 時間"),
+    (datetime(2026, 12, 6, 23, 30, tzinfo=UTC), "30 分"),  # late in the day: minutes, not hours
+])
+async def test_own_usage_embed_in_japanese(bot, harness, guild, set_now, now: datetime, wait: str) -> None:
+    set_now(now)
     harness.locale = "ja"
     alice = member(guild)
     reservation = await bot.usage.reserve(kind="tts_bytes", amount=1300 // 4, user_id=alice,
@@ -81,7 +87,7 @@ async def test_own_usage_embed_in_japanese(bot, harness, guild) -> None:
     assert shown["モデル別の読み上げ（推定費用）"] == "S2 Pro：325バイト ≈ $0.0049"
     assert shown["ボイスクローン"] == "ボイスクローン0件使用 · 残りボイスクローン2件"
     assert shown["文字起こし"] == "0 分使用 · 残り30 分"
-    assert (embed.footer.text or "").startswith("上限は") and "時間" in (embed.footer.text or "")
+    assert (embed.footer.text or "").startswith(f"上限は{wait}後にリセットされます（UTCの0時）。")
 
 
 async def test_quota_replies_and_error_in_german(bot, harness, guild) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import time
+from datetime import UTC, datetime
 
 import pytest
 
@@ -119,14 +119,20 @@ def test_attachments(text: str, attachments: list[str], expected: str) -> None:
     assert clean(text, names=NAMES, attachments=attachments) == expected
 
 
+NOW = datetime(2026, 12, 6, 23, 30, tzinfo=UTC)
+
+
 @pytest.mark.parametrize("language, hours, expected", [
     ("en", 3, "meet in 3 hours"),
     ("en", -50, "meet 2 days ago"),
     ("ja", 3, "meet 3 時間後"),
     ("de", 3, "meet in 3 Stunden"),
+    ("en", 0, "meet in 10 minutes"),
 ])
-def test_a_relative_timestamp_is_said_as_members_see_it(language: str, hours: int, expected: str) -> None:
-    when = int(time.time()) + hours * 3600 + 600  # ten minutes more: rounds the same way when slow
+def test_a_relative_timestamp_is_said_as_members_see_it(set_now, language: str, hours: int,
+                                                       expected: str) -> None:
+    set_now(NOW)  # said relative to the bot's clock, not the machine's
+    when = int(NOW.timestamp()) + hours * 3600 + 600  # ten minutes more: rounds the same way when slow
     assert clean(f"meet <t:{when}:R>", language=language) == expected
 
 

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 
 from bot.narration.pronunciation import MAX_REPLACEMENT, BadEntry, Dictionary, Entry, parse_entry
 from bot.narration.spoken import for_model
 
 SPAN = "<|phoneme_start|>{}<|phoneme_end|>"
+S1_LAST_DAY = date(2026, 12, 30)  # s1 reads its (emotions) and no phoneme spans until it retires
+S1_RETIRED = [date(2026, 12, 31), date(2027, 1, 2)]  # then Fish serves s2.1-pro in its place
 
 ENTRIES = [
     Entry("New York", "noo york"),
@@ -128,7 +132,9 @@ NEUTRALISED: list[tuple[str, str, str, str]] = [
 
 
 @pytest.mark.parametrize(("model", "text", "plain", "expressive"), NEUTRALISED)
-def test_cues_are_neutralised_unless_allowed(model: str, text: str, plain: str, expressive: str) -> None:
+def test_cues_are_neutralised_unless_allowed(set_today, model: str, text: str, plain: str,
+                                             expressive: str) -> None:
+    set_today(S1_LAST_DAY)
     assert for_model(text, model=model) == plain
     assert for_model(text, model=model, expressive_cues=True) == expressive
 
@@ -138,11 +144,27 @@ MODELS = [("s2.1-pro", True), ("s2-pro", True), ("s2.1-pro-free", True), ("drama
 
 
 @pytest.mark.parametrize(("model", "reads_spans"), MODELS)
-def test_for_model(model: str, reads_spans: bool) -> None:
+def test_for_model(set_today, model: str, reads_spans: bool) -> None:
+    set_today(S1_LAST_DAY)
     text = "[sic] my GPU"
     expected = ("(sic) my " + SPAN.format("JH IY1 P IY1 Y UW1") if reads_spans
                 else "sic my gee pee you")  # s1 (until it retires) reads brackets as words
     assert for_model(text, model=model, dictionary=DICTIONARY) == expected
+
+
+@pytest.mark.parametrize("day", S1_RETIRED)
+@pytest.mark.parametrize("text", ["I feel (happy) today", "this is true [citation needed]", "[sic] my GPU",
+                                  "a <whisper>quiet</whisper> word",
+                                  "say <|phoneme_start|>EH1<|phoneme_end|>"])
+@pytest.mark.parametrize("expressive_cues", [False, True])
+def test_a_retired_s1_gets_what_s2_1_pro_gets(set_today, day: date, text: str, expressive_cues: bool) -> None:
+    # Its (happy) is no tag any more (said as written), and the dictionary's phonemes are read.
+    set_today(day)
+    assert for_model(text, model="s1", dictionary=DICTIONARY, expressive_cues=expressive_cues) == for_model(
+        text, model="s2.1-pro", dictionary=DICTIONARY, expressive_cues=expressive_cues)
+    assert for_model("I feel (happy) today", model="s1") == "I feel (happy) today"
+    assert for_model("[sic] my GPU", model="s1", dictionary=DICTIONARY) == (
+        "(sic) my " + SPAN.format("JH IY1 P IY1 Y UW1"))
 
 
 def test_a_dictionary_span_survives_neutralising_but_a_members_does_not() -> None:

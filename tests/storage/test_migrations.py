@@ -155,7 +155,12 @@ async def test_upgrade_waits_for_the_advisory_lock(pg_db: Database) -> None:
         await holder.exec_driver_sql(f"SELECT pg_advisory_lock({MIGRATION_LOCK_ID})")
         await holder.commit()
         task = asyncio.create_task(upgrade(pg_db))
-        await asyncio.sleep(0.5)
+        async with asyncio.timeout(10):  # until the upgrade's request for the lock is queued
+            while not (await holder.exec_driver_sql(  # noqa: ASYNC110  (only asking tells)
+                    "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted "
+                    "AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+            )).scalar():
+                await asyncio.sleep(0.01)
         assert not task.done(), "upgrade ran although another process held the lock"
         assert await current_revision(pg_db) is None
         await holder.exec_driver_sql(f"SELECT pg_advisory_unlock({MIGRATION_LOCK_ID})")

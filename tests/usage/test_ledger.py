@@ -4,12 +4,13 @@ skip and cancellation, limits from config and per-server overrides, and the ledg
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
 from sqlalchemy import select
 
+from bot import clock
 from bot.config import Settings
 from bot.storage.db import Database
 from bot.storage.migrations import upgrade
@@ -167,6 +168,36 @@ async def test_refusal_says_what_is_left_and_when_it_resets(migrated_db: Databas
         pass
 
 
+async def test_quotas_reset_at_midnight_utc(migrated_db: Database, set_now) -> None:
+    set_now(datetime(2026, 12, 6, 23, 59, 30, tzinfo=UTC))
+    ledger = UsageLedger(migrated_db, settings(tts_bytes_per_member=100))
+    async with ledger.reserve(kind="tts_bytes", amount=100, user_id=ALICE, guild_id=GUILD):
+        pass
+    with pytest.raises(QuotaExceeded, match=r"resets in 1 min \(midnight UTC\)"):
+        await ledger.reserve(kind="tts_bytes", amount=1, user_id=ALICE, guild_id=GUILD)
+    set_now(datetime(2026, 12, 7, 0, 0, 1, tzinfo=UTC))
+    today = await ledger.member_today(ALICE, GUILD)
+    assert today.used["tts_bytes"] == 0 and today.remaining("tts_bytes") == 100
+    assert today.reset_in == pytest.approx(24 * 3600 - 1, abs=1)
+    async with ledger.reserve(kind="tts_bytes", amount=100, user_id=ALICE, guild_id=GUILD):
+        pass
+
+
+async def test_a_request_across_midnight_is_settled_on_the_day_it_was_reserved(migrated_db: Database,
+                                                                              set_now) -> None:
+    set_now(datetime(2026, 12, 6, 23, 59, 59, tzinfo=UTC))
+    ledger = UsageLedger(migrated_db, settings(tts_bytes_per_member=100))
+    spent = await ledger.reserve(kind="tts_bytes", amount=60, user_id=ALICE, guild_id=GUILD)
+    failed = await ledger.reserve(kind="tts_bytes", amount=40, user_id=ALICE, guild_id=GUILD)
+    set_now(datetime(2026, 12, 7, 0, 0, 2, tzinfo=UTC))
+    await spent.commit()
+    await failed.release("failed")
+    async with migrated_db.session() as session:
+        rows = (await session.scalars(select(UsageCounter).where(UsageCounter.user_id == ALICE))).all()
+    assert {(r.day, r.used) for r in rows} == {(date(2026, 12, 6), 60)}  # nothing moved to the new day
+    assert (await ledger.member_today(ALICE, GUILD)).remaining("tts_bytes") == 100
+
+
 async def test_server_overrides_lower_but_never_raise_the_limits(migrated_db: Database) -> None:
     store = SettingsStore(migrated_db)
     ledger = UsageLedger(migrated_db, settings(clones_per_member=3, tts_bytes_per_guild=0), store=store)
@@ -210,7 +241,7 @@ async def test_unlimited_quotas_still_count_and_report(migrated_db: Database) ->
     today = await ledger.member_today(ALICE, GUILD)
     assert today.used["tts_bytes"] == 12 and today.guild_used["tts_bytes"] == 12
     assert today.remaining("tts_bytes") is None
-    since = datetime.now(UTC) - timedelta(days=1)
+    since = clock.utc_now() - timedelta(days=1)
     assert (await ledger.guild_totals(GUILD, since))["tts_bytes"] == 12
     assert await ledger.outcome_counts(GUILD, since, "tts_bytes") == {"ok": 2, "cached": 1}
     top = await ledger.top_users(GUILD, since)
