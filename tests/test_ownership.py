@@ -48,3 +48,14 @@ def test_caches_are_cachetools_not_hand_written() -> None:
     found = [path for path, text in sources("bot", "cogs").items()
              if path not in OWN_CACHE_ALLOWED and hand_written.search(text)]
     assert found == []
+
+
+def test_discord_py_internals_are_reached_only_through_one_module() -> None:
+    """The private parts of discord.py the harness needs are wrapped, each with its reason, in
+    tests/discord_internals.py: a discord.py upgrade that moves one breaks that module alone."""
+    private = re.compile(r"\._connection\b|_async_setup_hook|\.tree\._call\b|\._ready\.|_get_websocket"
+                         r"|_HTTPClient__|discord\.webhook\.async_|opus\._lib|DEFAULT_GATEWAY")
+    found = [f"{path}:{number}" for path, text in sources("tests", "benchmarks").items()
+             if path not in ("tests/discord_internals.py", "tests/test_ownership.py")  # this pattern
+             for number, line in enumerate(text.splitlines(), 1) if private.search(line)]
+    assert found == []

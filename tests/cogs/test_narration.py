@@ -17,6 +17,7 @@ from bot.voice.prefs import NAMESPACE as VOICE_NAMESPACE
 from bot.voice.prefs import VoicePrefs
 from tests.bot_fixtures import make_settings, start_bot
 from tests.discord_harness import FakeGuild, Harness, events_handled, message_payload, snowflake, wait_for
+from tests.discord_internals import gateway_event
 from tests.rest_recorder import RestRecorder
 from tests.storage.conftest import postgresql_url  # noqa: F401  (a fixture)
 
@@ -59,7 +60,7 @@ class Room:
     def say(self, author_id: int, content: str, **extra: Any) -> dict[str, Any]:
         payload = message_payload(self.guild, author_id=author_id, content=content,
                                   channel_id=extra.pop("channel_id", None), **extra)
-        self.bot._connection.parse_message_create(payload)
+        gateway_event(self.bot, "message_create", payload)
         return payload
 
 
@@ -126,11 +127,11 @@ async def test_messages_that_are_not_read(bot, room, guild, fakefish) -> None:
                  "bot": True}
     webhook.update(webhook_id=str(snowflake()), author=hook_user)
     webhook.pop("member")
-    bot._connection.parse_message_create(webhook)
+    gateway_event(bot, "message_create", webhook)
     room.say(ANN, ";ignored by prefix")
     room.say(ANN, "👍")
     thread_created = message_payload(guild, author_id=ANN, content="a new thread's name")
-    bot._connection.parse_message_create(dict(thread_created, type=18))  # a system message
+    gateway_event(bot, "message_create", dict(thread_created, type=18))  # a system message
     room.say(ANN, "final")
     await wait_for(lambda: len(spoken(fakefish)) >= 1)
     await settle(bot)
@@ -189,10 +190,10 @@ async def test_deleted_messages_are_dropped_and_edits_are_read_as_edited(bot, ro
     second = room.say(ANN, "second message")
     third = room.say(ANN, "third message")
     await wait_for(lambda: len(bot.voice_sessions.get(guild.id).queue) == 2)
-    bot._connection.parse_message_delete({"id": second["id"], "channel_id": second["channel_id"],
+    gateway_event(bot, "message_delete", {"id": second["id"], "channel_id": second["channel_id"],
                                           "guild_id": str(guild.id)})
     edited = dict(third, content="third message, edited", edited_timestamp="2026-11-25T12:01:00+00:00")
-    bot._connection.parse_message_update(edited)
+    gateway_event(bot, "message_update", edited)
     fakefish.ttfb = 0.0
     await wait_for(lambda: len(spoken(fakefish)) == 2)
     await settle(bot)
@@ -257,7 +258,7 @@ async def test_a_message_deleted_while_it_is_being_queued_is_not_read(bot, room,
     monkeypatch.setattr(bot.store, "get_user", slow_for_ann)
     oops = room.say(ANN, "oops, wrong channel")
     # Deleted at once: the delete event arrives while the message is still being looked at.
-    bot._connection.parse_message_delete({"id": oops["id"], "channel_id": oops["channel_id"],
+    gateway_event(bot, "message_delete", {"id": oops["id"], "channel_id": oops["channel_id"],
                                           "guild_id": str(guild.id)})
     room.say(BOB, "two")
     fakefish.ttfb = 0.0
@@ -272,7 +273,7 @@ async def test_deleting_the_message_being_spoken_stops_it(bot, room, guild, fake
     long = room.say(ANN, "a rather long message that takes a few seconds to read")  # about 4.5 s
     session = bot.voice_sessions.get(guild.id)
     await wait_for(lambda: len(session.voice.packets) > 10)
-    bot._connection.parse_message_delete({"id": long["id"], "channel_id": long["channel_id"],
+    gateway_event(bot, "message_delete", {"id": long["id"], "channel_id": long["channel_id"],
                                           "guild_id": str(guild.id)})
     await wait_for(lambda: session.clips_played == 1, timeout=3)
     frames = [data for _, data in session.voice.packets if data != b"\xf8\xff\xfe"]
@@ -287,7 +288,7 @@ async def test_a_deleted_announcement_moves_to_the_authors_next_message(bot, roo
     await first_clip_slow(fakefish)
 
     def delete(payload: dict[str, Any]) -> None:
-        bot._connection.parse_message_delete({"id": payload["id"], "channel_id": payload["channel_id"],
+        gateway_event(bot, "message_delete", {"id": payload["id"], "channel_id": payload["channel_id"],
                                               "guild_id": str(guild.id)})
 
     b1 = room.say(BOB, "b1")
@@ -318,7 +319,7 @@ async def test_edits_are_read_as_edited_and_paid_at_their_new_length(bot, room, 
     await wait_for(lambda: len(session.queue) == 2)
 
     def edit(payload: dict[str, Any], content: str) -> None:
-        bot._connection.parse_message_update(dict(payload, content=content,
+        gateway_event(bot, "message_update", dict(payload, content=content,
                                                   edited_timestamp="2026-11-25T12:01:00+00:00"))
 
     edit(second, ";never mind")  # now starts with the ignore prefix: not read
@@ -341,7 +342,7 @@ async def test_a_link_preview_is_not_an_edit(bot, room, guild, fakefish) -> None
     await wait_for(lambda: len(fakefish.requests_for("tts")) == 2)  # the second one is prefetched
     # Discord sends MESSAGE_UPDATE when it adds the preview; the words are the same.
     preview = dict(link, embeds=[{"type": "link", "url": "https://example.com", "title": "Example"}])
-    bot._connection.parse_message_update(preview)
+    gateway_event(bot, "message_update", preview)
     session = bot.voice_sessions.get(guild.id)
     await wait_for(lambda: session.clips_played == 2, timeout=10)
     assert spoken(fakefish) == ["ann said: look at this", "a link"]
@@ -444,7 +445,7 @@ async def restart_keeps_settings(fakefish: Any, tmp_path: Path, database_url: st
         harness = Harness(second)
         await harness.run("join", user_id=ANN, guild=guild)
         for content in ("!not this one", "after the restart"):
-            second._connection.parse_message_create(message_payload(guild, author_id=ANN, content=content))
+            gateway_event(second, "message_create", message_payload(guild, author_id=ANN, content=content))
         await wait_for(lambda: len(spoken(fakefish)) == 1)
         await settle(second)
         assert spoken(fakefish) == ["ann says: after the reboot"]

@@ -14,6 +14,7 @@ from bot.config import Settings
 from bot.narration.settings import NAMESPACE, NarrationSettings
 from tests.cogs.test_narration import ANN, BOB, CAT, HELPER_BOT, MANAGE, Room, settings_for, settle, spoken
 from tests.discord_harness import message_payload, snowflake, wait_for
+from tests.discord_internals import gateway_event
 
 SUPPRESS_NOTIFICATIONS = 1 << 12
 
@@ -38,7 +39,7 @@ def voice_update(room: Room, user_id: int, channel_id: int | None, *, suppress: 
     for state in room.guild.voice_states:
         if state["user_id"] == str(user_id):
             state["suppress"] = suppress
-    room.bot._connection.parse_voice_state_update({
+    gateway_event(room.bot, "voice_state_update", {
         "guild_id": str(room.guild.id), "channel_id": str(channel_id) if channel_id else None,
         "user_id": str(user_id), "session_id": "s", "deaf": False, "mute": False, "self_deaf": False,
         "self_mute": False, "self_video": False, "suppress": suppress, "request_to_speak_timestamp": None,
@@ -142,7 +143,7 @@ def forward(room: Room, author_id: int, content: str) -> dict[str, Any]:
         "timestamp": "2026-11-25T11:00:00+00:00", "edited_timestamp": None, "flags": 0,
         "mentions": [], "mention_roles": [], "sticker_items": [], "components": [],
     }}]
-    room.bot._connection.parse_message_create(payload)
+    gateway_event(room.bot, "message_create", payload)
     return payload
 
 
