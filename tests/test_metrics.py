@@ -14,7 +14,7 @@ from bot.config import Settings
 from tests.bot_fixtures import make_settings
 from tests.discord_harness import snowflake, wait_for
 from tests.discord_internals import mark_ready
-from tests.test_cli import fishbot
+from tests.helpers.cli import fishbot
 
 
 @pytest.fixture

@@ -1,9 +1,11 @@
 """Services with one owner: each shared service is built where the bot's services are built and
 handed in (discord.py's advanced_startup pattern); nothing below the cogs reaches back into the
-bot for one; one cache implementation."""
+bot for one; one cache implementation; test helpers in helper modules, discord.py's private
+parts in one."""
 
 from __future__ import annotations
 
+import ast
 import re
 from pathlib import Path
 
@@ -58,4 +60,21 @@ def test_discord_py_internals_are_reached_only_through_one_module() -> None:
     found = [f"{path}:{number}" for path, text in sources("tests", "benchmarks").items()
              if path not in ("tests/discord_internals.py", "tests/test_ownership.py")  # this pattern
              for number, line in enumerate(text.splitlines(), 1) if private.search(line)]
+    assert found == []
+
+
+def test_no_test_imports_from_another_test_module() -> None:
+    """Shared fixtures and helpers live in helper modules (tests/helpers, conftest.py, the
+    harness modules): a test module that another imports couples unrelated tests (editing one
+    breaks the other)."""
+    found = []
+    for path, text in sources("tests", "benchmarks").items():
+        for node in ast.walk(ast.parse(text)):
+            if isinstance(node, ast.ImportFrom):
+                names = [node.module or "", *(f"{node.module}.{alias.name}" for alias in node.names)]
+            elif isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            else:
+                continue
+            found += [f"{path}: {name}" for name in names if name.rsplit(".", 1)[-1].startswith("test_")]
     assert found == []

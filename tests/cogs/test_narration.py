@@ -10,7 +10,7 @@ from typing import Any
 import discord
 import pytest
 
-from bot.client import FishBot, build_intents
+from bot.client import build_intents
 from bot.config import Settings
 from bot.narration.settings import NAMESPACE, NICKNAMES, OPT_OUT, NarrationSettings, Nicknames, OptOut
 from bot.voice.prefs import NAMESPACE as VOICE_NAMESPACE
@@ -18,18 +18,21 @@ from bot.voice.prefs import VoicePrefs
 from tests.bot_fixtures import make_settings, start_bot
 from tests.discord_harness import FakeGuild, Harness, events_handled, message_payload, snowflake, wait_for
 from tests.discord_internals import gateway_event
+from tests.helpers.narration import (
+    ANN,
+    BOB,
+    CAT,
+    HELPER_BOT,
+    MANAGE,
+    first_clip_slow,
+    settings_for,
+    settle,
+    spoken,
+)
 from tests.rest_recorder import RestRecorder
 from tests.storage.conftest import postgresql_url  # noqa: F401  (a fixture)
 
-ANN, BOB, CAT, HELPER_BOT = 4242, 5353, 6464, 9191
-MANAGE = discord.Permissions(manage_guild=True, manage_nicknames=True).value
 PLAIN = discord.Permissions(send_messages=True, connect=True, speak=True).value
-
-
-def settings_for(base_url: str, tmp_path: Path, **extra: Any) -> Settings:
-    return make_settings(base_url, tmp_path, narration={"enabled": True},
-                         speak={"stall_timeout_s": 2.0, "idle_timeout_s": 60.0, "alone_leave_delay_s": 5.0},
-                         fish={"timeout_s": 5.0, "max_retries": 0}, **extra)
 
 
 @pytest.fixture
@@ -37,50 +40,6 @@ def bot_settings(fakefish: Any, tmp_path: Path) -> Settings:
     fakefish.ms_per_char = 5.0  # short clips keep the tests quick
     fakefish.min_seconds = 0.2
     return settings_for(fakefish.base_url, tmp_path)
-
-
-class Room:
-    """A server with Ann and Bob in a voice channel, Cat outside it, and a text channel."""
-
-    def __init__(self, bot: FishBot, harness: Harness, guild: FakeGuild) -> None:
-        self.bot, self.harness, self.guild = bot, harness, guild
-        for user_id, name in ((ANN, "ann"), (BOB, "bob"), (CAT, "cat")):
-            guild.add_member(user_id, name)
-        guild.add_member(HELPER_BOT, "helperbot", bot=True)
-        self.voice_channel = guild.add_channel("Voice", kind=2)
-        guild.put_in_voice(ANN, self.voice_channel)
-        guild.put_in_voice(BOB, self.voice_channel)
-        self.text = guild.text_channel_id
-
-    async def join_and_bind(self) -> None:
-        await self.harness.run("join", user_id=ANN, guild=self.guild)
-        sent = await self.harness.run("narrate start", user_id=ANN, guild=self.guild, permissions=MANAGE)
-        assert "Reading" in sent[-1].content
-
-    def say(self, author_id: int, content: str, **extra: Any) -> dict[str, Any]:
-        payload = message_payload(self.guild, author_id=author_id, content=content,
-                                  channel_id=extra.pop("channel_id", None), **extra)
-        gateway_event(self.bot, "message_create", payload)
-        return payload
-
-
-def spoken(fakefish: Any) -> list[str]:
-    return [r.body["text"] for r in fakefish.requests_for("tts")]
-
-
-async def first_clip_slow(fakefish: Any) -> None:
-    """Wait until the stand-in has planned the first clip, so it keeps the slow start it was given
-    (the stand-in reads `ttfb` when it renders a request)."""
-    await wait_for(lambda: any(r.planned_audio for r in fakefish.requests_for("tts")))
-
-
-async def settle(bot: FishBot) -> None:
-    """A barrier instead of a pause: every event handler discord.py has scheduled (one task per
-    event) has run, and no voice session has anything left to say, so every message that was
-    going to be read has been requested from Fish by now."""
-    await events_handled()
-    await wait_for(lambda: all(session.current is None and not session.queue
-                               for session in bot.voice_sessions.sessions.values()))
 
 
 # --- reading -----------------------------------------------------------------------------------

@@ -27,10 +27,10 @@ from tests.bot_fixtures import make_settings
 from tests.discord_harness import FakeGuild, Harness, events_handled, message_payload, wait_for
 from tests.discord_internals import gateway_event
 from tests.fakefish import asr as fake_asr
+from tests.helpers.transcribe import ANN, voice_message
 from tests.media_samples import MediaSamples
 from tests.rest_recorder import RestRecorder
 
-ANN = 4242
 MANAGE_GUILD = discord.Permissions(manage_guild=True).value
 
 
@@ -238,13 +238,6 @@ async def test_mentions_in_transcripts_never_ping_even_when_shared(harness, guil
 
 
 # --- automatic transcripts ---------------------------------------------------------------------
-
-
-def voice_message(guild: FakeGuild, cdn: FakeCDN, media: MediaSamples, channel_id: int) -> dict[str, Any]:
-    return message_payload(guild, author_id=ANN, channel_id=channel_id, flags=VOICE_MESSAGE_FLAG,
-                           attachments=[cdn.attachment(media.bytes("voice-message.ogg"),
-                                                       "voice-message.ogg", content_type="audio/ogg",
-                                                       voice=True, duration_secs=5.0)])
 
 
 async def test_auto_transcribe_replies_only_where_enabled(bot, harness, guild, member, cdn, media, fakefish,

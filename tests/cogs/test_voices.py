@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from pathlib import Path
 from typing import Any
 
 import discord
@@ -12,39 +11,15 @@ from fishaudio import AsyncFishAudio
 
 import bot.ui.voice_autocomplete as autocomplete_module
 import bot.ui.voice_cards as cards_module
-from bot.config import Settings
-from bot.storage.voice_owners import VoiceOwners
 from bot.voice.prefs import NAMESPACE, VoicePrefs
-from tests.bot_fixtures import make_settings
-from tests.discord_harness import FakeGuild, Harness, Sent, wait_for
+from tests.discord_harness import Harness, Sent, wait_for
+from tests.helpers.voices import ADMIN, ANN, BOB, OWNER, own_voice
 
-ANN, BOB, OWNER, ADMIN = 4242, 5353, 6464, 7575
 OTHER_AUTHOR = "6650f0a1c2b3d4e5f6a7b8d0"
-
-
-@pytest.fixture
-def bot_settings(fakefish: Any, tmp_path: Path) -> Settings:
-    return make_settings(fakefish.base_url, tmp_path, owner_ids=[OWNER],
-                         fish={"timeout_s": 5.0, "max_retries": 0})
-
-
-@pytest.fixture
-def members(guild: FakeGuild) -> None:
-    for user_id, name in ((ANN, "ann"), (BOB, "bob"), (OWNER, "owner"), (ADMIN, "admin")):
-        guild.add_member(user_id, name)
 
 
 def add_zebras(fakefish: Any, count: int) -> list[dict[str, Any]]:
     return [fakefish.add_voice(f"Zebra {i:02d}", mine=False, task_count=1000 - i) for i in range(count)]
-
-
-async def own_voice(bot: Any, fakefish: Any, user_id: int, title: str, *,
-                    visibility: str = "private") -> str:
-    """A voice on the operator's account, recorded as cloned through the bot by `user_id`."""
-    voice = fakefish.add_voice(title, visibility=visibility)
-    await VoiceOwners(bot.db).record(voice_id=voice["_id"], user_id=user_id, guild_id=None, title=title,
-                                     visibility=visibility)
-    return voice["_id"]
 
 
 def button(sent: Sent, custom_id: str) -> dict[str, Any]:
@@ -243,7 +218,7 @@ async def test_edit_permission_matrix(bot, harness, guild, members, fakefish, us
     sent = await harness.run("voices edit", user_id=user_id, guild=guild, permissions=perms, voice=voice_id,
                              title="Renamed", visibility="unlist")
     updates = fakefish.requests_for("model_update")
-    record = await VoiceOwners(bot.db).get(voice_id)
+    record = await bot.voice_owners.get(voice_id)
     assert record is not None
     if allowed:
         assert "Updated **Renamed**" in sent[-1].content
@@ -267,7 +242,7 @@ async def test_delete_permission_matrix(bot, harness, guild, members, fakefish, 
         prompt = next(s for s in harness.sent if "for good" in s.content)
         await harness.click(prompt, "confirm", user_id=user_id, guild=guild)
     sent = await asyncio.wait_for(task, 5)
-    gone = await VoiceOwners(bot.db).get(voice_id) is None
+    gone = await bot.voice_owners.get(voice_id) is None
     if allowed:
         assert "Deleted **Ann voice**" in sent[-1].content
         assert gone and voice_id not in fakefish.voices
@@ -284,7 +259,7 @@ async def test_delete_cancelled_keeps_everything(bot, harness, guild, members, f
                         guild=guild)
     sent = await asyncio.wait_for(task, 5)
     assert "Nothing was deleted." in sent[-1].content
-    assert voice_id in fakefish.voices and await VoiceOwners(bot.db).get(voice_id) is not None
+    assert voice_id in fakefish.voices and await bot.voice_owners.get(voice_id) is not None
 
 
 async def test_edit_needs_something_to_change(bot, harness, guild, members, fakefish) -> None:

@@ -17,9 +17,9 @@ from bot.config import Settings
 from bot.storage.models import UsageEvent
 from cogs.speak_message import MENU_NAME
 from tests.bot_fixtures import make_settings
-from tests.cogs.test_narration import ANN, BOB, Room, settle, spoken
 from tests.discord_harness import FakeGuild, message_payload, snowflake, wait_for
 from tests.discord_internals import gateway_event
+from tests.helpers.narration import ANN, BOB, Room, settle, spoken
 
 MUTED = "You're server-muted, so I won't speak for you in <#{channel}>."
 AUDIENCE = "You're in the audience of <#{channel}>: only its speakers can have me speak there."

@@ -16,10 +16,10 @@ from bot.i18n.formatting import duration
 from bot.media import probe
 from tests.attachments import FakeCDN
 from tests.bot_fixtures import make_settings
-from tests.cogs.test_credits import low_balance_alert
-from tests.cogs.test_transcribe import voice_message
 from tests.discord_harness import FakeGuild, Harness, Sent, events_handled, snowflake
 from tests.discord_internals import gateway_event
+from tests.helpers.credits import low_balance_alert
+from tests.helpers.transcribe import voice_message
 from tests.media_samples import MediaSamples
 from tests.rest_recorder import RestRecorder
 

@@ -13,8 +13,8 @@ from bot.config import Settings
 from bot.fish import FishAPIError, FishConnectError, InsufficientCreditError, RateLimitError, ServerError
 from bot.speech.breaker import FishBreaker, FishUnavailable
 from tests.bot_fixtures import make_settings
-from tests.cogs.test_speak import in_voice, speak
 from tests.discord_harness import snowflake, wait_for
+from tests.helpers.speak import in_voice, speak
 
 
 class Clock:

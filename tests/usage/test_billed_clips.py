@@ -17,9 +17,9 @@ from bot.storage.models import UsageEvent
 from bot.usage.billing import billed_bytes
 from bot.voice.request import SpeakRequest
 from tests.bot_fixtures import make_settings
-from tests.cogs.test_narration import ANN, Room
 from tests.discord_harness import FakeGuild, Harness, events_handled, snowflake, wait_for
 from tests.discord_internals import gateway_event
+from tests.helpers.narration import ANN, Room
 
 LONG = "one " * 30  # about 8 s of speech: it plays on while the next clip is fetched
 

@@ -14,9 +14,9 @@ import pytest
 
 from bot.audio.ogg import OggDemuxer
 from bot.voice import manager
-from tests.cogs.test_speak import in_voice, speak
 from tests.discord_harness import wait_for
 from tests.discord_internals import reconnect_task
+from tests.helpers.speak import in_voice, speak
 from tests.voice_gateway import LoopbackVoice
 
 SILENCE = b"\xf8\xff\xfe"
