@@ -8,8 +8,6 @@ from typing import Any
 from tests.discord_harness import FakeGuild, Harness, Sent
 
 ANN, BOB, OWNER = 4242, 5353, 6464
-
-
 SLOTS = ("sample", "sample2", "sample3")
 
 

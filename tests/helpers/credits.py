@@ -11,8 +11,6 @@ from tests.discord_harness import FakeGuild
 from tests.rest_recorder import RestRecorder
 
 OWNER = 4_000_000_000_000_000_001
-
-
 MANAGE = discord.Permissions(manage_guild=True).value
 
 

@@ -15,8 +15,6 @@ from tests.discord_harness import FakeGuild, Harness, events_handled, message_pa
 from tests.discord_internals import gateway_event
 
 ANN, BOB, CAT, HELPER_BOT = 4242, 5353, 6464, 9191
-
-
 MANAGE = discord.Permissions(manage_guild=True, manage_nicknames=True).value
 
 

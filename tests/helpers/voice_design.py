@@ -7,8 +7,6 @@ from typing import Any
 from tests.discord_harness import FakeGuild, Harness, Sent
 
 ANN, BOB = 4242, 5353
-
-
 DESCRIPTION = "A calm, low-pitched narrator with a hint of gravel"
 
 
