@@ -41,9 +41,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bot.audio.source import OPUS_SILENCE as UNDERRUN_FILL  # noqa: E402
-from bot.narration.cleaning import clean  # noqa: E402
-from bot.narration.language import detect  # noqa: E402
-from bot.narration.pronunciation import Dictionary, Entry  # noqa: E402
+from bot.spoken.cleaning import clean  # noqa: E402
+from bot.spoken.language import detect  # noqa: E402
+from bot.spoken.pronunciation import Dictionary, Entry  # noqa: E402
 from bot.voice.request import SpeakRequest  # noqa: E402
 
 # Fill packets are told apart by identity (see audio_times), so the two must be distinct objects.
@@ -330,9 +330,9 @@ async def measure_cold(bench: Bench, standin: StandIn, join_s: float, trials: in
     accepted: list[float] = []
     head_start = manager.head_start
 
-    def timed_head_start(request: Any) -> Any:
+    def timed_head_start(request: Any, guild_id: int) -> Any:
         accepted.append(time.perf_counter())
-        return head_start(request)
+        return head_start(request, guild_id)
 
     manager.head_start = timed_head_start  # type: ignore[method-assign]
     first_packet, from_command, joins, ttfbs = [], [], [], []

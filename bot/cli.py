@@ -205,16 +205,17 @@ async def build_bot(
 ) -> FishBot:
     """Every service the bot runs, built here and handed in (the tests build their bots here too;
     they pass a `voice_client_cls` that records packets instead of sending them)."""
-    from bot.audio.tts_cache import TTSCache
     from bot.client import FishBot
-    from bot.speech.breaker import FishBreaker
     from bot.speech.service import SpeechService
     from bot.storage.migrations import upgrade
     from bot.storage.settings import SettingsStore
     from bot.storage.voice_owners import VoiceOwners
+    from bot.tts.breaker import FishBreaker
+    from bot.tts.cache import TTSCache
+    from bot.tts.gone import StaleVoices
+    from bot.tts.synthesizer import Synthesizer
     from bot.usage import UsageLedger
     from bot.voice.manager import SessionManager
-    from bot.voice.stale import StaleVoices
 
     db = await _open_database(settings)
     try:
@@ -233,10 +234,10 @@ async def build_bot(
     # One per process: every TTS request (voice clips and files) counts towards it.
     breaker = FishBreaker(failures=settings.fish.breaker_failures, cool_off=settings.fish.breaker_cool_off_s,
                           max_cool_off=settings.fish.breaker_max_cool_off_s)
-    sessions = SessionManager(fish, settings, voice_client_cls=voice_client_cls, tts_cache=tts_cache,
-                              breaker=breaker)
-    speech = SpeechService(fish=fish, ledger=usage, sessions=sessions, cache=tts_cache, settings=settings,
-                           breaker=breaker, stale=StaleVoices(store, settings, owners))
+    synth = Synthesizer(fish, stall_timeout=settings.speak.stall_timeout_s, cache=tts_cache, breaker=breaker)
+    sessions = SessionManager(synth, settings, voice_client_cls=voice_client_cls)
+    speech = SpeechService(synth=synth, ledger=usage, sessions=sessions, settings=settings,
+                           stale=StaleVoices(store, settings, owners))
     return FishBot(
         settings=settings, fish=fish, db=db, store=store, usage=usage, tts_cache=tts_cache,
         voice_sessions=sessions, speech=speech, voice_owners=owners, **options,
@@ -498,7 +499,7 @@ async def _tool_version(*command: str) -> str | None:
 
 async def _check(settings: Settings, args: argparse.Namespace) -> int:
     from bot.fish import FishError
-    from bot.fish.messages import user_message
+    from bot.wording import user_message
 
     failures = 0
 

@@ -14,21 +14,21 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.audio.tts_cache import TTSCache
 from bot.command_sync import sync_if_changed
 from bot.config import Settings
-from bot.errors import FishTree
 from bot.fish import FishClient, tts_models
 from bot.gateway import IdentifyGate
 from bot.i18n.commands import CatalogTranslator
 from bot.member_data import CoreMemberData, Deleted, Held, MemberData
 from bot.metrics import MetricsServer
-from bot.narration.spoken import Dictionaries
 from bot.speech.service import SpeechService
+from bot.spoken.dictionaries import Dictionaries
 from bot.storage.db import Database
 from bot.storage.settings import SettingsStore
 from bot.storage.state import StateStore
 from bot.storage.voice_owners import VoiceOwners
+from bot.tree import FishTree
+from bot.tts.cache import TTSCache
 from bot.ui.voice_autocomplete import VoiceChoices
 from bot.usage import UsageLedger
 from bot.usage.cooldowns import SharedCooldowns

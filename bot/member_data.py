@@ -17,14 +17,14 @@ import discord
 from bot.fish import FishClient, FishError, NotFoundError, parse_voice_id
 from bot.i18n import N_, _, ngettext
 from bot.i18n.formatting import listing, number
-from bot.narration.settings import NICKNAMES, OPT_OUT
+from bot.spoken.settings import NICKNAMES, OPT_OUT
 from bot.storage.models import VoiceOwnership
 from bot.storage.settings import SettingsStore
 from bot.storage.voice_owners import VoiceOwners
+from bot.storage.voice_prefs import NAMESPACE as VOICE_NAMESPACE
+from bot.tts.gone import TOLD_NAMESPACE
 from bot.usage import UsageLedger
 from bot.usage.cooldowns import SharedCooldowns
-from bot.voice.prefs import NAMESPACE as VOICE_NAMESPACE
-from bot.voice.stale import TOLD_NAMESPACE
 
 log = logging.getLogger(__name__)
 

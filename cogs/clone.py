@@ -24,7 +24,7 @@ from bot.cloning import (
     visibility_name,
     visibility_of,
 )
-from bot.errors import UserFacingError, describe_error
+from bot.errors import UserFacingError
 from bot.fish import FishError, Visibility, Voice, public_url
 from bot.fish.ids import fish_voice_id
 from bot.i18n import N_, _, ngettext
@@ -33,6 +33,7 @@ from bot.media import MediaError, audio_attachments, queue_notice
 from bot.ui.views import AnsweredModal, ConfirmView
 from bot.ui.voice_actions import VoiceActions
 from bot.usage import expensive_cooldown
+from bot.wording import describe_error
 
 if TYPE_CHECKING:
     from bot.client import FishBot

@@ -1,5 +1,5 @@
 """/dictionary add|remove|list: how this server's words are pronounced (see
-bot/narration/pronunciation.py). Everyone may list; changing needs Manage Server."""
+bot/spoken/pronunciation.py). Everyone may list; changing needs Manage Server."""
 
 from __future__ import annotations
 
@@ -14,10 +14,10 @@ from bot.errors import UserFacingError
 from bot.i18n import _, ngettext
 from bot.i18n.formatting import listing, number
 from bot.member_data import Deleted, Held, named, server_name
-from bot.narration.pronunciation import MAX_ENTRIES, PHONEME_END, PHONEME_START, BadEntry, Entry, parse_entry
-from bot.narration.settings import DICTIONARY_NAMESPACE, PronunciationSettings
-from bot.narration.spoken import entries_of
 from bot.permissions import requires
+from bot.spoken.dictionaries import entries_of
+from bot.spoken.pronunciation import MAX_ENTRIES, PHONEME_END, PHONEME_START, BadEntry, Entry, parse_entry
+from bot.spoken.settings import DICTIONARY_NAMESPACE, PronunciationSettings
 
 if TYPE_CHECKING:
     from bot.client import FishBot

@@ -14,14 +14,16 @@ from bot.expressive.cues import check_style
 from bot.fish import FishError, NotFoundError, PermissionDeniedError, parse_voice_id
 from bot.i18n import _, pgettext
 from bot.i18n.formatting import number
-from bot.narration.cleaning import clean
-from bot.narration.settings import NICK_LIMIT, NICKNAMES, OPT_OUT, Nicknames, OptOut
 from bot.permissions import require_permissions
+from bot.speech.access import usable_voice
+from bot.speech.voices import resolve_voice
+from bot.spoken.cleaning import clean
+from bot.spoken.settings import NICK_LIMIT, NICKNAMES, OPT_OUT, Nicknames, OptOut
+from bot.storage.voice_prefs import NAMESPACE, VoicePrefs
 from bot.ui.cue_autocomplete import StyleOptions
 from bot.ui.voice_actions import use_as_my_voice
 from bot.ui.voice_autocomplete import VoiceOptions
-from bot.voice.access import usable_voice
-from bot.voice.prefs import NAMESPACE, VoicePrefs, resolve_voice
+from bot.wording.notices import gone_notice
 
 if TYPE_CHECKING:
     from bot.client import FishBot
@@ -65,7 +67,7 @@ class MemberVoice(VoiceOptions, StyleOptions, commands.Cog):
         gone = ""
         if mine.voice_id and await self._still_usable(mine.voice_id, user_id, guild_id) is False:
             replaced = await self.bot.speech.stale.replace(mine.voice_id, user_id=user_id, guild_id=guild_id)
-            gone = f"{replaced.notice}\n" if replaced.notice else ""
+            gone = f"{gone_notice(replaced.notice)}\n" if replaced.notice else ""
             mine = VoicePrefs(speed=mine.speed)
         used = await resolve_voice(self.bot.store, self.bot.settings, self.bot.voice_owners,
                                    user_id=interaction.user.id, guild_id=interaction.guild_id)

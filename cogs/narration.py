@@ -16,8 +16,8 @@ from bot.i18n import _
 from bot.i18n.formatting import listing
 from bot.member_data import Deleted, Held, server_name
 from bot.narration.reader import Reader
-from bot.narration.settings import NAMESPACE, NarrationSettings
 from bot.permissions import require_permissions
+from bot.spoken.settings import NAMESPACE, NarrationSettings
 
 if TYPE_CHECKING:
     from bot.client import FishBot

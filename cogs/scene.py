@@ -29,19 +29,21 @@ from bot.i18n import N_, _, ngettext
 from bot.i18n.formatting import listing, number
 from bot.i18n.resolve import guild_language
 from bot.media.join import JoinFailed, join_clips
-from bot.narration.cleaning import clean
-from bot.narration.language import detect
-from bot.narration.reading import clean_options, names_in
-from bot.narration.settings import NAMESPACE as NARRATION_NAMESPACE
-from bot.narration.settings import NarrationSettings
-from bot.narration.spoken import for_model
 from bot.permissions import require_speaker
-from bot.speech.spec import SpeechSpec
-from bot.ui.speaking import FILE_TYPES, in_voice
+from bot.speech.service import Placement
+from bot.speech.voices import resolve_voice
+from bot.spoken.cleaning import clean
+from bot.spoken.dictionaries import for_model
+from bot.spoken.language import detect
+from bot.spoken.reading import clean_options, names_in
+from bot.spoken.settings import NAMESPACE as NARRATION_NAMESPACE
+from bot.spoken.settings import NarrationSettings
+from bot.storage.voice_prefs import NAMESPACE as VOICE_NAMESPACE
+from bot.storage.voice_prefs import VoicePrefs
+from bot.tts.spec import SpeechSpec
+from bot.ui.speaking import FILE_TYPES, in_voice, speak_in_voice
 from bot.ui.views import AnsweredModal
 from bot.usage import expensive_cooldown
-from bot.voice.prefs import NAMESPACE as VOICE_NAMESPACE
-from bot.voice.prefs import VoicePrefs, resolve_voice
 from cogs.speak import checked_model, model_choices
 
 if TYPE_CHECKING:
@@ -220,20 +222,13 @@ class Scene(commands.Cog):
 
     async def _play(self, interaction: discord.Interaction, requester: discord.Member,
                     specs: list[SpeechSpec], how: str) -> None:
-        async def notify(message: str) -> None:
-            await interaction.followup.send(message, ephemeral=True, allowed_mentions=NO_MENTIONS)
+        def reply(placed: Placement, channel: str) -> str:
+            if placed.ahead == 0:
+                return _("Playing the scene now in {channel} ({how}).").format(channel=channel, how=how)
+            return _("The scene is queued at #{position} in {channel} ({how}).").format(
+                position=number(placed.position), channel=channel, how=how)
 
-        async def defer() -> None:
-            await interaction.response.defer(ephemeral=True, thinking=True)
-
-        placed = await self.bot.speech.queue_together(requester, specs, notify, accepted=defer)
-        mention = getattr(placed.channel, "mention", None) or _("your voice channel")
-        if placed.ahead == 0:
-            reply = _("Playing the scene now in {channel} ({how}).").format(channel=mention, how=how)
-        else:
-            reply = _("The scene is queued at #{position} in {channel} ({how}).").format(
-                position=number(placed.position), channel=mention, how=how)
-        await interaction.followup.send(reply, ephemeral=True)
+        await speak_in_voice(self.bot.speech, interaction, requester, list(specs), reply=reply)
 
     async def _send_files(self, interaction: discord.Interaction, specs: list[SpeechSpec], how: str) -> None:
         async def defer() -> None:

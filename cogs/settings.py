@@ -18,12 +18,12 @@ from bot.i18n import LANGUAGES, _, ngettext, pgettext
 from bot.i18n.formatting import duration, listing, number
 from bot.i18n.resolve import NAMESPACE as LANGUAGE_NAMESPACE
 from bot.i18n.resolve import LanguageSettings, guild_language
-from bot.narration.settings import NAMESPACE, NarrationSettings, check_name_template
 from bot.permissions import require_permissions
+from bot.speech.access import usable_voice
+from bot.spoken.settings import NAMESPACE, NarrationSettings, check_name_template
+from bot.storage.voice_prefs import NAMESPACE as VOICE_NAMESPACE
+from bot.storage.voice_prefs import VoicePrefs
 from bot.ui.voice_autocomplete import VoiceOptions
-from bot.voice.access import usable_voice
-from bot.voice.prefs import NAMESPACE as VOICE_NAMESPACE
-from bot.voice.prefs import VoicePrefs
 
 if TYPE_CHECKING:
     from bot.client import FishBot

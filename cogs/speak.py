@@ -16,20 +16,20 @@ from bot.fish.tts_models import TTSModel, offered_models, tts_model
 from bot.i18n import _, ngettext
 from bot.i18n.formatting import day, number
 from bot.i18n.resolve import guild_language
-from bot.narration.cleaning import clean
-from bot.narration.language import detect
-from bot.narration.reading import clean_options, names_in
-from bot.narration.settings import NAMESPACE as NARRATION_NAMESPACE
-from bot.narration.settings import NarrationSettings
-from bot.narration.spoken import for_model
 from bot.permissions import can_read
+from bot.speech.access import usable_voice
+from bot.speech.voices import default_style, resolve_voice
+from bot.spoken.cleaning import clean
+from bot.spoken.dictionaries import for_model
+from bot.spoken.language import detect
+from bot.spoken.reading import clean_options, names_in
+from bot.spoken.settings import NAMESPACE as NARRATION_NAMESPACE
+from bot.spoken.settings import NarrationSettings
 from bot.ui.cue_autocomplete import StyleOptions
 from bot.ui.speaking import in_voice, send_as_file, speak_in_voice
 from bot.ui.voice_autocomplete import VoiceOptions
 from bot.usage import expensive_cooldown
-from bot.voice.access import usable_voice
 from bot.voice.manager import SessionManager
-from bot.voice.prefs import default_style, resolve_voice
 from bot.voice.request import SpeakRequest
 from bot.voice.session import VoiceSession
 
@@ -175,7 +175,7 @@ class Speak(VoiceOptions, StyleOptions, commands.Cog):
             return
         spec = speech.spec(text, voice_id=chosen.voice_id, speed=chosen.speed, model=model_name,
                            volume=config.spec_volume, normalize_loudness=config.spec_normalize_loudness)
-        await speak_in_voice(speech, interaction, member, spec)
+        await speak_in_voice(speech, interaction, member, [spec])
 
     @speak.autocomplete("model")
     async def _model_autocomplete(

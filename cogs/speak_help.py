@@ -14,10 +14,10 @@ from discord.ext import commands
 
 from bot.expressive import cues
 from bot.i18n import N_, _
-from bot.narration.spoken import for_model
+from bot.speech.voices import resolve_voice
+from bot.spoken.dictionaries import for_model
 from bot.ui.speaking import FILE_TYPES
 from bot.ui.views import MemberView
-from bot.voice.prefs import resolve_voice
 from cogs.speak import checked_model, model_choices
 
 if TYPE_CHECKING:

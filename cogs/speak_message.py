@@ -14,15 +14,15 @@ from discord.ext import commands
 from bot.errors import UserFacingError
 from bot.i18n import _
 from bot.i18n.resolve import guild_language
-from bot.narration import phrases
 from bot.narration.access import may_read
-from bot.narration.reading import forwarded, message_language, spoken_name, words_of
-from bot.narration.settings import NAMESPACE, NICKNAMES, NarrationSettings, Nicknames
-from bot.narration.spoken import for_model
 from bot.permissions import require_speaker, speak_refusal
+from bot.speech.voices import resolve_voice
+from bot.spoken import phrases
+from bot.spoken.dictionaries import for_model
+from bot.spoken.reading import forwarded, message_language, spoken_name, words_of
+from bot.spoken.settings import NAMESPACE, NICKNAMES, NarrationSettings, Nicknames
 from bot.ui.speaking import in_voice, send_as_file, speak_in_voice
 from bot.usage import expensive_cooldown
-from bot.voice.prefs import resolve_voice
 
 if TYPE_CHECKING:
     from bot.client import FishBot
@@ -98,9 +98,9 @@ class SpeakMessage(commands.Cog):
             await send_as_file(speech, interaction, spec, ephemeral=True)
             return
         await speak_in_voice(speech, interaction, member,
-                             speech.spec(text, voice_id=voice.voice_id, speed=voice.speed,
-                                         volume=config.spec_volume,
-                                         normalize_loudness=config.spec_normalize_loudness),
+                             [speech.spec(text, voice_id=voice.voice_id, speed=voice.speed,
+                                          volume=config.spec_volume,
+                                          normalize_loudness=config.spec_normalize_loudness)],
                              channel_id=message.channel.id)
 
 

@@ -19,14 +19,17 @@ from typing import TYPE_CHECKING
 import discord
 
 from bot.cloning import check_title, visibility_name
-from bot.errors import UserFacingError, describe_error
+from bot.errors import UserFacingError
 from bot.fish import FishAPIError, FishError, ValidationError, Visibility, VoiceDesignCandidate
 from bot.fish.errors import first_detail_message
 from bot.fish.voice_design import INSTRUCTION_LIMIT, REFERENCE_TEXT_LIMIT
 from bot.i18n import N_, _, ngettext
 from bot.i18n.formatting import number
+from bot.speech.service import Bought, Placement
+from bot.ui.speaking import speak_in_voice
 from bot.ui.views import AnsweredModal, MemberView
 from bot.ui.voice_actions import VoiceActions
+from bot.wording import describe_error
 
 if TYPE_CHECKING:
     from bot.client import FishBot
@@ -193,24 +196,17 @@ class DesignView(MemberView):
             raise UserFacingError(_("Join a voice channel to hear a candidate there; the files above "
                                     "play anywhere."))
         speech = self.bot.speech
-        # What /queue shows for it: the words the candidate says.
-        spec = speech.spec(candidate.text or self.description[:200])
-
-        async def notify(message: str) -> None:
-            await interaction.followup.send(message, ephemeral=True, allowed_mentions=NO_MENTIONS)
-
-        async def defer() -> None:
-            await interaction.response.defer(ephemeral=True, thinking=True)
-
-        placed = await speech.queue_audio(member, spec, candidate.audio, notify, accepted=defer)
         shown = number(candidate.index + 1)
-        mention = getattr(placed.channel, "mention", None) or _("your voice channel")
-        if placed.ahead == 0:
-            reply = _("Playing candidate {number} now in {channel}.").format(number=shown, channel=mention)
-        else:
-            reply = _("Candidate {number} is queued at #{position} in {channel}.").format(
-                number=shown, position=number(placed.position), channel=mention)
-        await interaction.followup.send(reply, ephemeral=True)
+
+        def reply(placed: Placement, channel: str) -> str:
+            if placed.ahead == 0:
+                return _("Playing candidate {number} now in {channel}.").format(number=shown, channel=channel)
+            return _("Candidate {number} is queued at #{position} in {channel}.").format(
+                number=shown, position=number(placed.position), channel=channel)
+
+        # What /queue shows for it: the words the candidate says.
+        bought = Bought(speech.spec(candidate.text or self.description[:200]), candidate.audio)
+        await speak_in_voice(speech, interaction, member, [bought], reply=reply)
 
     async def ask_title(self, interaction: discord.Interaction, candidate: VoiceDesignCandidate) -> None:
         if self.saved is not None:

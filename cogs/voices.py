@@ -22,12 +22,12 @@ from bot.errors import UserFacingError
 from bot.fish import NotFoundError, VoiceId, parse_voice_id
 from bot.i18n import _, ngettext
 from bot.i18n.formatting import number
+from bot.speech.access import usable_voice
 from bot.storage.models import VoiceOwnership
 from bot.ui.views import ConfirmView
 from bot.ui.voice_autocomplete import VoiceOptions
 from bot.ui.voice_cards import SearchQuery, VoiceSearchView, voice_embed
 from bot.usage import expensive_cooldown
-from bot.voice.access import usable_voice
 from cogs.voice_design import design_voice
 
 if TYPE_CHECKING:

@@ -9,9 +9,9 @@ import discord
 import pytest
 from discord import app_commands
 
-from bot.errors import GENERIC_FAILURE, UserFacingError
+from bot.errors import UserFacingError
 from bot.fish import InsufficientCreditError, RateLimitError
-from bot.fish.messages import user_message
+from bot.wording import GENERIC_FAILURE, user_message
 from tests.discord_harness import snowflake, wait_for
 
 
@@ -102,7 +102,7 @@ async def test_close_closes_the_fish_client_and_database(bot) -> None:
 
 
 async def test_forget_me_deletes_stored_settings(bot, harness, guild) -> None:
-    from bot.voice.prefs import NAMESPACE, VoicePrefs
+    from bot.storage.voice_prefs import NAMESPACE, VoicePrefs
 
     user_id = guild.add_member(snowflake(), "Frank")
     other_id = guild.add_member(snowflake(), "Grace")

@@ -23,8 +23,8 @@ from bot.fish.tts_models import (
     retirement_notice,
     serving_model,
 )
-from bot.narration.spoken import for_model
-from bot.speech.spec import SpeechSpec
+from bot.spoken.dictionaries import for_model
+from bot.tts.spec import SpeechSpec
 from tests.bot_fixtures import make_settings, start_bot
 from tests.discord_harness import FakeGuild, Harness, snowflake, wait_for
 from tests.fakefish.expressive import performance_of

@@ -24,7 +24,6 @@ from .errors import (
 )
 from .ids import VoiceId, parse_voice_id
 from .live import LiveSession, WebSocketOptions, aiter_websocket_audio
-from .messages import user_message
 from .models import (
     ASR_MODELS,
     DEFAULT_ASR_MODEL,
@@ -109,5 +108,4 @@ __all__ = [
     "is_known_model",
     "parse_voice_id",
     "public_url",
-    "user_message",
 ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import discord
 
-from bot.narration.settings import OPT_OUT, NarrationSettings, OptOut
+from bot.spoken.settings import OPT_OUT, NarrationSettings, OptOut
 from bot.storage.settings import SettingsStore
 
 

@@ -18,25 +18,24 @@ import discord
 from cachetools import LRUCache
 
 from bot.config import Settings
-from bot.errors import UserFacingError
+from bot.errors import FishUnavailable, QueueFull, UserFacingError
 from bot.i18n import _, using_language
 from bot.i18n.resolve import guild_language
-from bot.narration import phrases
 from bot.narration.access import may_read
 from bot.narration.announcer import Announcer, Last
 from bot.narration.notices import Notices
-from bot.narration.reading import forwarded, message_language, spoken_name, words_of
-from bot.narration.settings import NAMESPACE, NICKNAMES, NarrationSettings, Nicknames
-from bot.narration.spoken import Dictionaries, for_model
 from bot.permissions import speak_refusal
-from bot.speech.breaker import FishUnavailable
 from bot.speech.service import SpeechService
+from bot.speech.voices import default_style, resolve_voice
+from bot.spoken import phrases
+from bot.spoken.dictionaries import Dictionaries, for_model
+from bot.spoken.reading import forwarded, message_language, spoken_name, words_of
+from bot.spoken.settings import NAMESPACE, NICKNAMES, NarrationSettings, Nicknames
 from bot.storage.settings import SettingsStore
 from bot.storage.voice_owners import VoiceOwners
 from bot.usage import QuotaExceeded
 from bot.voice.manager import SessionManager
-from bot.voice.prefs import default_style, resolve_voice
-from bot.voice.session import QueueFull, VoiceSession
+from bot.voice.session import VoiceSession
 
 log = logging.getLogger(__name__)
 
@@ -235,9 +234,9 @@ class Reader:
 
         try:
             await speech.queue(
-                author, speech.spec(text, voice_id=voice.voice_id, speed=voice.speed,
-                                    volume=config.spec_volume,
-                                    normalize_loudness=config.spec_normalize_loudness), notify,
+                author, [speech.spec(text, voice_id=voice.voice_id, speed=voice.speed,
+                                     volume=config.spec_volume,
+                                     normalize_loudness=config.spec_normalize_loudness)], notify,
                 into=session, message_id=message.id, channel_id=message.channel.id,
                 max_seconds=config.max_seconds or operator.max_spoken_seconds, notice=notice,
             )
@@ -346,7 +345,6 @@ class Reader:
                 spec = speech.spec(text, voice_id=voice.voice_id, speed=voice.speed,
                                    volume=config.spec_volume,
                                    normalize_loudness=config.spec_normalize_loudness)
-                await speech.queue(member, spec,
-                                   None, into=session)
+                await speech.queue(member, [spec], None, into=session)
             except (QuotaExceeded, QueueFull, FishUnavailable) as exc:
                 log.info("no %s announcement in guild %s: %s", verb, member.guild.id, exc)

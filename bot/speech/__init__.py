@@ -1,5 +1,5 @@
-"""Saying something: the speech specification (`bot.speech.spec`) and the service that queues it
-in voice or renders it as a file (`bot.speech.service`).
+"""Saying something: the service that queues a speech spec (`bot.tts.spec`) in voice or renders
+it as a file (`bot.speech.service`), and who may use which voice (`bot.speech.voices`, `.access`).
 
-Import from the submodules: the voice layer uses the spec, and the service uses the voice layer.
+Import from the submodules.
 """

@@ -1,14 +1,18 @@
-"""`SpeechService`: the one path from a `SpeechSpec` to audio a member hears, for /speak, the voice
-previews and narration.
+"""`SpeechService`: the one path from what a member asked for to audio they hear, for /speak, the
+menus, /scene, the voice previews and narration.
 
-    spec = speech.spec(text, voice_id=..., speed=...)
-    placed = await speech.queue(member, spec, notify, accepted=defer)   # in their voice channel
+    placed = await speech.queue(member, [spec], tell, accepted=defer)   # in their voice channel
     audio = await speech.render(spec, user_id=..., guild_id=..., accepted=defer)  # as a file
 
-Both reserve the text's billed bytes first (QuotaExceeded before anything else happens), then
-call `accepted()` — the caller's hook to defer its interaction — and only then join voice or call
-Fish. Callers own their Discord replies: the service never touches an interaction; it tells a
-requester about a failed clip only through the plain `notify(text)` callback it is given.
+`queue` takes items — a `SpeechSpec` for Fish to say, or `Bought` audio that plays as it is — and
+applies one set of rules to all of them, in this order: the breaker (refused while Fish is down),
+a saved voice the member may no longer use or that Fish lost (replaced, the member told), the
+quota (every spoken item's billed bytes reserved, QuotaExceeded before anything else happens),
+who may speak and where the bot can join, then `accepted()` — the caller's hook to defer its
+interaction — joining and queueing, with room in the queue for all of them. Items queue back to
+back, nothing of anyone else's between them. Callers own their Discord replies: the service
+never touches an interaction; it tells a requester about their request only through the plain
+`tell(text)` callback it is given, worded here in the requester's language.
 """
 
 from __future__ import annotations
@@ -18,34 +22,50 @@ import contextlib
 import dataclasses
 import datetime
 import functools
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
 import discord
 
 from bot import clock
-from bot.audio.tts_cache import TTSCache
 from bot.config import Settings
 from bot.errors import UserFacingError
-from bot.fish import FishClient, ReferenceNotFoundError
 from bot.i18n import _, current_language, using_language
 from bot.permissions import require_speaker
-from bot.speech.breaker import FishBreaker
-from bot.speech.spec import SpeechSpec
+from bot.tts.gone import StaleVoices
+from bot.tts.spec import SpeechSpec
+from bot.tts.synthesizer import MAX_VOICE_REPLACEMENTS, Synthesizer, VoiceGone
 from bot.usage import UsageLedger
 from bot.usage.billing import billed_bytes
-from bot.voice.clip import MAX_VOICE_REPLACEMENTS, Clip
+from bot.usage.reservation import Reservation
+from bot.voice.clip import Clip
 from bot.voice.manager import SessionManager
-from bot.voice.request import Notify, SpeakRequest, VoiceGone
-from bot.voice.session import QueueFull, VoiceSession
-from bot.voice.stale import StaleVoices
+from bot.voice.outcomes import VoiceNotice
+from bot.voice.request import Notify, SpeakRequest
+from bot.voice.session import VoiceSession
+from bot.wording.notices import gone_notice, voice_notice
 
 Accepted = Callable[[], Awaitable[None]]
+# Tells the requester something, in words (an ephemeral follow-up, a reply in the channel...).
+Tell = Callable[[str], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class Bought:
+    """Audio already paid for (a voice's own sample, a voice-design candidate): it plays as it is,
+    with no Fish request and nothing reserved or charged. `spec` describes it for the queue (its
+    text is what /queue shows)."""
+
+    spec: SpeechSpec
+    audio: bytes
+
+
+Item = SpeechSpec | Bought
 
 
 @dataclass(frozen=True)
 class Placement:
-    """Where a queued spec went: `ahead` requests before it (0 = it plays now), in `channel`."""
+    """Where queued items went: `ahead` requests before the first (0 = it plays now), in `channel`."""
 
     ahead: int
     channel: discord.abc.Connectable
@@ -60,29 +80,21 @@ class SpeechService:
     def __init__(
         self,
         *,
-        fish: FishClient,
+        synth: Synthesizer,
         ledger: UsageLedger,
         sessions: SessionManager,
-        cache: TTSCache,
         settings: Settings,
         stale: StaleVoices,
-        breaker: FishBreaker | None = None,
     ) -> None:
         self.stale = stale
+        self.synth = synth
         # `SpeechSpec.build` with this bot's settings (same arguments, one signature); a file's
         # spec is in the operator's `speak.file_format`.
         self.spec = functools.partial(SpeechSpec.build, settings)
         self.file_spec = functools.partial(SpeechSpec.build, settings, format=settings.speak.file_format)
-        self._fish = fish
         self._ledger = ledger
         self._sessions = sessions
-        self._cache = cache
         self._settings = settings
-        self._breaker = breaker
-
-    @property
-    def breaker(self) -> FishBreaker | None:
-        return self._breaker
 
     @staticmethod
     def today() -> datetime.date:
@@ -92,55 +104,64 @@ class SpeechService:
     async def queue(
         self,
         requester: discord.Member | discord.User,
-        spec: SpeechSpec,
-        notify: Notify | None,
+        items: Sequence[Item],
+        tell: Tell | None,
         *,
         into: VoiceSession | None = None,
         accepted: Accepted | None = None,
         message_id: int | None = None,
         channel_id: int | None = None,
         max_seconds: float | None = None,
-        notice: Notify | None = None,
+        notice: Tell | None = None,
     ) -> Placement:
-        """Reserve the billed bytes, join the requester's voice channel (or use `into`, an existing
-        session) and queue the spec. Returns its placement.
+        """Queue `items` in the requester's voice channel (joining it), or in `into` (narration's
+        session, where who may speak is the caller's to check: `speak_refusal`). Returns the
+        first item's placement.
 
-        `notify(text)` tells the requester why their clip failed later; `message_id` and
-        `max_seconds` are narration's (the message read, a cap on its speaking time); `channel_id`
-        is the text channel the words were read from (who may see them in /queue). `notice(text)`
-        tells the requester something that did not stop the clip (a saved voice that was gone and
-        replaced); it defaults to `notify`. Raises
-        QuotaExceeded, QueueFull, or UserFacingError when the requester may not speak in their
-        voice channel or it can't be joined; in every case the reservation has been finished
-        (given back, unless Fish had already been asked for the clip).
-
-        With `into` (narration), who may speak is the caller's to check (`speak_refusal`)."""
+        `tell(text)` tells the requester why a clip failed later; `notice(text)` something that
+        did not stop it (a saved voice that was gone and replaced; default `tell`). `message_id`
+        and `max_seconds` are narration's (the message read, a cap on its speaking time);
+        `channel_id` is the text channel the words were read from (who may see them in /queue).
+        Raises FishUnavailable, QuotaExceeded, QueueFull, or a refusal when the requester may not
+        speak in their voice channel or it can't be joined; in every case each reservation has
+        been finished (given back, unless Fish had already been asked for the clip)."""
+        assert items, "nothing to queue"
         guild_id = into.guild_id if into is not None else _guild_id(requester)
-        if self._breaker is not None:
-            self._breaker.refuse_if_open()  # before anything is reserved or joined
-        voice_gone = self.voice_gone(requester.id, guild_id, notice or notify)
-        spec = await self._usable_voice(spec, requester.id, guild_id, voice_gone)
-        reservation = await self._ledger.reserve(
-            kind="tts_bytes", amount=billed_bytes(spec.text), user_id=requester.id, guild_id=guild_id,
-            model=spec.model,
-        )
-        request = SpeakRequest(
-            spec=spec, requester_id=requester.id, requester_name=requester.display_name,
-            notify=notify, message_id=message_id, channel_id=channel_id, max_seconds=max_seconds,
-            on_outcome=reservation.finish, voice_gone=voice_gone,
-        )
+        if any(isinstance(item, SpeechSpec) for item in items):
+            self.synth.refuse_if_open()  # before anything is reserved or joined
+        voice_gone = self.voice_gone(requester.id, guild_id, notice or tell)
+        notify = _notify(tell)
+        requests: list[SpeakRequest] = []
+        reservations: list[Reservation] = []
         started: Clip | None = None
         try:
+            for item in items:
+                request = SpeakRequest(spec=item.spec if isinstance(item, Bought) else item,
+                                       requester_id=requester.id, requester_name=requester.display_name,
+                                       notify=notify, message_id=message_id, channel_id=channel_id,
+                                       max_seconds=max_seconds)
+                if isinstance(item, Bought):
+                    request.audio = item.audio
+                else:
+                    request.spec = await self._usable_voice(item, requester.id, guild_id, voice_gone)
+                    reservation = await self._ledger.reserve(
+                        kind="tts_bytes", amount=billed_bytes(request.text), user_id=requester.id,
+                        guild_id=guild_id, model=request.spec.model,
+                    )
+                    reservations.append(reservation)
+                    request.on_outcome, request.voice_gone = reservation.finish, voice_gone
+                requests.append(request)
             session = into
             if session is None:
                 if not isinstance(requester, discord.Member):
                     raise UserFacingError(_("This only works in a server."))
                 self._check_voice(requester)
-                if self._sessions.get(requester.guild.id) is None:
+                first = requests[0]
+                if self._sessions.get(requester.guild.id) is None and first.audio is None:
                     # Cold: the voice handshake and Fish's first byte each take hundreds of
                     # milliseconds, so they run at the same time; the audio waits in the clip's
                     # buffer until the connection is ready.
-                    started = self._sessions.head_start(request)
+                    started = self._sessions.head_start(first, requester.guild.id)
                 joining = asyncio.ensure_future(self._sessions.join(requester, warm=started is None))
                 try:
                     if accepted is not None:
@@ -151,82 +172,21 @@ class SpeechService:
                         joining.cancel()
             elif accepted is not None:
                 await accepted()
-            ahead = session.enqueue(request, started=started)
+            ahead = session.enqueue(*requests, started=started)
             started = None  # the session owns it now
         except BaseException:
             if started is not None:
                 await started.cancel()  # closes the Fish stream at once
-                await reservation.finish(started.outcome)  # "spent" if Fish had been asked already
-            else:
-                await reservation.release("skipped")
-            raise
-        return Placement(ahead=ahead, channel=session.channel)
-
-    async def queue_together(
-        self,
-        requester: discord.Member,
-        specs: list[SpeechSpec],
-        notify: Notify | None,
-        *,
-        accepted: Accepted | None = None,
-    ) -> Placement:
-        """Queue `specs` back to back, nothing of anyone else's between them (a scene read as
-        consecutive clips: the player chains queued clips without a gap). Every spec's bytes
-        are reserved first; if anything fails, all of them are given back. Returns the first's
-        placement."""
-        reservations = []
-        try:
-            for spec in specs:
-                reservations.append(await self._ledger.reserve(
-                    kind="tts_bytes", amount=billed_bytes(spec.text), user_id=requester.id,
-                    guild_id=requester.guild.id, model=spec.model,
-                ))
-            self._check_voice(requester)
-            if accepted is not None:
-                await accepted()
-            session = await self._sessions.join(requester)
-            limit = self._settings.speak.queue_limit
-            if len(session.queue) + len(specs) > limit:
-                raise QueueFull(limit)
-            requests = [
-                SpeakRequest(spec=spec, requester_id=requester.id, requester_name=requester.display_name,
-                             notify=notify, on_outcome=reservation.finish)
-                for spec, reservation in zip(specs, reservations, strict=True)
-            ]
-            places = [session.enqueue(request) for request in requests]  # no await in between
-            ahead = places[0]
-        except BaseException:
+                await started.request.finish(started.outcome)  # "spent" if Fish had been asked already
             for reservation in reservations:
-                await reservation.release("skipped")
+                if not reservation.finished:
+                    await reservation.release("skipped")
             raise
-        return Placement(ahead=ahead, channel=session.channel)
-
-    async def queue_audio(
-        self,
-        requester: discord.Member,
-        spec: SpeechSpec,
-        audio: bytes,
-        notify: Notify | None,
-        *,
-        accepted: Accepted | None = None,
-    ) -> Placement:
-        """Queue `audio` that was already bought (a voice-design candidate's WAV) in the requester's
-        voice channel: it plays as it is, with no Fish request and nothing reserved or charged.
-        `spec` describes it for the queue (its text is what /queue shows). Raises UserFacingError
-        when the requester may not speak there or the channel can't be joined (or the bot speaks
-        elsewhere), QueueFull."""
-        self._check_voice(requester)  # refused before the interaction is deferred
-        if accepted is not None:
-            await accepted()
-        session = await self._sessions.join(requester)
-        request = SpeakRequest(spec=spec, requester_id=requester.id, requester_name=requester.display_name,
-                               notify=notify, audio=audio)
-        ahead = session.enqueue(request)
         return Placement(ahead=ahead, channel=session.channel)
 
     def _check_voice(self, member: discord.Member) -> None:
         """Before joining or spending: what the bot lacks in the member's voice channel, then
-        whether the member may speak there themselves (UserFacingError; no I/O)."""
+        whether the member may speak there themselves (a refusal; no I/O)."""
         self._sessions.joinable(member)
         require_speaker(member)
 
@@ -250,22 +210,18 @@ class SpeechService:
             return False
         return True
 
-    def prime(self, spec: SpeechSpec, audio: bytes) -> bool:
-        """Let `audio` (a voice's own sample) stand for `spec`: queued, it plays from the cache, so
-        it costs no credit and its quota is given back. False when the cache can't hold it."""
-        return self._cache.put(spec, audio)
-
-    def voice_gone(self, user_id: int, guild_id: int | None, notice: Notify | None) -> VoiceGone:
-        """The hook a clip calls when Fish says its voice is gone (see bot/voice/stale.py)."""
+    def voice_gone(self, user_id: int, guild_id: int | None, notice: Tell | None) -> VoiceGone:
+        """The hook the synthesizer calls when Fish says a voice is gone (see bot/tts/gone.py)."""
 
         language = current_language()  # the requester's: the clip may call this from another task
 
         async def replace(missing: str) -> str | None:
-            with using_language(language):
-                replacement = await self.stale.replace(missing, user_id=user_id, guild_id=guild_id)
+            replacement = await self.stale.replace(missing, user_id=user_id, guild_id=guild_id)
             if replacement.notice is not None and notice is not None:
+                with using_language(language):
+                    text = gone_notice(replacement.notice)
                 with contextlib.suppress(discord.HTTPException):  # a courtesy: the clip is spoken anyway
-                    await notice(replacement.notice)
+                    await notice(text)
             return replacement.voice_id
 
         return replace
@@ -273,7 +229,7 @@ class SpeechService:
     async def _usable_voice(self, spec: SpeechSpec, user_id: int, guild_id: int | None,
                             voice_gone: VoiceGone) -> SpeechSpec:
         """`spec` with a voice that may be spoken for `user_id`, decided before anything is spent
-        (bot/voice/stale.py): a voice saved for them or their server that they may no longer use is
+        (bot/tts/gone.py): a voice saved for them or their server that they may no longer use is
         forgotten (and they are told), and a voice known to be gone from Fish is replaced."""
         for missing in await self.stale.withdrawn(user_id, guild_id):
             replacement = await voice_gone(missing)
@@ -287,26 +243,14 @@ class SpeechService:
 
     async def render(
         self, spec: SpeechSpec, *, user_id: int, guild_id: int | None, accepted: Accepted | None = None,
-        notice: Notify | None = None,
+        notice: Tell | None = None,
     ) -> bytes:
         """The whole clip as bytes in `spec.format`: from the TTS cache (recorded as "cached")
         or from Fish, with the billed bytes reserved first and committed when the audio arrived.
         A saved voice that is gone is replaced as in `queue` (`notice` tells the member)."""
         voice_gone = self.voice_gone(user_id, guild_id, notice)
         spec = await self._usable_voice(spec, user_id, guild_id, voice_gone)
-        try:
-            return await self._render(spec, user_id=user_id, guild_id=guild_id, accepted=accepted)
-        except ReferenceNotFoundError:
-            if spec.voice_id is None:
-                raise
-            spec = dataclasses.replace(spec, voice_id=await voice_gone(spec.voice_id))
-            return await self.render(spec, user_id=user_id, guild_id=guild_id, accepted=accepted,
-                                     notice=notice)
-
-    async def _render(
-        self, spec: SpeechSpec, *, user_id: int, guild_id: int | None, accepted: Accepted | None
-    ) -> bytes:
-        audio = self._cache.get(spec)
+        audio = self.synth.cached(spec)
         if audio is not None:
             if accepted is not None:
                 await accepted()
@@ -317,28 +261,23 @@ class SpeechService:
                                         guild_id=guild_id, model=spec.model):
             if accepted is not None:
                 await accepted()
-            audio = await self._convert(spec)
-        self._cache.put(spec, audio)
-        return audio
+            return await self.synth.convert(spec, guild_id=guild_id, voice_gone=voice_gone)
 
-    async def _convert(self, spec: SpeechSpec) -> bytes:
-        breaker = self._breaker
-        if breaker is None:
-            return await self._fish.tts.convert(text=spec.text, **spec.tts_options())
-        probe = breaker.check()
-        try:
-            audio = await self._fish.tts.convert(text=spec.text, **spec.tts_options())
-        except asyncio.CancelledError:
-            if probe:
-                breaker.abandon()
-            raise
-        except Exception as exc:
-            breaker.failure(exc)
-            raise
-        breaker.success()
-        return audio
+
+def _notify(tell: Tell | None) -> Notify | None:
+    """What the voice session reports, worded in the requester's language (the one current now:
+    the session reports from its own task) and told."""
+    if tell is None:
+        return None
+    language = current_language()
+
+    async def notify(event: VoiceNotice) -> None:
+        with using_language(language):
+            text = voice_notice(event)
+        await tell(text)
+
+    return notify
 
 
 def _guild_id(requester: discord.Member | discord.User) -> int | None:
     return requester.guild.id if isinstance(requester, discord.Member) else None
-

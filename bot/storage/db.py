@@ -25,17 +25,9 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
-from bot.errors import UserFacingError
+from bot.errors import DatabaseUnavailable
 
 log = logging.getLogger(__name__)
-
-
-class DatabaseUnavailable(UserFacingError):
-    """The database server can't be reached right now (restarting, network). Nothing was saved by
-    the unit of work that hit it; the engine reconnects by itself once the server is back."""
-
-    def __init__(self) -> None:
-        super().__init__("The bot's database isn't answering right now. Try again in a moment.")
 
 
 def is_outage(exc: BaseException) -> bool:

@@ -1,18 +1,19 @@
 """Answering an interaction that says something: queued in the member's voice channel with their
 place in the queue, or attached as a file. The interaction side of `SpeechService`, shared by
-/speak and the voice previews."""
+/speak, "Speak this message", /scene, the voice previews and the design candidates."""
 
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 
 import discord
 
 from bot.errors import UserFacingError
 from bot.i18n import _
 from bot.i18n.formatting import number
-from bot.speech.service import Accepted, SpeechService
-from bot.speech.spec import SpeechSpec
+from bot.speech.service import Accepted, Item, Placement, SpeechService
+from bot.tts.spec import SpeechSpec
 
 NO_MENTIONS = discord.AllowedMentions.none()
 FILE_TYPES = {"opus": ("ogg", "audio/ogg"), "mp3": ("mp3", "audio/mpeg")}
@@ -30,25 +31,28 @@ def _defer(interaction: discord.Interaction, *, ephemeral: bool) -> Accepted:
     return defer
 
 
-async def speak_in_voice(speech: SpeechService, interaction: discord.Interaction, member: discord.Member,
-                         spec: SpeechSpec, *, channel_id: int | None = None) -> None:
-    """Queue `spec` in the member's voice channel; answers ephemerally with the place in the queue,
-    and later with the reason if the clip fails. `channel_id`: the text channel the words were
-    read from (see `SpeechService.queue`)."""
+def queued_reply(placed: Placement, channel: str) -> str:
+    """The usual answer: speaking now, or the place in the queue."""
+    if placed.ahead == 0:
+        return _("Speaking now in {channel}.").format(channel=channel)
+    return _("Queued at #{position} in {channel}.").format(position=number(placed.position), channel=channel)
 
-    async def notify(message: str) -> None:
+
+async def speak_in_voice(speech: SpeechService, interaction: discord.Interaction, member: discord.Member,
+                         items: list[Item], *, channel_id: int | None = None,
+                         reply: Callable[[Placement, str], str] = queued_reply) -> None:
+    """Queue `items` in the member's voice channel; answers ephemerally with `reply(placement,
+    channel mention)`, and later with the reason if a clip fails. `channel_id`: the text channel
+    the words were read from (see `SpeechService.queue`)."""
+
+    async def tell(message: str) -> None:
         await interaction.followup.send(message, ephemeral=True, allowed_mentions=NO_MENTIONS)
 
     # Deferred only once the quota is reserved, so a refusal is the interaction's first answer.
-    placed = await speech.queue(member, spec, notify, accepted=_defer(interaction, ephemeral=True),
+    placed = await speech.queue(member, items, tell, accepted=_defer(interaction, ephemeral=True),
                                 channel_id=channel_id)
     mention = getattr(placed.channel, "mention", None) or _("your voice channel")
-    if placed.ahead == 0:
-        reply = _("Speaking now in {channel}.").format(channel=mention)
-    else:
-        reply = _("Queued at #{position} in {channel}.").format(position=number(placed.position),
-                                                               channel=mention)
-    await interaction.followup.send(reply, ephemeral=True)
+    await interaction.followup.send(reply(placed, mention), ephemeral=True)
 
 
 async def send_as_file(

@@ -9,9 +9,10 @@ from typing import Any
 
 import discord
 
-from bot.errors import describe_error, send_ephemeral, use_interaction_language
 from bot.i18n import N_, _
 from bot.storage.settings import SettingsStore
+from bot.tree import send_ephemeral, use_interaction_language
+from bot.wording import describe_error
 
 log = logging.getLogger(__name__)
 

@@ -8,15 +8,15 @@ import logging
 
 import discord
 
+from bot.errors import UnknownVoice
 from bot.i18n import _
 from bot.media import download_url
-from bot.speech.service import SpeechService
+from bot.speech.service import Bought, SpeechService
 from bot.storage.settings import SettingsStore
 from bot.storage.voice_owners import VoiceOwners
+from bot.storage.voice_prefs import NAMESPACE, VoicePrefs
 from bot.ui.speaking import in_voice, send_as_file, speak_in_voice
 from bot.ui.views import MemberView
-from bot.voice.access import unknown_voice
-from bot.voice.prefs import NAMESPACE, VoicePrefs
 
 log = logging.getLogger(__name__)
 NO_MENTIONS = discord.AllowedMentions.none()
@@ -40,7 +40,7 @@ async def use_as_my_voice(store: SettingsStore, owners: VoiceOwners, interaction
                           voice_id: str, title: str) -> None:
     """Save the voice for the member: /voice set, and the "Use as my voice" button on a card."""
     if not await owners.usable_by(voice_id, interaction.user.id):
-        raise unknown_voice(voice_id)  # a card's voice made private by its owner since it was shown
+        raise UnknownVoice(voice_id)  # a card's voice made private by its owner since it was shown
     await store.update_user(interaction.user.id, NAMESPACE,
                                 {"voice_id": voice_id, "voice_name": title[:100]}, model=VoicePrefs)
     text = _("Your voice is now **{title}**. `/speak` and narration use it.").format(
@@ -65,18 +65,17 @@ async def preview_voice(speech: SpeechService, interaction: discord.Interaction,
         audio = await download_url(sample_audio, max_bytes=min(SAMPLE_MAX_BYTES, interaction.filesize_limit))
         if audio is None:
             log.info("the sample of voice %s could not be fetched; previewing with TTS", voice_id)
-        elif voice_member is not None:
-            spec = speech.spec(text, voice_id=voice_id)
-            if speech.prime(spec, audio):  # played from the cache: no Fish request, no credit
-                await speak_in_voice(speech, interaction, voice_member, spec)
-                return
-        if audio is not None:
+        elif voice_member is not None:  # the sample itself: no Fish request, no credit
+            bought = Bought(speech.spec(text, voice_id=voice_id), audio)
+            await speak_in_voice(speech, interaction, voice_member, [bought])
+            return
+        else:
             sample = discord.File(io.BytesIO(audio), filename=_sample_name(audio))
             await interaction.followup.send(_("**{title}**'s own sample:").format(title=name), file=sample,
                                             ephemeral=True, allowed_mentions=NO_MENTIONS)
             return
     if voice_member is not None:
-        await speak_in_voice(speech, interaction, voice_member, speech.spec(text, voice_id=voice_id))
+        await speak_in_voice(speech, interaction, voice_member, [speech.spec(text, voice_id=voice_id)])
         return
     await send_as_file(speech, interaction, speech.file_spec(text, voice_id=voice_id), ephemeral=True,
                        content=_("A preview of **{title}**:").format(title=name))

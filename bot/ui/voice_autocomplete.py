@@ -20,7 +20,7 @@ from bot.fish import FishClient, FishError, Voice, parse_voice_id
 from bot.i18n import _
 from bot.storage.settings import SettingsStore
 from bot.storage.voice_owners import VoiceOwners
-from bot.voice.prefs import NAMESPACE, VoicePrefs
+from bot.storage.voice_prefs import NAMESPACE, VoicePrefs
 
 log = logging.getLogger(__name__)
 

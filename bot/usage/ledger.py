@@ -27,7 +27,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import clock, metrics
 from bot.config import Settings
-from bot.storage.db import Database, DatabaseUnavailable, affected_rows
+from bot.errors import DatabaseUnavailable
+from bot.storage.db import Database, affected_rows
 from bot.storage.models import UsageCounter, UsageEvent
 from bot.storage.settings import SettingsStore
 from bot.usage.quotas import (

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import dataclasses
 import logging
 import time
 from collections.abc import AsyncIterator, Callable
@@ -16,11 +15,10 @@ from bot.audio.buffer import PacketBuffer
 from bot.audio.pcm import pump_pcm
 from bot.audio.pipeline import pump_opus, sniff
 from bot.audio.source import StreamingOpusSource, StreamingPCMSource
-from bot.audio.tts_cache import TTSCache
-from bot.config import Settings
-from bot.fish import FishClient, FishConnectError, FishError, FishNetworkError, ReferenceNotFoundError
-from bot.speech.breaker import FishBreaker, FishUnavailable
-from bot.speech.spec import SpeechSpec
+from bot.errors import ClipStalled, FishUnavailable
+from bot.fish import FishConnectError, FishError, FishNetworkError
+from bot.tts.spec import SpeechSpec
+from bot.tts.synthesizer import Speech, Synthesizer
 from bot.usage.quotas import Outcome
 from bot.voice.request import SpeakRequest
 
@@ -31,44 +29,14 @@ log = logging.getLogger(__name__)
 # back-pressure. PCM frames are 3,840 bytes each, so the PCM path buffers 10 s.
 BUFFER_PACKETS = 3000
 BUFFER_PCM_FRAMES = 500
-# member → server → configured default → Fish's default: at most three saved voices can be gone.
-MAX_VOICE_REPLACEMENTS = 3
-
-
-class ClipStalled(Exception):
-    """Fish stopped sending audio mid-clip for longer than the stall timeout."""
-
-
-async def stall_guard(chunks: AsyncIterator[bytes], seconds: float) -> AsyncIterator[bytes]:
-    """Re-yield chunks, raising ClipStalled when the next one takes longer than `seconds`."""
-    iterator = aiter(chunks)
-    while True:
-        try:
-            async with asyncio.timeout(seconds):
-                chunk = await anext(iterator)
-        except StopAsyncIteration:
-            return
-        except TimeoutError:
-            raise ClipStalled(f"no audio for {seconds:g} s") from None
-        yield chunk
-
-
 class Clip:
     """Lazily started: `start()` opens the TTS stream; `cancel()` closes it at once."""
 
-    def __init__(
-        self,
-        request: SpeakRequest,
-        fish: FishClient,
-        *,
-        stall_timeout: float,
-        cache: TTSCache | None = None,
-        breaker: FishBreaker | None = None,
-    ) -> None:
+    def __init__(self, request: SpeakRequest, synth: Synthesizer, *, guild_id: int | None = None) -> None:
         self.request = request
         self._max_frames = None if request.max_seconds is None else round(request.max_seconds * 50)
-        self._fish = fish
-        self._stall_timeout = stall_timeout
+        self._synth = synth
+        self._guild_id = guild_id
         self.buffer = PacketBuffer(max_packets=BUFFER_PACKETS)
         # Chosen once the first bytes show the container: Opus pass-through, or PCM via ffmpeg.
         self.source: discord.AudioSource | None = None
@@ -78,8 +46,6 @@ class Clip:
         self.first_byte_at: float | None = None
         self.requested_at: float | None = None  # perf_counter when the TTS request went out
         self.play_at: float | None = None  # when the session started an idle player with it
-        self._cache = cache
-        self._breaker = breaker
         self._kept: list[bytes] | None = None  # the Ogg bytes of a cacheable clip, as they arrive
         self._complete = False  # Fish's stream ended normally (not cut by a skip)
         self.cached = False  # served from the TTS cache, without calling Fish
@@ -118,7 +84,7 @@ class Clip:
             self.task = asyncio.create_task(self._produce(), name=f"tts-clip-{self.request.id}")
 
     async def _chunks(self, stream: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
-        async for chunk in stall_guard(stream, self._stall_timeout):
+        async for chunk in stream:
             if self.first_byte_at is None:
                 self.first_byte_at = time.perf_counter()
             if self._kept is not None:
@@ -158,52 +124,32 @@ class Clip:
         if self.request.audio is not None:
             await self._replay(self.request.audio)
             return
-        cache = self._cache
-        if cache is not None:
-            audio = cache.get(spec)
-            if audio is not None:
-                self.cached = True
-                await self._replay(audio)
-                return
-            if cache.cacheable(spec.text):
-                self._kept = []
-        breaker = self._breaker
-        probe = False
-        replaced = 0
+        synth = self._synth
+        audio = synth.cached(spec)
+        if audio is not None:
+            self.cached = True
+            await self._replay(audio)
+            return
+        if synth.cacheable(spec):
+            self._kept = []
         while True:
             try:
-                if breaker is not None:
-                    probe = breaker.check()
-                await self._fetch(spec)
+                spec = await self._fetch(spec)
             except asyncio.CancelledError:
-                if breaker is not None and probe:
-                    breaker.abandon()
                 self.buffer.close()
                 self.ready.set()
                 raise
             except Exception as exc:
-                if breaker is not None and not isinstance(exc, FishUnavailable):
-                    breaker.failure(exc)
                 if not self.retried and self._may_retry(exc):
                     log.info("clip %s: Fish's stream broke before any audio (%s); asking again",
                              self.request.id, type(exc).__name__)
                     self.retried = True
                     continue
-                if (isinstance(exc, ReferenceNotFoundError) and self.first_byte_at is None
-                        and spec.voice_id is not None and self.request.voice_gone is not None
-                        and replaced < MAX_VOICE_REPLACEMENTS):
-                    # A saved voice deleted on Fish's side: the next voice in the chain says it.
-                    replaced += 1
-                    spec = dataclasses.replace(spec, voice_id=await self.request.voice_gone(spec.voice_id))
-                    self.request.spec = spec
-                    continue
                 self._failed(exc)
                 return
             break
-        if breaker is not None:
-            breaker.success()
-        if cache is not None and self._kept is not None and self._complete:
-            cache.put(spec, b"".join(self._kept))
+        if self._kept is not None and self._complete:
+            synth.keep(spec, b"".join(self._kept))
         self._kept = None
 
     def _may_retry(self, exc: Exception) -> bool:
@@ -213,16 +159,20 @@ class Clip:
         return (self.first_byte_at is None and isinstance(exc, FishNetworkError)
                 and not isinstance(exc, FishConnectError))
 
-    async def _fetch(self, spec: SpeechSpec) -> None:
+    def _sent(self) -> None:
         self.requested_at = time.perf_counter()  # per attempt: TTFB of the one that answered
         self.billed = True  # an error answer instead makes the outcome "failed", given back
-        try:
-            async with asyncio.timeout(self._stall_timeout):
-                stream = await self._fish.tts.stream(text=spec.text, **spec.tts_options())
-        except TimeoutError:
-            raise ClipStalled(f"Fish sent nothing for {self._stall_timeout:g} s") from None
-        async with stream:
-            await self._pump(self._chunks(stream))
+
+    async def _fetch(self, spec: SpeechSpec) -> SpeechSpec:
+        """One request for the clip's audio; returns the spec Fish spoke (its voice replaced if the
+        one asked for is gone)."""
+        speech: Speech
+        async with self._synth.stream(spec, guild_id=self._guild_id, voice_gone=self.request.voice_gone,
+                                      sent=self._sent) as speech:
+            if speech.spec is not spec:  # a gone voice replaced: what the request now speaks with
+                self.request.spec = speech.spec
+            await self._pump(self._chunks(speech.chunks))
+        return speech.spec
 
     @property
     def broke_part_way(self) -> bool:
@@ -246,10 +196,3 @@ class Clip:
             self.task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self.task
-
-
-def new_clip(request: SpeakRequest, fish: FishClient, settings: Settings, cache: TTSCache | None,
-             breaker: FishBreaker | None = None) -> Clip:
-    """A clip for `request` with the operator's settings (not started)."""
-    return Clip(request, fish, stall_timeout=settings.speak.stall_timeout_s, cache=cache,
-                breaker=breaker)

@@ -5,34 +5,25 @@ from __future__ import annotations
 import discord
 
 from bot import clock
-from bot.i18n import N_, _
-from bot.i18n.formatting import listing, number
+from bot.errors import BotCannotSpeak, ChannelFull, Missing, Refusal, TimedOutMember
 
 VoiceChannel = discord.VoiceChannel | discord.StageChannel
 
 
-def join_problem(channel: VoiceChannel, member: discord.Member) -> str | None:
+def join_problem(channel: VoiceChannel, member: discord.Member) -> Refusal | None:
     """Why the bot can't usefully speak in `channel` for `member`, or None when it can."""
     until = member.timed_out_until  # judged by the bot's clock, not discord.py's
     if until is not None and until > clock.utc_now():
-        return _("You're timed out in this server, so I can't speak for you right now.")
+        return TimedOutMember()
     me = channel.guild.me
     perms = channel.permissions_for(me)
-    missing = [
-        _(name)
-        for name, granted in (
-            (N_("View Channels"), perms.view_channel),
-            (N_("Connect"), perms.connect),
-            (N_("Speak"), perms.speak),
-        )
-        if not granted
-    ]
-    if isinstance(channel, discord.StageChannel) and not perms.mute_members:
+    missing = Missing(
+        view_channel=not perms.view_channel, connect=not perms.connect, speak=not perms.speak,
         # Without stage-moderator rights the bot joins as a listener and can only ask to speak.
-        missing.append(_("Mute Members (to become a stage speaker)"))
+        stage_speaker=isinstance(channel, discord.StageChannel) and not perms.mute_members,
+    )
     if missing:
-        return _("I can't speak in {channel}: I'm missing {permissions} there.").format(
-            channel=channel.mention, permissions=listing(missing))
+        return BotCannotSpeak(channel.mention, missing)
     already_in = me.voice is not None and me.voice.channel == channel
     if (
         not already_in
@@ -40,6 +31,5 @@ def join_problem(channel: VoiceChannel, member: discord.Member) -> str | None:
         and len(channel.members) >= channel.user_limit
         and not perms.move_members
     ):
-        return _("{channel} is full ({count} members).").format(
-            channel=channel.mention, count=number(channel.user_limit))
+        return ChannelFull(channel.mention, channel.user_limit)
     return None

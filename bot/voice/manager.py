@@ -8,13 +8,10 @@ import logging
 import discord
 
 from bot import metrics
-from bot.audio.tts_cache import TTSCache
 from bot.config import Settings
-from bot.errors import UserFacingError
-from bot.fish import FishClient
-from bot.i18n import _
-from bot.speech.breaker import FishBreaker
-from bot.voice.clip import Clip, new_clip
+from bot.errors import ConnectTimedOut, JoinFailed, NotInVoice, SpeakingElsewhere
+from bot.tts.synthesizer import Synthesizer
+from bot.voice.clip import Clip
 from bot.voice.joining import VoiceChannel, join_problem
 from bot.voice.request import SpeakRequest
 from bot.voice.session import CONNECT_TIMEOUT_S, VoiceSession
@@ -25,20 +22,19 @@ log = logging.getLogger(__name__)
 class SessionManager:
     def __init__(
         self,
-        fish: FishClient,
+        synth: Synthesizer,
         settings: Settings,
         *,
         voice_client_cls: type[discord.VoiceClient] = discord.VoiceClient,
-        tts_cache: TTSCache | None = None,
-        breaker: FishBreaker | None = None,
     ) -> None:
-        self._fish = fish
-        self._tts_cache = tts_cache
-        self._breaker = breaker
+        self.synth = synth
         self._settings = settings
         # Tests and the benchmark pass a stand-in that records packets instead of sending them.
         self.voice_client_cls = voice_client_cls
         self.sessions: dict[int, VoiceSession] = {}
+        # One join at a time per server: two at once would each connect, and the second would
+        # take the first's fresh voice client for a leftover and disconnect it.
+        self._joining: dict[int, asyncio.Lock] = {}
         self._background: set[asyncio.Task[None]] = set()
         metrics.watch(self)
 
@@ -55,21 +51,21 @@ class SessionManager:
         return session.current is not None or bool(session.queue) or session.reconnecting
 
     def joinable(self, member: discord.Member) -> VoiceChannel:
-        """The member's voice channel if the bot can join it; UserFacingError naming what's
-        missing otherwise (no I/O: checked before anything is spent)."""
+        """The member's voice channel if the bot can join it; a refusal naming what's missing
+        otherwise (no I/O: checked before anything is spent)."""
         if member.voice is None or member.voice.channel is None:
-            raise UserFacingError(_("Join a voice channel first."))
+            raise NotInVoice()
         channel: VoiceChannel = member.voice.channel
         problem = join_problem(channel, member)
         if problem is not None:
-            raise UserFacingError(problem)
+            raise problem
         return channel
 
-    def head_start(self, request: SpeakRequest) -> Clip:
+    def head_start(self, request: SpeakRequest, guild_id: int) -> Clip:
         """Start fetching `request`'s audio now, before it has a session (a cold /speak: Fish
         works while the voice connection is made). Hand the clip to `VoiceSession.enqueue`, or
         cancel it."""
-        clip = new_clip(request, self._fish, self._settings, self._tts_cache, self._breaker)
+        clip = Clip(request, self.synth, guild_id=guild_id)
         clip.start()
         return clip
 
@@ -78,6 +74,10 @@ class SessionManager:
     ) -> VoiceSession:
         """The guild's session in the member's channel, connecting or moving as needed.
         `warm=False`: a Fish request is already on its way (no need to pre-connect)."""
+        async with self._joining.setdefault(member.guild.id, asyncio.Lock()):
+            return await self._join(member, move_if_idle=move_if_idle, warm=warm)
+
+    async def _join(self, member: discord.Member, *, move_if_idle: bool, warm: bool) -> VoiceSession:
         channel = self.joinable(member)
         guild = member.guild
         session = self.get(guild.id)
@@ -99,10 +99,7 @@ class SessionManager:
             if session.channel == channel:
                 return session
             if self._busy(session) or not move_if_idle:
-                raise UserFacingError(
-                    _("I'm already speaking in {channel}. Join that channel, or wait until I'm done.").format(
-                        channel=session.channel.mention)
-                )
+                raise SpeakingElsewhere(session.channel.mention)
             session.moving_to = channel.id
             await session.voice.move_to(channel)
             session.humans_changed()
@@ -113,15 +110,11 @@ class SessionManager:
         try:
             voice = await self._connect(channel, CONNECT_TIMEOUT_S)
         except TimeoutError:
-            raise UserFacingError(
-                _("I couldn't connect to {channel} in time.").format(channel=channel.mention)) from None
+            raise ConnectTimedOut(channel.mention) from None
         except discord.ClientException as exc:
-            text = _("I couldn't join {channel}: {reason}")
-            raise UserFacingError(text.format(channel=channel.mention, reason=exc)) from None
-        session = VoiceSession(
-            voice, fish=self._fish, settings=self._settings, connect=self._connect,
-            on_closed=self._forget, tts_cache=self._tts_cache, breaker=self._breaker,
-        )
+            raise JoinFailed(channel.mention, str(exc)) from None
+        session = VoiceSession(voice, synth=self.synth, settings=self._settings, connect=self._connect,
+                               on_closed=self._forget)
         self.sessions[guild.id] = session
         return session
 
@@ -135,7 +128,7 @@ class SessionManager:
 
     def warm_fish(self) -> None:
         """Pre-connect to Fish in the background (start-up, a session starting)."""
-        task = asyncio.create_task(self._fish.warm(), name="fish-warm")
+        task = asyncio.create_task(self.synth.warm(), name="fish-warm")
         self._background.add(task)
         task.add_done_callback(self._background.discard)
 
@@ -165,6 +158,7 @@ class SessionManager:
 
     async def on_guild_remove(self, guild: discord.Guild) -> None:
         """The bot was removed from the server (or it was deleted)."""
+        self._joining.pop(guild.id, None)
         session = self.get(guild.id)
         if session is not None:
             await session.close()

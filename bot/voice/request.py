@@ -8,18 +8,17 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
-from bot.i18n import current_language
-from bot.speech.spec import SpeechSpec
+from bot.tts.spec import SpeechSpec
+from bot.tts.synthesizer import VoiceGone
 from bot.usage.quotas import Outcome
+from bot.voice.outcomes import VoiceNotice
 
 log = logging.getLogger(__name__)
 
 _next_id = itertools.count(1)
 
-Notify = Callable[[str], Awaitable[None]]
-# Called with a voice id Fish says no longer exists; returns the voice to use instead (None: Fish's
-# default). See bot/voice/stale.py.
-VoiceGone = Callable[[str], Awaitable[str | None]]
+# Tells the requester what happened to their request (worded and delivered by the layer above).
+Notify = Callable[[VoiceNotice], Awaitable[None]]
 # "ok" (played), "cached" (played from the TTS cache), "partial" (Fish's stream broke after some of
 # the audio arrived, which played), "failed", "spent" (dropped before playing, but Fish had already
 # been asked: billed), "skipped" (dropped before Fish was asked).
@@ -44,8 +43,6 @@ class SpeakRequest:
     max_seconds: float | None = None
     # Told once how the request ended; /speak commits or releases the member's quota with it.
     on_outcome: OnOutcome | None = None
-    # The language `notify` speaks: the requester's, from where the request was made.
-    language: str = field(default_factory=current_language)
     # The spec's voice is gone from Fish: forget it, pick the next one (and tell the member once).
     voice_gone: VoiceGone | None = None
     # Audio already bought (a voice-design candidate): played as it is, without asking Fish.

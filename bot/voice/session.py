@@ -20,23 +20,18 @@ import discord
 from bot import metrics
 from bot.audio.chain import ChainSource
 from bot.audio.source import StreamingOpusSource
-from bot.audio.tts_cache import TTSCache
 from bot.config import Settings
-from bot.errors import UserFacingError
-from bot.fish import FishClient
-from bot.fish.messages import user_message
-from bot.i18n import N_, _, using_language
-from bot.i18n.formatting import number
-from bot.speech.breaker import FishBreaker, FishUnavailable
+from bot.errors import FishUnavailable, QueueFull
+from bot.tts.synthesizer import Synthesizer
 from bot.usage.quotas import Outcome
-from bot.voice.clip import Clip, ClipStalled, new_clip
+from bot.voice.clip import Clip
 from bot.voice.joining import VoiceChannel
+from bot.voice.outcomes import ClipFailed, SessionEnded
 from bot.voice.request import OnOutcome, SpeakRequest
 
 log = logging.getLogger(__name__)
 
 
-PART_WAY = N_("Fish Audio stopped sending audio part-way; the rest was skipped.")
 RECONNECT_POLL_S = 0.05
 # Bounds discord.py's whole voice handshake (its own retries included) for one connection.
 CONNECT_TIMEOUT_S = 20.0
@@ -48,36 +43,23 @@ MAX_PLAYER_RESTARTS = 5
 Connect = Callable[[VoiceChannel, float], Awaitable[discord.VoiceClient]]
 
 
-class QueueFull(UserFacingError):
-    """The server's speech queue has no room: what the member is told."""
-
-    def __init__(self, limit: int) -> None:
-        text = _("The queue is full ({count} waiting). Try again soon.")
-        super().__init__(text.format(count=number(limit)))
-        self.limit = limit
-
-
 class VoiceSession:
     def __init__(
         self,
         voice: discord.VoiceClient,
         *,
-        fish: FishClient,
+        synth: Synthesizer,
         settings: Settings,
         connect: Connect,
         on_closed: Callable[[VoiceSession], Awaitable[None]] | None = None,
-        tts_cache: TTSCache | None = None,
-        breaker: FishBreaker | None = None,
     ) -> None:
         self.voice = voice
         self.guild_id = voice.guild.id
         self._guild = voice.guild
-        self._fish = fish
+        self._synth = synth
         self._settings = settings
         self._connect = connect
         self._on_closed = on_closed
-        self._tts_cache = tts_cache
-        self._breaker = breaker
         self._told_outage: int | None = None  # the breaker's outage this session's members heard of
         self.queue: deque[SpeakRequest] = deque()
         self.current: Clip | None = None
@@ -135,21 +117,23 @@ class VoiceSession:
     def reconnecting(self) -> bool:
         return self._reconnect is not None and not self._reconnect.done()
 
-    def enqueue(self, request: SpeakRequest, *, started: Clip | None = None) -> int:
-        """Queue a request; returns how many requests are ahead of it (0 = it plays now).
+    def enqueue(self, *requests: SpeakRequest, started: Clip | None = None) -> int:
+        """Queue requests back to back (nothing else between them); returns how many requests
+        are ahead of the first (0 = it plays now). Raises QueueFull unless all of them fit.
 
-        `started`: the request's clip, already fetching (a cold /speak starts Fish while the
-        voice connection is made); it plays as this request's clip, when its turn comes if
-        someone else's request got in first (a rare race). Raises QueueFull."""
-        if len(self.queue) >= self._settings.speak.queue_limit:
-            raise QueueFull(self._settings.speak.queue_limit)
+        `started`: the first request's clip, already fetching (a cold /speak starts Fish while the
+        voice connection is made); it plays as that request's clip, when its turn comes if
+        someone else's request got in first (a rare race)."""
+        limit = self._settings.speak.queue_limit
+        if len(self.queue) + len(requests) > limit:
+            raise QueueFull(limit)
         ahead = len(self.queue) + (self.current is not None)
-        self.queue.append(request)
+        self.queue.extend(requests)
         if started is not None:
-            if self.queue[0] is request and self._prefetched is None:
+            if self.queue[0] is requests[0] and self._prefetched is None:
                 self._prefetched = started
             else:
-                self._early[request.id] = started
+                self._early[requests[0].id] = started
         self._wakeup.set()
         if self.current is not None and self.current.downloaded:
             self._prefetch_next()
@@ -225,7 +209,7 @@ class VoiceSession:
         return self.queue.popleft()
 
     def _new_clip(self, request: SpeakRequest) -> Clip:
-        return new_clip(request, self._fish, self._settings, self._tts_cache, self._breaker)
+        return Clip(request, self._synth, guild_id=self.guild_id)
 
     def _prefetch_next(self) -> None:
         """Start fetching the head of the queue while the current clip plays (one ahead).
@@ -429,21 +413,16 @@ class VoiceSession:
         return False
 
     async def _tell_lost(self, reason: str) -> None:
-        """One message, to the requester of what was playing (else the next in line)."""
+        """One notice, to the requester of what was playing (else the next in line)."""
         request = (self.current.request if self.current is not None
                    else self.queue[0] if self.queue else None)
         if request is None or request.notify is None:
             return
-        with using_language(request.language):  # this runs in the session's task
-            where = getattr(self.voice.channel, "mention", None) or _("the voice channel")
-            if reason == "removed":
-                text = _("I was disconnected from {channel}, so I stopped speaking and cleared the queue.")
-            else:
-                text = _("I lost the voice connection in {channel} and Discord didn't let me back in, "
-                         "so I stopped speaking and cleared the queue.")
-            text = text.format(channel=where)
+        assert reason in ("removed", "reconnect failed")
+        ended = SessionEnded("removed" if reason == "removed" else "reconnect failed",
+                             getattr(self.voice.channel, "mention", None))
         try:
-            await request.notify(text)
+            await request.notify(ended)
         except discord.HTTPException:
             log.info("could not tell a requester that the voice session in guild %s ended", self.guild_id)
 
@@ -451,21 +430,13 @@ class VoiceSession:
         error = clip.error
         if error is None or clip.request.notify is None:
             return
-        with using_language(clip.request.language):  # this runs in the session's task
-            if isinstance(error, FishUnavailable):
-                # Refused while the breaker is open: said once per outage in this session, not per clip.
-                if self._told_outage == error.outage:
-                    return
-                self._told_outage = error.outage
-                text = str(FishUnavailable(error.retry_in, error.outage))  # worded in this language
-            elif clip.broke_part_way:
-                text = _(PART_WAY)
-            elif isinstance(error, ClipStalled):
-                text = _("Timed out waiting for Fish Audio to send audio for your message, so I skipped it.")
-            else:
-                text = user_message(error)
+        if isinstance(error, FishUnavailable):
+            # Refused while the breaker is open: said once per outage in this session, not per clip.
+            if self._told_outage == error.outage:
+                return
+            self._told_outage = error.outage
         try:
-            await clip.request.notify(text)
+            await clip.request.notify(ClipFailed(error, part_way=clip.broke_part_way))
         except discord.HTTPException:
             log.info("could not tell the requester why clip %s failed", clip.request.id)
 

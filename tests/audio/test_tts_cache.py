@@ -5,8 +5,8 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from bot.audio.tts_cache import TTSCache
-from bot.speech.spec import SpeechSpec
+from bot.tts.cache import TTSCache
+from bot.tts.spec import SpeechSpec
 
 
 def key(text: str, **changes: Any) -> SpeechSpec:

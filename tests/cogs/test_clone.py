@@ -19,7 +19,7 @@ from bot.media import encoded_bound, probe
 from bot.media import ffmpeg as media_ffmpeg
 from bot.media import jobs as media_jobs
 from bot.media.jobs import MediaJobs
-from bot.voice.prefs import NAMESPACE, VoicePrefs
+from bot.storage.voice_prefs import NAMESPACE, VoicePrefs
 from tests.attachments import VOICE_MESSAGE_FLAG, FakeCDN
 from tests.bot_fixtures import make_settings
 from tests.discord_harness import FakeGuild, Harness, Sent, message_payload, wait_for

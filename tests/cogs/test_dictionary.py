@@ -9,8 +9,8 @@ from typing import Any
 import discord
 import pytest
 
-from bot.narration.pronunciation import MAX_ENTRIES
-from bot.narration.settings import DICTIONARY_NAMESPACE, PronunciationSettings
+from bot.spoken.pronunciation import MAX_ENTRIES
+from bot.spoken.settings import DICTIONARY_NAMESPACE, PronunciationSettings
 from tests.discord_harness import FakeGuild, Harness, message_payload, snowflake, wait_for
 from tests.discord_internals import gateway_event
 

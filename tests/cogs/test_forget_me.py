@@ -12,11 +12,11 @@ import discord
 import pytest
 from sqlalchemy import select
 
-from bot.narration.settings import DICTIONARY_NAMESPACE, NAMESPACE, NarrationSettings, PronunciationSettings
+from bot.spoken.settings import DICTIONARY_NAMESPACE, NAMESPACE, NarrationSettings, PronunciationSettings
 from bot.storage.models import UsageEvent
+from bot.storage.voice_prefs import NAMESPACE as VOICE_NAMESPACE
+from bot.storage.voice_prefs import VoicePrefs
 from bot.usage.ledger import FORGOTTEN_MEMBER
-from bot.voice.prefs import NAMESPACE as VOICE_NAMESPACE
-from bot.voice.prefs import VoicePrefs
 from tests.discord_harness import FakeGuild, Harness, Sent, wait_for
 from tests.helpers.pseudo_locale import shown
 from tests.helpers.voices import ANN, BOB, bot_settings, members, own_voice  # noqa: F401 (fixtures)

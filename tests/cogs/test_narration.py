@@ -12,9 +12,9 @@ import pytest
 
 from bot.client import build_intents
 from bot.config import Settings
-from bot.narration.settings import NAMESPACE, NICKNAMES, OPT_OUT, NarrationSettings, Nicknames, OptOut
-from bot.voice.prefs import NAMESPACE as VOICE_NAMESPACE
-from bot.voice.prefs import VoicePrefs
+from bot.spoken.settings import NAMESPACE, NICKNAMES, OPT_OUT, NarrationSettings, Nicknames, OptOut
+from bot.storage.voice_prefs import NAMESPACE as VOICE_NAMESPACE
+from bot.storage.voice_prefs import VoicePrefs
 from tests.bot_fixtures import make_settings, start_bot
 from tests.discord_harness import FakeGuild, Harness, events_handled, message_payload, snowflake, wait_for
 from tests.discord_internals import gateway_event

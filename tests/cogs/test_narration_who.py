@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from bot.config import Settings
-from bot.narration.settings import NAMESPACE, NarrationSettings
+from bot.spoken.settings import NAMESPACE, NarrationSettings
 from tests.discord_harness import message_payload, snowflake, wait_for
 from tests.discord_internals import gateway_event
 from tests.helpers.narration import (

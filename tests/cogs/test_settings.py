@@ -7,7 +7,7 @@ import discord
 from discord import app_commands
 
 from bot.client import FishBot
-from bot.narration.settings import NAMESPACE, NarrationSettings
+from bot.spoken.settings import NAMESPACE, NarrationSettings
 from cogs.settings import NARRATION_OPTIONS
 from tests.discord_harness import FakeGuild, Harness
 

@@ -13,8 +13,8 @@ from sqlalchemy import select
 
 from bot.audio.ogg import OggDemuxer
 from bot.fish.errors import error_from_response
-from bot.fish.messages import user_message
 from bot.storage.models import UsageEvent
+from bot.wording import user_message
 from tests.discord_harness import snowflake, wait_for
 from tests.helpers.speak import in_voice, speak, voice_client
 from tests.voice_standin import RecordingVoiceClient

@@ -151,3 +151,36 @@ async def test_a_hopeless_join_spends_nothing(bot, harness, guild, fakefish) -> 
     assert sent[-1].ephemeral and "missing Connect" in sent[-1].content
     assert fakefish.requests_for("tts") == []
     assert await ledger(bot) == [(len("Nobody will hear this."), "skipped")]  # nothing spent
+
+
+async def test_two_cold_speaks_at_once_share_one_connection(bot, harness, guild, fakefish) -> None:
+    """Two members /speak at the same moment while the bot is not in voice: one connection is made
+    and both are spoken; the second join waits for the first instead of taking its voice client,
+    still connecting, for a leftover and disconnecting it."""
+    cls, handshake = voice_client_joining_in(0.3)
+    disconnects: list[Any] = []
+
+    class Counted(cls):  # type: ignore[misc, valid-type]
+        async def disconnect(self, *, force: bool = False) -> None:
+            disconnects.append(self)
+            await super().disconnect(force=force)
+
+    bot.voice_sessions.voice_client_cls = Counted
+    channel = guild.add_channel("Voice", kind=2)
+    alice, bob = guild.add_member(snowflake(), "Alice"), guild.add_member(snowflake(), "Bob")
+    guild.put_in_voice(alice, channel)
+    guild.put_in_voice(bob, channel)
+    before = len(harness.sent)
+    await asyncio.gather(
+        harness.run("speak", user_id=alice, guild=guild, text="Alice speaks first."),
+        harness.run("speak", user_id=bob, guild=guild, text="Bob speaks at the same time."),
+    )
+    replies = sorted(s.content for s in harness.sent[before:] if s.kind == "followup")
+    assert len(replies) == 2, replies
+    assert replies[0].startswith("Queued at #2") and replies[1].startswith("Speaking now"), replies
+    session = bot.voice_sessions.get(guild.id)
+    assert session is not None
+    await wait_for(lambda: session.clips_played == 2, timeout=15)
+    assert disconnects == [] and handshake.connected_at is not None
+    assert sorted(r.body["text"] for r in fakefish.requests_for("tts")) == [
+        "Alice speaks first.", "Bob speaks at the same time."]

@@ -8,9 +8,9 @@ from typing import Any
 import discord
 import pytest
 
-from bot.narration.settings import NAMESPACE, NarrationSettings
-from bot.voice.prefs import NAMESPACE as VOICE_NAMESPACE
-from bot.voice.prefs import VoicePrefs
+from bot.spoken.settings import NAMESPACE, NarrationSettings
+from bot.storage.voice_prefs import NAMESPACE as VOICE_NAMESPACE
+from bot.storage.voice_prefs import VoicePrefs
 from cogs.speak_message import MENU_NAME
 from tests.discord_harness import FakeGuild, Harness, message_payload, snowflake, wait_for
 

@@ -30,8 +30,8 @@ from bot.fish import (
     TextEvent,
     ValidationError,
     WebSocketError,
-    user_message,
 )
+from bot.wording import user_message
 from tests.fakefish import conforms_to_sdk
 
 from .conftest import KEY, fish_tasks

@@ -29,9 +29,9 @@ from bot.fish import (
     ValidationError,
     VoiceNotReadyError,
     WebSocketError,
-    user_message,
 )
 from bot.fish.errors import error_from_response, parse_error_body, parse_retry_after
+from bot.wording import user_message
 
 KEY = "sk-0123456789abcdef0123456789abcdef"
 

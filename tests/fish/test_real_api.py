@@ -20,9 +20,9 @@ from bot.fish import (
     ReferenceNotFoundError,
     VoiceNotReadyError,
     public_url,
-    user_message,
 )
 from bot.fish.tts import min_plausible_bytes
+from bot.wording import user_message
 
 TEXT = "Hello there, this is a test of the real Fish Audio API behaviour."
 

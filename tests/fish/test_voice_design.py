@@ -10,7 +10,8 @@ from typing import Any
 
 import pytest
 
-from bot.fish import FishAPIError, FishClient, InsufficientCreditError, RateLimitError, user_message
+from bot.fish import FishAPIError, FishClient, InsufficientCreditError, RateLimitError
+from bot.wording import user_message
 from tests.fakefish.voice_design import candidate_audio
 
 DESCRIPTION = "A warm, slow storyteller with a slight rasp"

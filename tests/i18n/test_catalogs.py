@@ -16,11 +16,11 @@ from babel.messages.pofile import read_po
 
 from bot.i18n import LANGUAGES
 from bot.i18n.catalogs import LOCALES_DIR, po_path
-from bot.i18n.extract import ROOT, code_catalog
+from bot.tools.extract import ROOT, code_catalog
 
 TRANSLATED = [language for language in LANGUAGES if language != "en"]
 DOMAINS = ("messages", "commands")
-HOW_TO_FIX = ("run `python -m bot.i18n.extract`, then translate the new entries in every "
+HOW_TO_FIX = ("run `python -m bot.tools.extract`, then translate the new entries in every "
               "bot/locales/*/LC_MESSAGES/*.po (README: Languages)")
 
 
@@ -45,7 +45,7 @@ def test_every_marked_string_in_the_code_is_in_the_template() -> None:
 
 
 async def test_the_command_template_matches_the_command_tree(bot) -> None:
-    from bot.i18n.extract_commands import tree_strings
+    from bot.tools.extract_commands import tree_strings
 
     in_tree = {(item.context, item.message) for item in await tree_strings(bot.tree)}
     in_template = keys(read(LOCALES_DIR / "commands.pot"))

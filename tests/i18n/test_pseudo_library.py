@@ -19,7 +19,7 @@ import pytest
 from bot.config import Settings
 from bot.i18n import using_language
 from bot.i18n.formatting import duration
-from bot.voice.prefs import NAMESPACE, VoicePrefs
+from bot.storage.voice_prefs import NAMESPACE, VoicePrefs
 from tests.bot_fixtures import make_settings
 from tests.discord_harness import FakeGuild, Sent, message_payload, wait_for
 from tests.helpers.clone import last_edit, start_clone

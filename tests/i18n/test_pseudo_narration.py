@@ -17,11 +17,11 @@ from babel.messages.pofile import read_po
 from bot.config import Settings
 from bot.i18n.catalogs import po_path
 from bot.i18n.formatting import duration
-from bot.narration.pronunciation import MAX_ENTRIES
-from bot.narration.settings import DICTIONARY_NAMESPACE, NAMESPACE, NarrationSettings, PronunciationSettings
-from bot.voice.prefs import NAMESPACE as VOICE_NAMESPACE
-from bot.voice.prefs import VoicePrefs
-from bot.voice.stale import GONE, INSTEAD
+from bot.spoken.pronunciation import MAX_ENTRIES
+from bot.spoken.settings import DICTIONARY_NAMESPACE, NAMESPACE, NarrationSettings, PronunciationSettings
+from bot.storage.voice_prefs import NAMESPACE as VOICE_NAMESPACE
+from bot.storage.voice_prefs import VoicePrefs
+from bot.wording.notices import GONE, INSTEAD
 from cogs.speak_message import MENU_NAME
 from tests.discord_harness import FakeGuild, Harness, Sent, message_payload, snowflake, wait_for
 from tests.helpers.narration import ANN, BOB, CAT, HELPER_BOT, Room, settings_for

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.narration.cleaning import CleanOptions, Names, clean
+from bot.spoken.cleaning import CleanOptions, Names, clean
 
 NAMES = Names(
     user={1: "Alice", 2: "Bob"}.get,

@@ -7,9 +7,9 @@ from __future__ import annotations
 import pytest
 
 from bot.i18n import LANGUAGES
-from bot.narration import conventions, phrases
-from bot.narration.cleaning import CleanOptions, clean
-from bot.narration.language import detect
+from bot.spoken import conventions, phrases
+from bot.spoken.cleaning import CleanOptions, clean
+from bot.spoken.language import detect
 
 DETECTION: list[tuple[str, str, str]] = [
     # (text, server language, detected)

@@ -6,8 +6,8 @@ from datetime import date
 
 import pytest
 
-from bot.narration.pronunciation import MAX_REPLACEMENT, BadEntry, Dictionary, Entry, parse_entry
-from bot.narration.spoken import for_model
+from bot.spoken.dictionaries import for_model
+from bot.spoken.pronunciation import MAX_REPLACEMENT, BadEntry, Dictionary, Entry, parse_entry
 
 SPAN = "<|phoneme_start|>{}<|phoneme_end|>"
 S1_LAST_DAY = date(2026, 12, 30)  # s1 reads its (emotions) and no phoneme spans until it retires

@@ -10,8 +10,10 @@ from typing import Any
 import pytest
 
 from bot.config import Settings
+from bot.errors import FishUnavailable
 from bot.fish import FishAPIError, FishConnectError, InsufficientCreditError, RateLimitError, ServerError
-from bot.speech.breaker import FishBreaker, FishUnavailable
+from bot.tts.breaker import FishBreaker
+from bot.wording import describe
 from tests.bot_fixtures import make_settings
 from tests.discord_harness import snowflake, wait_for
 from tests.helpers.speak import in_voice, speak
@@ -39,7 +41,7 @@ def test_opens_after_repeated_outages_and_probes_after_a_growing_cool_off() -> N
     assert breaker.is_open and breaker.outage == 1
     with pytest.raises(FishUnavailable) as refused:
         breaker.check()
-    assert refused.value.retry_in == 5 and "Try again in 5 s" in str(refused.value)
+    assert refused.value.retry_in == 5 and "Try again in 5 s" in (describe(refused.value) or "")
     clock.now += 5
     breaker.refuse_if_open()  # the cool-off is over: queueing is allowed again
     assert breaker.check() is True  # one probe...
@@ -95,7 +97,7 @@ async def test_speak_through_an_outage(bot, harness, guild, fakefish) -> None:
     assert len(fakefish.requests_for("tts")) == 2
     # Fish is back: after the cool-off the next request goes through and closes the breaker.
     fakefish.clear_faults("tts")
-    breaker = bot.speech.breaker
+    breaker = bot.speech.synth.breaker
     await wait_for(lambda: breaker.retry_in() == 0, timeout=5)
     sent = await speak(harness, guild, bob, "six")
     assert "Speaking now" in sent[-1].content

@@ -9,7 +9,7 @@ from pathlib import Path
 from bot.config import Settings
 from bot.fish.models import build_tts_request, tts_payload
 from bot.speech.service import SpeechService
-from bot.speech.spec import SpeechSpec
+from bot.tts.spec import SpeechSpec
 
 
 def settings(tmp_path: Path) -> Settings:
@@ -55,7 +55,7 @@ def test_the_spec_is_its_own_cache_key(tmp_path: Path) -> None:
 def test_the_service_builds_specs_with_the_bots_settings(tmp_path: Path, set_today) -> None:
     set_today(date(2026, 12, 1))
     bot_settings = Settings(fish={"model": "s2-pro"}, speak={"file_format": "mp3"}, data_dir=tmp_path)
-    speech = SpeechService(fish=None, ledger=None, sessions=None, cache=None, settings=bot_settings,
+    speech = SpeechService(synth=None, ledger=None, sessions=None, settings=bot_settings,
                            stale=None)  # only specs are built here
     assert speech.spec("hi", voice_id="v1", speed=1.5) == SpeechSpec.build(bot_settings, "hi", voice_id="v1",
                                                                            speed=1.5)

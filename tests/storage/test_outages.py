@@ -16,12 +16,14 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.config import Settings
-from bot.narration.settings import NAMESPACE, NarrationSettings
-from bot.storage.db import Database, DatabaseUnavailable
+from bot.errors import DatabaseUnavailable
+from bot.spoken.settings import NAMESPACE, NarrationSettings
+from bot.storage.db import Database
 from bot.storage.migrations import upgrade
 from bot.storage.models import UsageEvent
 from bot.storage.settings import SettingsStore
 from bot.usage import UsageLedger
+from bot.wording import describe
 
 GUILD = 333_333_333_333_333_333
 
@@ -98,7 +100,8 @@ async def test_postgresql_restart_loses_no_settings_and_no_ledger_rows(restartab
         # A command that writes settings meanwhile is told to try again; nothing half-saved.
         with pytest.raises(DatabaseUnavailable) as refused:
             await store.update_guild(GUILD, NAMESPACE, {"read_bots": False}, model=NarrationSettings)
-        assert str(refused.value) == "The bot's database isn't answering right now. Try again in a moment."
+        assert describe(refused.value) == ("The bot's database isn't answering right now. "
+                                           "Try again in a moment.")
         # A clip that ends while the server is down: its outcome is kept and written later.
         await playing.finish("partial")
         await ledger.record(kind="tts_bytes", amount=33, user_id=3, guild_id=GUILD, outcome="cached")

@@ -134,7 +134,7 @@ async def test_a_head_start_behind_another_request_is_kept_not_asked_for_twice(b
                                           user_id=user_id, guild_id=guild.id)
     request = SpeakRequest(spec=bot.speech.spec("the racer"), requester_id=user_id, requester_name="Alice",
                            on_outcome=reservation.finish)
-    started = bot.voice_sessions.head_start(request)
+    started = bot.voice_sessions.head_start(request, guild.id)
     await wait_for(lambda: charged(fakefish, "the racer"))  # Fish has it while the join goes on
     assert session.enqueue(request, started=started) == 2
     await wait_for(lambda: session.clips_played == 3, timeout=30)

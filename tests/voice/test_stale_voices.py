@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from bot.voice.prefs import NAMESPACE, VoicePrefs
-from bot.voice.stale import TOLD_NAMESPACE, ToldGone
+from bot.storage.voice_prefs import NAMESPACE, VoicePrefs
+from bot.tts.gone import TOLD_NAMESPACE, ToldGone
 from tests.bot_fixtures import make_settings, start_bot
 from tests.discord_harness import FakeGuild, Harness, snowflake, wait_for
 from tests.helpers.narration import ANN, BOB, Room, settings_for

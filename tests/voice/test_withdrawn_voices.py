@@ -10,7 +10,7 @@ from typing import Any
 import discord
 import pytest
 
-from bot.voice.prefs import NAMESPACE, VoicePrefs
+from bot.storage.voice_prefs import NAMESPACE, VoicePrefs
 from cogs.speak_message import MENU_NAME
 from tests.discord_harness import FakeGuild, message_payload, snowflake
 from tests.helpers.narration import settings_for

@@ -21,7 +21,7 @@ _NOT_WORDS = re.compile(
     re.DOTALL,
 )
 # "草www", "それなｗｗｗ": w's ending a word right after kana or kanji are Japanese laughter, not
-# Latin letters (bot.narration.conventions reads them as "わら").
+# Latin letters (bot.spoken.conventions reads them as "わら").
 _LAUGH = re.compile(r"(?<=[\u3040-\u30ff\u3400-\u9fff々])[wWｗＷ]+(?![^\W_])")
 # The letters of each script (letters only: no kana punctuation such as "・").
 _KANA = re.compile("[\u3041-\u3096\u309d-\u309f\u30a1-\u30fa\u30fc-\u30ff\u31f0-\u31ff\uff66-\uff9d]")

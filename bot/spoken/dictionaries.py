@@ -22,8 +22,8 @@ from bot import clock
 from bot.expressive import cues
 from bot.fish.models import reads_phonemes
 from bot.fish.tts_models import serving_model
-from bot.narration.pronunciation import Dictionary, Entry
-from bot.narration.settings import DICTIONARY_NAMESPACE, PronunciationSettings
+from bot.spoken.pronunciation import Dictionary, Entry
+from bot.spoken.settings import DICTIONARY_NAMESPACE, PronunciationSettings
 from bot.storage.settings import SettingsStore
 
 _SPECIAL_TOKEN = re.compile(r"<\|[^<>]*?\|>")

@@ -4,24 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pydantic import BaseModel, Field
-
 from bot.config import Settings
 from bot.expressive.cues import parse_style, style_works
 from bot.storage.settings import SettingsStore
 from bot.storage.voice_owners import VoiceOwners
-
-NAMESPACE = "voice"
-
-
-class VoicePrefs(BaseModel):
-    """Stored per member and per server under the "voice" namespace."""
-
-    voice_id: str | None = None
-    voice_name: str | None = None
-    speed: float | None = Field(None, ge=0.5, le=2.0)
-    # The member's default delivery style (`/voice style`), used when the server allows cues.
-    style: str | None = Field(None, max_length=100)
+from bot.storage.voice_prefs import NAMESPACE, VoicePrefs
 
 
 @dataclass(frozen=True)
@@ -44,7 +31,7 @@ async def resolve_voice(
     saved voice is passed over when the one it is saved for may no longer use it (its owner made
     it private again; a server's must be usable by every member): whoever asks for this member's
     voice (narration, "Speak this message", a scene) gets only what the member may use. The
-    speech service forgets such a voice and tells the member (bot/voice/stale.py)."""
+    speech service forgets such a voice and tells the member (bot/tts/gone.py)."""
     member = await store.get_user(user_id, NAMESPACE, VoicePrefs)
     server = (
         await store.get_guild(guild_id, NAMESPACE, VoicePrefs) if guild_id is not None else None

@@ -7,10 +7,7 @@ from __future__ import annotations
 
 import re
 
-from bot.i18n import _
-from bot.i18n.formatting import duration
-
-from .errors import (
+from bot.fish.errors import (
     AuthenticationError,
     BlankAudioError,
     FishAPIError,
@@ -32,6 +29,8 @@ from .errors import (
     WebSocketError,
     first_detail_message,
 )
+from bot.i18n import _
+from bot.i18n.formatting import duration
 
 MAX_DETAIL = 150
 # Anything that looks like a bearer token or long hex/base64 secret is masked from details.

@@ -1,11 +1,11 @@
 """Refresh the templates and merge them into every language's catalog:
 
-    python -m bot.i18n.extract
+    python -m bot.tools.extract
 
 1. the strings marked with `_`, `N_`, `ngettext` and `pgettext` in `bot/` and `cogs/` go into
    `bot/locales/messages.pot` (Babel's extractor, as `pybabel extract -F babel.cfg` would);
 2. the command tree's names, descriptions and choices go into `bot/locales/commands.pot`
-   (`bot.i18n.extract_commands`);
+   (`bot.tools.extract_commands`);
 3. `pybabel update` merges both into `bot/locales/<language>/LC_MESSAGES/*.po`: new strings
    appear with an empty `msgstr` for a translator to fill in, removed ones are marked obsolete.
 """
@@ -19,8 +19,8 @@ from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
 from babel.messages.frontend import CommandLineInterface
 from babel.messages.pofile import write_po
 
-from bot.i18n import extract_commands
 from bot.i18n.catalogs import LOCALES_DIR
+from bot.tools import extract_commands
 
 ROOT = LOCALES_DIR.parent.parent
 METHOD_MAP = [("bot/**.py", "python"), ("cogs/**.py", "python")]  # the same as babel.cfg

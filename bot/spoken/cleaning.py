@@ -5,7 +5,7 @@ Order matters: code and spoilers go first (their insides are not read), then Dis
 emoji, invisible characters, repeated characters and whitespace.
 
 What the bot says in place of things ("a link", "2 images") is in the language of the message
-(`bot.narration.language`), from the gettext catalogs under the context "spoken".
+(`bot.spoken.language`), from the gettext catalogs under the context "spoken".
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from babel.lists import format_list
 from bot import clock
 from bot.i18n import DEFAULT_LANGUAGE, npgettext, pgettext, using_language
 from bot.i18n.formatting import relative
-from bot.narration import conventions
+from bot.spoken import conventions
 
 EmojiMode = Literal["skip", "name"]
 
@@ -117,7 +117,7 @@ def clean(text: str, *, names: Names | None = None, options: CleanOptions | None
           attachments: Sequence[str] = (), language: str = DEFAULT_LANGUAGE) -> str:
     """The words to speak for `text` ("" when nothing is left). `attachments` are kinds such as
     "image", "file", "sticker", "video", "voice message". What the bot says in place of things
-    is in `language` (the message's: `bot.narration.language.detect`)."""
+    is in `language` (the message's: `bot.spoken.language.detect`)."""
     names = names or Names()
     options = options or CleanOptions()
     with using_language(language):

@@ -9,8 +9,8 @@ from pydantic import BaseModel, Field, field_validator
 
 from bot.i18n import _
 from bot.i18n.formatting import number
-from bot.narration.cleaning import EmojiMode
-from bot.narration.phrases import DEFAULT_NAME_TEMPLATE
+from bot.spoken.cleaning import EmojiMode
+from bot.spoken.phrases import DEFAULT_NAME_TEMPLATE
 
 NAMESPACE = "narration"
 DICTIONARY_NAMESPACE = "dictionary"

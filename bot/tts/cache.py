@@ -1,12 +1,12 @@
 """A small in-memory cache of short TTS clips, so a phrase said again ("Alice said", a greeting)
 costs no credits the second time. Bounded by entries and bytes; least recently used goes first.
-Used by the voice clips and the file replies; the billing side only records "cached" outcomes."""
+The synthesizer's (bot/tts/synthesizer.py); the billing side only records "cached" outcomes."""
 
 from __future__ import annotations
 
-from collections import OrderedDict
+from cachetools import LRUCache
 
-from bot.speech.spec import SpeechSpec
+from bot.tts.spec import SpeechSpec
 
 # Per-process bounds besides the configured entry count: a short clip is tens of KB, so these
 # only stop pathological cases (a huge clip, a huge configured count) from eating the memory.
@@ -23,8 +23,8 @@ class TTSCache:
         self.max_chars = max_chars
         self.max_bytes = max_bytes
         self.max_entry_bytes = max_entry_bytes
-        self._entries: OrderedDict[SpeechSpec, bytes] = OrderedDict()
-        self._bytes = 0
+        # Sized in bytes (cachetools evicts by that); the entry count is bounded in `put`.
+        self._entries: LRUCache[SpeechSpec, bytes] = LRUCache(maxsize=max_bytes, getsizeof=len)
         self.hits = 0
         self.misses = 0
 
@@ -35,26 +35,21 @@ class TTSCache:
         """The cached audio, counting a hit or a miss (only for cacheable texts)."""
         if not self.cacheable(key.text):
             return None
-        audio = self._entries.get(key)
+        audio: bytes | None = self._entries.get(key)  # a hit becomes the most recently used
         if audio is None:
             self.misses += 1
             return None
-        self._entries.move_to_end(key)
         self.hits += 1
         return audio
 
     def put(self, key: SpeechSpec, audio: bytes) -> bool:
         """Keep a complete clip; returns whether it was stored."""
-        if not self.cacheable(key.text) or not audio or len(audio) > self.max_entry_bytes:
+        if (not self.cacheable(key.text) or not audio or len(audio) > self.max_entry_bytes
+                or len(audio) > self.max_bytes):
             return False
-        old = self._entries.pop(key, None)
-        if old is not None:
-            self._bytes -= len(old)
         self._entries[key] = audio
-        self._bytes += len(audio)
-        while len(self._entries) > self.max_entries or self._bytes > self.max_bytes:
-            _, evicted = self._entries.popitem(last=False)
-            self._bytes -= len(evicted)
+        while len(self._entries) > self.max_entries:
+            self._entries.popitem()  # the least recently used
         return True
 
     @property
@@ -67,7 +62,7 @@ class TTSCache:
 
     @property
     def size_bytes(self) -> int:
-        return self._bytes
+        return int(self._entries.currsize)
 
     def __len__(self) -> int:
         return len(self._entries)

@@ -17,30 +17,14 @@ import logging
 import time
 from collections.abc import Callable
 
-from bot.errors import UserFacingError
+from bot.errors import ClipStalled, FishUnavailable
 from bot.fish import FishNetworkError, FishTimeoutError, ServerError
-from bot.i18n import _
-from bot.i18n.formatting import duration
 
 log = logging.getLogger(__name__)
 
 
-class FishUnavailable(UserFacingError):
-    """The breaker is open: Fish Audio failed repeatedly just now."""
-
-    def __init__(self, retry_in: float, outage: int | None = None) -> None:
-        super().__init__(
-            _("Fish Audio isn't responding right now (several requests failed in a row), so I'm not "
-              "sending it new speech for a moment. Try again in {wait}.").format(wait=duration(retry_in))
-        )
-        self.retry_in = retry_in
-        self.outage = outage
-
-
 def is_outage(error: BaseException) -> bool:
     """Does `error` suggest Fish is down (rather than that this one request was wrong)?"""
-    from bot.voice.clip import ClipStalled  # the clip's own "Fish sent nothing" time-out
-
     return isinstance(error, ServerError | FishNetworkError | FishTimeoutError | ClipStalled)
 
 

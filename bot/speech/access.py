@@ -6,18 +6,11 @@ from __future__ import annotations
 
 import logging
 
-from bot.errors import UserFacingError
+from bot.errors import UnknownVoice, VoiceTraining
 from bot.fish import FishClient, NotFoundError, PermissionDeniedError, Voice, parse_voice_id
-from bot.i18n import _
 from bot.storage.voice_owners import VoiceOwners, may_use, shared
 
 log = logging.getLogger(__name__)
-
-
-def unknown_voice(typed: str) -> UserFacingError:
-    text = _("There's no Fish Audio voice with the id `{voice_id}` that you can use.")
-    # What the member typed, shown back in a code span it cannot break out of.
-    return UserFacingError(text.format(voice_id=typed.replace("`", "")[:64]))
 
 
 async def usable_voice(fish: FishClient, owners: VoiceOwners, user_id: int | None, typed: str) -> Voice:
@@ -28,25 +21,22 @@ async def usable_voice(fish: FishClient, owners: VoiceOwners, user_id: int | Non
     refused before Fish is asked."""
     voice_id = parse_voice_id(typed)
     if voice_id is None:
-        raise unknown_voice(typed)
+        raise UnknownVoice(typed)
     record = await owners.get(voice_id)
     if not (shared(record) if user_id is None else may_use(record, user_id)):
-        raise unknown_voice(typed)
+        raise UnknownVoice(typed)
     try:
         voice = await fish.voices.get(voice_id)
     except (NotFoundError, PermissionDeniedError):  # 403: another Fish account's private voice
-        raise unknown_voice(typed) from None
+        raise UnknownVoice(typed) from None
     if voice.id != voice_id:
         # The rule was checked on the id asked about; a voice under any other id is not that one.
         log.warning("Fish answered GET /model/%s with voice %s", voice_id, voice.id[:64])
-        raise unknown_voice(typed)
+        raise UnknownVoice(typed)
     if record is None and voice.visibility == "private":
         # A private voice on the operator's account that no member is recorded to own (made on
         # Fish's website, or cloned before the records were kept): nobody's to hand out.
-        raise unknown_voice(typed)
+        raise UnknownVoice(typed)
     if not voice.ready:
-        raise UserFacingError(
-            _("That voice is still being trained on Fish Audio (or its training failed): "
-              "it can speak once it is ready.")
-        )
+        raise VoiceTraining()
     return voice

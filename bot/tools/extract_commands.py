@@ -1,7 +1,7 @@
 """Writes `bot/locales/commands.pot`: every name, description and choice of the command tree,
 exactly as discord.py would send them to Discord (it asks a translator for each).
 
-    python -m bot.i18n.extract_commands
+    python -m bot.tools.extract_commands
 
 Builds the bot offline (a throw-away SQLite database, no Discord or Fish connection) so that
 what is extracted is the tree the cogs really build, context menus included.

@@ -24,27 +24,11 @@ from typing import Any
 from pydantic import BaseModel
 
 from bot.config import Settings
-from bot.i18n import N_, _
 from bot.storage.settings import SettingsStore
 from bot.storage.voice_owners import VoiceOwners
-from bot.voice.prefs import NAMESPACE, VoicePrefs
+from bot.storage.voice_prefs import NAMESPACE, VoicePrefs
 
 log = logging.getLogger(__name__)
-
-# What went missing ({voice} is its name or id), then what was used instead.
-GONE = {
-    "voice": N_("The voice {voice} no longer exists on Fish Audio (it was deleted or made private)."),
-    "server": N_("This server's default voice {voice} no longer exists on Fish Audio (it was deleted or "
-                 "made private)."),
-    "member": N_("Your saved voice {voice} no longer exists on Fish Audio (it was deleted or made private)."),
-}
-INSTEAD = {
-    "server": N_("I forgot it and used the server's default voice instead. "
-                 "Pick a new one with `/voice set`."),
-    "bot": N_("I forgot it and used the bot's default voice instead. Pick a new one with `/voice set`."),
-    "fish": N_("I forgot it and used Fish Audio's default voice instead. "
-               "Pick a new one with `/voice set`."),
-}
 
 TOLD_NAMESPACE = "voices_gone"
 MAX_TOLD = 50  # the voices a member is remembered to have been told about (the latest)
@@ -57,12 +41,24 @@ class ToldGone(BaseModel):
 
 
 @dataclass(frozen=True)
+class VoiceGoneNotice:
+    """What the member is told (worded by bot.wording.notices): whose voice went missing
+    ("voice": the one asked for, "server": the server's default, "member": theirs), its name or
+    None, the id, and what was used instead ("server", "bot" or "fish": the defaults)."""
+
+    whose: str
+    name: str | None
+    missing: str
+    instead: str
+
+
+@dataclass(frozen=True)
 class Replacement:
     """The voice to use instead (None: Fish's default) and what to tell the member (None: they
     were already told about this voice)."""
 
     voice_id: str | None
-    notice: str | None
+    notice: VoiceGoneNotice | None
 
 
 class StaleVoices:
@@ -133,11 +129,9 @@ class StaleVoices:
         voice_id = next((v for v in chain if v and v != missing and v not in self._gone), None)
         notice = None
         if await self._first_telling(user_id, missing):
-            shown = f"“{name}”" if name else f"`{missing[:64]}`"
             instead = ("server" if voice_id and voice_id == server.voice_id
                        else "bot" if voice_id else "fish")
-            # Worded in the current language: the requester's (see SpeechService.voice_gone).
-            notice = _(GONE[whose]).format(voice=shown) + " " + _(INSTEAD[instead])
+            notice = VoiceGoneNotice(whose, name, missing, instead)
         return Replacement(voice_id, notice)
 
     async def _first_telling(self, user_id: int, missing: str) -> bool:

@@ -6,10 +6,10 @@ from __future__ import annotations
 import discord
 
 from bot.i18n import DEFAULT_LANGUAGE
-from bot.narration import phrases
-from bot.narration.cleaning import CleanOptions, Names, clean
-from bot.narration.language import detect
-from bot.narration.settings import NarrationSettings
+from bot.spoken import phrases
+from bot.spoken.cleaning import CleanOptions, Names, clean
+from bot.spoken.language import detect
+from bot.spoken.settings import NarrationSettings
 
 
 def attachment_kinds(message: discord.Message | discord.MessageSnapshot) -> list[str]:

@@ -1,0 +1,28 @@
+"""What a voice session tells a requester, as data: the layers above word it (bot.wording.notices)
+in the requester's language and deliver it (bot.speech)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+
+@dataclass(frozen=True)
+class ClipFailed:
+    """The requester's clip failed: `error` is why (a Fish error, ClipStalled, FishUnavailable
+    while the breaker is open...); `part_way` when some of its audio had played."""
+
+    error: BaseException
+    part_way: bool
+
+
+@dataclass(frozen=True)
+class SessionEnded:
+    """The session ended on its own: "removed" (disconnected by someone) or "reconnect failed"
+    (Discord didn't let the bot back in). `channel` is the voice channel's mention, if known."""
+
+    reason: Literal["removed", "reconnect failed"]
+    channel: str | None
+
+
+VoiceNotice = ClipFailed | SessionEnded

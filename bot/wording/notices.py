@@ -1,0 +1,55 @@
+"""What the bot tells a member after the fact, worded from data in the current language: why a
+clip failed or a voice session ended (bot.voice.outcomes), and a saved voice that went missing
+(bot.tts.gone)."""
+
+from __future__ import annotations
+
+from bot.errors import ClipStalled, FishUnavailable
+from bot.i18n import N_, _
+from bot.tts.gone import VoiceGoneNotice
+from bot.voice.outcomes import ClipFailed, SessionEnded, VoiceNotice
+from bot.wording.errors import describe
+from bot.wording.fish import user_message
+
+PART_WAY = N_("Fish Audio stopped sending audio part-way; the rest was skipped.")
+# What went missing ({voice} is its name or id), then what was used instead.
+GONE = {
+    "voice": N_("The voice {voice} no longer exists on Fish Audio (it was deleted or made private)."),
+    "server": N_("This server's default voice {voice} no longer exists on Fish Audio (it was deleted or "
+                 "made private)."),
+    "member": N_("Your saved voice {voice} no longer exists on Fish Audio (it was deleted or made private)."),
+}
+INSTEAD = {
+    "server": N_("I forgot it and used the server's default voice instead. "
+                 "Pick a new one with `/voice set`."),
+    "bot": N_("I forgot it and used the bot's default voice instead. Pick a new one with `/voice set`."),
+    "fish": N_("I forgot it and used Fish Audio's default voice instead. "
+               "Pick a new one with `/voice set`."),
+}
+
+
+def voice_notice(notice: VoiceNotice) -> str:
+    """Why a requester's clip failed, or why the session that would have played it ended."""
+    if isinstance(notice, SessionEnded):
+        where = notice.channel or _("the voice channel")
+        if notice.reason == "removed":
+            text = _("I was disconnected from {channel}, so I stopped speaking and cleared the queue.")
+        else:
+            text = _("I lost the voice connection in {channel} and Discord didn't let me back in, "
+                     "so I stopped speaking and cleared the queue.")
+        return text.format(channel=where)
+    assert isinstance(notice, ClipFailed)
+    error = notice.error
+    if isinstance(error, FishUnavailable):
+        return describe(error) or ""
+    if notice.part_way:
+        return _(PART_WAY)
+    if isinstance(error, ClipStalled):
+        return describe(error) or ""
+    return user_message(error)
+
+
+def gone_notice(notice: VoiceGoneNotice) -> str:
+    """A saved voice Fish no longer has (or its owner withdrew), and what was used instead."""
+    shown = f"“{notice.name}”" if notice.name else f"`{notice.missing[:64]}`"
+    return _(GONE[notice.whose]).format(voice=shown) + " " + _(INSTEAD[notice.instead])
