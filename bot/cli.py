@@ -233,6 +233,8 @@ async def build_bot(
         log.info("applied database migrations: %s", ", ".join(applied))
     fish = _fish_client(settings, db)
     store = SettingsStore(db)
+    # The one rule of who may use a cloned voice, for everything that asks.
+    owners = VoiceOwners(db)
     usage = UsageLedger(db, settings, store=store)
     tts_cache = TTSCache(settings.credits.tts_cache_entries, settings.credits.tts_cache_max_chars)
     # One per process: every TTS request (voice clips and files) counts towards it.
@@ -241,10 +243,10 @@ async def build_bot(
     synth = Synthesizer(fish, stall_timeout=settings.speak.stall_timeout_s, cache=tts_cache, breaker=breaker)
     sessions = SessionManager(synth, settings, voice_client_cls=voice_client_cls)
     speech = SpeechService(synth=synth, ledger=usage, sessions=sessions, settings=settings,
-                           stale=StaleVoices(store, settings, VoiceOwners(db)))
+                           stale=StaleVoices(store, settings, owners))
     return FishBot(
         settings=settings, fish=fish, db=db, store=store, usage=usage, tts_cache=tts_cache,
-        voice_sessions=sessions, speech=speech, **options,
+        voice_sessions=sessions, speech=speech, voice_owners=owners, **options,
     )
 
 

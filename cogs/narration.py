@@ -29,8 +29,8 @@ class Narration(commands.Cog):
 
     def __init__(self, bot: FishBot) -> None:
         self.bot = bot
-        self.reader = Reader(settings=bot.settings, store=bot.store, sessions=bot.voice_sessions,
-                             speech=bot.speech, dictionaries=bot.dictionaries)
+        self.reader = Reader(settings=bot.settings, store=bot.store, owners=bot.voice_owners,
+                             sessions=bot.voice_sessions, speech=bot.speech, dictionaries=bot.dictionaries)
 
     async def interaction_check(self, interaction: discord.Interaction) -> bool:
         # default_permissions only hides the commands; this enforces Manage Server on every

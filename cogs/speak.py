@@ -25,9 +25,9 @@ from bot.spoken.language import detect
 from bot.spoken.reading import clean_options, names_in
 from bot.spoken.settings import NAMESPACE as NARRATION_NAMESPACE
 from bot.spoken.settings import NarrationSettings
-from bot.ui.cue_autocomplete import style_autocomplete
+from bot.ui.cue_autocomplete import StyleOptions
 from bot.ui.speaking import in_voice, send_as_file, speak_in_voice
-from bot.ui.voice_autocomplete import voice_autocomplete
+from bot.ui.voice_autocomplete import VoiceOptions
 from bot.usage import expensive_cooldown
 from bot.voice.manager import SessionManager
 from bot.voice.request import SpeakRequest
@@ -86,9 +86,12 @@ def _clean_text(text: str, limit: int) -> str:
     return text
 
 
-class Speak(commands.Cog):
+class Speak(VoiceOptions, StyleOptions, commands.Cog):
     def __init__(self, bot: FishBot, sessions: SessionManager) -> None:
         self.bot = bot
+        self.voice_choices = bot.voice_choices
+        self.default_model = bot.settings.fish.model
+        expensive_cooldown(bot.cooldowns, "speak", self.speak)
         self.sessions = sessions
 
     # --- helpers ---------------------------------------------------------------------------
@@ -139,9 +142,9 @@ class Speak(commands.Cog):
         model="The Fish Audio model",
         style="How to say it, e.g. whispering or excited (the choices depend on the model)",
     )
-    @app_commands.autocomplete(voice=voice_autocomplete, style=style_autocomplete)
+    @app_commands.autocomplete(voice=VoiceOptions.voice_autocomplete,
+                               style=StyleOptions.style_autocomplete)
     @app_commands.guild_only()
-    @expensive_cooldown("speak")
     async def speak(
         self,
         interaction: discord.Interaction,
@@ -157,9 +160,10 @@ class Speak(commands.Cog):
         config = await self.bot.store.get_guild(member.guild.id, NARRATION_NAMESPACE, NarrationSettings)
         text = await self._spoken(member, text, model_name or self.bot.settings.fish.model, style, config)
         # The voice as Fish knows it, after the one parse and the ownership check (never as typed).
-        voice_id = (await usable_voice(self.bot.fish, self.bot.db, member.id, voice)).id if voice else None
+        owners = self.bot.voice_owners
+        voice_id = (await usable_voice(self.bot.fish, owners, member.id, voice)).id if voice else None
         chosen = await resolve_voice(
-            self.bot.store, self.bot.settings, user_id=member.id, guild_id=member.guild.id,
+            self.bot.store, self.bot.settings, owners, user_id=member.id, guild_id=member.guild.id,
             voice_id=voice_id, speed=speed,
         )
         speech = self.bot.speech

@@ -57,15 +57,15 @@ class PreviewButton(discord.ui.Button["CueHelpView"]):
 
 class CueHelpView(MemberView):
     def __init__(self, bot: FishBot, owner_id: int, model: str, timeout: float = 600) -> None:
-        super().__init__(owner_id, timeout=timeout)
+        super().__init__(owner_id, bot.store, timeout=timeout)
         self.bot = bot
         self.model = model
         for index, cue in enumerate(cues.catalogue(model)[:PREVIEW_BUTTONS]):
             self.add_item(PreviewButton(cue, index))
 
     async def preview(self, interaction: discord.Interaction, cue: cues.CueHelp) -> None:
-        chosen = await resolve_voice(self.bot.store, self.bot.settings, user_id=interaction.user.id,
-                                     guild_id=interaction.guild_id)
+        chosen = await resolve_voice(self.bot.store, self.bot.settings, self.bot.voice_owners,
+                                     user_id=interaction.user.id, guild_id=interaction.guild_id)
         text = for_model(_(PREVIEW_TEXT), model=self.model, style=cue.style)
         speech = self.bot.speech
         spec = speech.file_spec(text, voice_id=chosen.voice_id, speed=chosen.speed, model=self.model)

@@ -35,7 +35,7 @@ class SpeakMessage(commands.Cog):
         self.bot = bot
         self.menu = app_commands.ContextMenu(name=MENU_NAME, callback=self.speak_message,
                                              allowed_contexts=app_commands.AppCommandContext(guild=True))
-        expensive_cooldown("speak")(self.menu)
+        expensive_cooldown(bot.cooldowns, "speak", self.menu)
 
     async def cog_load(self) -> None:
         self.bot.tree.add_command(self.menu)
@@ -88,7 +88,8 @@ class SpeakMessage(commands.Cog):
                 raise UserFacingError(_("That member may not speak in {channel}, so I won't read their "
                                         "messages there.").format(channel=member.voice.channel.mention))
         text = await self._text(message, guild, config)
-        voice = await resolve_voice(self.bot.store, self.bot.settings, user_id=author.id, guild_id=guild.id)
+        voice = await resolve_voice(self.bot.store, self.bot.settings, self.bot.voice_owners,
+                                    user_id=author.id, guild_id=guild.id)
         speech = self.bot.speech
         if not in_voice(member):
             spec = speech.file_spec(text, voice_id=voice.voice_id, speed=voice.speed,

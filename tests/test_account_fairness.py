@@ -16,6 +16,7 @@ from bot.config import Settings
 from bot.fish.admission import owner_of
 from tests.bot_fixtures import make_settings
 from tests.discord_harness import FakeGuild, events_handled, message_payload, snowflake, wait_for
+from tests.discord_internals import gateway_event
 
 MANAGE = discord.Permissions(manage_guild=True).value
 B_TEXT = "Server B would like a word, please."
@@ -46,8 +47,8 @@ async def test_a_servers_backlog_does_not_starve_another_servers_speak(bot, harn
     # The test holds the account's one slot: everything below waits in line, in the order asked.
     held = await gate.acquire(owner="test")
     for n in range(3):
-        bot._connection.parse_message_create(
-            message_payload(a, author_id=reader, content=f"Narrated message number {n}."))
+        gateway_event(bot, "message_create",
+                      message_payload(a, author_id=reader, content=f"Narrated message number {n}."))
     await events_handled()
     files = [a.add_member(snowflake(), f"Filer {n}") for n in range(5)]
     renders = [asyncio.create_task(harness.run("speak", user_id=member, guild=a, text=f"A file, number {n}."))

@@ -12,10 +12,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import weakref
-from collections import OrderedDict
 from dataclasses import dataclass
 
 import discord
+from cachetools import LRUCache
 
 from bot.config import Settings
 from bot.errors import FishUnavailable, QueueFull, UserFacingError
@@ -32,6 +32,7 @@ from bot.spoken.dictionaries import Dictionaries, for_model
 from bot.spoken.reading import forwarded, message_language, spoken_name, words_of
 from bot.spoken.settings import NAMESPACE, NICKNAMES, NarrationSettings, Nicknames
 from bot.storage.settings import SettingsStore
+from bot.storage.voice_owners import VoiceOwners
 from bot.usage import QuotaExceeded
 from bot.voice.manager import SessionManager
 from bot.voice.session import VoiceSession
@@ -54,10 +55,11 @@ class Queued:
 
 
 class Reader:
-    def __init__(self, *, settings: Settings, store: SettingsStore, sessions: SessionManager,
-                 speech: SpeechService, dictionaries: Dictionaries) -> None:
+    def __init__(self, *, settings: Settings, store: SettingsStore, owners: VoiceOwners,
+                 sessions: SessionManager, speech: SpeechService, dictionaries: Dictionaries) -> None:
         self.settings = settings
         self.store = store
+        self.owners = owners
         self.sessions = sessions
         self.speech = speech
         self.dictionaries = dictionaries
@@ -68,7 +70,7 @@ class Reader:
         # The session each server's announcements belong to (a new session starts afresh).
         self._session_of: weakref.WeakValueDictionary[int, VoiceSession] = weakref.WeakValueDictionary()
         # Recently queued messages, so deletes and edits know their author and name prefix.
-        self._queued: OrderedDict[int, Queued] = OrderedDict()
+        self._queued: LRUCache[int, Queued] = LRUCache(REMEMBERED_MESSAGES)
 
     @property
     def enabled(self) -> bool:
@@ -220,7 +222,8 @@ class Reader:
             prefix = phrases.introducing(await self._for_fish(
                 guild.id, phrases.said(config.name_template, name, language), config))
         text = prefix + words
-        voice = await resolve_voice(self.store, self.settings, user_id=author.id, guild_id=guild.id)
+        voice = await resolve_voice(self.store, self.settings, self.owners, user_id=author.id,
+                                    guild_id=guild.id)
         speech = self.speech
 
         async def notify(reason: str) -> None:
@@ -251,8 +254,6 @@ class Reader:
             return
         before = self.announcer.queued(guild.id, author.id)
         self._queued[message.id] = Queued(author.id, prefix, message, before)
-        while len(self._queued) > REMEMBERED_MESSAGES:
-            self._queued.popitem(last=False)
 
     async def _drop(self, session: VoiceSession, guild_id: int, message_id: int) -> None:
         """Take a message out of the queue, and keep the announcements right: if it was the last
@@ -338,7 +339,8 @@ class Reader:
             name = spoken_name(member.display_name, nickname, language)
             text = await self._for_fish(member.guild.id, say(name, language), config)
             # Paid from the member's quota.
-            voice = await resolve_voice(self.store, self.settings, user_id=bot_id, guild_id=member.guild.id)
+            voice = await resolve_voice(self.store, self.settings, self.owners, user_id=bot_id,
+                                        guild_id=member.guild.id)
             speech = self.speech
             try:
                 spec = speech.spec(text, voice_id=voice.voice_id, speed=voice.speed,

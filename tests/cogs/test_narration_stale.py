@@ -10,11 +10,11 @@ from typing import Any
 
 import pytest
 
+from bot import clock
 from bot.config import Settings
 from bot.spoken.settings import NAMESPACE, NarrationSettings
-from tests.cogs.test_narration import ANN, BOB, MANAGE, settings_for, settle, spoken
-from tests.conftest import DEFAULT_NOW
 from tests.discord_harness import events_handled, wait_for
+from tests.helpers.narration import ANN, BOB, MANAGE, settings_for, settle, spoken
 from tests.rest_recorder import RestRecorder
 
 
@@ -34,7 +34,7 @@ async def backlog_then_later(bot: Any, room: Any, set_now: Any) -> list[dict[str
     await wait_for(lambda: gate.waiting == 1)  # its clip, in line for a slot
     waited = [room.say(BOB, f"old news {n}") for n in range(3)]
     await events_handled()
-    set_now(DEFAULT_NOW + timedelta(seconds=31))
+    set_now(clock.utc_now() + timedelta(seconds=31))
     room.say(ANN, "fresh")
     await events_handled()
     for slot in held:

@@ -15,9 +15,9 @@ import pytest
 from bot.fish import FishClient
 from tests.discord_harness import wait_for
 from tests.fakefish import FakeFish
+from tests.helpers.audio import wav_bytes
 
 from .conftest import KEY, quick_gate
-from .test_client_fakefish import wav_bytes
 
 TEXT = "Fifteen servers asked for this sentence at the same moment."
 AUTH = {"Authorization": f"Bearer {KEY}"}

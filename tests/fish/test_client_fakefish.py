@@ -4,10 +4,8 @@ each with at least one error case and the user-facing sentence it produces."""
 from __future__ import annotations
 
 import asyncio
-import io
 import logging
 import time
-import wave
 from collections.abc import AsyncIterator
 from decimal import Decimal
 from typing import Any
@@ -34,6 +32,7 @@ from bot.fish import (
 from bot.fish.admission import MAX_REFUSALS
 from bot.wording import user_message
 from tests.fakefish import conforms_to_sdk
+from tests.helpers.audio import wav_bytes
 
 from .conftest import KEY, fish_tasks
 
@@ -44,16 +43,6 @@ NOT_FOUND = "That voice or model was not found on Fish Audio."
 TROUBLE = "Fish Audio had an error on its side (HTTP 500). Try again later."
 BUSY = "Fish Audio is busy (overloaded) right now. Try again in a few seconds."
 LIVE_BROKE = "The live connection to Fish Audio broke off. Try again."
-
-
-def wav_bytes(seconds: float = 2.0, rate: int = 16_000) -> bytes:
-    out = io.BytesIO()
-    with wave.open(out, "wb") as w:
-        w.setnchannels(1)
-        w.setsampwidth(2)
-        w.setframerate(rate)
-        w.writeframes(bytes(int(seconds * rate) * 2))
-    return out.getvalue()
 
 
 # --- tts.stream / tts.convert -----------------------------------------------------------------

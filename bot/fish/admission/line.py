@@ -8,7 +8,7 @@ Plain data on the event loop: no awaits, no locks.
 
 from __future__ import annotations
 
-from collections import OrderedDict, deque
+from collections import deque
 from collections.abc import Hashable, Iterator
 from typing import Generic, TypeVar
 
@@ -18,8 +18,8 @@ T = TypeVar("T")
 class FairLine(Generic[T]):
     def __init__(self) -> None:
         self._front: deque[T] = deque()
-        # Owners in turn order (the next to be served first), each with its own FIFO.
-        self._owners: OrderedDict[Hashable, deque[T]] = OrderedDict()
+        self._owners: dict[Hashable, deque[T]] = {}  # each waiting owner's FIFO
+        self._turns: deque[Hashable] = deque()  # the owners in turn order (the next served first)
         self._owner_of: dict[int, Hashable] = {}  # id(item) → owner, for items in _owners
 
     def __len__(self) -> int:
@@ -35,6 +35,7 @@ class FairLine(Generic[T]):
         items = self._owners.get(owner)
         if items is None:  # a new owner's turn comes after everyone already waiting
             items = self._owners[owner] = deque()
+            self._turns.append(owner)
         items.append(item)
         self._owner_of[id(item)] = owner
 
@@ -43,12 +44,14 @@ class FairLine(Generic[T]):
         goes to the back of the turn order if it has more)."""
         if self._front:
             return self._front.popleft()
-        owner, items = next(iter(self._owners.items()))
+        owner = self._turns[0]
+        items = self._owners[owner]
         item = items.popleft()
         del self._owner_of[id(item)]
         if items:
-            self._owners.move_to_end(owner)
+            self._turns.rotate(-1)  # to the back of the turn order
         else:
+            self._turns.popleft()
             del self._owners[owner]
         return item
 
@@ -65,6 +68,7 @@ class FairLine(Generic[T]):
         items.remove(item)
         if not items:
             del self._owners[owner]
+            self._turns.remove(owner)
         return True
 
     def position(self, item: T) -> int | None:
@@ -77,7 +81,8 @@ class FairLine(Generic[T]):
         index = next(i for i, queued in enumerate(self._owners[owner]) if queued is item)
         ahead = len(self._front)
         before = True  # owners before this one in the turn order get one more turn first
-        for other, items in self._owners.items():
+        for other in self._turns:
+            items = self._owners[other]
             if other == owner:
                 before = False
                 continue
