@@ -238,7 +238,8 @@ class Reader:
                                      volume=config.spec_volume,
                                      normalize_loudness=config.spec_normalize_loudness)], notify,
                 into=session, message_id=message.id, channel_id=message.channel.id,
-                max_seconds=config.max_seconds or operator.max_spoken_seconds, notice=notice,
+                max_seconds=config.max_seconds or operator.max_spoken_seconds,
+                max_wait_s=config.max_wait_s or None, notice=notice,
             )
         except QuotaExceeded as exc:
             await self._tell(message, str(exc))
