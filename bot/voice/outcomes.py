@@ -34,4 +34,13 @@ class StaleSkipped:
     max_wait_s: float
 
 
-VoiceNotice = ClipFailed | SessionEnded | StaleSkipped
+@dataclass(frozen=True)
+class InLine:
+    """The requester's clip has waited long for one of the account's Fish slots (the account's
+    concurrency limit, bot/fish/admission) and is `place` in line (1: next). It still comes: this
+    is told once per request, never as "try again"."""
+
+    place: int
+
+
+VoiceNotice = ClipFailed | SessionEnded | StaleSkipped | InLine

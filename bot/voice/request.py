@@ -13,7 +13,7 @@ from bot import clock
 from bot.tts.spec import SpeechSpec
 from bot.tts.synthesizer import VoiceGone
 from bot.usage.quotas import Outcome
-from bot.voice.outcomes import VoiceNotice
+from bot.voice.outcomes import InLine, VoiceNotice
 
 log = logging.getLogger(__name__)
 
@@ -49,12 +49,17 @@ class SpeakRequest:
     on_outcome: OnOutcome | None = None
     # The spec's voice is gone from Fish: forget it, pick the next one (and tell the member once).
     voice_gone: VoiceGone | None = None
+    # A member's own request (/speak, a menu, a preview): told its place when its audio waits long
+    # in the account's line for Fish. Not narration: a place per chat message would flood the
+    # channel, and its `max_wait_s` already bounds (and reports) a long wait.
+    tell_place: bool = False
     # Audio already bought (a voice-design candidate): played as it is, without asking Fish.
     audio: bytes | None = None
     id: int = field(default_factory=lambda: next(_next_id))
     created: float = field(default_factory=time.monotonic)
     queued_at: datetime = field(default_factory=lambda: clock.utc_now())
     _finished: bool = field(default=False, init=False, repr=False)
+    _told_place: bool = field(default=False, init=False, repr=False)
 
     async def finish(self, outcome: Outcome) -> None:
         """Report the outcome (only the first call counts; never raises)."""
@@ -66,6 +71,14 @@ class SpeakRequest:
                 await self.on_outcome(outcome)
             except Exception:
                 log.exception("recording the outcome of speak request %s failed", self.id)
+
+    async def in_line(self, place: int) -> None:
+        """Its audio has waited long for one of the account's Fish slots: the requester is told
+        its place, once (not again when a refusal or a retry puts it back in line)."""
+        if not self.tell_place or self.notify is None or self._told_place:
+            return
+        self._told_place = True
+        await self.notify(InLine(place))
 
     def stale(self, now: datetime) -> bool:
         """It has waited longer than it may (narration's `max_wait_s`)."""

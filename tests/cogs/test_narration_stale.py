@@ -89,3 +89,22 @@ async def test_max_wait_is_a_server_setting_and_zero_reads_everything(bot, room,
 
 def test_thirty_seconds_by_default() -> None:
     assert NarrationSettings().max_wait_s == 30
+
+
+async def test_a_narrated_message_waiting_long_in_fishs_line_posts_no_place(bot, room, guild, fakefish,
+                                                                            monkeypatch) -> None:
+    # Members are told their place in the account's line for their own requests, not for chat being
+    # read: a reply per message would fill the channel, and max_wait bounds the wait.
+    rest = RestRecorder(bot, monkeypatch)
+    await room.join_and_bind()
+    gate = bot.fish.gate
+    gate.long_wait_s = 0.0  # any wait is long
+    held = [await gate.acquire(owner=f"server {n}") for n in range(gate.limit)]
+    room.say(ANN, "waiting in line")
+    await wait_for(lambda: gate.waiting == 1)
+    await events_handled()
+    for slot in held:
+        slot.release()
+    await settle(bot)
+    assert spoken(fakefish)[-1].endswith("waiting in line")
+    assert rest.messages == []
