@@ -9,6 +9,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+import discord
+
 from bot import clock
 from bot.tts.spec import SpeechSpec
 from bot.tts.synthesizer import VoiceGone
@@ -43,7 +45,8 @@ class SpeakRequest:
     channel_id: int | None = None
     # For narration: stop speaking after this long (a long message can't hold the channel).
     max_seconds: float | None = None
-    # For narration: skipped unread once it has waited this long (stale chat is not read late).
+    # For narration: skipped unread once it has waited this long since the message was written
+    # (stale chat is not read late).
     max_wait_s: float | None = None
     # Told once how the request ended; /speak commits or releases the member's quota with it.
     on_outcome: OnOutcome | None = None
@@ -80,9 +83,18 @@ class SpeakRequest:
         self._told_place = True
         await self.notify(InLine(place))
 
+    @property
+    def waiting_since(self) -> datetime:
+        """When its wait began: when it was queued, or for a narrated message when it was written
+        (its id's time) if that is earlier — after a gateway RESUME, Discord replays the messages
+        missed meanwhile, which may already be minutes old."""
+        if self.message_id is None:
+            return self.queued_at
+        return min(self.queued_at, discord.utils.snowflake_time(self.message_id))
+
     def stale(self, now: datetime) -> bool:
         """It has waited longer than it may (narration's `max_wait_s`)."""
-        return self.max_wait_s is not None and now - self.queued_at > timedelta(seconds=self.max_wait_s)
+        return self.max_wait_s is not None and now - self.waiting_since > timedelta(seconds=self.max_wait_s)
 
     @property
     def text(self) -> str:

@@ -13,7 +13,8 @@ import pytest
 from bot import clock
 from bot.config import Settings
 from bot.spoken.settings import NAMESPACE, NarrationSettings
-from tests.discord_harness import events_handled, wait_for
+from bot.usage.billing import billed_bytes
+from tests.discord_harness import events_handled, message_id_at, wait_for
 from tests.helpers.narration import ANN, BOB, MANAGE, settings_for, settle, spoken
 from tests.rest_recorder import RestRecorder
 
@@ -85,6 +86,26 @@ async def test_max_wait_is_a_server_setting_and_zero_reads_everything(bot, room,
     assert [text.rsplit(": ", 1)[-1] for text in said] == ["first", "old news 0", "old news 1", "old news 2",
                                                            "fresh"]
     assert rest.messages == []
+
+
+async def test_a_message_replayed_after_a_resume_counts_its_wait_from_when_it_was_written(
+        bot, room, guild, fakefish, monkeypatch) -> None:
+    rest = RestRecorder(bot, monkeypatch)
+    await room.join_and_bind()
+    now = clock.utc_now()
+    # After a gateway RESUME, Discord replays the messages missed meanwhile, as they were written:
+    # one 31 s ago (older than max_wait), one 10 s ago. Both are queued just now.
+    old = room.say(BOB, "old news", message_id=message_id_at(now - timedelta(seconds=31)))
+    room.say(BOB, "recent news", message_id=message_id_at(now - timedelta(seconds=10)))
+    await settle(bot)
+    assert [text.rsplit(": ", 1)[-1] for text in spoken(fakefish)] == ["recent news"]
+    [(channel, reply)] = rest.messages
+    assert channel == room.text and str(reply["message_reference"]["message_id"]) == old["id"]
+    assert reply["content"] == ("I couldn't read this aloud: it waited longer than 30 s behind other "
+                                "speech (1 message skipped).")
+    await bot.usage.drain()  # only what was read is counted: Fish was never asked for the old one
+    used = (await bot.usage.member_today(BOB, guild.id)).used["tts_bytes"]
+    assert used == billed_bytes(spoken(fakefish)[0])
 
 
 def test_thirty_seconds_by_default() -> None:
