@@ -13,8 +13,10 @@ from typing import Any
 import pytest
 
 from bot.config import Settings
+from bot.voice.clip import Clip
 from tests.bot_fixtures import make_settings
 from tests.discord_harness import FakeGuild, Harness, Sent, snowflake, wait_for
+from tests.helpers.scene import Cast, put_in_voice, scene
 from tests.voice_standin import RecordingVoiceClient
 
 PLACE = ("Fish Audio is busy with this bot's other requests: yours is number {place} in line and "
@@ -84,6 +86,37 @@ async def test_a_request_back_in_line_after_a_refusal_is_not_told_twice(bot, har
     assert [r.status for r in fakefish.requests_for("tts")] == [429, 200]
     assert gate.refusals == 1  # it waited in line a second time (the back-off), long again
     assert [s.content for s in place_notices(harness)] == [PLACE.format(place=1)]
+
+
+@pytest.mark.usefixtures("before_s1_retires")
+async def test_a_scenes_clips_tell_their_place_once(bot, harness, fakefish, monkeypatch) -> None:
+    gate = bot.fish.gate
+    gate.long_wait_s = 0.0
+    reported: list[int] = []  # each long wait the voice layer reported
+    report = Clip._in_line
+
+    async def spy(clip: Clip, place: int) -> None:
+        reported.append(place)
+        await report(clip, place)
+
+    monkeypatch.setattr(Clip, "_in_line", spy)
+    guild = FakeGuild(bot)
+    cast = Cast(bot, guild, fakefish)
+    await cast.give_voices()
+    put_in_voice(guild, cast.ann)
+    held = await gate.acquire(owner="another server")
+    playing = asyncio.create_task(scene(harness, guild, cast.ann, "Ann: One.\nNarrator: Two.", model="s1"))
+    await wait_for(lambda: reported == [1])  # the scene's first clip waits behind the held slot
+    again = asyncio.create_task(gate.acquire(owner="another server"))  # in line behind it
+    await wait_for(lambda: gate.waiting == 2)
+    held.release()
+    slot = await again  # the first clip's audio is in: the second clip waits behind this one
+    await wait_for(lambda: len(reported) == 2)
+    slot.release()
+    await playing
+    session = bot.voice_sessions.get(guild.id)
+    await wait_for(lambda: session.clips_played == 2, timeout=30)
+    assert [s.content for s in place_notices(harness)] == [PLACE.format(place=1)]  # one scene, one notice
 
 
 async def test_a_file_render_shows_its_place_in_the_deferred_reply(bot, harness, fakefish) -> None:

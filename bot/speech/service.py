@@ -41,7 +41,7 @@ from bot.usage.billing import billed_bytes
 from bot.usage.reservation import Reservation
 from bot.voice.clip import Clip
 from bot.voice.manager import SessionManager
-from bot.voice.outcomes import VoiceNotice
+from bot.voice.outcomes import InLine, VoiceNotice
 from bot.voice.request import Notify, SpeakRequest
 from bot.voice.session import VoiceSession
 from bot.wording.notices import gone_notice, voice_notice
@@ -127,7 +127,7 @@ class SpeechService:
         time, how long it may wait before it is skipped unread);
         `channel_id` is the text channel the words were read from (who may see them in /queue).
         `tell_place`: a clip that waits long in the account's line for Fish tells the requester
-        its place, by `tell`, once (a member's own request; narration leaves it off).
+        its place, by `tell`, once for all `items` (a member's own request; narration leaves it off).
         Raises FishUnavailable, QuotaExceeded, QueueFull, or a refusal when the requester may not
         speak in their voice channel or it can't be joined; in every case each reservation has
         been finished (given back, unless Fish had already been asked for the clip)."""
@@ -275,12 +275,19 @@ class SpeechService:
 
 def _notify(tell: Tell | None) -> Notify | None:
     """What the voice session reports, worded in the requester's language (the one current now:
-    the session reports from its own task) and told."""
+    the session reports from its own task) and told. A place in the account's line is told once
+    for everything queued together (not again after a refusal, nor for each clip of a scene)."""
     if tell is None:
         return None
     language = current_language()
+    told_place = False
 
     async def notify(event: VoiceNotice) -> None:
+        nonlocal told_place
+        if isinstance(event, InLine):
+            if told_place:
+                return
+            told_place = True
         with using_language(language):
             text = voice_notice(event)
         await tell(text)

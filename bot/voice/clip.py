@@ -20,6 +20,7 @@ from bot.fish import FishConnectError, FishError, FishNetworkError
 from bot.tts.spec import SpeechSpec
 from bot.tts.synthesizer import Speech, Synthesizer
 from bot.usage.quotas import Outcome
+from bot.voice.outcomes import InLine
 from bot.voice.request import SpeakRequest
 
 log = logging.getLogger(__name__)
@@ -177,9 +178,12 @@ class Clip:
         return speech.spec
 
     async def _in_line(self, place: int) -> None:
-        """Its request waits long for one of the account's Fish slots: the requester is told."""
+        """Its request waits long for one of the account's Fish slots: reported to the requester."""
+        notify = self.request.notify
+        if notify is None:
+            return
         try:
-            await self.request.in_line(place)
+            await notify(InLine(place))
         except discord.HTTPException:
             log.info("could not tell the requester of clip %s its place in line", self.request.id)
 

@@ -15,7 +15,7 @@ from bot import clock
 from bot.tts.spec import SpeechSpec
 from bot.tts.synthesizer import VoiceGone
 from bot.usage.quotas import Outcome
-from bot.voice.outcomes import InLine, VoiceNotice
+from bot.voice.outcomes import VoiceNotice
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +62,6 @@ class SpeakRequest:
     created: float = field(default_factory=time.monotonic)
     queued_at: datetime = field(default_factory=lambda: clock.utc_now())
     _finished: bool = field(default=False, init=False, repr=False)
-    _told_place: bool = field(default=False, init=False, repr=False)
 
     async def finish(self, outcome: Outcome) -> None:
         """Report the outcome (only the first call counts; never raises)."""
@@ -74,14 +73,6 @@ class SpeakRequest:
                 await self.on_outcome(outcome)
             except Exception:
                 log.exception("recording the outcome of speak request %s failed", self.id)
-
-    async def in_line(self, place: int) -> None:
-        """Its audio has waited long for one of the account's Fish slots: the requester is told
-        its place, once (not again when a refusal or a retry puts it back in line)."""
-        if not self.tell_place or self.notify is None or self._told_place:
-            return
-        self._told_place = True
-        await self.notify(InLine(place))
 
     @property
     def waiting_since(self) -> datetime:
