@@ -17,7 +17,8 @@ from bot.voice.clip import Clip
 from tests.bot_fixtures import make_settings
 from tests.discord_harness import FakeGuild, Harness, Sent, snowflake, wait_for
 from tests.helpers.scene import Cast, put_in_voice, scene
-from tests.voice_standin import RecordingVoiceClient
+from tests.helpers.speak import heard
+from tests.helpers.speak import in_voice as member_in_voice
 
 PLACE = ("Fish Audio is busy with this bot's other requests: yours is number {place} in line and "
          "starts as soon as it's its turn.")
@@ -38,16 +39,8 @@ def place_notices(harness: Harness) -> list[Sent]:
 
 def in_voice(bot: Any) -> tuple[FakeGuild, int]:
     guild = FakeGuild(bot)
-    member = guild.add_member(snowflake(), "Alice")
-    guild.put_in_voice(member, guild.add_channel("Voice", kind=2))
+    member, _channel = member_in_voice(guild)
     return guild, member
-
-
-def heard(bot: Any, guild: FakeGuild) -> bool:
-    session = bot.voice_sessions.get(guild.id)
-    voice = bot.get_guild(guild.id).voice_client
-    return (session is not None and session.clips_played == 1 and isinstance(voice, RecordingVoiceClient)
-            and len(voice.packets) > 10)
 
 
 async def test_a_long_wait_tells_each_server_its_place_once(bot, harness, fakefish) -> None:
