@@ -1,6 +1,7 @@
 """`SpeechService`: the one path from what a member asked for to audio they hear, for /speak, the
 menus, /scene, the voice previews and narration.
 
+    prepared = await speech.preparer.prepare(guild, text, speaker_id=member.id)  # bot/speech/prepare.py
     placed = await speech.queue(member, [spec], tell, accepted=defer)   # in their voice channel
     audio = await speech.render(spec, user_id=..., guild_id=..., accepted=defer)  # as a file
 
@@ -32,6 +33,7 @@ from bot.config import Settings
 from bot.errors import UserFacingError
 from bot.i18n import _, current_language, using_language
 from bot.permissions import require_speaker
+from bot.speech.prepare import Preparer
 from bot.tts.gone import StaleVoices
 from bot.tts.spec import SpeechSpec
 from bot.tts.synthesizer import MAX_VOICE_REPLACEMENTS, Synthesizer, VoiceGone
@@ -85,8 +87,11 @@ class SpeechService:
         sessions: SessionManager,
         settings: Settings,
         stale: StaleVoices,
+        preparer: Preparer,
     ) -> None:
         self.stale = stale
+        # From what a member wrote in a server to the specs queued or rendered here.
+        self.preparer = preparer
         self.synth = synth
         # `SpeechSpec.build` with this bot's settings (same arguments, one signature); a file's
         # spec is in the operator's `speak.file_format`.

@@ -1,5 +1,6 @@
-"""What a server chose for narration, and how each member wants to be called; both stored with
-SettingsStore, so they survive restarts (and /forget-me deletes the member's part)."""
+"""What a server chose for how the bot speaks there (narration, /speak, the menu, /scene), and how
+each member wants to be called; both stored with SettingsStore, so they survive restarts (and
+/forget-me deletes the member's part)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,8 @@ from bot.i18n.formatting import number
 from bot.spoken.cleaning import EmojiMode
 from bot.spoken.phrases import DEFAULT_NAME_TEMPLATE
 
+# The server's speech settings are stored under the name they had when only narration used them:
+# the rows already written load as they are.
 NAMESPACE = "narration"
 DICTIONARY_NAMESPACE = "dictionary"
 NICKNAMES = "nickname"
@@ -37,8 +40,9 @@ def check_name_template(template: str) -> str:
     return template
 
 
-class NarrationSettings(BaseModel):
-    """Per server (guild namespace "narration")."""
+class ServerSpeech(BaseModel):
+    """A server's speech settings: what narration reads and how, and how everything the bot says
+    there is cleaned and sounds (per server, guild namespace "narration")."""
 
     channels: list[int] = []  # text channels read aloud
     announce_names: bool = True
