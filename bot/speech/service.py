@@ -30,8 +30,8 @@ import discord
 
 from bot import clock
 from bot.config import Settings
-from bot.errors import UserFacingError
-from bot.i18n import _, current_language, using_language
+from bot.errors import ServersOnly
+from bot.i18n import current_language, using_language
 from bot.permissions import require_speaker
 from bot.speech.prepare import Preparer
 from bot.tts.gone import StaleVoices
@@ -159,7 +159,7 @@ class SpeechService:
             session = into
             if session is None:
                 if not isinstance(requester, discord.Member):
-                    raise UserFacingError(_("This only works in a server."))
+                    raise ServersOnly()
                 self._check_voice(requester)
                 first = requests[0]
                 if self._sessions.get(requester.guild.id) is None and first.audio is None:
