@@ -66,7 +66,7 @@ class ServerSpeech(BaseModel):
     voice_chat: bool = True  # the text chat of the bot's voice channel, without /narrate start
     name_template: str = DEFAULT_NAME_TEMPLATE  # said in each message's language unless changed
     announce_joins: bool = False  # "Alice joined" / "Alice left" in the bot's voice channel
-    # Everything the bot says here (narration, /speak, the menu, announcements).
+    # Everything the bot says here (narration, /speak, the menu, /scene, announcements, previews).
     volume: float = Field(0.0, ge=-20.0, le=20.0)  # dB, Fish's prosody.volume
     normalize_loudness: bool = True  # Fish's prosody.normalize_loudness (S2 family; Fish's default)
 
