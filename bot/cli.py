@@ -230,6 +230,8 @@ async def build_bot(
         log.info("applied database migrations: %s", ", ".join(applied))
     fish = _fish_client(settings)
     store = SettingsStore(db)
+    # The one rule of who may use a cloned voice, for everything that asks.
+    owners = VoiceOwners(db)
     usage = UsageLedger(db, settings, store=store)
     tts_cache = TTSCache(settings.credits.tts_cache_entries, settings.credits.tts_cache_max_chars)
     # One per process: every TTS request (voice clips and files) counts towards it.
@@ -239,13 +241,13 @@ async def build_bot(
     sessions = SessionManager(synth, settings, voice_client_cls=voice_client_cls)
     # From a member's text in a server to a spec: each server's compiled dictionary, the names of
     # mentioned members the bot hasn't seen.
-    preparer = Preparer(settings=settings, store=store, fish=fish, db=db, dictionaries=Dictionaries(store),
-                        members=MentionedMembers())
+    preparer = Preparer(settings=settings, store=store, fish=fish, owners=owners,
+                        dictionaries=Dictionaries(store), members=MentionedMembers())
     speech = SpeechService(synth=synth, ledger=usage, sessions=sessions, settings=settings,
-                           stale=StaleVoices(store, settings, VoiceOwners(db)), preparer=preparer)
+                           stale=StaleVoices(store, settings, owners), preparer=preparer)
     return FishBot(
         settings=settings, fish=fish, db=db, store=store, usage=usage, tts_cache=tts_cache,
-        voice_sessions=sessions, speech=speech, **options,
+        voice_sessions=sessions, speech=speech, voice_owners=owners, **options,
     )
 
 

@@ -28,6 +28,7 @@ from bot.storage.state import StateStore
 from bot.storage.voice_owners import VoiceOwners
 from bot.tree import FishTree
 from bot.tts.cache import TTSCache
+from bot.ui.voice_autocomplete import VoiceChoices
 from bot.usage import UsageLedger
 from bot.usage.cooldowns import SharedCooldowns
 from bot.voice.manager import SessionManager
@@ -82,6 +83,7 @@ class FishBot(commands.AutoShardedBot):
         tts_cache: TTSCache,
         voice_sessions: SessionManager,
         speech: SpeechService,
+        voice_owners: VoiceOwners,
         extensions: Sequence[str] = EXTENSIONS,
         auto_sync: bool = False,
         **options: Any,
@@ -116,11 +118,19 @@ class FishBot(commands.AutoShardedBot):
         self.identify_gate = identify_gate
         self.store = store
         self.state = StateStore(db)
-        # Cooldowns of the credit-spending commands, shared by every process on the database.
-        self.cooldowns = SharedCooldowns(db)
+        # Who may use each voice cloned through the bot (bot/storage/voice_owners.py).
+        self.voice_owners = voice_owners
+        # Cooldowns of the credit-spending commands, shared by every process on the database; the
+        # bot's owners are exempt.
+        self.cooldowns = SharedCooldowns(db, exempt=self.is_bot_owner)
         # What the shared services keep about a member (/forget-me), whichever cogs are loaded.
-        self.core_member_data = CoreMemberData(fish=fish, owners=VoiceOwners(db), store=store, usage=usage,
+        self.core_member_data = CoreMemberData(fish=fish, owners=voice_owners, store=store, usage=usage,
                                                cooldowns=self.cooldowns)
+        # Every voice option's suggestions: the member's voices, the server's, the library.
+        self.voice_choices = VoiceChoices(fish=fish, owners=voice_owners, store=store)
+        # Answers in each member's or server's language, read from the store.
+        assert isinstance(self.tree, FishTree)  # tree_cls above
+        self.tree.store = store
         # `run` registers the slash commands itself when they changed since the last sync.
         self.auto_sync = auto_sync
         # Quotas and the usage ledger, for every cog that spends Fish credits.

@@ -5,6 +5,7 @@ that installed the bot, and every app-command error answered with one short ephe
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING
 
 import discord
 from discord import app_commands
@@ -13,6 +14,9 @@ from bot.i18n import _
 from bot.i18n.core import set_language
 from bot.i18n.resolve import interaction_language, language_of
 from bot.wording import describe_error
+
+if TYPE_CHECKING:
+    from bot.storage.settings import SettingsStore
 
 log = logging.getLogger(__name__)
 
@@ -32,9 +36,8 @@ async def send_ephemeral(interaction: discord.Interaction, content: str) -> None
         log.warning("could not deliver an error message for interaction %s", interaction.id)
 
 
-async def use_interaction_language(interaction: discord.Interaction) -> None:
+async def use_interaction_language(interaction: discord.Interaction, store: SettingsStore | None) -> None:
     """Translate the rest of this interaction's task into the member's language."""
-    store = getattr(interaction.client, "store", None)
     if store is None:  # a bare client (tests of the tree alone): the member's locale or English
         set_language(language_of(interaction.locale) or "en")
         return
@@ -63,11 +66,14 @@ def _context(interaction: discord.Interaction) -> str:
 class FishTree(app_commands.CommandTree):
     """The command tree with fishbot's one error handler, answering in the member's language."""
 
+    # The server's language setting; the bot hands it in (a bare tree answers in the locale).
+    store: SettingsStore | None = None
+
     async def interaction_check(self, interaction: discord.Interaction) -> bool:
         # The first thing discord.py runs for every command, context menu and autocomplete, in the
         # interaction's own task: everything after it (the command, its checks, on_error) replies
         # in this language.
-        await use_interaction_language(interaction)
+        await use_interaction_language(interaction, self.store)
         if in_installed_server(interaction):
             return True
         # The commands are registered for servers only; one reaching us from a DM or a user

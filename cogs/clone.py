@@ -30,7 +30,6 @@ from bot.fish.ids import fish_voice_id
 from bot.i18n import N_, _, ngettext
 from bot.i18n.formatting import duration, number
 from bot.media import MediaError, audio_attachments, queue_notice
-from bot.storage.voice_owners import VoiceOwners
 from bot.ui.views import AnsweredModal, ConfirmView
 from bot.ui.voice_actions import VoiceActions
 from bot.usage import expensive_cooldown
@@ -55,7 +54,7 @@ class TitleModal(AnsweredModal):
     member's language (so the inputs are made per modal, not as class attributes)."""
 
     def __init__(self, cog: Clone, attachments: list[discord.Attachment]) -> None:
-        super().__init__(title=_("Clone a voice"), timeout=600)
+        super().__init__(cog.bot.store, title=_("Clone a voice"), timeout=600)
         self.cog = cog
         self.attachments = attachments
         self.voice_title: discord.ui.TextInput[TitleModal] = discord.ui.TextInput(
@@ -77,11 +76,12 @@ class TitleModal(AnsweredModal):
 class Clone(commands.Cog):
     def __init__(self, bot: FishBot) -> None:
         self.bot = bot
-        self.owners = VoiceOwners(bot.db)
+        self.owners = bot.voice_owners
         self.menu = app_commands.ContextMenu(name="Clone voice from this message",
                                              callback=self.clone_from_message)
         self.menu.guild_only = True
-        expensive_cooldown("clone")(self.menu)
+        expensive_cooldown(bot.cooldowns, "clone", self.menu)
+        expensive_cooldown(bot.cooldowns, "clone", self.clone)
 
     async def cog_load(self) -> None:
         self.bot.tree.add_command(self.menu)
@@ -131,7 +131,8 @@ class Clone(commands.Cog):
             except UserFacingError:
                 await reservation.release("skipped")
                 raise
-            consent = ConfirmView(user_id, confirm_label=_("I have the right to clone this voice"),
+            consent = ConfirmView(user_id, self.bot.store,
+                                  confirm_label=_("I have the right to clone this voice"),
                                   style=discord.ButtonStyle.success, timeout=CONSENT_TIMEOUT_S)
             seconds = sum(s.seconds for s in samples)
             shown = discord.utils.escape_markdown(title)
@@ -187,8 +188,9 @@ class Clone(commands.Cog):
         thumbnail = public_url(voice.cover_image, self.bot.settings.fish.cdn_base)
         if thumbnail:
             embed.set_thumbnail(url=thumbnail)
-        actions = VoiceActions(self.bot.speech, self.bot.store, user_id, voice_id=voice.id, title=title,
-                               sample_audio=public_url(voice.sample_audio, self.bot.settings.fish.cdn_base))
+        sample = public_url(voice.sample_audio, self.bot.settings.fish.cdn_base)
+        actions = VoiceActions(self.bot.speech, self.bot.store, self.owners, user_id, voice_id=voice.id,
+                               title=title, sample_audio=sample)
         await message.edit(content=None, embed=embed, view=actions)
         actions.message = message
 
@@ -242,7 +244,6 @@ class Clone(commands.Cog):
     )
     @app_commands.choices(visibility=VISIBILITY_CHOICES)
     @app_commands.guild_only()
-    @expensive_cooldown("clone")
     async def clone(
         self,
         interaction: discord.Interaction,

@@ -20,9 +20,9 @@ from bot.speech.voices import resolve_voice
 from bot.spoken.cleaning import clean
 from bot.spoken.settings import NICK_LIMIT, NICKNAMES, OPT_OUT, Nicknames, OptOut
 from bot.storage.voice_prefs import NAMESPACE, VoicePrefs
-from bot.ui.cue_autocomplete import style_autocomplete
+from bot.ui.cue_autocomplete import StyleOptions
 from bot.ui.voice_actions import use_as_my_voice
-from bot.ui.voice_autocomplete import voice_autocomplete
+from bot.ui.voice_autocomplete import VoiceOptions
 from bot.wording.notices import gone_notice
 
 if TYPE_CHECKING:
@@ -32,12 +32,14 @@ NO_MENTIONS = discord.AllowedMentions.none()
 _MENTION = re.compile(r"<[@#][!&]?\d+>|@(everyone|here)\b")
 
 
-class MemberVoice(commands.Cog):
+class MemberVoice(VoiceOptions, StyleOptions, commands.Cog):
     voice = app_commands.Group(name="voice", description="The voice the bot uses for you")
     nick = app_commands.Group(name="nick", description="How the bot says your name", guild_only=True)
 
     def __init__(self, bot: FishBot) -> None:
         self.bot = bot
+        self.voice_choices = bot.voice_choices
+        self.default_model = bot.settings.fish.model
 
     async def _reply(self, interaction: discord.Interaction, text: str) -> None:
         await interaction.response.send_message(text, ephemeral=True, allowed_mentions=NO_MENTIONS)
@@ -46,10 +48,10 @@ class MemberVoice(commands.Cog):
 
     @voice.command(name="set", description="Speak with this voice (in /speak and narration)")
     @app_commands.describe(voice="The voice (type to search)")
-    @app_commands.autocomplete(voice=voice_autocomplete)
+    @app_commands.autocomplete(voice=VoiceOptions.voice_autocomplete)
     async def voice_set(self, interaction: discord.Interaction, voice: str) -> None:
-        found = await usable_voice(self.bot.fish, self.bot.db, interaction.user.id, voice)
-        await use_as_my_voice(self.bot.store, interaction, found.id, found.title)
+        found = await usable_voice(self.bot.fish, self.bot.voice_owners, interaction.user.id, voice)
+        await use_as_my_voice(self.bot.store, self.bot.voice_owners, interaction, found.id, found.title)
 
     @voice.command(name="speed", description="How fast your voice speaks")
     @app_commands.describe(speed="0.5 (slow) to 2.0 (fast); 1.0 is normal")
@@ -67,8 +69,8 @@ class MemberVoice(commands.Cog):
             replaced = await self.bot.speech.stale.replace(mine.voice_id, user_id=user_id, guild_id=guild_id)
             gone = f"{gone_notice(replaced.notice)}\n" if replaced.notice else ""
             mine = VoicePrefs(speed=mine.speed)
-        used = await resolve_voice(self.bot.store, self.bot.settings, user_id=interaction.user.id,
-                                   guild_id=interaction.guild_id)
+        used = await resolve_voice(self.bot.store, self.bot.settings, self.bot.voice_owners,
+                                   user_id=interaction.user.id, guild_id=interaction.guild_id)
         if mine.voice_id:
             voice = _("{voice} (your choice)").format(
                 voice=f"**{discord.utils.escape_markdown(mine.voice_name or mine.voice_id)}**")
@@ -98,7 +100,7 @@ class MemberVoice(commands.Cog):
 
     @voice.command(name="style", description="How your text is said by default, e.g. whispering")
     @app_commands.describe(style="A style for the bot's model (leave out to stop using one)")
-    @app_commands.autocomplete(style=style_autocomplete)
+    @app_commands.autocomplete(style=StyleOptions.style_autocomplete)
     async def voice_style(self, interaction: discord.Interaction,
                           style: app_commands.Range[str, 1, 100] | None = None) -> None:
         if style is not None:

@@ -54,7 +54,7 @@ class Meta(commands.Cog):
         if kept:
             question += [_("This stays:"), *kept]
         question.append(_("Delete it all? This can't be undone."))
-        view = ConfirmView(interaction.user.id, confirm_label=_("Delete my data"),
+        view = ConfirmView(interaction.user.id, self.bot.store, confirm_label=_("Delete my data"),
                            timeout=self.confirm_timeout)
         await interaction.response.send_message(_cut("\n".join(question)), view=view, ephemeral=True,
                                                 allowed_mentions=NO_MENTIONS)

@@ -31,7 +31,6 @@ from bot.media.join import JoinFailed, join_clips
 from bot.permissions import require_speaker
 from bot.speech.service import Placement
 from bot.speech.voices import resolve_voice
-from bot.storage.voice_owners import VoiceOwners
 from bot.storage.voice_prefs import NAMESPACE as VOICE_NAMESPACE
 from bot.storage.voice_prefs import VoicePrefs
 from bot.tts.spec import SpeechSpec
@@ -56,7 +55,7 @@ class _Private(Exception):
 class SceneModal(AnsweredModal):
     def __init__(self, cog: Scene, model: str | None, as_file: bool) -> None:
         # Built while the command is answered: in the member's language.
-        super().__init__(title=_("A scene with several voices"), timeout=900)
+        super().__init__(cog.bot.store, title=_("A scene with several voices"), timeout=900)
         self.script: discord.ui.TextInput[SceneModal] = discord.ui.TextInput(
             label=_("One line per turn: “Speaker: what they say”"), style=discord.TextStyle.paragraph,
             max_length=4000, custom_id="script", placeholder=_(PLACEHOLDER),
@@ -73,12 +72,12 @@ class SceneModal(AnsweredModal):
 class Scene(commands.Cog):
     def __init__(self, bot: FishBot) -> None:
         self.bot = bot
+        expensive_cooldown(bot.cooldowns, "scene", self.scene)
 
     @app_commands.command(name="scene", description="Read a short script with several voices")
     @app_commands.describe(model="The Fish Audio model (S2 and drama-3 read a scene in one go)",
                            as_file="Send it as a file even when you're in a voice channel")
     @app_commands.guild_only()
-    @expensive_cooldown("scene")
     async def scene(self, interaction: discord.Interaction, model: str | None = None,
                     as_file: bool = False) -> None:
         chosen = checked_model(model, self.bot.speech.today())
@@ -102,11 +101,11 @@ class Scene(commands.Cog):
 
     async def _allowed(self, requester_id: int, voice_id: str) -> bool:
         """The private-voice rule: another member's private or unlisted voice is not usable."""
-        return await VoiceOwners(self.bot.db).usable_by(voice_id, requester_id)
+        return await self.bot.voice_owners.usable_by(voice_id, requester_id)
 
     async def _voice_named(self, requester: discord.Member, label: str) -> str | None:
         key = speaker_key(label)
-        for record in await VoiceOwners(self.bot.db).of_user(requester.id):
+        for record in await self.bot.voice_owners.of_user(requester.id):
             if speaker_key(record.title) == key:
                 return record.voice_id
         server = await self.bot.store.get_guild(requester.guild.id, VOICE_NAMESPACE, VoicePrefs)
@@ -132,8 +131,8 @@ class Scene(commands.Cog):
             named = requester if mine else self._member_named(guild, key)
             target_id = named.id if named is not None else None
         if target_id is not None:
-            chosen = await resolve_voice(self.bot.store, self.bot.settings, user_id=target_id,
-                                         guild_id=guild.id)
+            chosen = await resolve_voice(self.bot.store, self.bot.settings, self.bot.voice_owners,
+                                         user_id=target_id, guild_id=guild.id)
             if chosen.voice_id and not await self._allowed(requester.id, chosen.voice_id):
                 member = guild.get_member(target_id)
                 raise _Private(member.display_name if member is not None else label)

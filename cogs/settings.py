@@ -21,10 +21,9 @@ from bot.i18n.resolve import LanguageSettings, guild_language
 from bot.permissions import require_permissions
 from bot.speech.access import usable_voice
 from bot.spoken.settings import NAMESPACE, ServerSpeech, check_name_template
-from bot.storage.voice_owners import VoiceOwners
 from bot.storage.voice_prefs import NAMESPACE as VOICE_NAMESPACE
 from bot.storage.voice_prefs import VoicePrefs
-from bot.ui.voice_autocomplete import voice_autocomplete
+from bot.ui.voice_autocomplete import VoiceOptions
 
 if TYPE_CHECKING:
     from bot.client import FishBot
@@ -120,7 +119,7 @@ def _listed(mentions: list[str], limit: int = 1000) -> str:
     return shown or pgettext("setting value", "none")
 
 
-class ServerSettings(commands.Cog):
+class ServerSettings(VoiceOptions, commands.Cog):
     settings_group = app_commands.Group(name="settings", description="This server's narration settings",
                                         guild_only=True,
                                         default_permissions=discord.Permissions(manage_guild=True))
@@ -130,6 +129,7 @@ class ServerSettings(commands.Cog):
 
     def __init__(self, bot: FishBot) -> None:
         self.bot = bot
+        self.voice_choices = bot.voice_choices
 
     async def interaction_check(self, interaction: discord.Interaction) -> bool:
         # default_permissions only hides the commands; this enforces Manage Server on every
@@ -233,7 +233,7 @@ class ServerSettings(commands.Cog):
         volume="Louder or quieter, in dB (-20 to 20; 0 is Fish's level), for all speech here",
         normalize_loudness="Even out loudness between voices (Fish's S2 models; on by default)",
     )
-    @app_commands.autocomplete(voice=voice_autocomplete)
+    @app_commands.autocomplete(voice=VoiceOptions.voice_autocomplete)
     async def settings_voice(self, interaction: discord.Interaction, voice: str | None = None,
                              speed: app_commands.Range[float, 0.5, 2.0] | None = None,
                              volume: app_commands.Range[float, -20.0, 20.0] | None = None,
@@ -247,8 +247,8 @@ class ServerSettings(commands.Cog):
                                               model=ServerSpeech)
         changes: dict[str, object] = {}
         if voice is not None:
-            found = await usable_voice(self.bot.fish, self.bot.db, interaction.user.id, voice)
-            if not await VoiceOwners(self.bot.db).usable_by(found.id, None):
+            found = await usable_voice(self.bot.fish, self.bot.voice_owners, interaction.user.id, voice)
+            if not await self.bot.voice_owners.usable_by(found.id, None):
                 raise UserFacingError(_(
                     "A server's default voice speaks for every member, so it must be a library voice or "
                     "a public one. Make yours public with `/voices edit` first."))

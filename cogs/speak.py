@@ -15,9 +15,9 @@ from bot.fish.tts_models import TTSModel, offered_models, tts_model
 from bot.i18n import _, ngettext
 from bot.i18n.formatting import day, number
 from bot.permissions import can_read
-from bot.ui.cue_autocomplete import style_autocomplete
+from bot.ui.cue_autocomplete import StyleOptions
 from bot.ui.speaking import in_voice, send_as_file, speak_in_voice
-from bot.ui.voice_autocomplete import voice_autocomplete
+from bot.ui.voice_autocomplete import VoiceOptions
 from bot.usage import expensive_cooldown
 from bot.voice.manager import SessionManager
 from bot.voice.request import SpeakRequest
@@ -76,9 +76,12 @@ def _clean_text(text: str, limit: int) -> str:
     return text
 
 
-class Speak(commands.Cog):
+class Speak(VoiceOptions, StyleOptions, commands.Cog):
     def __init__(self, bot: FishBot, sessions: SessionManager) -> None:
         self.bot = bot
+        self.voice_choices = bot.voice_choices
+        self.default_model = bot.settings.fish.model
+        expensive_cooldown(bot.cooldowns, "speak", self.speak)
         self.sessions = sessions
 
     # --- helpers ---------------------------------------------------------------------------
@@ -110,9 +113,9 @@ class Speak(commands.Cog):
         model="The Fish Audio model",
         style="How to say it, e.g. whispering or excited (the choices depend on the model)",
     )
-    @app_commands.autocomplete(voice=voice_autocomplete, style=style_autocomplete)
+    @app_commands.autocomplete(voice=VoiceOptions.voice_autocomplete,
+                               style=StyleOptions.style_autocomplete)
     @app_commands.guild_only()
-    @expensive_cooldown("speak")
     async def speak(
         self,
         interaction: discord.Interaction,

@@ -56,7 +56,7 @@ class PreviewButton(discord.ui.Button["CueHelpView"]):
 
 class CueHelpView(MemberView):
     def __init__(self, bot: FishBot, owner_id: int, model: str, timeout: float = 600) -> None:
-        super().__init__(owner_id, timeout=timeout)
+        super().__init__(owner_id, bot.store, timeout=timeout)
         self.bot = bot
         self.model = model
         for index, cue in enumerate(cues.catalogue(model)[:PREVIEW_BUTTONS]):

@@ -29,7 +29,7 @@ class SpeakMessage(commands.Cog):
         self.bot = bot
         self.menu = app_commands.ContextMenu(name=MENU_NAME, callback=self.speak_message,
                                              allowed_contexts=app_commands.AppCommandContext(guild=True))
-        expensive_cooldown("speak")(self.menu)
+        expensive_cooldown(bot.cooldowns, "speak", self.menu)
 
     async def cog_load(self) -> None:
         self.bot.tree.add_command(self.menu)

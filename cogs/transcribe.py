@@ -37,6 +37,7 @@ from bot.media import (
     temporary_copy,
 )
 from bot.permissions import requires
+from bot.storage.settings import SettingsStore
 from bot.transcripts import render
 from bot.ui.views import MemberView
 from bot.usage import expensive_cooldown
@@ -101,8 +102,8 @@ def _files(files: dict[str, bytes]) -> list[discord.File]:
 class ShareView(MemberView):
     """Lets the member who asked post their private transcript in the channel."""
 
-    def __init__(self, owner_id: int, transcript: Transcript) -> None:
-        super().__init__(owner_id, timeout=600)
+    def __init__(self, owner_id: int, store: SettingsStore, transcript: Transcript) -> None:
+        super().__init__(owner_id, store, timeout=600)
         self.transcript = transcript
         self.share.label = _("Share in channel")
 
@@ -133,7 +134,8 @@ class Transcribe(commands.Cog):
     def __init__(self, bot: FishBot) -> None:
         self.bot = bot
         self.menu = app_commands.ContextMenu(name="Transcribe", callback=self.transcribe_message)
-        expensive_cooldown("transcribe")(self.menu)
+        expensive_cooldown(bot.cooldowns, "transcribe", self.menu)
+        expensive_cooldown(bot.cooldowns, "transcribe", self.transcribe)
 
     async def cog_load(self) -> None:
         self.bot.tree.add_command(self.menu)
@@ -219,7 +221,7 @@ class Transcribe(commands.Cog):
                                      notice=queue_notice(interaction.edit_original_response,
                                                          attachment.filename))
         embed, files = transcript.embed_and_files()
-        view = ShareView(interaction.user.id, transcript)
+        view = ShareView(interaction.user.id, self.bot.store, transcript)
         view.message = await interaction.followup.send(
             embed=embed, files=_files(files), view=view, ephemeral=True, allowed_mentions=NO_MENTIONS,
             wait=True,
@@ -233,7 +235,6 @@ class Transcribe(commands.Cog):
         language="The spoken language, e.g. en or ja (detected when left out)",
         timestamps="Show when each part was said and attach subtitles (default: yes)",
     )
-    @expensive_cooldown("transcribe")
     async def transcribe(self, interaction: discord.Interaction, file: discord.Attachment,
                          language: str | None = None, timestamps: bool = True) -> None:
         await self._answer(interaction, file, _check_language(language), timestamps)

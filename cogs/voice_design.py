@@ -26,7 +26,6 @@ from bot.fish.voice_design import INSTRUCTION_LIMIT, REFERENCE_TEXT_LIMIT
 from bot.i18n import N_, _, ngettext
 from bot.i18n.formatting import number
 from bot.speech.service import Bought, Placement
-from bot.storage.voice_owners import VoiceOwners
 from bot.ui.speaking import speak_in_voice
 from bot.ui.views import AnsweredModal, MemberView
 from bot.ui.voice_actions import VoiceActions
@@ -102,7 +101,7 @@ async def design_voice(bot: FishBot, interaction: discord.Interaction, *, descri
 class SaveModal(AnsweredModal):
     def __init__(self, view: DesignView, candidate: VoiceDesignCandidate) -> None:
         # Built while the button's interaction is answered: in the member's language.
-        super().__init__(title=_("Save this voice"), timeout=600)
+        super().__init__(view.bot.store, title=_("Save this voice"), timeout=600)
         self.voice_title: discord.ui.TextInput[SaveModal] = discord.ui.TextInput(
             label=_("Title of the new voice"), max_length=64, custom_id="title"
         )
@@ -153,7 +152,7 @@ class DesignView(MemberView):
 
     def __init__(self, bot: FishBot, owner_id: int, candidates: list[VoiceDesignCandidate], *,
                  description: str, timeout: float = 900) -> None:
-        super().__init__(owner_id, timeout=timeout)
+        super().__init__(owner_id, bot.store, timeout=timeout)
         self.bot = bot
         self.candidates = candidates
         self.description = description
@@ -244,7 +243,7 @@ class DesignView(MemberView):
             self.saved = voice.id
         finally:
             self.saving = False
-        await VoiceOwners(self.bot.db).record(voice_id=voice.id, user_id=user_id, guild_id=guild_id,
+        await self.bot.voice_owners.record(voice_id=voice.id, user_id=user_id, guild_id=guild_id,
                                               title=title, visibility=visibility)
         log.info("user %s saved designed voice %s", user_id, voice.id)
         self.disable_all()
@@ -260,6 +259,7 @@ class DesignView(MemberView):
         embed.add_field(name=_("Visibility"), value=visibility_name(visibility))
         made_from = _("candidate {number}").format(number=number(candidate.index + 1))
         embed.add_field(name=_("Made from"), value=made_from)
-        actions = VoiceActions(self.bot.speech, self.bot.store, user_id, voice_id=voice.id, title=title)
+        actions = VoiceActions(self.bot.speech, self.bot.store, self.bot.voice_owners, user_id,
+                               voice_id=voice.id, title=title)
         actions.message = await interaction.followup.send(embed=embed, view=actions, ephemeral=True,
                                                           allowed_mentions=NO_MENTIONS, wait=True)

@@ -24,9 +24,8 @@ from bot.i18n import _, ngettext
 from bot.i18n.formatting import number
 from bot.speech.access import usable_voice
 from bot.storage.models import VoiceOwnership
-from bot.storage.voice_owners import VoiceOwners
 from bot.ui.views import ConfirmView
-from bot.ui.voice_autocomplete import voice_autocomplete
+from bot.ui.voice_autocomplete import VoiceOptions
 from bot.ui.voice_cards import SearchQuery, VoiceSearchView, voice_embed
 from bot.usage import expensive_cooldown
 from cogs.voice_design import design_voice
@@ -40,11 +39,14 @@ NO_MENTIONS = discord.AllowedMentions.none()
 SORTS = {"popular": "task_count", "newest": "created_at"}
 
 
-class Voices(commands.GroupCog, group_name="voices", group_description="The Fish Audio voice library"):
+class Voices(VoiceOptions, commands.GroupCog, group_name="voices",
+             group_description="The Fish Audio voice library"):
     def __init__(self, bot: FishBot) -> None:
         self.bot = bot
-        self.owners = VoiceOwners(bot.db)
+        self.owners = bot.voice_owners
+        self.voice_choices = bot.voice_choices
         super().__init__()
+        expensive_cooldown(bot.cooldowns, "design", self.design)
 
     async def _own_record(self, interaction: discord.Interaction,
                           typed: str) -> tuple[VoiceId, VoiceOwnership]:
@@ -85,8 +87,8 @@ class Voices(commands.GroupCog, group_name="voices", group_description="The Fish
                              language=language.strip().lower() if language else None, sort_by=SORTS[sort])
         await interaction.response.defer(ephemeral=True, thinking=True)
         result = await VoiceSearchView.fetch(self.bot.fish, search, page)
-        view = VoiceSearchView(self.bot.fish, self.bot.speech, self.bot.store, interaction.user.id, search,
-                               page, result, self.bot.settings.fish.cdn_base)
+        view = VoiceSearchView(self.bot.fish, self.bot.speech, self.bot.store, self.owners,
+                               interaction.user.id, search, page, result, self.bot.settings.fish.cdn_base)
         if page > view.pages or (page > 1 and not result.items):
             await view.load(page)  # past the end: the last page with voices instead of an empty one
         view.message = await interaction.followup.send(embed=view.embed(), view=view, ephemeral=True,
@@ -94,9 +96,9 @@ class Voices(commands.GroupCog, group_name="voices", group_description="The Fish
 
     @app_commands.command(name="info", description="Everything about one voice")
     @app_commands.describe(voice="The voice (type to search)")
-    @app_commands.autocomplete(voice=voice_autocomplete)
+    @app_commands.autocomplete(voice=VoiceOptions.voice_autocomplete)
     async def info(self, interaction: discord.Interaction, voice: str) -> None:
-        found = await usable_voice(self.bot.fish, self.bot.db, interaction.user.id, voice)
+        found = await usable_voice(self.bot.fish, self.bot.voice_owners, interaction.user.id, voice)
         await interaction.response.send_message(embed=voice_embed(found, self.bot.settings.fish.cdn_base),
                                                 ephemeral=True,
                                                 allowed_mentions=NO_MENTIONS)
@@ -128,7 +130,6 @@ class Voices(commands.GroupCog, group_name="voices", group_description="The Fish
         sample_text="What the candidates say (up to 150 characters)",
     )
     @app_commands.guild_only()
-    @expensive_cooldown("design")
     async def design(
         self,
         interaction: discord.Interaction,
@@ -145,7 +146,7 @@ class Voices(commands.GroupCog, group_name="voices", group_description="The Fish
     @app_commands.describe(voice="One of your voices", title="A new title", description="A new description",
                            visibility="Who can find and use it", tags="New tags, separated by commas",
                            cover="A new cover image")
-    @app_commands.autocomplete(voice=voice_autocomplete)
+    @app_commands.autocomplete(voice=VoiceOptions.voice_autocomplete)
     @app_commands.choices(visibility=VISIBILITY_CHOICES)
     async def edit(
         self,
@@ -185,11 +186,11 @@ class Voices(commands.GroupCog, group_name="voices", group_description="The Fish
 
     @app_commands.command(name="delete", description="Delete a voice you cloned")
     @app_commands.describe(voice="One of your voices")
-    @app_commands.autocomplete(voice=voice_autocomplete)
+    @app_commands.autocomplete(voice=VoiceOptions.voice_autocomplete)
     async def delete(self, interaction: discord.Interaction, voice: str) -> None:
         voice_id, record = await self._own_record(interaction, voice)
         title = discord.utils.escape_markdown(record.title)
-        confirm = ConfirmView(interaction.user.id, confirm_label=_("Delete it"))
+        confirm = ConfirmView(interaction.user.id, self.bot.store, confirm_label=_("Delete it"))
         await interaction.response.send_message(
             _("Delete **{title}** from Fish Audio for good? Anyone using it will lose it.").format(
                 title=title),

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from bot.config import Settings
+from tests import discord_internals as internals
 from tests.discord_harness import APPLICATION_ID, FakeGuild, Harness
 
 if TYPE_CHECKING:
@@ -35,8 +36,7 @@ async def start_bot(settings: Settings, **options: Any) -> FishBot:
     from tests.voice_standin import RecordingVoiceClient
 
     bot = await build_bot(settings, voice_client_cls=RecordingVoiceClient, **options)
-    bot._connection.application_id = APPLICATION_ID  # what login() learns from Discord
-    await bot._async_setup_hook()  # what login() does before setup_hook, minus the network
+    await internals.set_up_without_login(bot, APPLICATION_ID)
     await bot.setup_hook()
     return bot
 

@@ -1,6 +1,8 @@
 """Shared fixtures. The whole-bot fixtures (bot, harness, guild) live in tests/bot_fixtures.py."""
 
-pytest_plugins = ["tests.bot_fixtures", "tests.media_samples", "tests.attachments"]
+pytest_plugins = [
+    "tests.bot_fixtures", "tests.media_samples", "tests.attachments", "tests.helpers.pseudo_locale",
+]
 
 
 # --- the clock: every test runs at a pinned date and time (bot/clock.py) --------------------------

@@ -14,16 +14,17 @@ import json
 import re
 import time
 import weakref
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, ClassVar
 
 import discord
 from discord import app_commands
-from discord.webhook.async_ import AsyncWebhookAdapter, async_context
 
 from bot import clock
+from tests import discord_internals as internals
+from tests.discord_internals import gateway_event
 
 _ids = itertools.count(1_100_000_000_000_000_000)
 APPLICATION_ID = 1_000_000_000_000_000_001
@@ -116,7 +117,7 @@ class Sent:
         return out
 
 
-class RecordingAdapter(AsyncWebhookAdapter):
+class RecordingAdapter(internals.WebhookAdapter):
     """discord.py's webhook adapter with the HTTP request replaced by a recorder."""
 
     def __init__(self) -> None:
@@ -317,11 +318,7 @@ class FakeGuild:
 
     def sync(self) -> discord.Guild:
         """(Re)create the discord.Guild in the bot's cache from the current payload."""
-        state = self.bot._connection
-        state._guilds.pop(self.id, None)
-        guild = discord.Guild(data=self.payload(), state=state)  # type: ignore[arg-type]
-        state._add_guild(guild)
-        return guild
+        return internals.put_guild(self.bot, self.payload())
 
     @property
     def guild(self) -> discord.Guild:
@@ -351,14 +348,13 @@ class DiscordApi:
     404 Unknown Member (code 10007); `down` makes it answer 500. One per bot; `requests` lists
     the (method, path) of each call it answered."""
 
-    _of: weakref.WeakKeyDictionary[discord.Client, DiscordApi] = weakref.WeakKeyDictionary()
+    _of: ClassVar[weakref.WeakKeyDictionary[discord.Client, DiscordApi]] = weakref.WeakKeyDictionary()
 
     def __init__(self, bot: discord.Client) -> None:
         self.guilds: dict[int, FakeGuild] = {}
         self.requests: list[tuple[str, str]] = []
         self.down = False
-        self._request = bot.http.request
-        setattr(bot.http, "request", self.request)  # noqa: B010
+        internals.answer_rest(bot, self.answer)
 
     @classmethod
     def of(cls, bot: discord.Client) -> DiscordApi:
@@ -366,17 +362,20 @@ class DiscordApi:
             cls._of[bot] = cls(bot)
         return cls._of[bot]
 
-    async def request(self, route: Any, **kwargs: Any) -> Any:
-        member = _MEMBER_URL.fullmatch(route.url.removeprefix(route.BASE))
-        if route.method != "GET" or member is None:
-            return await self._request(route, **kwargs)
-        self.requests.append((route.method, route.url.removeprefix(route.BASE)))
+    def answer(self, method: str, path: str) -> Awaitable[Any] | None:
+        member = _MEMBER_URL.fullmatch(path)
+        if method != "GET" or member is None:
+            return None
+        self.requests.append((method, path))
+        return self._member(int(member[1]), member[2])
+
+    async def _member(self, guild_id: int, user_id: str) -> dict[str, Any]:
         if self.down:
             raise discord.DiscordServerError(_Response(500, "Internal Server Error"),
                                              {"code": 0, "message": "500: Internal Server Error"})
-        guild = self.guilds.get(int(member[1]))
+        guild = self.guilds.get(guild_id)
         found = next((m for m in (guild.members + guild.uncached if guild else [])
-                      if m["user"]["id"] == member[2]), None)
+                      if m["user"]["id"] == user_id), None)
         if found is None:
             raise discord.NotFound(_Response(404, "Not Found"), {"code": 10007, "message": "Unknown Member"})
         return found
@@ -409,18 +408,16 @@ class Harness:
         self.bot = bot
         self.adapter = RecordingAdapter()
         self.locale = "en-US"  # the member's Discord client language, sent with every interaction
-        self._token = async_context.set(self.adapter)
-        bot._connection.application_id = APPLICATION_ID
+        self._token = internals.use_webhook_adapter(self.adapter)
+        internals.learn_application(bot, APPLICATION_ID)
         # The one REST call a bot makes to learn its owner (the owner check's fallback).
         self._http_application_info = bot.http.application_info
         setattr(bot.http, "application_info", self._application_info)  # noqa: B010
-        if bot._connection.user is None:  # self_id derives from it
-            bot._connection.user = discord.ClientUser(
-                state=bot._connection, data=user_payload(BOT_USER_ID, "fishbot", bot=True)
-            )
+        if not internals.knows_user(bot):
+            internals.learn_user(bot, user_payload(BOT_USER_ID, "fishbot", bot=True))
 
     def close(self) -> None:
-        async_context.reset(self._token)
+        internals.stop_using_webhook_adapter(self._token)
         setattr(self.bot.http, "application_info", self._http_application_info)  # noqa: B010
 
     async def _application_info(self) -> dict[str, Any]:
@@ -492,7 +489,7 @@ class Harness:
         kind = 4 if focused else 2
         payload = self._base(guild, user_id, channel_id, permissions, app_permissions, kind, data,
                              user_install)
-        return discord.Interaction(data=payload, state=self.bot._connection)  # type: ignore[arg-type]
+        return discord.Interaction(data=payload, state=internals.state(self.bot))  # type: ignore[arg-type]
 
     async def run(self, name: str, /, **kwargs: Any) -> list[Sent]:
         """Invoke a slash command to completion; returns what it sent."""
@@ -500,13 +497,13 @@ class Harness:
         interaction = self.command_interaction(name, **kwargs)
         # In a task of its own, as discord.py runs it: what the handler sets in its context (the
         # reply language) stays there.
-        await asyncio.create_task(self.bot.tree._call(interaction))
+        await asyncio.create_task(internals.run_interaction(self.bot.tree, interaction))
         return self.sent[before:]
 
     async def autocomplete(self, name: str, focused: str, /, **kwargs: Any) -> list[dict[str, Any]]:
         before = len(self.sent)
         interaction = self.command_interaction(name, focused=focused, **kwargs)
-        await asyncio.create_task(self.bot.tree._call(interaction))
+        await asyncio.create_task(internals.run_interaction(self.bot.tree, interaction))
         answers = [s for s in self.sent[before:] if s.callback_type == AUTOCOMPLETE_RESULT]
         assert answers, "autocomplete sent no choices"
         return answers[-1].payload["data"]["choices"]
@@ -518,15 +515,15 @@ class Harness:
                 "resolved": {"messages": {message["id"]: message}}}
         payload = self._base(guild, user_id, int(message["channel_id"]), kwargs.get("permissions"),
                              None, 2, data, kwargs.get("user_install", False))
-        interaction = discord.Interaction(data=payload, state=self.bot._connection)  # type: ignore[arg-type]
-        await asyncio.create_task(self.bot.tree._call(interaction))
+        interaction = discord.Interaction(data=payload, state=internals.state(self.bot))  # type: ignore[arg-type]
+        await asyncio.create_task(internals.run_interaction(self.bot.tree, interaction))
         return self.sent[before:]
 
     def _start(self, payload: dict[str, Any]) -> asyncio.Future[Any]:
         """Hand an interaction to discord.py's parser; the view or modal callbacks it scheduled
         (discord.py runs each in a task of its own, named discord-ui-...), as one future."""
         before = asyncio.all_tasks()
-        self.bot._connection.parse_interaction_create(payload)
+        gateway_event(self.bot, "interaction_create", payload)
         dispatched = [task for task in asyncio.all_tasks() - before
                       if task.get_name().startswith("discord-ui-")]
         return asyncio.gather(*dispatched)

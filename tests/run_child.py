@@ -13,6 +13,7 @@ import discord
 
 from bot import cli
 from bot.client import FishBot
+from tests import discord_internals as internals
 from tests.discord_harness import APPLICATION_ID, FakeGuild, Harness, snowflake, wait_for
 from tests.voice_standin import RecordingVoiceClient
 
@@ -20,8 +21,7 @@ TEXT = "This sentence is long enough to keep the stand-in streaming for a while.
 
 
 async def login(self: FishBot, token: str) -> None:
-    self._connection.application_id = APPLICATION_ID
-    await self._async_setup_hook()
+    await internals.set_up_without_login(self, APPLICATION_ID)
     await self.setup_hook()
 
 

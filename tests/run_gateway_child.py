@@ -8,17 +8,12 @@ from __future__ import annotations
 import os
 import sys
 
-import discord
-import yarl
-from discord.gateway import DiscordWebSocket
-
 from bot import cli
+from tests import discord_internals as internals
 
 
 def main() -> int:
-    base = os.environ["STANDIN_DISCORD_URL"]
-    discord.http.Route.BASE = f"{base}/api/v10"
-    DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(base.replace("http://", "ws://", 1) + "/gateway")
+    internals.point_at_gateway(os.environ["STANDIN_DISCORD_URL"])
     return cli.main(sys.argv[1:])
 
 

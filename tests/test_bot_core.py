@@ -12,8 +12,7 @@ from discord import app_commands
 from bot.errors import UserFacingError
 from bot.fish import InsufficientCreditError, RateLimitError
 from bot.wording import GENERIC_FAILURE, user_message
-from tests.cogs.test_speak import wait_for
-from tests.discord_harness import snowflake
+from tests.discord_harness import snowflake, wait_for
 
 
 async def test_about_answers_ephemerally(bot, harness, guild) -> None:

@@ -35,6 +35,7 @@ from httpx_ws import WebSocketUpgradeError
 from tests.fakefish import FakeFish, conforms_to_sdk
 from tests.fakefish.audio import WAV_RIFF_PLACEHOLDER
 from tests.fakefish.ogg_writer import ogg_crc, page_packets, split_pages
+from tests.helpers.audio import decoded_seconds, probe, sine_wav
 
 
 @pytest.fixture
@@ -44,76 +45,6 @@ async def sdk(fakefish: FakeFish) -> AsyncIterator[AsyncFishAudio]:
         yield client
     finally:
         await client.close()
-
-
-async def probe(data: bytes) -> dict[str, Any]:
-    """ffprobe (asyncio subprocess) on bytes: format name, codec, rate, channels, duration."""
-    proc = await asyncio.create_subprocess_exec(
-        "ffprobe",
-        "-v",
-        "error",
-        "-show_entries",
-        "format=format_name,duration:stream=codec_name,sample_rate,channels",
-        "-of",
-        "json",
-        "pipe:0",
-        stdin=asyncio.subprocess.PIPE,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    out, err = await proc.communicate(data)
-    assert proc.returncode == 0, err.decode()
-    info = json.loads(out)
-    return {**info["format"], **info["streams"][0]}
-
-
-async def decoded_seconds(data: bytes, *args: str) -> float:
-    """Decode fully with ffmpeg and count samples (independent of header size fields)."""
-    proc = await asyncio.create_subprocess_exec(
-        "ffmpeg",
-        "-v",
-        "error",
-        *args,
-        "-i",
-        "pipe:0",
-        "-f",
-        "s16le",
-        "-ac",
-        "1",
-        "-ar",
-        "48000",
-        "pipe:1",
-        stdin=asyncio.subprocess.PIPE,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    out, err = await proc.communicate(data)
-    assert proc.returncode == 0, err.decode()
-    return len(out) / 2 / 48000
-
-
-async def sine_wav(seconds: float, freq: int = 440) -> bytes:
-    proc = await asyncio.create_subprocess_exec(
-        "ffmpeg",
-        "-v",
-        "error",
-        "-f",
-        "lavfi",
-        "-i",
-        f"sine=frequency={freq}:duration={seconds}",
-        "-ac",
-        "1",
-        "-ar",
-        "16000",
-        "-f",
-        "wav",
-        "pipe:1",
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    out, err = await proc.communicate()
-    assert proc.returncode == 0, err.decode()
-    return out
 
 
 def expected_seconds(fake: FakeFish, text: str) -> float:

@@ -22,11 +22,11 @@ from bot.cli import EXIT_SESSION_STARTS
 from bot.gateway import LOCK_CLASS
 from bot.storage.db import Database
 from tests.discord_gateway import StandInDiscord
+from tests.helpers.shutdown import ended, stopped
 from tests.storage.conftest import (  # noqa: F401  (fixtures, registered by import)
     migrated_postgresql_url,
     postgresql_migrated_database,
 )
-from tests.test_shutdown import ended, stopped
 
 ROOT = Path(__file__).resolve().parents[1]
 TOKEN = "stand-in-discord-token-0123456789"

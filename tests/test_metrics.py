@@ -13,7 +13,8 @@ from prometheus_client.parser import text_string_to_metric_families
 from bot.config import Settings
 from tests.bot_fixtures import make_settings
 from tests.discord_harness import snowflake, wait_for
-from tests.test_cli import fishbot
+from tests.discord_internals import mark_ready
+from tests.helpers.cli import fishbot
 
 
 @pytest.fixture
@@ -88,7 +89,7 @@ async def test_healthz_follows_the_gateway(bot, tmp_path: Path) -> None:
     async with httpx.AsyncClient() as client:
         assert (await client.get(url)).status_code == 503  # not connected yet
         assert (await health_command(port, tmp_path))[0] == 1
-        bot._ready.set()  # what discord.py does on READY
+        mark_ready(bot)  # what discord.py does on READY
         response = await client.get(url)
         assert response.status_code == 200 and response.text == "ok\n"
         assert await health_command(port, tmp_path) == (0, "healthy: ok\n")

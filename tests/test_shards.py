@@ -11,7 +11,7 @@ import pytest
 
 from bot.cli import EXIT_CONFIG, build_parser, shard_options
 from bot.shards import INDEX_ENV, ShardPlanError, process_index, processes_needed, shard_range
-from tests.test_cli import fishbot
+from tests.helpers.cli import fishbot
 
 
 def run_args(*argv: str) -> argparse.Namespace:

@@ -23,6 +23,7 @@ from sqlalchemy.pool import NullPool
 
 from bot.storage.migrations import MIGRATION_LOCK_ID
 from tests.fakefish import FakeFish
+from tests.helpers.shutdown import ended, stopped
 from tests.run_child import TEXT
 from tests.startup_standins import (
     CuttableProxy,
@@ -34,43 +35,12 @@ from tests.startup_standins import (
 )
 from tests.storage.conftest import postgresql_url  # noqa: F401  (a fixture)
 
-# The requirement: stopped within 5 s of the signal (Docker's grace is 10 s).
-STOP_WITHIN_S = 5
-
 
 @pytest.fixture
 async def slow_fish() -> Any:
     # Real time: the clip is still streaming when the signal arrives.
     async with FakeFish(api_key="test-key", ttfb=0.05, rtf=1.0) as fake:
         yield fake
-
-
-async def stopped(child: asyncio.subprocess.Process, sig: signal.Signals) -> str:
-    """Send `sig`; the process's log (stderr), once it has ended within STOP_WITHIN_S with exit
-    code 0 and no traceback."""
-    assert child.stderr is not None
-    child.send_signal(sig)
-    try:
-        _out, err = await asyncio.wait_for(child.communicate(), STOP_WITHIN_S)
-    except TimeoutError:
-        rest = await ended(child)
-        raise AssertionError(f"still running {STOP_WITHIN_S} s after {sig.name}:\n{rest}") from None
-    finally:
-        await ended(child)
-    log = err.decode()
-    assert child.returncode == 0, log
-    assert "Traceback" not in log, log
-    return log
-
-
-async def ended(child: asyncio.subprocess.Process) -> str:
-    """Kill what a failed test left running; what it had still to say."""
-    if child.returncode is not None:
-        return ""
-    child.kill()
-    await child.wait()
-    assert child.stderr is not None
-    return (await child.stderr.read()).decode()
 
 
 def assert_said_once_and_last(log: str, sig: signal.Signals) -> None:

@@ -26,10 +26,10 @@ from bot.fish.tts_models import (
 from bot.spoken.dictionaries import for_model
 from bot.tts.spec import SpeechSpec
 from tests.bot_fixtures import make_settings, start_bot
-from tests.cogs.test_expressive_speak import allow_cues
 from tests.discord_harness import FakeGuild, Harness, snowflake, wait_for
 from tests.fakefish.expressive import performance_of
-from tests.test_cli import fishbot
+from tests.helpers.cli import fishbot
+from tests.helpers.expressive import allow_cues
 
 BEFORE = date(2026, 12, 30)
 RETIRED = date(2026, 12, 31)

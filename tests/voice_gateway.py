@@ -42,6 +42,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 from tests.discord_harness import BOT_USER_ID, FakeGuild, member_payload
+from tests.discord_internals import gateway_event, http_session, voice_websocket
 
 MODE = "aead_xchacha20_poly1305_rtpsize"
 
@@ -154,8 +155,8 @@ class LoopbackVoice:
         # discord.py opens the voice WebSocket with its HTTP client's session (set at login).
         client_ssl = ssl.create_default_context(cadata=pem.decode())
         self._session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(ssl=client_ssl))
-        self.bot.http._HTTPClient__session = self._session  # type: ignore[attr-defined]
-        self.bot._connection._get_websocket = lambda *_a, **_k: self  # type: ignore[method-assign]
+        http_session(self.bot, self._session)
+        voice_websocket(self.bot, lambda *_a, **_k: self)
         return self
 
     async def _send_reports(self) -> None:
@@ -184,7 +185,7 @@ class LoopbackVoice:
     def _answer(self, channel_id: int | None, self_mute: bool, self_deaf: bool) -> None:
         self._send_voice_state(channel_id, self_mute=self_mute, self_deaf=self_deaf)
         if channel_id is not None:
-            self.bot._connection.parse_voice_server_update({  # type: ignore[arg-type]
+            gateway_event(self.bot, "voice_server_update", {
                 "token": f"voice-token-{next(self._session_counter)}", "guild_id": str(self.guild.id),
                 "endpoint": f"127.0.0.1:{self.ws_port}",
             })
@@ -193,7 +194,7 @@ class LoopbackVoice:
                           self_deaf: bool = True) -> None:
         self.channel_id = channel_id
         self.guild.put_in_voice(BOT_USER_ID, channel_id)
-        self.bot._connection.parse_voice_state_update({  # type: ignore[arg-type]
+        gateway_event(self.bot, "voice_state_update", {
             "guild_id": str(self.guild.id), "channel_id": str(channel_id) if channel_id else None,
             "user_id": str(BOT_USER_ID), "session_id": "main-session", "deaf": False, "mute": False,
             "self_deaf": self_deaf, "self_mute": self_mute, "self_video": False, "suppress": False,

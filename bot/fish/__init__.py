@@ -23,7 +23,7 @@ from .errors import (
     WebSocketError,
 )
 from .ids import VoiceId, parse_voice_id
-from .live import LiveSession, WebSocketOptions
+from .live import LiveSession, WebSocketOptions, aiter_websocket_audio
 from .models import (
     ASR_MODELS,
     DEFAULT_ASR_MODEL,
@@ -104,6 +104,7 @@ __all__ = [
     "VoiceNotReadyError",
     "WebSocketError",
     "WebSocketOptions",
+    "aiter_websocket_audio",
     "is_known_model",
     "parse_voice_id",
     "public_url",

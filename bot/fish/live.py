@@ -37,6 +37,7 @@ from httpx_ws import (
     HTTPXWSException,
     WebSocketDisconnect,
     WebSocketInvalidTypeReceived,
+    WebSocketNetworkError,
 )
 
 from .errors import FishError, FishTimeoutError, WebSocketError, error_from_live_event
@@ -277,33 +278,69 @@ class LiveSession:
                     continue
                 except (WebSocketInvalidTypeReceived, ormsgpack.MsgpackDecodeError):
                     continue  # not a msgpack frame: not an event we know
-                if not isinstance(message, dict):
-                    continue
-                event = message.get("event")
-                if event == "audio":
-                    audio = message.get("audio")
-                    if isinstance(audio, bytes) and audio:
-                        self._incoming.put_nowait(audio)
-                elif event == "error":
-                    self._end(error_from_live_event(message))
+                outcome = _server_event(message)
+                if isinstance(outcome, bytes):
+                    self._incoming.put_nowait(outcome)
+                elif outcome is not None:
+                    self._end(outcome)
                     return  # leaving the pump closes the socket: the server may not
-                elif event == "finish":
-                    reason = message.get("reason")
-                    if reason == "error":
-                        detail = message.get("message") or message.get("detail")
-                        suffix = f": {str(detail)[:200]}" if detail else ""
-                        self._end(WebSocketError(f"Fish Audio ended the live TTS with an error{suffix}"))
-                    else:
-                        self._end(_END)
-                    return  # leaving the pump closes the socket: the server may not
-                # Any other event is ignored, as the protocol requires.
         except asyncio.CancelledError:
             raise
         except WebSocketDisconnect as exc:
-            why = f"Fish Audio closed the live TTS connection unexpectedly (code {exc.code})"
-            self._end(WebSocketError(why))
+            self._end(_disconnected(exc))
         except Exception as exc:
             self._end(WebSocketError(f"the live TTS connection failed ({type(exc).__name__})"))
+
+
+def _server_event(message: Any) -> bytes | BaseException | object | None:
+    """What one decoded server frame means: audio bytes; `_END` (a normal `finish`); the error
+    that ends the session (an in-band `error` event, `finish reason=error`); None to ignore it
+    (an empty chunk, or an event the protocol lets clients ignore)."""
+    if not isinstance(message, dict):
+        return None
+    event = message.get("event")
+    if event == "audio":
+        audio = message.get("audio")
+        return audio if isinstance(audio, bytes) and audio else None
+    if event == "error":
+        return error_from_live_event(message)
+    if event == "finish":
+        if message.get("reason") != "error":
+            return _END
+        detail = message.get("message") or message.get("detail")
+        suffix = f": {str(detail)[:200]}" if detail else ""
+        return WebSocketError(f"Fish Audio ended the live TTS with an error{suffix}")
+    return None
+
+
+def _disconnected(exc: WebSocketDisconnect) -> WebSocketError:
+    return WebSocketError(f"Fish Audio closed the live TTS connection unexpectedly (code {exc.code})")
+
+
+async def aiter_websocket_audio(ws: AsyncWebSocketSession) -> AsyncIterator[bytes]:
+    """The SDK's realtime helper (`fishaudio.resources.realtime.aiter_websocket_audio`): the audio
+    chunks arriving on a live TTS socket (from `httpx_ws.aconnect_ws`, after `start` was sent),
+    until `finish`. Unknown events and frames are ignored. Raises WebSocketError when the
+    connection closes or breaks, or on `finish reason=error`; and, unlike the SDK (which waits
+    forever), the mapped error for an in-band `error` event (e.g. a RateLimitError for
+    "Concurrency limit exceeded", §0). The socket is the caller's to close (the server may keep
+    it open after `finish`)."""
+    while True:
+        try:
+            message = ormsgpack.unpackb(await ws.receive_bytes())
+        except WebSocketDisconnect as exc:
+            raise _disconnected(exc) from None
+        except WebSocketNetworkError as exc:
+            raise WebSocketError(f"the live TTS connection failed ({type(exc).__name__})") from None
+        except (WebSocketInvalidTypeReceived, ormsgpack.MsgpackDecodeError):
+            continue
+        outcome = _server_event(message)
+        if isinstance(outcome, bytes):
+            yield outcome
+        elif outcome is _END:
+            return
+        elif isinstance(outcome, BaseException):
+            raise outcome
 
 
 class _AudioReader:

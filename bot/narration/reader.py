@@ -12,10 +12,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import weakref
-from collections import OrderedDict
 from dataclasses import dataclass
 
 import discord
+from cachetools import LRUCache
 
 from bot.config import Settings
 from bot.errors import FishUnavailable, QueueFull, UserFacingError
@@ -66,7 +66,7 @@ class Reader:
         # The session each server's announcements belong to (a new session starts afresh).
         self._session_of: weakref.WeakValueDictionary[int, VoiceSession] = weakref.WeakValueDictionary()
         # Recently queued messages, so deletes and edits know their author and name prefix.
-        self._queued: OrderedDict[int, Queued] = OrderedDict()
+        self._queued: LRUCache[int, Queued] = LRUCache(REMEMBERED_MESSAGES)
 
     @property
     def enabled(self) -> bool:
@@ -220,8 +220,6 @@ class Reader:
             return
         before = self.announcer.queued(guild.id, author.id)
         self._queued[message.id] = Queued(author.id, prepared.intro, message, before)
-        while len(self._queued) > REMEMBERED_MESSAGES:
-            self._queued.popitem(last=False)
 
     async def _drop(self, session: VoiceSession, guild_id: int, message_id: int) -> None:
         """Take a message out of the queue, and keep the announcements right: if it was the last

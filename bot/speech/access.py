@@ -8,13 +8,12 @@ import logging
 
 from bot.errors import UnknownVoice, VoiceTraining
 from bot.fish import FishClient, NotFoundError, PermissionDeniedError, Voice, parse_voice_id
-from bot.storage.db import Database
 from bot.storage.voice_owners import VoiceOwners, may_use, shared
 
 log = logging.getLogger(__name__)
 
 
-async def usable_voice(fish: FishClient, db: Database, user_id: int | None, typed: str) -> Voice:
+async def usable_voice(fish: FishClient, owners: VoiceOwners, user_id: int | None, typed: str) -> Voice:
     """The voice `typed` names, if it exists and `user_id` may speak with it (None: every member
     may, as a server's default voice must be): library voices, and voices cloned through the bot
     only by the member who cloned them unless made public. Another member's private or unlisted
@@ -23,7 +22,6 @@ async def usable_voice(fish: FishClient, db: Database, user_id: int | None, type
     voice_id = parse_voice_id(typed)
     if voice_id is None:
         raise UnknownVoice(typed)
-    owners = VoiceOwners(db)
     record = await owners.get(voice_id)
     if not (shared(record) if user_id is None else may_use(record, user_id)):
         raise UnknownVoice(typed)

@@ -35,8 +35,8 @@ from bot.spoken.dictionaries import Dictionaries, for_model
 from bot.spoken.language import detect
 from bot.spoken.reading import clean_options, forwarded, message_language, names_in, spoken_name, words_of
 from bot.spoken.settings import NAMESPACE, NICKNAMES, Nicknames, ServerSpeech
-from bot.storage.db import Database
 from bot.storage.settings import SettingsStore
+from bot.storage.voice_owners import VoiceOwners
 from bot.tts.spec import SpeechSpec
 
 
@@ -64,12 +64,12 @@ class Preparer:
     """The one way from a member's text in a server to a speech spec (one owner: built with the
     bot's services, handed to everything that speaks)."""
 
-    def __init__(self, *, settings: Settings, store: SettingsStore, fish: FishClient, db: Database,
+    def __init__(self, *, settings: Settings, store: SettingsStore, fish: FishClient, owners: VoiceOwners,
                  dictionaries: Dictionaries, members: MentionedMembers) -> None:
         self.settings = settings
         self.store = store
         self.fish = fish
-        self.db = db
+        self.owners = owners
         self.dictionaries = dictionaries
         self.members = members
 
@@ -118,9 +118,9 @@ class Preparer:
         if isinstance(said, discord.Message):
             intro = await self._intro(guild, said, server, model_name, language, announce=announce)
         if typed_voice is not None:
-            voice = (await usable_voice(self.fish, self.db, speaker_id, typed_voice)).id
+            voice = (await usable_voice(self.fish, self.owners, speaker_id, typed_voice)).id
         if speaker_id is not None:
-            chosen = await resolve_voice(self.store, self.settings, user_id=speaker_id,
+            chosen = await resolve_voice(self.store, self.settings, self.owners, user_id=speaker_id,
                                          guild_id=guild.id if guild is not None else None,
                                          voice_id=voice, speed=speed)
         else:

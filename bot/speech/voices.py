@@ -20,6 +20,7 @@ class ResolvedVoice:
 async def resolve_voice(
     store: SettingsStore,
     settings: Settings,
+    owners: VoiceOwners,
     *,
     user_id: int,
     guild_id: int | None,
@@ -36,7 +37,7 @@ async def resolve_voice(
         await store.get_guild(guild_id, NAMESPACE, VoicePrefs) if guild_id is not None else None
     )
     servers = server.voice_id if server else None
-    mine_out, servers_out = await VoiceOwners(store.db).withdrawn(user_id, member.voice_id, servers)
+    mine_out, servers_out = await owners.withdrawn(user_id, member.voice_id, servers)
     chosen_voice = voice_id or (None if mine_out else member.voice_id) or (None if servers_out else servers)
     chosen_speed = speed or member.speed or (server.speed if server else None)
     return ResolvedVoice(chosen_voice or settings.fish.default_voice, chosen_speed)

@@ -15,7 +15,8 @@ which reads them).
 from __future__ import annotations
 
 import re
-from collections import OrderedDict
+
+from cachetools import LRUCache
 
 from bot import clock
 from bot.expressive import cues
@@ -52,8 +53,7 @@ class Dictionaries:
 
     def __init__(self, store: SettingsStore, size: int = 256) -> None:
         self.store = store
-        self.size = size
-        self._compiled: OrderedDict[int, tuple[dict[str, tuple[str, str, str]], Dictionary]] = OrderedDict()
+        self._compiled: LRUCache[int, tuple[dict[str, tuple[str, str, str]], Dictionary]] = LRUCache(size)
 
     async def get(self, guild_id: int | None) -> Dictionary | None:
         if guild_id is None:
@@ -62,12 +62,9 @@ class Dictionaries:
         if not stored.entries:
             self._compiled.pop(guild_id, None)
             return None
-        cached = self._compiled.get(guild_id)
+        cached = self._compiled.get(guild_id)  # a hit counts as a use
         if cached is not None and cached[0] == stored.entries:
-            self._compiled.move_to_end(guild_id)
             return cached[1]
         dictionary = Dictionary(entries_of(stored))
-        self._compiled[guild_id] = (stored.entries, dictionary)
-        while len(self._compiled) > self.size:
-            self._compiled.popitem(last=False)
+        self._compiled[guild_id] = (stored.entries, dictionary)  # the least recently used makes room
         return dictionary

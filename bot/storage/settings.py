@@ -19,11 +19,11 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal, TypeVar, overload
 
+from cachetools import TTLCache
 from pydantic import BaseModel, ValidationError
 from sqlalchemy import Text, cast, delete, select
 from sqlalchemy.dialects import postgresql, sqlite
@@ -52,7 +52,6 @@ _MAX_SNOWFLAKE = 2**63 - 1  # BIGINT is signed
 
 @dataclass(slots=True)
 class _Entry:
-    expires_at: float
     blob: dict[str, Any] | None  # None: no row, i.e. all defaults
     model_type: type[BaseModel] | None = None
     model: BaseModel | None = None
@@ -82,8 +81,7 @@ class SettingsStore:
         self.db = db
         self.ttl = ttl
         self.max_entries = max_entries
-        self._clock = clock
-        self._cache: OrderedDict[_Key, _Entry] = OrderedDict()
+        self._cache: TTLCache[_Key, _Entry] = TTLCache(max_entries, ttl, timer=clock)
         # Bumped by every write. A read that raced with a write (the counter moved while it was
         # reading) does not cache its possibly outdated result.
         self._writes = 0
@@ -234,16 +232,13 @@ class SettingsStore:
 
     async def _get(self, kind: Kind, owner_id: int, namespace: str, model: type[M]) -> M:
         key = _key(kind, owner_id, namespace)
-        now = self._clock()
-        entry = self._cache.get(key)
-        if entry is not None and entry.expires_at > now:
-            self._cache.move_to_end(key)
-        else:
+        entry = self._cache.get(key)  # None once expired; a hit counts as a use
+        if entry is None:
             writes_before = self._writes
             table = _TABLES[kind]
             async with self.db.session() as session:
                 blob = await session.scalar(select(table.data).where(*_where(table, key)))
-            entry = _Entry(expires_at=now + self.ttl, blob=blob)
+            entry = _Entry(blob=blob)
             if writes_before == self._writes:
                 self._store(key, entry)
         cached = entry.model
@@ -354,10 +349,7 @@ class SettingsStore:
     def _store(self, key: _Key, entry: _Entry) -> None:
         if self.max_entries == 0 or self.ttl == 0:
             return
-        self._cache[key] = entry
-        self._cache.move_to_end(key)
-        while len(self._cache) > self.max_entries:
-            self._cache.popitem(last=False)
+        self._cache[key] = entry  # the least recently used entry makes room
 
 
 def _check_fields(model: type[BaseModel] | None, patch: Mapping[str, Any]) -> None:

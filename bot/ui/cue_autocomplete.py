@@ -1,11 +1,13 @@
 """Autocomplete for a delivery style (`/speak style`, `/voice style`): the cues the chosen model
 understands (the command's `model` option, else the bot's model), filtered by what was typed; on
-models that take free descriptions, what was typed comes first."""
+models that take free descriptions, what was typed comes first. A cog with a style option mixes in
+`StyleOptions` and names `StyleOptions.style_autocomplete` as the option's autocompleter."""
 
 from __future__ import annotations
 
 import discord
 from discord import app_commands
+from discord.ext import commands
 
 from bot.expressive import cues
 from bot.i18n import _
@@ -31,14 +33,18 @@ def style_choices(model: str, typed: str) -> list[app_commands.Choice[str]]:
     return list(choices.values())[:MAX_CHOICES]
 
 
-def chosen_model(interaction: discord.Interaction) -> str:
-    picked = getattr(interaction.namespace, "model", None)
-    if isinstance(picked, str) and picked:
-        return picked
-    settings = getattr(interaction.client, "settings", None)
-    return str(getattr(getattr(settings, "fish", None), "model", "s2.1-pro"))
+def chosen_model(interaction: discord.Interaction, default: str) -> str:
+    """The command's `model` option as typed so far, else `default` (the bot's model)."""
+    picked = getattr(interaction.namespace, "model", None)  # a namespace holds only the options given
+    return picked if isinstance(picked, str) and picked else default
 
 
-async def style_autocomplete(interaction: discord.Interaction,
-                             current: str) -> list[app_commands.Choice[str]]:
-    return style_choices(chosen_model(interaction), current)
+class StyleOptions(commands.Cog):
+    """Mixed into a cog with a style option, which sets `default_model` (the bot's configured model).
+    discord.py calls an autocompleter named as `Class.method` with the command's cog as `self`."""
+
+    default_model: str
+
+    async def style_autocomplete(self, interaction: discord.Interaction,
+                                 current: str) -> list[app_commands.Choice[str]]:
+        return style_choices(chosen_model(interaction, self.default_model), current)

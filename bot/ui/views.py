@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import contextlib
 import logging
+from typing import Any
 
 import discord
 
 from bot.i18n import N_, _
+from bot.storage.settings import SettingsStore
 from bot.tree import send_ephemeral, use_interaction_language
 from bot.wording import describe_error
 
@@ -20,14 +22,15 @@ NOT_YOURS = N_("These buttons belong to someone else's command. Run it yourself 
 class MemberView(discord.ui.View):
     """A view that only the member who caused it may use, and that disables itself on timeout."""
 
-    def __init__(self, owner_id: int, *, timeout: float | None = 180.0) -> None:
+    def __init__(self, owner_id: int, store: SettingsStore, *, timeout: float | None = 180.0) -> None:
         super().__init__(timeout=timeout)
         self.owner_id = owner_id
+        self.store = store  # the server's language setting, for the presser's answers
         self.message: discord.InteractionMessage | discord.WebhookMessage | None = None
 
     async def interaction_check(self, interaction: discord.Interaction) -> bool:
         # A button's callback runs in a task of its own: answer in the presser's language.
-        await use_interaction_language(interaction)
+        await use_interaction_language(interaction, self.store)
         if interaction.user.id == self.owner_id:
             return True
         await interaction.response.send_message(_(NOT_YOURS), ephemeral=True)
@@ -58,9 +61,13 @@ class AnsweredModal(discord.ui.Modal):
     """A form whose submission is answered in the member's language, and whose failure gets the
     same one ephemeral message a command's would. Subclasses implement `submitted`."""
 
+    def __init__(self, store: SettingsStore, **options: Any) -> None:
+        super().__init__(**options)
+        self.store = store  # the server's language setting, for the answers
+
     async def interaction_check(self, interaction: discord.Interaction, /) -> bool:
         # The submission runs in a task of its own: answer in the member's language.
-        await use_interaction_language(interaction)
+        await use_interaction_language(interaction, self.store)
         return True
 
     async def submitted(self, interaction: discord.Interaction) -> None:
@@ -82,10 +89,10 @@ class AnsweredModal(discord.ui.Modal):
 class ConfirmView(MemberView):
     """Asks one yes/no question; `value` is True, False, or None when it timed out."""
 
-    def __init__(self, owner_id: int, *, confirm_label: str | None = None,
+    def __init__(self, owner_id: int, store: SettingsStore, *, confirm_label: str | None = None,
                  style: discord.ButtonStyle = discord.ButtonStyle.danger,
                  timeout: float = 60.0) -> None:
-        super().__init__(owner_id, timeout=timeout)
+        super().__init__(owner_id, store, timeout=timeout)
         self.value: bool | None = None
         self.confirm.label = confirm_label or _("Confirm")
         self.cancel.label = _("Cancel")

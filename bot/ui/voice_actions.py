@@ -38,10 +38,10 @@ def preview_text(title: str, sample_text: str | None) -> str:
     return text[:PREVIEW_LIMIT]
 
 
-async def use_as_my_voice(store: SettingsStore, interaction: discord.Interaction, voice_id: str,
-                          title: str) -> None:
+async def use_as_my_voice(store: SettingsStore, owners: VoiceOwners, interaction: discord.Interaction,
+                          voice_id: str, title: str) -> None:
     """Save the voice for the member: /voice set, and the "Use as my voice" button on a card."""
-    if not await VoiceOwners(store.db).usable_by(voice_id, interaction.user.id):
+    if not await owners.usable_by(voice_id, interaction.user.id):
         raise UnknownVoice(voice_id)  # a card's voice made private by its owner since it was shown
     await store.update_user(interaction.user.id, NAMESPACE,
                                 {"voice_id": voice_id, "voice_name": title[:100]}, model=VoicePrefs)
@@ -92,12 +92,12 @@ async def preview_voice(speech: SpeechService, interaction: discord.Interaction,
 class VoiceActions(MemberView):
     """Preview / Use as my voice buttons for one voice."""
 
-    def __init__(self, speech: SpeechService, store: SettingsStore, owner_id: int, *, voice_id: str,
-                 title: str, sample_text: str | None = None, sample_audio: str | None = None,
+    def __init__(self, speech: SpeechService, store: SettingsStore, owners: VoiceOwners, owner_id: int, *,
+                 voice_id: str, title: str, sample_text: str | None = None, sample_audio: str | None = None,
                  timeout: float = 600) -> None:
-        super().__init__(owner_id, timeout=timeout)
+        super().__init__(owner_id, store, timeout=timeout)
         self.speech = speech
-        self.store = store
+        self.owners = owners
         self.voice_id = voice_id
         self.title = title
         self.sample_text = sample_text
@@ -112,4 +112,4 @@ class VoiceActions(MemberView):
 
     @discord.ui.button(label="Use as my voice", style=discord.ButtonStyle.success, custom_id="use")
     async def use(self, interaction: discord.Interaction, button: discord.ui.Button) -> None:
-        await use_as_my_voice(self.store, interaction, self.voice_id, self.title)
+        await use_as_my_voice(self.store, self.owners, interaction, self.voice_id, self.title)

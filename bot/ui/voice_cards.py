@@ -13,6 +13,7 @@ from bot.i18n import _, ngettext
 from bot.i18n.formatting import number
 from bot.speech.service import SpeechService
 from bot.storage.settings import SettingsStore
+from bot.storage.voice_owners import VoiceOwners
 from bot.ui.views import MemberView
 from bot.ui.voice_actions import VoiceActions
 
@@ -63,9 +64,9 @@ def voice_embed(voice: Voice, cdn_base: str = DEFAULT_CDN_BASE) -> discord.Embed
 class VoiceCard(VoiceActions):
     """Preview / Use as my voice / Details for one voice picked from a list."""
 
-    def __init__(self, speech: SpeechService, store: SettingsStore, owner_id: int, voice: Voice,
-                 cdn_base: str = DEFAULT_CDN_BASE) -> None:
-        super().__init__(speech, store, owner_id, voice_id=voice.id, title=voice.title,
+    def __init__(self, speech: SpeechService, store: SettingsStore, owners: VoiceOwners, owner_id: int,
+                 voice: Voice, cdn_base: str = DEFAULT_CDN_BASE) -> None:
+        super().__init__(speech, store, owners, owner_id, voice_id=voice.id, title=voice.title,
                          sample_text=_sample_text(voice), sample_audio=sample_url(voice, cdn_base))
         self.voice = voice
         self.cdn_base = cdn_base
@@ -96,13 +97,13 @@ class SearchQuery:
 class VoiceSearchView(MemberView):
     """Pages of library voices with first/previous/next/last buttons and a menu of the page's voices."""
 
-    def __init__(self, fish: FishClient, speech: SpeechService, store: SettingsStore, owner_id: int,
-                 query: SearchQuery, page: int, result: PaginatedResponse[Voice],
+    def __init__(self, fish: FishClient, speech: SpeechService, store: SettingsStore, owners: VoiceOwners,
+                 owner_id: int, query: SearchQuery, page: int, result: PaginatedResponse[Voice],
                  cdn_base: str = DEFAULT_CDN_BASE) -> None:
-        super().__init__(owner_id, timeout=SEARCH_TIMEOUT_S)
+        super().__init__(owner_id, store, timeout=SEARCH_TIMEOUT_S)
         self.fish = fish
         self.speech = speech
-        self.store = store
+        self.owners = owners
         self.query = query
         self.page = page
         self.result = result
@@ -226,7 +227,7 @@ class VoiceSearchView(MemberView):
             await interaction.response.send_message(_("That voice is no longer on this page."),
                                                     ephemeral=True)
             return
-        card = VoiceCard(self.speech, self.store, self.owner_id, voice, self.cdn_base)
+        card = VoiceCard(self.speech, self.store, self.owners, self.owner_id, voice, self.cdn_base)
         embed = discord.Embed(title=voice.title[:256], colour=discord.Colour.teal(),
                               description=(voice.description or "")[:500] or None)
         url = cover_url(voice, self.cdn_base)

@@ -1,7 +1,7 @@
 """Credits and cost control: the usage ledger, atomic daily quotas, cooldowns and the low-balance
 monitor. The bot exposes the service as `bot.usage` (a UsageLedger)."""
 
-from bot.usage.cooldowns import expensive_cooldown, member_cooldown
+from bot.usage.cooldowns import expensive_cooldown
 from bot.usage.ledger import MemberUsage, UsageLedger
 from bot.usage.monitor import LowBalanceMonitor
 from bot.usage.quotas import KINDS, Kind, Limits, Outcome, QuotaExceeded, QuotaOverrides
@@ -19,5 +19,4 @@ __all__ = [
     "Reservation",
     "UsageLedger",
     "expensive_cooldown",
-    "member_cooldown",
 ]

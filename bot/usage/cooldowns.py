@@ -1,21 +1,21 @@
 """Per-member cooldowns for the commands that spend Fish credits: one definition for every cog.
 
-    @expensive_cooldown("clone")
-    @app_commands.command(...)
-    async def clone(...): ...
+    class Clone(commands.Cog):
+        def __init__(self, bot):
+            expensive_cooldown(bot.cooldowns, "clone", self.clone)
 
 The allowance is kept in the database (``command_cooldowns``), so it holds across servers and
 across every process sharing a PostgreSQL database, not once per process. Each use is one atomic
 upsert of one row (GCRA: the row holds the time at which the member's allowance is full again),
 so racing requests can't both take the last use. FishTree.on_error answers CommandOnCooldown
-with the time left. Bot owners are exempt (the bot's one owner check, `is_bot_owner`:
-configured owners, else the application's).
+with the time left. Bot owners are exempt: the bot hands in its one owner check (`is_bot_owner`:
+configured owners, else the application's) as `exempt`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any, Literal, Protocol, TypeVar, cast, runtime_checkable
+from collections.abc import Awaitable, Callable
+from typing import Any, Literal
 
 import discord
 from discord import app_commands
@@ -25,8 +25,6 @@ from sqlalchemy.dialects import postgresql, sqlite
 from bot import clock as bot_clock
 from bot.storage.db import Database, affected_rows
 from bot.storage.models import CommandCooldown
-
-T = TypeVar("T")
 
 Expensive = Literal["speak", "clone", "transcribe", "design", "scene"]
 
@@ -45,12 +43,18 @@ def wall_seconds() -> float:
     return bot_clock.utc_now().timestamp()
 
 
+async def _nobody(user: discord.abc.Snowflake) -> bool:
+    return False
+
+
 class SharedCooldowns:
     """`rate` uses per `per` seconds per member and command, one use coming back every
     `per / rate` seconds (a burst of `rate` is allowed after a quiet spell)."""
 
-    def __init__(self, db: Database, *, clock: Callable[[], float] = wall_seconds) -> None:
+    def __init__(self, db: Database, *, exempt: Callable[[discord.abc.Snowflake], Awaitable[bool]] = _nobody,
+                 clock: Callable[[], float] = wall_seconds) -> None:
         self.db = db
+        self.exempt = exempt  # the bot's owners
         self._clock = clock
 
     async def spend(self, user_id: int, command: str, rate: int, per: float) -> float:
@@ -90,33 +94,20 @@ class SharedCooldowns:
         return affected_rows(result)
 
 
-@runtime_checkable
-class KnowsOwners(Protocol):
-    async def is_bot_owner(self, user: discord.abc.Snowflake) -> bool: ...
-
-
-async def _is_owner(interaction: discord.Interaction) -> bool:
-    client = interaction.client
-    return isinstance(client, KnowsOwners) and await client.is_bot_owner(interaction.user)
-
-
-def member_cooldown(command: str, rate: int, per: float) -> Callable[[T], T]:
-    """`rate` uses of `command` per `per` seconds for each member, everywhere; owners are exempt."""
+def expensive_cooldown(cooldowns: SharedCooldowns, command: Expensive,
+                       limited: app_commands.Command[Any, ..., Any] | app_commands.ContextMenu) -> None:
+    """Put `limited` (a cog's own copy of a command, or its context menu) under the project's
+    cooldown for one of the credit-spending commands: `rate` uses per `per` seconds per member,
+    everywhere; the members `cooldowns` exempts are not limited."""
+    rate, per = COOLDOWNS[command]
 
     async def predicate(interaction: discord.Interaction) -> bool:
-        if await _is_owner(interaction):
+        if await cooldowns.exempt(interaction.user):
             return True
-        cooldowns: SharedCooldowns = getattr(interaction.client, "cooldowns")  # noqa: B009
         retry_after = await cooldowns.spend(interaction.user.id, command, rate, per)
         if retry_after > 0:
             raise app_commands.CommandOnCooldown(app_commands.Cooldown(rate, per), retry_after)
         return True
 
-    decorator: Any = app_commands.check(predicate)
-    return cast(Callable[[T], T], decorator)
-
-
-def expensive_cooldown(command: Expensive) -> Callable[[T], T]:
-    """The project's cooldown for one of the credit-spending commands."""
-    rate, per = COOLDOWNS[command]
-    return member_cooldown(command, rate, per)
+    # A new list: a cog's copy of a command shares its checks list with the class's command.
+    limited.checks = [*limited.checks, predicate]

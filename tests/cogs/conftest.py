@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from bot.client import FishBot
-from tests.cogs.test_narration import Room
 from tests.discord_harness import FakeGuild, Harness
+from tests.helpers.narration import Room
 
 
 @pytest.fixture

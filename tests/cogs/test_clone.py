@@ -19,15 +19,12 @@ from bot.media import encoded_bound, probe
 from bot.media import ffmpeg as media_ffmpeg
 from bot.media import jobs as media_jobs
 from bot.media.jobs import MediaJobs
-from bot.storage.voice_owners import VoiceOwners
 from bot.storage.voice_prefs import NAMESPACE, VoicePrefs
 from tests.attachments import VOICE_MESSAGE_FLAG, FakeCDN
 from tests.bot_fixtures import make_settings
 from tests.discord_harness import FakeGuild, Harness, Sent, message_payload, wait_for
+from tests.helpers.clone import ANN, BOB, OWNER, last_edit, start_clone
 from tests.media_samples import MediaSamples
-
-ANN, BOB, OWNER = 4242, 5353, 6464
-SLOTS = ("sample", "sample2", "sample3")
 
 
 @pytest.fixture
@@ -44,18 +41,6 @@ def members(guild: FakeGuild) -> None:
         guild.add_member(user_id, name)
 
 
-def start_clone(harness: Harness, guild: FakeGuild, samples: list[dict[str, Any]], *, user_id: int = ANN,
-                title: str = "Ann's voice", cover: dict[str, Any] | None = None,
-                **options: Any) -> asyncio.Task[list[Sent]]:
-    """/clone runs until the member answers the consent question, so it runs as a task."""
-    attachments = {p["id"]: p for p in [*samples, *([cover] if cover else [])]}
-    slots = {slot: p["id"] for slot, p in zip(SLOTS, samples, strict=False)}
-    if cover:
-        options["cover"] = cover["id"]
-    return asyncio.create_task(harness.run("clone", user_id=user_id, guild=guild, title=title,
-                                           resolved={"attachments": attachments}, **slots, **options))
-
-
 async def consent_prompt(harness: Harness, before: int = 0) -> Sent:
     def prompt() -> Sent | None:
         return next((s for s in harness.sent[before:] if "right to clone" in s.content), None)
@@ -63,10 +48,6 @@ async def consent_prompt(harness: Harness, before: int = 0) -> Sent:
     found = prompt()
     assert found is not None
     return found
-
-
-def last_edit(harness: Harness) -> Sent:
-    return [s for s in harness.sent if s.kind == "edit_message"][-1]
 
 
 async def clone_with_consent(harness: Harness, guild: FakeGuild, samples: list[dict[str, Any]],
@@ -101,7 +82,7 @@ async def test_clone_uploads_accepted_formats_as_they_are(bot, harness, guild, m
     request = fakefish.requests_for("model_create")[-1]
     assert [p.data for p in request.files("voices")] == [data]
     assert voice_id in fakefish.voices
-    record = await VoiceOwners(bot.db).get(voice_id)
+    record = await bot.voice_owners.get(voice_id)
     assert record is not None
     assert (record.user_id, record.guild_id, record.title) == (ANN, guild.id, "Ann's voice")
 
@@ -288,7 +269,7 @@ async def test_api_errors_end_the_progress_message(bot, harness, guild, members,
     assert done.content.startswith("Nothing was created:") and expected.lower() in done.content.lower()
     await bot.usage.drain()
     assert (await bot.usage.member_today(ANN, guild.id)).used["clones"] == 0
-    assert await VoiceOwners(bot.db).of_user(ANN) == []
+    assert await bot.voice_owners.of_user(ANN) == []
 
 
 async def test_forget_me_deletes_the_voice_then_its_record(bot, harness, guild, members, cdn, media,
@@ -298,8 +279,7 @@ async def test_forget_me_deletes_the_voice_then_its_record(bot, harness, guild, 
     assert (await bot.forget_user(ANN)).records >= 1
     assert voice_id not in fakefish.voices
     assert fakefish.requests_for("model_delete")[-1].path == f"/model/{voice_id}"
-    assert await VoiceOwners(bot.db).get(voice_id) is None
-
+    assert await bot.voice_owners.get(voice_id) is None
 
 
 async def test_a_private_clone_is_usable_only_by_its_owner(harness, guild, members, cdn, media,

@@ -15,11 +15,8 @@ from bot.config import Settings
 from bot.usage import QuotaExceeded
 from tests.bot_fixtures import make_settings
 from tests.discord_harness import FakeGuild, snowflake
+from tests.helpers.credits import MANAGE, OWNER, PLAIN, field
 from tests.rest_recorder import RestRecorder
-
-OWNER = 4_000_000_000_000_000_001
-MANAGE = discord.Permissions(manage_guild=True).value
-PLAIN = discord.Permissions.general().value & ~MANAGE
 
 
 @pytest.fixture
@@ -35,27 +32,8 @@ def wallet_requests(fakefish: Any) -> list[Any]:
     return fakefish.requests_for("credits") + fakefish.requests_for("package")
 
 
-async def low_balance_alert(bot: Any, guild: FakeGuild, fakefish: Any,
-                            monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
-    """Run the balance check with 4.2 credits left (below the threshold of 5) and an alert channel:
-    the one message, posted in that channel."""
-    channel_id = guild.add_channel("ops")
-    guild.sync()
-    monkeypatch.setattr(bot.settings.credits, "alert_channel_id", channel_id)
-    rest = RestRecorder(bot, monkeypatch)
-    fakefish.credit = "4.2"
-    assert await bot.get_cog("Credits").check_balance() == "alerted"
-    [(posted_in, payload)] = rest.messages
-    assert posted_in == channel_id
-    return payload
-
-
 def member(guild: FakeGuild, name: str = "Alice") -> int:
     return guild.add_member(snowflake(), name)
-
-
-def field(embed: discord.Embed, name: str) -> str:
-    return next(f.value for f in embed.fields if f.name == name)
 
 
 # --- /credits -------------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ import pytest
 from bot.spoken.pronunciation import MAX_ENTRIES
 from bot.spoken.settings import DICTIONARY_NAMESPACE, PronunciationSettings
 from tests.discord_harness import FakeGuild, Harness, message_payload, snowflake, wait_for
+from tests.discord_internals import gateway_event
 
 MANAGE = discord.Permissions(manage_guild=True).value
 PLAIN = discord.Permissions(send_messages=True).value
@@ -109,7 +110,7 @@ async def test_narration_applies_the_dictionary_to_names_too(bot, harness, guild
     await add(harness, guild, ann, "GPU", SPAN)
     await harness.run("join", user_id=ann, guild=guild)
     await harness.run("narrate start", user_id=ann, guild=guild, permissions=MANAGE)
-    bot._connection.parse_message_create(message_payload(guild, author_id=ann, content="my gpu, Nguyen"))
+    gateway_event(bot, "message_create", message_payload(guild, author_id=ann, content="my gpu, Nguyen"))
     await wait_for(lambda: len(spoken(fakefish)) == 1)
     assert spoken(fakefish) == [f"win said: my {SPAN}, win"]
 

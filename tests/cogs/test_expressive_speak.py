@@ -14,9 +14,7 @@ from bot.expressive import cues
 from bot.storage.models import UsageEvent
 from tests.discord_harness import FakeGuild, Harness, snowflake
 from tests.fakefish.expressive import performance_of
-
-MANAGE = 1 << 5
-
+from tests.helpers.expressive import allow_cues
 
 pytestmark = pytest.mark.usefixtures("before_s1_retires")
 
@@ -28,11 +26,6 @@ def member(guild: FakeGuild) -> int:
 
 async def speak(harness: Harness, guild: FakeGuild, user_id: int, text: str, **options: Any) -> list[Any]:
     return await harness.run("speak", user_id=user_id, guild=guild, text=text, **options)
-
-
-async def allow_cues(harness: Harness, guild: FakeGuild, user_id: int, on: bool = True) -> None:
-    await harness.run("settings narration", user_id=user_id, guild=guild, permissions=MANAGE,
-                      expressive_cues=on)
 
 
 def last_tts(fakefish: Any) -> Any:

@@ -12,19 +12,17 @@ import discord
 import pytest
 from sqlalchemy import select
 
-from bot.spoken.settings import DICTIONARY_NAMESPACE, NAMESPACE, ServerSpeech, PronunciationSettings
+from bot.spoken.settings import DICTIONARY_NAMESPACE, NAMESPACE, PronunciationSettings, ServerSpeech
 from bot.storage.models import UsageEvent
-from bot.storage.voice_owners import VoiceOwners
 from bot.storage.voice_prefs import NAMESPACE as VOICE_NAMESPACE
 from bot.storage.voice_prefs import VoicePrefs
 from bot.usage.ledger import FORGOTTEN_MEMBER
-from tests.cogs.test_voices import ANN, BOB, bot_settings, members, own_voice  # noqa: F401 (fixtures)
 from tests.discord_harness import FakeGuild, Harness, Sent, wait_for
-from tests.i18n import pseudo, test_pseudo_locale
-from tests.i18n.test_pseudo_locale import shown
+from tests.helpers.pseudo_locale import shown
+from tests.helpers.voices import ANN, BOB, bot_settings, members, own_voice  # noqa: F401 (fixtures)
+from tests.i18n import pseudo
 
 pytestmark = pytest.mark.usefixtures("members")
-pseudo_locale = test_pseudo_locale.pseudo_locale  # the fixture, shared
 MANAGE = discord.Permissions(manage_guild=True).value
 
 
@@ -80,7 +78,7 @@ async def test_it_lists_asks_and_deletes_voices_on_fish_then_the_rest(bot, harne
     deleted = sorted(r.path for r in fakefish.requests_for("model_delete"))
     assert deleted == sorted(f"/model/{v}" for v in voices)
     assert not set(voices) & set(fakefish.voices)
-    assert await VoiceOwners(bot.db).of_user(ANN) == []
+    assert await bot.voice_owners.of_user(ANN) == []
     assert await bot.store.user_namespaces(ANN) == []
     dictionary = await bot.store.get_guild(guild.id, DICTIONARY_NAMESPACE, PronunciationSettings)
     assert list(dictionary.entries) == ["gpu"] and dictionary.added_by == {"gpu": BOB}
@@ -116,7 +114,7 @@ async def test_voices_fish_could_not_delete_stay_guarded(bot, harness, guild, fa
     assert "These cloned voices couldn't be deleted from Fish Audio just now: " in done
     assert "**Ann one**" in done and "**Ann two**" in done and "Try `/forget-me` again later." in done
     assert set(voices) <= set(fakefish.voices)
-    assert sorted(r.voice_id for r in await VoiceOwners(bot.db).of_user(ANN)) == sorted(voices)
+    assert sorted(r.voice_id for r in await bot.voice_owners.of_user(ANN)) == sorted(voices)
     # The rest went; nothing became free for all: Bob still can't use them, Ann can still delete them.
     assert (await bot.store.get_user(ANN, VOICE_NAMESPACE, VoicePrefs)).voice_id is None
     refused = await harness.run("voice set", user_id=BOB, guild=guild, voice=voices[0])
@@ -125,7 +123,7 @@ async def test_voices_fish_could_not_delete_stay_guarded(bot, harness, guild, fa
     assert "Your cloned voices, deleted from Fish Audio too" in question.content
     await harness.click(question, "confirm", user_id=ANN, guild=guild)
     await asyncio.wait_for(command, 10)
-    assert not set(voices) & set(fakefish.voices) and await VoiceOwners(bot.db).of_user(ANN) == []
+    assert not set(voices) & set(fakefish.voices) and await bot.voice_owners.of_user(ANN) == []
 
 
 async def test_no_answer_deletes_nothing_and_disables_the_buttons(bot, harness, guild, fakefish,
@@ -148,7 +146,7 @@ async def test_every_line_is_in_the_members_language(bot, harness, guild, fakefi
     command, question = await ask(harness, guild)
     await harness.click(question, "confirm", user_id=ANN, guild=guild)
     sent = await asyncio.wait_for(command, 10)
-    assert len(await VoiceOwners(bot.db).of_user(ANN)) == 2
+    assert len(await bot.voice_owners.of_user(ANN)) == 2
     command, again = await ask(harness, guild, user_id=BOB)  # Bob has a word and settings
     await harness.click(again, "cancel", user_id=BOB, guild=guild)
     sent += await command

@@ -10,25 +10,29 @@ from typing import Any
 import discord
 import pytest
 
-from bot.client import FishBot, build_intents
+from bot.client import build_intents
 from bot.config import Settings
-from bot.spoken.settings import NAMESPACE, NICKNAMES, OPT_OUT, ServerSpeech, Nicknames, OptOut
+from bot.spoken.settings import NAMESPACE, NICKNAMES, OPT_OUT, Nicknames, OptOut, ServerSpeech
 from bot.storage.voice_prefs import NAMESPACE as VOICE_NAMESPACE
 from bot.storage.voice_prefs import VoicePrefs
 from tests.bot_fixtures import make_settings, start_bot
 from tests.discord_harness import FakeGuild, Harness, events_handled, message_payload, snowflake, wait_for
+from tests.discord_internals import gateway_event
+from tests.helpers.narration import (
+    ANN,
+    BOB,
+    CAT,
+    HELPER_BOT,
+    MANAGE,
+    first_clip_slow,
+    settings_for,
+    settle,
+    spoken,
+)
 from tests.rest_recorder import RestRecorder
 from tests.storage.conftest import postgresql_url  # noqa: F401  (a fixture)
 
-ANN, BOB, CAT, HELPER_BOT = 4242, 5353, 6464, 9191
-MANAGE = discord.Permissions(manage_guild=True, manage_nicknames=True).value
 PLAIN = discord.Permissions(send_messages=True, connect=True, speak=True).value
-
-
-def settings_for(base_url: str, tmp_path: Path, **extra: Any) -> Settings:
-    return make_settings(base_url, tmp_path, narration={"enabled": True},
-                         speak={"stall_timeout_s": 2.0, "idle_timeout_s": 60.0, "alone_leave_delay_s": 5.0},
-                         fish={"timeout_s": 5.0, "max_retries": 0}, **extra)
 
 
 @pytest.fixture
@@ -36,50 +40,6 @@ def bot_settings(fakefish: Any, tmp_path: Path) -> Settings:
     fakefish.ms_per_char = 5.0  # short clips keep the tests quick
     fakefish.min_seconds = 0.2
     return settings_for(fakefish.base_url, tmp_path)
-
-
-class Room:
-    """A server with Ann and Bob in a voice channel, Cat outside it, and a text channel."""
-
-    def __init__(self, bot: FishBot, harness: Harness, guild: FakeGuild) -> None:
-        self.bot, self.harness, self.guild = bot, harness, guild
-        for user_id, name in ((ANN, "ann"), (BOB, "bob"), (CAT, "cat")):
-            guild.add_member(user_id, name)
-        guild.add_member(HELPER_BOT, "helperbot", bot=True)
-        self.voice_channel = guild.add_channel("Voice", kind=2)
-        guild.put_in_voice(ANN, self.voice_channel)
-        guild.put_in_voice(BOB, self.voice_channel)
-        self.text = guild.text_channel_id
-
-    async def join_and_bind(self) -> None:
-        await self.harness.run("join", user_id=ANN, guild=self.guild)
-        sent = await self.harness.run("narrate start", user_id=ANN, guild=self.guild, permissions=MANAGE)
-        assert "Reading" in sent[-1].content
-
-    def say(self, author_id: int, content: str, **extra: Any) -> dict[str, Any]:
-        payload = message_payload(self.guild, author_id=author_id, content=content,
-                                  channel_id=extra.pop("channel_id", None), **extra)
-        self.bot._connection.parse_message_create(payload)
-        return payload
-
-
-def spoken(fakefish: Any) -> list[str]:
-    return [r.body["text"] for r in fakefish.requests_for("tts")]
-
-
-async def first_clip_slow(fakefish: Any) -> None:
-    """Wait until the stand-in has planned the first clip, so it keeps the slow start it was given
-    (the stand-in reads `ttfb` when it renders a request)."""
-    await wait_for(lambda: any(r.planned_audio for r in fakefish.requests_for("tts")))
-
-
-async def settle(bot: FishBot) -> None:
-    """A barrier instead of a pause: every event handler discord.py has scheduled (one task per
-    event) has run, and no voice session has anything left to say, so every message that was
-    going to be read has been requested from Fish by now."""
-    await events_handled()
-    await wait_for(lambda: all(session.current is None and not session.queue
-                               for session in bot.voice_sessions.sessions.values()))
 
 
 # --- reading -----------------------------------------------------------------------------------
@@ -126,11 +86,11 @@ async def test_messages_that_are_not_read(bot, room, guild, fakefish) -> None:
                  "bot": True}
     webhook.update(webhook_id=str(snowflake()), author=hook_user)
     webhook.pop("member")
-    bot._connection.parse_message_create(webhook)
+    gateway_event(bot, "message_create", webhook)
     room.say(ANN, ";ignored by prefix")
     room.say(ANN, "👍")
     thread_created = message_payload(guild, author_id=ANN, content="a new thread's name")
-    bot._connection.parse_message_create(dict(thread_created, type=18))  # a system message
+    gateway_event(bot, "message_create", dict(thread_created, type=18))  # a system message
     room.say(ANN, "final")
     await wait_for(lambda: len(spoken(fakefish)) >= 1)
     await settle(bot)
@@ -189,10 +149,10 @@ async def test_deleted_messages_are_dropped_and_edits_are_read_as_edited(bot, ro
     second = room.say(ANN, "second message")
     third = room.say(ANN, "third message")
     await wait_for(lambda: len(bot.voice_sessions.get(guild.id).queue) == 2)
-    bot._connection.parse_message_delete({"id": second["id"], "channel_id": second["channel_id"],
+    gateway_event(bot, "message_delete", {"id": second["id"], "channel_id": second["channel_id"],
                                           "guild_id": str(guild.id)})
     edited = dict(third, content="third message, edited", edited_timestamp="2026-11-25T12:01:00+00:00")
-    bot._connection.parse_message_update(edited)
+    gateway_event(bot, "message_update", edited)
     fakefish.ttfb = 0.0
     await wait_for(lambda: len(spoken(fakefish)) == 2)
     await settle(bot)
@@ -257,7 +217,7 @@ async def test_a_message_deleted_while_it_is_being_queued_is_not_read(bot, room,
     monkeypatch.setattr(bot.store, "get_user", slow_for_ann)
     oops = room.say(ANN, "oops, wrong channel")
     # Deleted at once: the delete event arrives while the message is still being looked at.
-    bot._connection.parse_message_delete({"id": oops["id"], "channel_id": oops["channel_id"],
+    gateway_event(bot, "message_delete", {"id": oops["id"], "channel_id": oops["channel_id"],
                                           "guild_id": str(guild.id)})
     room.say(BOB, "two")
     fakefish.ttfb = 0.0
@@ -272,7 +232,7 @@ async def test_deleting_the_message_being_spoken_stops_it(bot, room, guild, fake
     long = room.say(ANN, "a rather long message that takes a few seconds to read")  # about 4.5 s
     session = bot.voice_sessions.get(guild.id)
     await wait_for(lambda: len(session.voice.packets) > 10)
-    bot._connection.parse_message_delete({"id": long["id"], "channel_id": long["channel_id"],
+    gateway_event(bot, "message_delete", {"id": long["id"], "channel_id": long["channel_id"],
                                           "guild_id": str(guild.id)})
     await wait_for(lambda: session.clips_played == 1, timeout=3)
     frames = [data for _, data in session.voice.packets if data != b"\xf8\xff\xfe"]
@@ -287,7 +247,7 @@ async def test_a_deleted_announcement_moves_to_the_authors_next_message(bot, roo
     await first_clip_slow(fakefish)
 
     def delete(payload: dict[str, Any]) -> None:
-        bot._connection.parse_message_delete({"id": payload["id"], "channel_id": payload["channel_id"],
+        gateway_event(bot, "message_delete", {"id": payload["id"], "channel_id": payload["channel_id"],
                                               "guild_id": str(guild.id)})
 
     b1 = room.say(BOB, "b1")
@@ -318,7 +278,7 @@ async def test_edits_are_read_as_edited_and_paid_at_their_new_length(bot, room, 
     await wait_for(lambda: len(session.queue) == 2)
 
     def edit(payload: dict[str, Any], content: str) -> None:
-        bot._connection.parse_message_update(dict(payload, content=content,
+        gateway_event(bot, "message_update", dict(payload, content=content,
                                                   edited_timestamp="2026-11-25T12:01:00+00:00"))
 
     edit(second, ";never mind")  # now starts with the ignore prefix: not read
@@ -341,7 +301,7 @@ async def test_a_link_preview_is_not_an_edit(bot, room, guild, fakefish) -> None
     await wait_for(lambda: len(fakefish.requests_for("tts")) == 2)  # the second one is prefetched
     # Discord sends MESSAGE_UPDATE when it adds the preview; the words are the same.
     preview = dict(link, embeds=[{"type": "link", "url": "https://example.com", "title": "Example"}])
-    bot._connection.parse_message_update(preview)
+    gateway_event(bot, "message_update", preview)
     session = bot.voice_sessions.get(guild.id)
     await wait_for(lambda: session.clips_played == 2, timeout=10)
     assert spoken(fakefish) == ["ann said: look at this", "a link"]
@@ -444,7 +404,7 @@ async def restart_keeps_settings(fakefish: Any, tmp_path: Path, database_url: st
         harness = Harness(second)
         await harness.run("join", user_id=ANN, guild=guild)
         for content in ("!not this one", "after the restart"):
-            second._connection.parse_message_create(message_payload(guild, author_id=ANN, content=content))
+            gateway_event(second, "message_create", message_payload(guild, author_id=ANN, content=content))
         await wait_for(lambda: len(spoken(fakefish)) == 1)
         await settle(second)
         assert spoken(fakefish) == ["ann says: after the reboot"]

@@ -12,9 +12,18 @@ import pytest
 
 from bot.config import Settings
 from cogs.speak_message import MENU_NAME
-from tests.cogs.test_narration import ANN, BOB, MANAGE, Room, settings_for, settle, spoken
-from tests.cogs.test_narration_who import configure, voice_update
 from tests.discord_harness import message_payload, snowflake, wait_for
+from tests.helpers.narration import (
+    ANN,
+    BOB,
+    MANAGE,
+    Room,
+    configure,
+    settings_for,
+    settle,
+    spoken,
+    voice_update,
+)
 
 # Words of English fishbot would have put in the middle of other languages' speech.
 ENGLISH_FILLERS = re.compile(

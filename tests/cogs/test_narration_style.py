@@ -12,9 +12,9 @@ import pytest
 
 from bot.config import Settings
 from tests.bot_fixtures import make_settings
-from tests.cogs.test_narration import ANN, BOB, MANAGE, spoken
 from tests.discord_harness import wait_for
 from tests.fakefish.expressive import performance_of
+from tests.helpers.narration import ANN, BOB, MANAGE, spoken
 
 MODELS = {  # the bot's model → the style Ann picks and how Fish gets it
     "s2.1-pro": ("whispering", "[whispering] Bring the map."),

@@ -12,8 +12,21 @@ import pytest
 
 from bot.config import Settings
 from bot.spoken.settings import NAMESPACE, ServerSpeech
-from tests.cogs.test_narration import ANN, BOB, CAT, HELPER_BOT, MANAGE, Room, settings_for, settle, spoken
 from tests.discord_harness import message_payload, snowflake, wait_for
+from tests.discord_internals import gateway_event
+from tests.helpers.narration import (
+    ANN,
+    BOB,
+    CAT,
+    HELPER_BOT,
+    MANAGE,
+    Room,
+    configure,
+    settings_for,
+    settle,
+    spoken,
+    voice_update,
+)
 
 SUPPRESS_NOTIFICATIONS = 1 << 12
 
@@ -23,27 +36,6 @@ def bot_settings(fakefish: Any, tmp_path: Path) -> Settings:
     fakefish.ms_per_char = 5.0  # short clips keep the tests quick
     fakefish.min_seconds = 0.2
     return settings_for(fakefish.base_url, tmp_path)
-
-
-async def configure(room: Room, **options: Any) -> Any:
-    sent = await room.harness.run("settings narration", user_id=ANN, guild=room.guild, permissions=MANAGE,
-                                  **options)
-    return sent[-1]
-
-
-def voice_update(room: Room, user_id: int, channel_id: int | None, *, suppress: bool = False) -> None:
-    """A member joins, moves or leaves, as Discord sends it (and as the fake guild remembers it)."""
-    room.guild.put_in_voice(user_id, channel_id)
-    member = next(m for m in room.guild.members if m["user"]["id"] == str(user_id))
-    for state in room.guild.voice_states:
-        if state["user_id"] == str(user_id):
-            state["suppress"] = suppress
-    room.bot._connection.parse_voice_state_update({
-        "guild_id": str(room.guild.id), "channel_id": str(channel_id) if channel_id else None,
-        "user_id": str(user_id), "session_id": "s", "deaf": False, "mute": False, "self_deaf": False,
-        "self_mute": False, "self_video": False, "suppress": suppress, "request_to_speak_timestamp": None,
-        "member": member,
-    })
 
 
 def resolved_member(room: Room, user_id: int) -> dict[str, Any]:
@@ -142,7 +134,7 @@ def forward(room: Room, author_id: int, content: str) -> dict[str, Any]:
         "timestamp": "2026-11-25T11:00:00+00:00", "edited_timestamp": None, "flags": 0,
         "mentions": [], "mention_roles": [], "sticker_items": [], "components": [],
     }}]
-    room.bot._connection.parse_message_create(payload)
+    gateway_event(room.bot, "message_create", payload)
     return payload
 
 

@@ -10,8 +10,8 @@ import discord
 import pytest
 
 from bot.config import Settings
-from tests.cogs.test_narration import ANN, BOB, CAT, MANAGE, Room, first_clip_slow, settings_for
 from tests.discord_harness import wait_for
+from tests.helpers.narration import ANN, BOB, CAT, MANAGE, Room, first_clip_slow, settings_for
 
 VIEW = str(discord.Permissions(view_channel=True).value)
 

@@ -13,12 +13,12 @@ from sqlalchemy import select
 
 from bot.config import Settings
 from bot.storage.models import UsageEvent
-from bot.storage.voice_owners import VoiceOwners
 from tests.bot_fixtures import make_settings
-from tests.discord_harness import FakeGuild, Harness, Sent, snowflake, wait_for
+from tests.discord_harness import FakeGuild, wait_for
 from tests.fakefish.audio import audio_seconds
 from tests.fakefish.expressive import performance_of
-from tests.test_fakefish_conformance import decoded_seconds
+from tests.helpers.audio import decoded_seconds
+from tests.helpers.scene import Cast, put_in_voice, reply, scene
 
 pytestmark = pytest.mark.usefixtures("before_s1_retires")
 
@@ -32,20 +32,6 @@ def bot_settings(fakefish: Any, tmp_path: Path) -> Settings:
     )
 
 
-class Cast:
-    def __init__(self, bot: Any, guild: FakeGuild, fakefish: Any) -> None:
-        self.ann = guild.add_member(snowflake(), "Ann")
-        self.bob = guild.add_member(snowflake(), "Bob")
-        self.ann_voice = fakefish.add_voice("Ann Voice")["_id"]
-        self.bob_voice = fakefish.add_voice("Bob Voice")["_id"]
-        self.narrator = fakefish.add_voice("Narrator", mine=False)["_id"]
-        self.bot = bot
-
-    async def give_voices(self) -> None:
-        for user_id, voice_id in ((self.ann, self.ann_voice), (self.bob, self.bob_voice)):
-            await self.bot.store.update_user(user_id, "voice", {"voice_id": voice_id})
-
-
 @pytest.fixture
 async def cast(bot: Any, guild: FakeGuild, fakefish: Any) -> Cast:
     people = Cast(bot, guild, fakefish)
@@ -53,29 +39,11 @@ async def cast(bot: Any, guild: FakeGuild, fakefish: Any) -> Cast:
     return people
 
 
-async def scene(harness: Harness, guild: FakeGuild, user_id: int, script: str, **options: Any) -> list[Sent]:
-    [modal] = await harness.run("scene", user_id=user_id, guild=guild, **options)
-    before = len(harness.sent)
-    await harness.submit_modal(modal, {"script": script}, user_id=user_id, guild=guild)
-    await wait_for(lambda: any(s.kind == "followup" or s.callback_type == 4 for s in harness.sent[before:]))
-    return harness.sent[before:]
-
-
-def reply(sent: list[Sent]) -> Sent:
-    return [s for s in sent if s.kind == "followup" or s.callback_type == 4][-1]
-
-
 async def ledger(bot: Any) -> list[tuple[str, int, str]]:
     await bot.usage.drain()
     async with bot.db.session() as session:
         rows = (await session.scalars(select(UsageEvent).order_by(UsageEvent.id))).all()
     return [(r.kind, r.amount, r.outcome) for r in rows]
-
-
-def put_in_voice(guild: FakeGuild, *user_ids: int) -> None:
-    channel = guild.add_channel("Stage", kind=2)
-    for user_id in user_ids:
-        guild.put_in_voice(user_id, channel)
 
 
 SCRIPT = "Ann: Did you hear that?\n<@{bob}>: [whispering] Stay quiet.\nNarrator: Nobody moved.\nann: Fine."
@@ -152,7 +120,7 @@ async def test_unknown_speakers_are_named_before_anything_is_spent(bot, harness,
 
 async def test_another_members_private_voice_is_not_usable(bot, harness, guild, cast, fakefish) -> None:
     secret = fakefish.add_voice("Bob Secret")["_id"]
-    await VoiceOwners(bot.db).record(voice_id=secret, user_id=cast.bob, guild_id=guild.id, title="Bob Secret",
+    await bot.voice_owners.record(voice_id=secret, user_id=cast.bob, guild_id=guild.id, title="Bob Secret",
                                      visibility="private")
     await bot.store.update_user(cast.bob, "voice", {"voice_id": secret})
     by_member = reply(await scene(harness, guild, cast.ann, f"Ann: Hi.\n<@{cast.bob}>: Hey."))

@@ -15,31 +15,15 @@ from bot.audio.ogg import OggDemuxer
 from bot.fish.errors import error_from_response
 from bot.storage.models import UsageEvent
 from bot.wording import user_message
-from tests.discord_harness import FakeGuild, Harness, snowflake, wait_for
+from tests.discord_harness import snowflake, wait_for
+from tests.helpers.speak import in_voice, speak, voice_client
 from tests.voice_standin import RecordingVoiceClient
 
 SILENCE = b"\xf8\xff\xfe"
 
 
-def in_voice(guild: FakeGuild, name: str = "Alice", **member: Any) -> tuple[int, int]:
-    user_id = guild.add_member(snowflake(), name, **member)
-    channel_id = guild.add_channel("Voice", kind=2)
-    guild.put_in_voice(user_id, channel_id)
-    return user_id, channel_id
-
-
-def voice_client(bot: Any, guild: FakeGuild) -> RecordingVoiceClient:
-    client = bot.get_guild(guild.id).voice_client
-    assert isinstance(client, RecordingVoiceClient)
-    return client
-
-
 def tts_requests(fakefish: Any) -> list[Any]:
     return [r for r in fakefish.requests if r.endpoint == "tts"]
-
-
-async def speak(harness: Harness, guild: FakeGuild, user_id: int, text: str, **options: Any) -> list[Any]:
-    return await harness.run("speak", user_id=user_id, guild=guild, text=text, **options)
 
 
 def audio_packets(client: RecordingVoiceClient) -> list[bytes]:

@@ -25,11 +25,12 @@ from bot.media.jobs import MediaJobs
 from tests.attachments import VOICE_MESSAGE_FLAG, FakeCDN
 from tests.bot_fixtures import make_settings
 from tests.discord_harness import FakeGuild, Harness, events_handled, message_payload, wait_for
+from tests.discord_internals import gateway_event
 from tests.fakefish import asr as fake_asr
+from tests.helpers.transcribe import ANN, voice_message
 from tests.media_samples import MediaSamples
 from tests.rest_recorder import RestRecorder
 
-ANN = 4242
 MANAGE_GUILD = discord.Permissions(manage_guild=True).value
 
 
@@ -239,13 +240,6 @@ async def test_mentions_in_transcripts_never_ping_even_when_shared(harness, guil
 # --- automatic transcripts ---------------------------------------------------------------------
 
 
-def voice_message(guild: FakeGuild, cdn: FakeCDN, media: MediaSamples, channel_id: int) -> dict[str, Any]:
-    return message_payload(guild, author_id=ANN, channel_id=channel_id, flags=VOICE_MESSAGE_FLAG,
-                           attachments=[cdn.attachment(media.bytes("voice-message.ogg"),
-                                                       "voice-message.ogg", content_type="audio/ogg",
-                                                       voice=True, duration_secs=5.0)])
-
-
 async def test_auto_transcribe_replies_only_where_enabled(bot, harness, guild, member, cdn, media, fakefish,
                                                           monkeypatch) -> None:
     rest = RestRecorder(bot, monkeypatch)
@@ -255,11 +249,11 @@ async def test_auto_transcribe_replies_only_where_enabled(bot, harness, guild, m
     assert "will get a transcript reply" in sent[-1].content
     fakefish.asr_script.append("hi @everyone")
 
-    bot._connection.parse_message_create(voice_message(guild, cdn, media, elsewhere))
+    gateway_event(bot, "message_create", voice_message(guild, cdn, media, elsewhere))
     text = message_payload(guild, author_id=ANN, content="not a voice message")
-    bot._connection.parse_message_create(text)
+    gateway_event(bot, "message_create", text)
     incoming = voice_message(guild, cdn, media, guild.text_channel_id)
-    bot._connection.parse_message_create(incoming)
+    gateway_event(bot, "message_create", incoming)
     await events_handled()  # every message's handler has finished: a stray reply would be here
 
     assert len(rest.messages) == 1 and len(fakefish.requests_for("asr")) == 1
@@ -273,7 +267,7 @@ async def test_auto_transcribe_replies_only_where_enabled(bot, harness, guild, m
 async def test_auto_transcribe_is_off_by_default(bot, harness, guild, member, cdn, media, fakefish,
                                                  monkeypatch) -> None:
     rest = RestRecorder(bot, monkeypatch)
-    bot._connection.parse_message_create(voice_message(guild, cdn, media, guild.text_channel_id))
+    gateway_event(bot, "message_create", voice_message(guild, cdn, media, guild.text_channel_id))
     await events_handled()
     assert rest.messages == [] and fakefish.requests_for("asr") == [] and cdn.downloads == []
 

@@ -17,13 +17,10 @@ from sqlalchemy import select
 
 from bot.config import Settings
 from bot.storage.models import UsageEvent
-from bot.storage.voice_owners import VoiceOwners
 from tests.bot_fixtures import make_settings
-from tests.discord_harness import FakeGuild, Harness, Sent, wait_for
+from tests.discord_harness import FakeGuild, wait_for
 from tests.fakefish.voice_design import candidate_audio
-
-ANN, BOB = 4242, 5353
-DESCRIPTION = "A calm, low-pitched narrator with a hint of gravel"
+from tests.helpers.voice_design import ANN, BOB, DESCRIPTION, answer, design
 
 
 @pytest.fixture
@@ -38,19 +35,11 @@ def members(guild: FakeGuild) -> None:
     guild.add_member(BOB, "bob")
 
 
-async def design(harness: Harness, guild: FakeGuild, user_id: int = ANN, **options: Any) -> list[Sent]:
-    return await harness.run("voices design", user_id=user_id, guild=guild, **options)
-
-
 async def ledger(bot: Any) -> list[tuple[int, str, int, str]]:
     await bot.usage.drain()
     async with bot.db.session() as session:
         rows = (await session.scalars(select(UsageEvent).order_by(UsageEvent.id))).all()
     return [(r.user_id, r.kind, r.amount, r.outcome) for r in rows]
-
-
-def answer(sent: list[Sent]) -> Sent:
-    return next(s for s in sent if s.kind == "followup")
 
 
 async def test_candidates_are_playable_attachments(bot, harness, guild, members, fakefish) -> None:
@@ -87,7 +76,7 @@ async def test_saving_a_candidate_makes_the_members_own_voice(bot, harness, guil
     assert create.form("visibility") == ["unlist"] and create.form("title") == ["Gravel Narrator"]
     assert create.form("texts") == [fakefish.designed[2]["text"]]
     voice_id = next(iter(v for v in fakefish.voices if v in card.text))
-    record = await VoiceOwners(bot.db).get(voice_id)
+    record = await bot.voice_owners.get(voice_id)
     assert record is not None and (record.user_id, record.visibility) == (ANN, "unlist")
     assert ("clones", "ok") in [(kind, outcome) for _, kind, _, outcome in await ledger(bot)]
     # One save per design: the buttons are disabled and a second save is refused.
@@ -114,7 +103,7 @@ async def test_two_quick_saves_create_one_voice(bot, harness, guild, members, fa
         "A voice from these candidates is being saved already."]
     assert [(kind, outcome) for _, kind, _, outcome in await ledger(bot) if kind == "clones"] == [
         ("clones", "ok")]
-    assert len(await VoiceOwners(bot.db).of_user(ANN)) == 1
+    assert len(await bot.voice_owners.of_user(ANN)) == 1
 
 
 async def test_only_the_member_can_save(harness, guild, members, fakefish) -> None:

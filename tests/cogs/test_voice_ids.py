@@ -16,8 +16,8 @@ from hypothesis import strategies as st
 
 from bot.fish import parse_voice_id
 from bot.storage.voice_prefs import NAMESPACE, VoicePrefs
-from tests.cogs.test_voices import ANN, BOB, bot_settings, members, own_voice  # noqa: F401 (fixtures)
 from tests.discord_harness import FakeGuild, Harness, Sent, snowflake
+from tests.helpers.voices import ANN, BOB, bot_settings, members, own_voice  # noqa: F401 (fixtures)
 
 pytestmark = pytest.mark.usefixtures("members")
 MANAGE = discord.Permissions(manage_guild=True).value

@@ -8,8 +8,8 @@ import logging
 
 import discord
 
-from tests.cogs.test_speak import in_voice, speak, voice_client
 from tests.discord_harness import wait_for
+from tests.helpers.speak import in_voice, speak, voice_client
 
 
 def left_channel_state() -> discord.VoiceState:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from pathlib import Path
 from typing import Any
 
 import discord
@@ -12,39 +11,16 @@ from fishaudio import AsyncFishAudio
 
 import bot.ui.voice_autocomplete as autocomplete_module
 import bot.ui.voice_cards as cards_module
-from bot.config import Settings
-from bot.storage.voice_owners import VoiceOwners
 from bot.storage.voice_prefs import NAMESPACE, VoicePrefs
-from tests.bot_fixtures import make_settings
-from tests.discord_harness import FakeGuild, Harness, Sent, wait_for
+from tests.discord_harness import Harness, Sent, wait_for
+from tests.helpers.voices import ADMIN, ANN, BOB, OWNER, bot_settings, members, own_voice  # noqa: F401 (fixtures)
 
-ANN, BOB, OWNER, ADMIN = 4242, 5353, 6464, 7575
+pytestmark = pytest.mark.usefixtures("members")
 OTHER_AUTHOR = "6650f0a1c2b3d4e5f6a7b8d0"
-
-
-@pytest.fixture
-def bot_settings(fakefish: Any, tmp_path: Path) -> Settings:
-    return make_settings(fakefish.base_url, tmp_path, owner_ids=[OWNER],
-                         fish={"timeout_s": 5.0, "max_retries": 0})
-
-
-@pytest.fixture
-def members(guild: FakeGuild) -> None:
-    for user_id, name in ((ANN, "ann"), (BOB, "bob"), (OWNER, "owner"), (ADMIN, "admin")):
-        guild.add_member(user_id, name)
 
 
 def add_zebras(fakefish: Any, count: int) -> list[dict[str, Any]]:
     return [fakefish.add_voice(f"Zebra {i:02d}", mine=False, task_count=1000 - i) for i in range(count)]
-
-
-async def own_voice(bot: Any, fakefish: Any, user_id: int, title: str, *,
-                    visibility: str = "private") -> str:
-    """A voice on the operator's account, recorded as cloned through the bot by `user_id`."""
-    voice = fakefish.add_voice(title, visibility=visibility)
-    await VoiceOwners(bot.db).record(voice_id=voice["_id"], user_id=user_id, guild_id=None, title=title,
-                                     visibility=visibility)
-    return voice["_id"]
 
 
 def button(sent: Sent, custom_id: str) -> dict[str, Any]:
@@ -59,7 +35,7 @@ def footer(sent: Sent) -> str:
 
 
 @pytest.mark.parametrize(("count", "pages", "shown"), [(0, 1, 0), (1, 1, 1), (10, 1, 10), (25, 3, 10)])
-async def test_search_pages(harness, guild, members, fakefish, count: int, pages: int, shown: int) -> None:
+async def test_search_pages(harness, guild, fakefish, count: int, pages: int, shown: int) -> None:
     add_zebras(fakefish, count)
     sent = await harness.run("voices search", user_id=ANN, guild=guild, query="Zebra")
     page = sent[-1]
@@ -74,7 +50,7 @@ async def test_search_pages(harness, guild, members, fakefish, count: int, pages
         assert button(page, "pick").get("disabled")
 
 
-async def test_navigation_and_the_last_page(harness, guild, members, fakefish) -> None:
+async def test_navigation_and_the_last_page(harness, guild, fakefish) -> None:
     add_zebras(fakefish, 25)
     page = (await harness.run("voices search", user_id=ANN, guild=guild, query="Zebra"))[-1]
     second = [s for s in await harness.click(page, "next", user_id=ANN, guild=guild) if s.embeds][-1]
@@ -87,8 +63,7 @@ async def test_navigation_and_the_last_page(harness, guild, members, fakefish) -
     assert pages_asked == [["1"], ["2"], ["3"]]
 
 
-async def test_filters_and_sort_reach_the_api_as_the_sdk_sends_them(harness, guild, members,
-                                                                    fakefish) -> None:
+async def test_filters_and_sort_reach_the_api_as_the_sdk_sends_them(harness, guild, fakefish) -> None:
     await harness.run("voices search", user_id=ANN, guild=guild, query="Zebra", tags="Calm, deep",
                       language="JA", sort="newest", page=2)
     ours = fakefish.requests_for("model_list")[0].query
@@ -100,13 +75,13 @@ async def test_filters_and_sort_reach_the_api_as_the_sdk_sends_them(harness, gui
     assert ours["tag"] == ["calm", "deep"] and ours["sort_by"] == ["created_at"]
 
 
-async def test_a_page_past_the_end_shows_the_last(harness, guild, members, fakefish) -> None:
+async def test_a_page_past_the_end_shows_the_last(harness, guild, fakefish) -> None:
     add_zebras(fakefish, 12)
     page = (await harness.run("voices search", user_id=ANN, guild=guild, query="Zebra", page=9))[-1]
     assert footer(page) == "Page 2 of 2 · 12 voices" and len(page.embeds[0].fields) == 2
 
 
-async def test_only_the_asker_can_turn_pages(harness, guild, members, fakefish) -> None:
+async def test_only_the_asker_can_turn_pages(harness, guild, fakefish) -> None:
     add_zebras(fakefish, 25)
     page = (await harness.run("voices search", user_id=ANN, guild=guild, query="Zebra"))[-1]
     refused = await harness.click(page, "next", user_id=BOB, guild=guild)
@@ -114,7 +89,7 @@ async def test_only_the_asker_can_turn_pages(harness, guild, members, fakefish) 
     assert len(fakefish.requests_for("model_list")) == 1
 
 
-async def test_the_view_disables_itself_on_timeout(harness, guild, members, fakefish, monkeypatch) -> None:
+async def test_the_view_disables_itself_on_timeout(harness, guild, fakefish, monkeypatch) -> None:
     monkeypatch.setattr(cards_module, "SEARCH_TIMEOUT_S", 0.2)
     add_zebras(fakefish, 25)
     await harness.run("voices search", user_id=ANN, guild=guild, query="Zebra")
@@ -124,8 +99,7 @@ async def test_the_view_disables_itself_on_timeout(harness, guild, members, fake
         assert button(edit, custom_id)["disabled"] is True
 
 
-async def test_pick_a_voice_then_use_it_hear_it_and_see_details(bot, harness, guild, members,
-                                                                fakefish) -> None:
+async def test_pick_a_voice_then_use_it_hear_it_and_see_details(bot, harness, guild, fakefish) -> None:
     zebras = add_zebras(fakefish, 3)
     page = (await harness.run("voices search", user_id=ANN, guild=guild, query="Zebra"))[-1]
     card = (await harness.click(page, "pick", user_id=ANN, guild=guild, values=[zebras[1]["_id"]]))[-1]
@@ -147,8 +121,7 @@ async def test_pick_a_voice_then_use_it_hear_it_and_see_details(bot, harness, gu
     assert not fakefish.requests_for("tts")
 
 
-async def test_preview_falls_back_to_tts_when_the_sample_url_expired(bot, harness, guild, members,
-                                                                     fakefish) -> None:
+async def test_preview_falls_back_to_tts_when_the_sample_url_expired(bot, harness, guild, fakefish) -> None:
     zebras = add_zebras(fakefish, 2)
     fakefish.sample_url_ttl = -60  # the signed URLs in the listing have already expired
     page = (await harness.run("voices search", user_id=ANN, guild=guild, query="Zebra"))[-1]
@@ -161,7 +134,7 @@ async def test_preview_falls_back_to_tts_when_the_sample_url_expired(bot, harnes
     assert request.body["text"] == "Hello, I am Zebra 01."  # the voice's own sample text
 
 
-async def test_preview_speaks_in_the_members_voice_channel(bot, harness, guild, members, fakefish) -> None:
+async def test_preview_speaks_in_the_members_voice_channel(bot, harness, guild, fakefish) -> None:
     voice_channel = guild.add_channel("Voice", kind=2)
     guild.put_in_voice(ANN, voice_channel)
     zebra = add_zebras(fakefish, 1)[0]
@@ -180,8 +153,7 @@ async def test_preview_speaks_in_the_members_voice_channel(bot, harness, guild, 
     assert (await bot.usage.member_today(ANN, guild.id)).used["tts_bytes"] == 0
 
 
-async def test_preview_in_voice_speaks_with_tts_without_a_sample(bot, harness, guild, members,
-                                                                 fakefish) -> None:
+async def test_preview_in_voice_speaks_with_tts_without_a_sample(bot, harness, guild, fakefish) -> None:
     voice_channel = guild.add_channel("Voice", kind=2)
     guild.put_in_voice(ANN, voice_channel)
     zebra = fakefish.add_voice("Zebra Plain", mine=False, samples=[])
@@ -195,7 +167,7 @@ async def test_preview_in_voice_speaks_with_tts_without_a_sample(bot, harness, g
 # --- info and mine -----------------------------------------------------------------------------
 
 
-async def test_info_shows_the_voice(harness, guild, members, fakefish) -> None:
+async def test_info_shows_the_voice(harness, guild, fakefish) -> None:
     voice = fakefish.add_voice("Narrator", mine=False, description="Deep and calm", tags=["calm", "male"],
                                languages=["en", "ja"], task_count=1234, like_count=56,
                                cover_image="https://example.com/cover.png")
@@ -209,7 +181,7 @@ async def test_info_shows_the_voice(harness, guild, members, fakefish) -> None:
     assert embed.thumbnail.url == "https://example.com/cover.png"
 
 
-async def test_info_hides_another_members_private_voice(bot, harness, guild, members, fakefish) -> None:
+async def test_info_hides_another_members_private_voice(bot, harness, guild, fakefish) -> None:
     private = await own_voice(bot, fakefish, ANN, "Ann private")
     sent = await harness.run("voices info", user_id=BOB, guild=guild, voice=private)
     assert "that you can use" in sent[-1].content
@@ -219,7 +191,7 @@ async def test_info_hides_another_members_private_voice(bot, harness, guild, mem
     assert "that you can use" in missing[-1].content
 
 
-async def test_mine_lists_only_the_members_own_voices(bot, harness, guild, members, fakefish) -> None:
+async def test_mine_lists_only_the_members_own_voices(bot, harness, guild, fakefish) -> None:
     await own_voice(bot, fakefish, ANN, "Ann one")
     await own_voice(bot, fakefish, ANN, "Ann two", visibility="public")
     await own_voice(bot, fakefish, BOB, "Bob one")
@@ -236,14 +208,14 @@ ADMIN_PERMS = discord.Permissions(administrator=True).value
 
 
 @pytest.mark.parametrize(("user_id", "allowed"), [(ANN, True), (BOB, False), (OWNER, True), (ADMIN, False)])
-async def test_edit_permission_matrix(bot, harness, guild, members, fakefish, user_id: int,
+async def test_edit_permission_matrix(bot, harness, guild, fakefish, user_id: int,
                                       allowed: bool) -> None:
     voice_id = await own_voice(bot, fakefish, ANN, "Ann voice")
     perms = ADMIN_PERMS if user_id == ADMIN else None
     sent = await harness.run("voices edit", user_id=user_id, guild=guild, permissions=perms, voice=voice_id,
                              title="Renamed", visibility="unlist")
     updates = fakefish.requests_for("model_update")
-    record = await VoiceOwners(bot.db).get(voice_id)
+    record = await bot.voice_owners.get(voice_id)
     assert record is not None
     if allowed:
         assert "Updated **Renamed**" in sent[-1].content
@@ -256,7 +228,7 @@ async def test_edit_permission_matrix(bot, harness, guild, members, fakefish, us
 
 
 @pytest.mark.parametrize(("user_id", "allowed"), [(ANN, True), (BOB, False), (OWNER, True), (ADMIN, False)])
-async def test_delete_permission_matrix(bot, harness, guild, members, fakefish, user_id: int,
+async def test_delete_permission_matrix(bot, harness, guild, fakefish, user_id: int,
                                         allowed: bool) -> None:
     voice_id = await own_voice(bot, fakefish, ANN, "Ann voice")
     perms = ADMIN_PERMS if user_id == ADMIN else None
@@ -267,7 +239,7 @@ async def test_delete_permission_matrix(bot, harness, guild, members, fakefish, 
         prompt = next(s for s in harness.sent if "for good" in s.content)
         await harness.click(prompt, "confirm", user_id=user_id, guild=guild)
     sent = await asyncio.wait_for(task, 5)
-    gone = await VoiceOwners(bot.db).get(voice_id) is None
+    gone = await bot.voice_owners.get(voice_id) is None
     if allowed:
         assert "Deleted **Ann voice**" in sent[-1].content
         assert gone and voice_id not in fakefish.voices
@@ -276,7 +248,7 @@ async def test_delete_permission_matrix(bot, harness, guild, members, fakefish, 
         assert not gone and voice_id in fakefish.voices and fakefish.requests_for("model_delete") == []
 
 
-async def test_delete_cancelled_keeps_everything(bot, harness, guild, members, fakefish) -> None:
+async def test_delete_cancelled_keeps_everything(bot, harness, guild, fakefish) -> None:
     voice_id = await own_voice(bot, fakefish, ANN, "Keep me")
     task = asyncio.create_task(harness.run("voices delete", user_id=ANN, guild=guild, voice=voice_id))
     await wait_for(lambda: any("for good" in s.content for s in harness.sent))
@@ -284,10 +256,10 @@ async def test_delete_cancelled_keeps_everything(bot, harness, guild, members, f
                         guild=guild)
     sent = await asyncio.wait_for(task, 5)
     assert "Nothing was deleted." in sent[-1].content
-    assert voice_id in fakefish.voices and await VoiceOwners(bot.db).get(voice_id) is not None
+    assert voice_id in fakefish.voices and await bot.voice_owners.get(voice_id) is not None
 
 
-async def test_edit_needs_something_to_change(bot, harness, guild, members, fakefish) -> None:
+async def test_edit_needs_something_to_change(bot, harness, guild, fakefish) -> None:
     voice_id = await own_voice(bot, fakefish, ANN, "Ann voice")
     sent = await harness.run("voices edit", user_id=ANN, guild=guild, voice=voice_id)
     assert "Tell me what to change" in sent[-1].content
@@ -296,7 +268,7 @@ async def test_edit_needs_something_to_change(bot, harness, guild, members, fake
 # --- the shared autocompleter ------------------------------------------------------------------
 
 
-async def test_autocomplete_order_limits_and_cache(bot, harness, guild, members, fakefish) -> None:
+async def test_autocomplete_order_limits_and_cache(bot, harness, guild, fakefish) -> None:
     mine = await own_voice(bot, fakefish, ANN, "Zed mine")
     await own_voice(bot, fakefish, BOB, "Zed bob private")
     server_zed = "5e" * 16
@@ -317,7 +289,7 @@ async def test_autocomplete_order_limits_and_cache(bot, harness, guild, members,
     assert again == choices and len(fakefish.requests_for("model_list")) == asked  # served from the cache
 
 
-async def test_autocomplete_falls_back_to_local_choices(bot, harness, guild, members, fakefish,
+async def test_autocomplete_falls_back_to_local_choices(bot, harness, guild, fakefish,
                                                         monkeypatch) -> None:
     mine = await own_voice(bot, fakefish, ANN, "Quokka mine")
     fakefish.add_voice("Quokka library", mine=False)
@@ -339,7 +311,7 @@ async def test_autocomplete_falls_back_to_local_choices(bot, harness, guild, mem
 # --- window-limited listings and covers (§0 of the API notes) -------------------------------------
 
 
-async def test_capped_search_says_so_and_never_shows_an_empty_page(harness, guild, members, fakefish) -> None:
+async def test_capped_search_says_so_and_never_shows_an_empty_page(harness, guild, fakefish) -> None:
     fakefish.library.max_offset = 20  # Fish only lets a broad query page this deep
     add_zebras(fakefish, 34)
     page = (await harness.run("voices search", user_id=ANN, guild=guild, query="Zebra"))[-1]
@@ -356,8 +328,7 @@ async def test_capped_search_says_so_and_never_shows_an_empty_page(harness, guil
     assert asked == ["1", "2", "50", "2"]
 
 
-async def test_an_overestimated_window_steps_back_to_the_last_full_page(harness, guild, members,
-                                                                       fakefish) -> None:
+async def test_an_overestimated_window_steps_back_to_the_last_full_page(harness, guild, fakefish) -> None:
     zebras = add_zebras(fakefish, 25)
     first = [fakefish.published(v) for v in zebras[:10]]
     # A first answer that overestimates how far the results go (total not exact).
@@ -374,7 +345,7 @@ async def test_an_overestimated_window_steps_back_to_the_last_full_page(harness,
     assert [r.query["page_number"][0] for r in fakefish.requests_for("model_list")] == ["1", "100", "3"]
 
 
-async def test_relative_covers_become_cdn_thumbnails(bot, harness, guild, members, fakefish,
+async def test_relative_covers_become_cdn_thumbnails(bot, harness, guild, fakefish,
                                                      monkeypatch) -> None:
     voice = fakefish.add_voice("Covered", mine=False)
     assert voice["cover_image"] == f"coverimage/{voice['_id']}"  # what Fish sends

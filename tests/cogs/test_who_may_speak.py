@@ -17,8 +17,9 @@ from bot.config import Settings
 from bot.storage.models import UsageEvent
 from cogs.speak_message import MENU_NAME
 from tests.bot_fixtures import make_settings
-from tests.cogs.test_narration import ANN, BOB, Room, settle, spoken
 from tests.discord_harness import FakeGuild, message_payload, snowflake, wait_for
+from tests.discord_internals import gateway_event
+from tests.helpers.narration import ANN, BOB, Room, settle, spoken
 
 MUTED = "You're server-muted, so I won't speak for you in <#{channel}>."
 AUDIENCE = "You're in the audience of <#{channel}>: only its speakers can have me speak there."
@@ -142,7 +143,7 @@ def voice_state_update(bot: Any, guild: FakeGuild, user_id: int, channel: int, *
     """VOICE_STATE_UPDATE as Discord sends it when a moderator (un)mutes a member."""
     guild.put_in_voice(user_id, channel, mute=mute)
     member = next(m for m in guild.members if m["user"]["id"] == str(user_id))
-    bot._connection.parse_voice_state_update({
+    gateway_event(bot, "voice_state_update", {
         "guild_id": str(guild.id), "channel_id": str(channel), "user_id": str(user_id),
         "session_id": "s", "deaf": False, "mute": mute, "self_deaf": False, "self_mute": False,
         "self_video": False, "suppress": False, "request_to_speak_timestamp": None, "member": member,
@@ -190,7 +191,7 @@ def channel_update(room: Room, channel_id: int, overwrites: list[dict[str, Any]]
     """CHANNEL_UPDATE as Discord sends it when the channel's permissions change."""
     channel = next(c for c in room.guild.channels if c["id"] == str(channel_id))
     channel["permission_overwrites"] = overwrites
-    room.bot._connection.parse_channel_update(channel)
+    gateway_event(room.bot, "channel_update", channel)
 
 
 async def test_narration_doesnt_read_members_who_may_not_speak(bot, room, guild, fakefish) -> None:

@@ -24,6 +24,8 @@ from dataclasses import dataclass
 
 import discord.opus as dopus
 
+from tests.discord_internals import opus_encoder_ctl
+
 from .ogg_writer import OPUS_RATE, OggWriter
 
 WAV_RIFF_PLACEHOLDER = 4_294_967_076  # what Fish puts in the RIFF size field (the doc, §7)
@@ -91,7 +93,7 @@ class MonoOpusEncoder(dopus.Encoder):
 
     def lookahead(self) -> int:
         value = ctypes.c_int32()
-        dopus._lib.opus_encoder_ctl(self._state, CTL_GET_LOOKAHEAD, ctypes.byref(value))
+        opus_encoder_ctl(self, CTL_GET_LOOKAHEAD, ctypes.byref(value))
         return int(value.value)
 
 

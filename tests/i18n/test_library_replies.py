@@ -11,10 +11,9 @@ from typing import Any
 import pytest
 
 from bot.config import Settings
-from bot.storage.voice_owners import VoiceOwners
 from tests.bot_fixtures import make_settings
-from tests.cogs.test_clone import last_edit, start_clone
 from tests.discord_harness import FakeGuild, Harness, Sent, message_payload, wait_for
+from tests.helpers.clone import last_edit, start_clone
 
 ANN, OWNER = 4242, 6464
 
@@ -62,7 +61,7 @@ async def test_voices_in_japanese(bot, harness, guild, members, fakefish) -> Non
 
     # A reply from a button, and the delete confirmation.
     voice = fakefish.add_voice("Ann voice", visibility="private")
-    await VoiceOwners(bot.db).record(voice_id=voice["_id"], user_id=ANN, guild_id=None, title="Ann voice",
+    await bot.voice_owners.record(voice_id=voice["_id"], user_id=ANN, guild_id=None, title="Ann voice",
                                      visibility="private")
     task = asyncio.create_task(harness.run("voices delete", user_id=ANN, guild=guild, voice=voice["_id"]))
     await wait_for(lambda: any(s.components for s in harness.sent[-2:]))

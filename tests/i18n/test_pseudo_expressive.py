@@ -16,11 +16,10 @@ import pytest
 from bot.config import Settings
 from bot.expressive import cues
 from tests.bot_fixtures import make_settings
-from tests.cogs.test_scene import Cast, put_in_voice, reply, scene
-from tests.cogs.test_voice_design import DESCRIPTION, answer, design
 from tests.discord_harness import FakeGuild, Sent, snowflake, wait_for
+from tests.helpers.scene import Cast, put_in_voice, reply, scene
+from tests.helpers.voice_design import DESCRIPTION, answer, design
 from tests.i18n import pseudo
-from tests.i18n.test_pseudo_locale import pseudo_locale  # noqa: F401  (a fixture)
 
 ANN = 4242
 S1_LAST_DAY, S1_RETIRED = date(2026, 12, 30), date(2026, 12, 31)

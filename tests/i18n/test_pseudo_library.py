@@ -19,13 +19,12 @@ import pytest
 from bot.config import Settings
 from bot.i18n import using_language
 from bot.i18n.formatting import duration
-from bot.storage.voice_owners import VoiceOwners
 from bot.storage.voice_prefs import NAMESPACE, VoicePrefs
 from tests.bot_fixtures import make_settings
-from tests.cogs.test_clone import last_edit, start_clone
 from tests.discord_harness import FakeGuild, Sent, message_payload, wait_for
+from tests.helpers.clone import last_edit, start_clone
+from tests.helpers.pseudo_locale import shown
 from tests.i18n import pseudo
-from tests.i18n.test_pseudo_locale import pseudo_locale, shown  # noqa: F401 (a fixture)
 
 pytestmark = pytest.mark.usefixtures("pseudo_locale")
 
@@ -155,7 +154,7 @@ async def test_a_capped_listing_and_the_autocomplete_are_translated(bot, harness
     assert_all_translated([page], [*voice_data(fakefish), "Zebra"])
 
     mine = fakefish.add_voice("Zed mine")
-    await VoiceOwners(bot.db).record(voice_id=mine["_id"], user_id=ANN, guild_id=None, title="Zed mine",
+    await bot.voice_owners.record(voice_id=mine["_id"], user_id=ANN, guild_id=None, title="Zed mine",
                                      visibility="private")
     await bot.store.update_guild(guild.id, NAMESPACE, {"voice_id": "5e" * 16, "voice_name": "Zed server"},
                                  model=VoicePrefs)
@@ -177,7 +176,7 @@ async def test_a_capped_listing_and_the_autocomplete_are_translated(bot, harness
 async def test_mine_edit_and_delete_are_all_translated(bot, harness, guild, members, fakefish) -> None:
     sent: list[Sent] = []
     sent += await harness.run("voices mine", user_id=ANN, guild=guild)  # none yet
-    owners = VoiceOwners(bot.db)
+    owners = bot.voice_owners
     ids = []
     for i, visibility in zip(range(27), ["private", "unlist", "public"] * 9, strict=True):
         voice = fakefish.add_voice(f"Ann voice {i:02d}", visibility=visibility)

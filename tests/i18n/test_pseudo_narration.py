@@ -18,20 +18,19 @@ from bot.config import Settings
 from bot.i18n.catalogs import po_path
 from bot.i18n.formatting import duration
 from bot.spoken.pronunciation import MAX_ENTRIES
-from bot.spoken.settings import DICTIONARY_NAMESPACE, NAMESPACE, ServerSpeech, PronunciationSettings
+from bot.spoken.settings import DICTIONARY_NAMESPACE, NAMESPACE, PronunciationSettings, ServerSpeech
 from bot.storage.voice_prefs import NAMESPACE as VOICE_NAMESPACE
 from bot.storage.voice_prefs import VoicePrefs
 from bot.wording.notices import GONE, INSTEAD
 from cogs.speak_message import MENU_NAME
-from tests.cogs.test_narration import ANN, BOB, CAT, HELPER_BOT, Room, settings_for
 from tests.discord_harness import FakeGuild, Harness, Sent, message_payload, snowflake, wait_for
-from tests.i18n import pseudo, test_pseudo_locale
-from tests.i18n.test_pseudo_locale import shown
+from tests.helpers.narration import ANN, BOB, CAT, HELPER_BOT, Room, settings_for
+from tests.helpers.pseudo_locale import shown
+from tests.i18n import pseudo
 
 MANAGE = discord.Permissions(manage_guild=True, manage_nicknames=True).value
 PLAIN = discord.Permissions(send_messages=True).value
 SPAN = "<|phoneme_start|>JH IY1 P IY1 Y UW1<|phoneme_end|>"
-pseudo_locale = test_pseudo_locale.pseudo_locale  # the fixture, shared
 
 
 @pytest.fixture

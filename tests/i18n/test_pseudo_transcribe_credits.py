@@ -13,11 +13,12 @@ import pytest
 from bot.config import Settings
 from tests.attachments import VOICE_MESSAGE_FLAG, FakeCDN
 from tests.bot_fixtures import make_settings
-from tests.cogs.test_credits import low_balance_alert
-from tests.cogs.test_transcribe import voice_message
 from tests.discord_harness import FakeGuild, Harness, Sent, events_handled, message_payload, snowflake
+from tests.discord_internals import gateway_event
+from tests.helpers.credits import low_balance_alert
+from tests.helpers.pseudo_locale import PSEUDO_DISCORD_LOCALE, shown
+from tests.helpers.transcribe import voice_message
 from tests.i18n import pseudo
-from tests.i18n.test_pseudo_locale import PSEUDO_DISCORD_LOCALE, pseudo_locale, shown  # noqa: F401
 from tests.rest_recorder import RestRecorder
 
 OWNER = 4_000_000_000_000_000_001
@@ -270,7 +271,7 @@ async def test_autotranscribe_replies_and_the_automatic_transcript(bot, harness,
     guild.locale = PSEUDO_DISCORD_LOCALE  # the automatic reply is in the server's language
     guild.sync()
     fakefish.asr_script.append("hi @everyone")
-    bot._connection.parse_message_create(voice_message(guild, cdn, media, guild.text_channel_id))
+    gateway_event(bot, "message_create", voice_message(guild, cdn, media, guild.text_channel_id))
     await events_handled()
     sent += await harness.run("autotranscribe", user_id=ANN, guild=guild, permissions=MANAGE, enabled=False)
     monkeypatch.setattr(bot.settings.transcribe, "auto_transcribe", False)

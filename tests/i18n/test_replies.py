@@ -7,8 +7,8 @@ import discord
 import pytest
 
 from bot.i18n.resolve import guild_language
-from tests.cogs.test_speak import in_voice, speak
 from tests.discord_harness import wait_for
+from tests.helpers.speak import in_voice, speak
 
 MANAGE_GUILD = discord.Permissions(manage_guild=True).value
 

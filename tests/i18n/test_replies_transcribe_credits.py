@@ -16,9 +16,10 @@ from bot.i18n.formatting import duration
 from bot.media import probe
 from tests.attachments import FakeCDN
 from tests.bot_fixtures import make_settings
-from tests.cogs.test_credits import low_balance_alert
-from tests.cogs.test_transcribe import voice_message
 from tests.discord_harness import FakeGuild, Harness, Sent, events_handled, snowflake
+from tests.discord_internals import gateway_event
+from tests.helpers.credits import low_balance_alert
+from tests.helpers.transcribe import voice_message
 from tests.media_samples import MediaSamples
 from tests.rest_recorder import RestRecorder
 
@@ -198,7 +199,7 @@ async def test_automatic_transcript_in_the_servers_language(bot, harness, guild,
     guild.sync()
     rest = RestRecorder(bot, monkeypatch)
     fakefish.asr_script.append("hallo zusammen")
-    bot._connection.parse_message_create(voice_message(guild, cdn, media, guild.text_channel_id))
+    gateway_event(bot, "message_create", voice_message(guild, cdn, media, guild.text_channel_id))
     await events_handled()
     [(_, posted)] = rest.messages
     embed = posted["embeds"][0]

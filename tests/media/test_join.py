@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.media.join import JoinFailed, join_clips
-from tests.test_fakefish_conformance import decoded_seconds, probe, sine_wav
+from tests.helpers.audio import decoded_seconds, probe, sine_wav
 
 
 @pytest.mark.parametrize(("fmt", "codec"), [("opus", "opus"), ("mp3", "mp3")])

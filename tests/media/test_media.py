@@ -30,6 +30,7 @@ from bot.media import (
 )
 from tests.attachments import VOICE_MESSAGE_FLAG, FakeCDN
 from tests.discord_harness import FakeGuild, message_payload
+from tests.discord_internals import state
 from tests.media_samples import MediaSamples
 
 
@@ -163,7 +164,7 @@ async def test_temporary_copy_is_private_and_deleted() -> None:
 
 
 def _attachment(bot: discord.Client, payload: dict[str, Any]) -> discord.Attachment:
-    return discord.Attachment(data=payload, state=bot._connection)  # type: ignore[arg-type]
+    return discord.Attachment(data=payload, state=state(bot))  # type: ignore[arg-type]
 
 
 async def test_download_attachment(bot: Any, cdn: FakeCDN, media: MediaSamples) -> None:
@@ -204,7 +205,7 @@ async def test_audio_attachments_voice_message_first(bot: Any, guild: FakeGuild,
         cdn.attachment(b"?", "notes.flac", content_type=None),
         cdn.attachment(b"?", "notes.txt", content_type=None),
     ])
-    message = discord.Message(state=bot._connection, channel=channel, data=payload)  # type: ignore[arg-type]
+    message = discord.Message(state=state(bot), channel=channel, data=payload)  # type: ignore[arg-type]
     assert is_voice_message(message)
     names = [a.filename for a in audio_attachments(message)]
     assert names == ["voice-message.ogg", "song.mp3", "clip.mp4", "notes.flac"]

@@ -15,8 +15,8 @@ from bot.fish import FishAPIError, FishConnectError, InsufficientCreditError, Ra
 from bot.tts.breaker import FishBreaker
 from bot.wording import describe
 from tests.bot_fixtures import make_settings
-from tests.cogs.test_speak import in_voice, speak
 from tests.discord_harness import snowflake, wait_for
+from tests.helpers.speak import in_voice, speak
 
 
 class Clock:

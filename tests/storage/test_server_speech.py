@@ -1,4 +1,4 @@
-"""The server's speech settings (`ServerSpeech`, once `NarrationSettings`) load from the rows
+"""The server's speech settings (`ServerSpeech`, once `ServerSpeech`) load from the rows
 servers saved before the rename: the stored namespace is still "narration"."""
 
 from __future__ import annotations

@@ -17,8 +17,9 @@ from bot.storage.models import UsageEvent
 from bot.usage.billing import billed_bytes
 from bot.voice.request import SpeakRequest
 from tests.bot_fixtures import make_settings
-from tests.cogs.test_narration import ANN, Room
 from tests.discord_harness import FakeGuild, Harness, events_handled, snowflake, wait_for
+from tests.discord_internals import gateway_event
+from tests.helpers.narration import ANN, Room
 
 LONG = "one " * 30  # about 8 s of speech: it plays on while the next clip is fetched
 
@@ -160,13 +161,13 @@ async def narrated(room: Room, fakefish: Any) -> tuple[Any, dict[str, Any]]:
 
 
 def edit(room: Room, payload: dict[str, Any], **changes: Any) -> None:
-    room.bot._connection.parse_message_update(dict(payload, edited_timestamp="2026-11-25T12:01:00+00:00",
+    gateway_event(room.bot, "message_update", dict(payload, edited_timestamp="2026-11-25T12:01:00+00:00",
                                                    **changes))
 
 
 async def test_a_deleted_message_fetched_ahead_is_spent(bot, room, guild, fakefish) -> None:
     session, second = await narrated(room, fakefish)
-    bot._connection.parse_message_delete({"id": second["id"], "channel_id": second["channel_id"],
+    gateway_event(bot, "message_delete", {"id": second["id"], "channel_id": second["channel_id"],
                                           "guild_id": str(guild.id)})
     await events_handled()
     assert session.waiting(int(second["id"])) is None

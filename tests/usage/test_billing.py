@@ -18,12 +18,12 @@ from bot.config import ConfigError, Settings, load_settings
 from bot.storage.models import UsageEvent
 from bot.usage.billing import Prices, billed_bytes
 from tests.bot_fixtures import make_settings
-from tests.cogs.test_credits import OWNER, PLAIN, field, low_balance_alert
-from tests.cogs.test_narration import ANN, MANAGE, Room, settle
 from tests.discord_harness import FakeGuild, Harness, wait_for
 from tests.fakefish.tts import PRICE_PER_BYTE
-from tests.test_cli import fishbot
-from tests.usage.test_speak_quota import in_voice
+from tests.helpers.cli import fishbot
+from tests.helpers.credits import OWNER, PLAIN, field, low_balance_alert
+from tests.helpers.narration import ANN, MANAGE, Room, settle
+from tests.helpers.quota import in_voice
 
 # 100 characters of Japanese: 300 bytes, what Fish bills (3 per character).
 JAPANESE = "今日はいい天気です。" * 10

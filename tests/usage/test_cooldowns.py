@@ -29,11 +29,11 @@ def add_costly_command(bot: Any) -> list[int]:
     calls: list[int] = []
 
     @app_commands.command(name="costly", description="spends credits")
-    @expensive_cooldown("clone")
     async def costly(interaction: discord.Interaction) -> None:
         calls.append(interaction.user.id)
         await interaction.response.send_message("done", ephemeral=True)
 
+    expensive_cooldown(bot.cooldowns, "clone", costly)
     bot.tree.add_command(costly)
     return calls
 

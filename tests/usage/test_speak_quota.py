@@ -14,6 +14,7 @@ from bot.config import Settings
 from bot.storage.models import UsageEvent
 from tests.bot_fixtures import make_settings
 from tests.discord_harness import FakeGuild, Harness, snowflake, wait_for
+from tests.helpers.quota import in_voice
 
 SILENCE = b"\xf8\xff\xfe"
 
@@ -27,12 +28,6 @@ def bot_settings(fakefish: Any, tmp_path: Path) -> Settings:
         quotas={"tts_bytes_per_member": 200, "tts_bytes_per_guild": 1000},
         credits={"tts_cache_max_chars": 40},
     )
-
-
-def in_voice(guild: FakeGuild, name: str = "Alice") -> int:
-    user_id = guild.add_member(snowflake(), name)
-    guild.put_in_voice(user_id, guild.add_channel("Voice", kind=2))
-    return user_id
 
 
 async def speak(harness: Harness, guild: FakeGuild, user_id: int, text: str) -> list[Any]:

@@ -14,8 +14,9 @@ import pytest
 
 from bot.audio.ogg import OggDemuxer
 from bot.voice import manager
-from tests.cogs.test_speak import in_voice, speak
 from tests.discord_harness import wait_for
+from tests.discord_internals import reconnect_task
+from tests.helpers.speak import in_voice, speak
 from tests.voice_gateway import LoopbackVoice
 
 SILENCE = b"\xf8\xff\xfe"
@@ -170,7 +171,7 @@ async def test_discord_py_s_stalled_reconnect_is_stopped_before_it_can_undo_the_
     voice_server.lose_discoveries = 1  # discord.py's reconnect hangs in IP discovery (always, here)
     await voice_server.close_voice(4006)
     await wait_for(lambda: session.voice is not stalled, timeout=10)  # connected afresh
-    await wait_for(stalled._connection._runner.done, timeout=10)  # discord.py's reconnect task
+    await wait_for(reconnect_task(stalled).done, timeout=10)  # discord.py's reconnect task
     await speak(harness, guild, user_id, "the next one")
     await wait_for(lambda: session.clips_played == 2, timeout=10)
     assert bot.get_guild(guild.id).voice_client is session.voice and not session.closed
@@ -232,5 +233,5 @@ async def test_a_kick_while_the_reconnect_is_stalled_ends_the_session(
     assert bot.get_guild(guild.id).voice_client is None
     assert voice_server.identifies == 2  # a real removal: no fresh connection
     # discord.py's stuck reconnect was stopped with the session: it leaves no channel later.
-    await wait_for(stalled._connection._runner.done, timeout=10)
+    await wait_for(reconnect_task(stalled).done, timeout=10)
     assert voice_server.voice_state_requests == [channel_id, None, channel_id, None]

@@ -11,8 +11,8 @@ import pytest
 from bot.storage.voice_prefs import NAMESPACE, VoicePrefs
 from bot.tts.gone import TOLD_NAMESPACE, ToldGone
 from tests.bot_fixtures import make_settings, start_bot
-from tests.cogs.test_narration import ANN, BOB, Room, settings_for
 from tests.discord_harness import FakeGuild, Harness, snowflake, wait_for
+from tests.helpers.narration import ANN, BOB, Room, settings_for
 from tests.rest_recorder import RestRecorder
 
 GONE_MINE = ("Your saved voice “Old Friend” no longer exists on Fish Audio (it was deleted or made "

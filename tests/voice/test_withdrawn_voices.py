@@ -12,9 +12,9 @@ import pytest
 
 from bot.storage.voice_prefs import NAMESPACE, VoicePrefs
 from cogs.speak_message import MENU_NAME
-from tests.cogs.test_narration import settings_for
-from tests.cogs.test_voices import own_voice
 from tests.discord_harness import FakeGuild, message_payload, snowflake
+from tests.helpers.narration import settings_for
+from tests.helpers.voices import own_voice
 
 MANAGE = discord.Permissions(manage_guild=True).value
 FELL_BACK = ("{whose} “Ann Shared” no longer exists on Fish Audio (it was deleted or made private). I forgot "

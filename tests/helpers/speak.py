@@ -1,0 +1,25 @@
+"""A member in a voice channel, /speak through the command tree, and the bot's voice client."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.discord_harness import FakeGuild, Harness, snowflake
+from tests.voice_standin import RecordingVoiceClient
+
+
+def in_voice(guild: FakeGuild, name: str = "Alice", **member: Any) -> tuple[int, int]:
+    user_id = guild.add_member(snowflake(), name, **member)
+    channel_id = guild.add_channel("Voice", kind=2)
+    guild.put_in_voice(user_id, channel_id)
+    return user_id, channel_id
+
+
+def voice_client(bot: Any, guild: FakeGuild) -> RecordingVoiceClient:
+    client = bot.get_guild(guild.id).voice_client
+    assert isinstance(client, RecordingVoiceClient)
+    return client
+
+
+async def speak(harness: Harness, guild: FakeGuild, user_id: int, text: str, **options: Any) -> list[Any]:
+    return await harness.run("speak", user_id=user_id, guild=guild, text=text, **options)
