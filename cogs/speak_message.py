@@ -71,5 +71,6 @@ class SpeakMessage(commands.Cog):
             return
         await speak_in_voice(speech, interaction, member, [prepared.spec], channel_id=message.channel.id)
 
+
 async def setup(bot: FishBot) -> None:
     await bot.add_cog(SpeakMessage(bot))
