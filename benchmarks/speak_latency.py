@@ -7,20 +7,31 @@ own AudioPlayer thread, with a voice client that records each packet instead of 
 time.perf_counter is CLOCK_MONOTONIC on Linux, so both processes' timestamps are comparable.
 
     python benchmarks/speak_latency.py [--clips 20] [--streams 100] [--ttfb 0.3] [--rtf 0.5]
-        [--cold-join 0.5] [--json]
+        [--cold-join 0.5] [--only cold|concurrency|account] [--json]
 
 The cold case is a /speak through the command tree while the bot is not in voice: the voice
 connection takes `--cold-join` seconds (Discord's handshake, imitated), Fish `--ttfb`; the bot
 asks Fish while it joins, so the first packet should come after about the larger of the two, not
 their sum (`cold_serial_ms`, what a join-then-ask bot would take).
+
+The account case (`--only account`): Fish's concurrency limit per account. 15 servers /speak at
+once, cold, on a Starter account (the stand-in refuses beyond 5 concurrent requests with 429, and
+`fish.max_concurrency` is 5): how many 429s Fish answered (`account_limit_429`), how many servers
+heard their clip (`account_limit_heard_pct`), and when the last one's first audio came, from its
+command (`account_limit_last_first_audio_ms`), against the bound the issue sets: the waves that 5
+slots need (each holding a slot for TTFB + clip length × RTF) plus 1 s. Then 10 servers cold at
+once with the limit above them (`account_burst_*`): first audio from acceptance, p95, against
+max(join, TTFB) + 100 ms.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import itertools
 import json
+import math
 import multiprocessing
 import os
 import random
@@ -30,6 +41,7 @@ import string
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
@@ -59,11 +71,12 @@ NARRATION_MESSAGES = 10
 # --- the stand-in, in its own process -------------------------------------------------------
 
 
-def _standin_main(conn: Connection, ttfb: float, rtf: float) -> None:
+def _standin_main(conn: Connection, ttfb: float, rtf: float, max_concurrency: int | None) -> None:
     from tests.fakefish import FakeFish
 
     async def serve() -> None:
-        async with FakeFish(ttfb=ttfb, rtf=rtf, ms_per_char=MS_PER_CHAR) as fake:
+        async with FakeFish(ttfb=ttfb, rtf=rtf, ms_per_char=MS_PER_CHAR,
+                            max_concurrency=max_concurrency) as fake:
             conn.send(fake.base_url)
             loop = asyncio.get_running_loop()
             while True:
@@ -73,21 +86,35 @@ def _standin_main(conn: Connection, ttfb: float, rtf: float) -> None:
                 if command == "tts_timings":
                     conn.send([(r.received_at, r.first_byte_at, r.finished_at)
                                for r in fake.requests_for("tts")])
+                if command == "concurrency":
+                    conn.send((fake.concurrency_refusals, fake.peak_in_flight))
+                if isinstance(command, tuple) and command[0] == "limit":
+                    fake.max_concurrency = command[1]
+                    fake.peak_in_flight = 0
 
     asyncio.run(serve())
 
 
 class StandIn:
-    def __init__(self, ttfb: float, rtf: float) -> None:
+    def __init__(self, ttfb: float, rtf: float, max_concurrency: int | None = None) -> None:
         context = multiprocessing.get_context("spawn")
         self._conn, child = context.Pipe()
-        self._process = context.Process(target=_standin_main, args=(child, ttfb, rtf), daemon=True)
+        self._process = context.Process(target=_standin_main, args=(child, ttfb, rtf, max_concurrency),
+                                        daemon=True)
         self._process.start()
         self.base_url: str = self._conn.recv()
 
     async def tts_timings(self) -> list[tuple[float, float | None, float | None]]:
         self._conn.send("tts_timings")
         return await asyncio.to_thread(self._conn.recv)
+
+    async def concurrency(self) -> tuple[int, int]:
+        """(429s for concurrency so far, most requests in flight at once)."""
+        self._conn.send("concurrency")
+        return await asyncio.to_thread(self._conn.recv)
+
+    def set_limit(self, limit: int | None) -> None:
+        self._conn.send(("limit", limit))
 
     def stop(self) -> None:
         self._conn.send("stop")
@@ -131,15 +158,16 @@ def audio_times(client: RecordingVoiceClient, start: int = 0) -> list[float]:
 
 
 class Bench:
-    def __init__(self, base_url: str, tmp: Path) -> None:
+    def __init__(self, base_url: str, tmp: Path, max_concurrency: int = 50) -> None:
         self.base_url = base_url
         self.tmp = tmp
+        self.max_concurrency = max_concurrency
 
     async def __aenter__(self) -> Bench:
         settings = make_settings(
             self.base_url, self.tmp, speak={"stall_timeout_s": 30.0, "idle_timeout_s": 600.0,
                                             "queue_limit": 500},
-            fish={"timeout_s": 30.0},
+            fish={"timeout_s": 30.0, "max_concurrency": self.max_concurrency},
             # Measure streaming, not the cache of repeated short phrases.
             credits={"tts_cache_entries": 0},
         )
@@ -317,26 +345,33 @@ def joining_in(seconds: float) -> tuple[type[RecordingVoiceClient], list[tuple[f
     return JoiningVoiceClient, handshakes
 
 
+@contextlib.contextmanager
+def cold_joins(manager: Any, join_s: float) -> Iterator[tuple[dict[int, float], list[tuple[float, float]]]]:
+    """While inside: voice connections take `join_s` (their (start, end) recorded), and when each
+    request was accepted, by requester (cooldown, voice preferences and the quota reservation done,
+    i.e. when the Fish request starts: the earliest anything can happen)."""
+    default_cls, head_start = manager.voice_client_cls, manager.head_start
+    manager.voice_client_cls, handshakes = joining_in(join_s)
+    accepted: dict[int, float] = {}
+
+    def timed_head_start(request: Any, guild_id: int) -> Any:
+        accepted[request.requester_id] = time.perf_counter()
+        return head_start(request, guild_id)
+
+    manager.head_start = timed_head_start
+    try:
+        yield accepted, handshakes
+    finally:
+        manager.voice_client_cls, manager.head_start = default_cls, head_start
+
+
 async def measure_cold(bench: Bench, standin: StandIn, join_s: float, trials: int) -> dict[str, list[float]]:
     """/speak through the command tree with the bot outside voice, `trials` times (a new server
     each time): time from the request's acceptance (and from the command) to the first audio
     packet, the join, and Fish's TTFB (at the stand-in)."""
     manager = bench.bot.voice_sessions
-    default_cls = manager.voice_client_cls
-    cls, handshakes = joining_in(join_s)
-    manager.voice_client_cls = cls
-    # When the request was accepted (cooldown, voice preferences and the quota reservation done,
-    # i.e. when the Fish request starts): the earliest anything can happen.
-    accepted: list[float] = []
-    head_start = manager.head_start
-
-    def timed_head_start(request: Any, guild_id: int) -> Any:
-        accepted.append(time.perf_counter())
-        return head_start(request, guild_id)
-
-    manager.head_start = timed_head_start  # type: ignore[method-assign]
     first_packet, from_command, joins, ttfbs = [], [], [], []
-    try:
+    with cold_joins(manager, join_s) as (accepted, handshakes):
         for i in range(trials):
             guild = FakeGuild(bench.bot)
             member = guild.add_member(snowflake(), f"Cold {i}")
@@ -345,7 +380,7 @@ async def measure_cold(bench: Bench, standin: StandIn, join_s: float, trials: in
             await bench.harness.run("speak", user_id=member, guild=guild, text=text_of_seconds(2.0, 30 + i))
             client = bench.bot.get_guild(guild.id).voice_client  # type: ignore[union-attr]
             await wait_until(lambda c=client: len(audio_times(c)) > 0, 30)
-            first_packet.append((audio_times(client)[0] - accepted[-1]) * 1000)
+            first_packet.append((audio_times(client)[0] - accepted[member]) * 1000)
             from_command.append((audio_times(client)[0] - invoked) * 1000)
             started, ended = handshakes[-1]
             joins.append((ended - started) * 1000)
@@ -355,10 +390,83 @@ async def measure_cold(bench: Bench, standin: StandIn, join_s: float, trials: in
             session = manager.get(guild.id)
             if session is not None:
                 await session.close()
-    finally:
-        manager.voice_client_cls = default_cls
-        manager.head_start = head_start  # type: ignore[method-assign]
     return {"first_packet": first_packet, "from_command": from_command, "join": joins, "ttfb": ttfbs}
+
+
+async def measure_burst(bench: Bench, standin: StandIn, join_s: float, servers: int,
+                        seconds: float) -> dict[str, Any]:
+    """`servers` cold /speaks at once, a new server each: per server, first audio packet from
+    the request's acceptance and from the command; how many were heard; Fish's 429s."""
+    manager = bench.bot.voice_sessions
+    refused_before, _peak = await standin.concurrency()
+    servers_ = []
+    for i in range(servers):
+        guild = FakeGuild(bench.bot)
+        member = guild.add_member(snowflake(), f"Burst {i}")
+        guild.put_in_voice(member, guild.add_channel("Voice", kind=2))
+        servers_.append((guild, member, text_of_seconds(seconds, 50 + i)))
+    with cold_joins(manager, join_s) as (accepted, _handshakes):
+        invoked = time.perf_counter()
+        await asyncio.gather(*(bench.harness.run("speak", user_id=member, guild=guild, text=text)
+                               for guild, member, text in servers_))
+
+        def voice(guild: FakeGuild) -> Any:
+            return bench.bot.get_guild(guild.id).voice_client  # type: ignore[union-attr]
+
+        def played(guild: FakeGuild) -> bool:
+            session = manager.get(guild.id)
+            return session is not None and session.clips_played >= 1
+
+        await wait_until(lambda: all(played(g) for g, _, _ in servers_), seconds * servers + 60)
+        first = {member: audio_times(voice(guild))[0] for guild, member, _ in servers_
+                 if audio_times(voice(guild))}
+        refused, peak = await standin.concurrency()
+        for guild, _, _ in servers_:
+            session = manager.get(guild.id)
+            if session is not None:
+                await session.close()
+    return {
+        "from_accept": [(first[m] - accepted[m]) * 1000 for m in first],
+        "from_command": [(t - invoked) * 1000 for t in first.values()],
+        "accepted": sorted((t - invoked) * 1000 for t in accepted.values()),
+        "heard": len(first), "servers": servers, "refused": refused - refused_before, "peak": peak,
+    }
+
+
+async def measure_account(args: argparse.Namespace) -> dict[str, Any]:
+    """The account case (see the top): its own stand-in (Starter: 429 beyond 5) and bot."""
+    limit, servers, seconds = 5, 15, 2.0
+    standin = StandIn(args.ttfb, args.rtf, max_concurrency=limit)
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            async with Bench(standin.base_url, Path(tmp), max_concurrency=limit) as bench:
+                await warm_up(bench, [text_of_seconds(seconds, 50 + i) for i in range(servers)])
+                starter = await measure_burst(bench, standin, args.cold_join, servers, seconds)
+            clip_s = len(text_of_seconds(seconds, 50)) * MS_PER_CHAR / 1000
+            hold_s = args.ttfb + clip_s * args.rtf  # one wave: a slot held for one clip
+            waves = math.ceil(servers / limit)
+            standin.set_limit(50)  # High Volume: above the 10 servers
+            with tempfile.TemporaryDirectory() as tmp:
+                async with Bench(standin.base_url, Path(tmp), max_concurrency=50) as bench:
+                    await warm_up(bench, [text_of_seconds(seconds, 50 + i) for i in range(10)])
+                    burst = await measure_burst(bench, standin, args.cold_join, 10, seconds)
+    finally:
+        standin.stop()
+    return {
+        "account_limit_429": starter["refused"],
+        "account_limit_heard_pct": round(100 * starter["heard"] / servers, 1),
+        "account_limit_last_first_audio_ms": round(max(starter["from_command"]), 1),
+        "account_limit_bound_ms": round((waves * hold_s + 1) * 1000, 1),
+        "account_limit_peak_in_flight": starter["peak"],
+        "account_burst_first_audio_p95_ms": round(percentile(burst["from_accept"], 95), 1),
+        "account_burst_first_audio_p50_ms": round(percentile(burst["from_accept"], 50), 1),
+        "account_burst_from_command_p95_ms": round(percentile(burst["from_command"], 95), 1),
+        "account_burst_bound_ms": round(max(args.cold_join, args.ttfb) * 1000 + 100, 1),
+        "account_burst_429": burst["refused"],
+        "account_burst_accepted_ms": [round(t, 1) for t in burst["accepted"]],
+        "ttfb_ms": args.ttfb * 1000, "rtf": args.rtf, "cores": os.cpu_count(),
+        "load_avg_1m": round(os.getloadavg()[0], 2),
+    }
 
 
 def measure_dictionary(entries: int = 1000, length: int = 2000, runs: int = 200) -> float:
@@ -441,6 +549,8 @@ async def run_one(args: argparse.Namespace, bench: Bench, standin: StandIn) -> d
 
 
 async def run(args: argparse.Namespace) -> dict[str, Any]:
+    if args.only == "account":
+        return await measure_account(args)
     standin = StandIn(args.ttfb, args.rtf)
     texts = [text_of_seconds(3.0, i) for i in range(args.clips)]
     texts += [text_of_seconds(args.long_seconds, 7)]
@@ -502,7 +612,7 @@ def main() -> None:
     parser.add_argument("--cold-join", type=float, default=0.5,
                         help="cold case: seconds the voice connection takes")
     parser.add_argument("--cold-trials", type=int, default=5)
-    parser.add_argument("--only", choices=("cold", "concurrency"), default=None,
+    parser.add_argument("--only", choices=("cold", "concurrency", "account"), default=None,
                         help="run one measurement only (quicker; for profiling)")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     args = parser.parse_args()

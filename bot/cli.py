@@ -185,15 +185,21 @@ async def _open_database(settings: Settings) -> Database:
     return db
 
 
-def _fish_client(settings: Settings) -> FishClient:
+def _fish_client(settings: Settings, db: Database | None = None) -> FishClient:
+    """The Fish client, with the account's admission gate: its slots shared through `db` when that
+    is PostgreSQL (several processes), counted in this process otherwise."""
     from bot.fish import FishClient
+    from bot.fish.admission import AdmissionGate
+    from bot.fish.admission.shared import SharedSlots
 
     assert settings.fish_api_key is not None
+    pool = SharedSlots(db.url) if db is not None and db.dialect == "postgresql" else None
     return FishClient(
         api_key=settings.fish_api_key.get_secret_value(),
         base_url=settings.fish_base_url,
         timeout=settings.fish.timeout_s,
         max_retries=settings.fish.max_retries,
+        gate=AdmissionGate(settings.fish.max_concurrency, pool=pool),
     )
 
 
@@ -228,7 +234,7 @@ async def build_bot(
         raise
     if applied:
         log.info("applied database migrations: %s", ", ".join(applied))
-    fish = _fish_client(settings)
+    fish = _fish_client(settings, db)
     store = SettingsStore(db)
     # The one rule of who may use a cloned voice, for everything that asks.
     owners = VoiceOwners(db)

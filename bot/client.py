@@ -158,6 +158,7 @@ class FishBot(commands.AutoShardedBot):
         self._pruning = asyncio.create_task(self.usage.prune_forever(), name="prune-quota-counters")
         # Other processes on the same PostgreSQL database change settings too.
         await self.store.listen()
+        await self.fish.gate.start()  # and share the account's Fish slots with them
         self.voice_sessions.warm_fish()  # the first /speak after start needn't wait for TLS
         for extension in self.initial_extensions:
             await self.load_extension(extension)

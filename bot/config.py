@@ -66,6 +66,9 @@ class FishSection(_Section):
     default_voice: str | None = None
     timeout_s: float = Field(30.0, gt=0, le=600)
     max_retries: int = Field(2, ge=0, le=10)
+    # Requests the account may have open at once, all processes together (Fish's tier: Starter 5,
+    # Elevated 15 from $100 paid, High Volume 50 from $1,000). Raise it when the tier rises.
+    max_concurrency: int = Field(5, ge=1, le=1000)
     # Covers, avatars and sample audio may come as paths relative to Fish's public CDN.
     cdn_base: str = DEFAULT_CDN_BASE
 

@@ -26,6 +26,7 @@ from prometheus_client.registry import Collector
 if TYPE_CHECKING:
     import discord
 
+    from bot.fish.admission import AdmissionGate
     from bot.voice.manager import SessionManager
 
 log = logging.getLogger(__name__)
@@ -57,10 +58,33 @@ LATE_FRAMES = Counter(
     registry=REGISTRY,
 )
 CLIPS = Counter("fishbot_clips", "Clips that ended, by outcome", ["outcome"], registry=REGISTRY)
+SLOT_WAIT = Histogram(
+    "fishbot_fish_slot_wait_seconds",
+    "Time a Fish request waited in line for one of the account's concurrency slots",
+    buckets=(0.001, 0.01, 0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 30.0, 60.0), registry=REGISTRY,
+)
+SLOT_REFUSALS = Counter(
+    "fishbot_fish_slot_refusals",
+    "Requests Fish refused for concurrency (429 or the live socket's in-band error); each went back "
+    "in line and lowered the effective limit", registry=REGISTRY,
+)
+NARRATION_STALE = Counter(
+    "fishbot_narration_stale_skipped",
+    "Narrated messages skipped unread because they waited longer than the server's max_wait",
+    registry=REGISTRY,
+)
 
 
 def fish_error(status: int | str) -> None:
     FISH_ERRORS.labels(status=str(status)).inc()
+
+
+def fish_slot_waited(seconds: float) -> None:
+    SLOT_WAIT.observe(seconds)
+
+
+def fish_slot_refused() -> None:
+    SLOT_REFUSALS.inc()
 
 
 def spent(kind: str, amount: int) -> None:
@@ -73,6 +97,7 @@ class _LiveCollector(Collector):
 
     def __init__(self) -> None:
         self.managers: weakref.WeakSet[SessionManager] = weakref.WeakSet()
+        self.gates: weakref.WeakSet[AdmissionGate] = weakref.WeakSet()
         self.balance: float | None = None
 
     def collect(self) -> Iterator[Metric]:
@@ -88,6 +113,17 @@ class _LiveCollector(Collector):
                                 value=sum(queued))
         yield GaugeMetricFamily("fishbot_queue_length_max", "Longest waiting queue of one server",
                                 value=max(queued, default=0))
+        gates = list(self.gates)
+        if gates:
+            yield GaugeMetricFamily("fishbot_fish_slots_in_use",
+                                    "The account's Fish concurrency slots held by this process",
+                                    value=sum(g.in_use for g in gates))
+            yield GaugeMetricFamily("fishbot_fish_slots_waiting",
+                                    "Fish requests waiting in line for a concurrency slot",
+                                    value=sum(g.waiting for g in gates))
+            yield GaugeMetricFamily("fishbot_fish_slots_limit",
+                                    "The effective concurrency limit (fish.max_concurrency unless Fish "
+                                    "refused requests lately)", value=min(g.limit for g in gates))
         if self.balance is not None:
             yield GaugeMetricFamily(
                 "fishbot_fish_api_credit",
@@ -102,6 +138,10 @@ REGISTRY.register(LIVE)
 
 def watch(manager: SessionManager) -> None:
     LIVE.managers.add(manager)
+
+
+def watch_gate(gate: AdmissionGate) -> None:
+    LIVE.gates.add(gate)
 
 
 def balance(value: float) -> None:

@@ -26,10 +26,12 @@ from bot.cloning import (
 )
 from bot.errors import UserFacingError
 from bot.fish import FishError, Visibility, Voice, public_url
+from bot.fish.admission import requested_by
 from bot.fish.ids import fish_voice_id
 from bot.i18n import N_, _, ngettext
 from bot.i18n.formatting import duration, number
 from bot.media import MediaError, audio_attachments, queue_notice
+from bot.ui.fish_line import line_notice
 from bot.ui.views import AnsweredModal, ConfirmView
 from bot.ui.voice_actions import VoiceActions
 from bot.usage import expensive_cooldown
@@ -158,11 +160,13 @@ class Clone(commands.Cog):
             await message.edit(content=uploading, view=None, allowed_mentions=NO_MENTIONS)
             try:
                 voices = [await upload_form(s, settings, queue_notice(message.edit, s.name)) for s in samples]
-                voice = await self.bot.fish.voices.create(
-                    title=title, voices=voices, description=description,
-                    texts=texts, tags=tag_list, cover_image=cover_bytes, visibility=visibility,
-                    train_mode="fast", enhance_audio_quality=enhance,
-                )
+                with requested_by(interaction.guild_id, interaction.user.id,
+                                  on_long_wait=line_notice(message.edit)):
+                    voice = await self.bot.fish.voices.create(
+                        title=title, voices=voices, description=description,
+                        texts=texts, tags=tag_list, cover_image=cover_bytes, visibility=visibility,
+                        train_mode="fast", enhance_audio_quality=enhance,
+                    )
             except (FishError, MediaError) as exc:
                 await reservation.release("skipped" if isinstance(exc, MediaError) else "failed")
                 text, _unexpected = describe_error(exc)

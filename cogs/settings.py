@@ -66,6 +66,8 @@ NARRATION_OPTIONS: tuple[Option, ...] = (
     Option("max_length", app_commands.Range[int, 1, 4000],
            "Longest message read, in characters (longer ones are cut)"),
     Option("max_seconds", app_commands.Range[float, 1, 600], "Longest time one message may speak"),
+    Option("max_wait", app_commands.Range[int, 0, 600],
+           "Skip messages still unread after this many seconds (0: never)", field="max_wait_s"),
     Option("custom_emoji", OnOff, "Say custom emoji by name, or skip them"),
     Option("unicode_emoji", OnOff, "Say emoji by name, or skip them"),
     Option("repeat_cap", app_commands.Range[int, 0, 100],
@@ -309,6 +311,9 @@ class ServerSettings(VoiceOptions, commands.Cog):
         embed.add_field(name=_("Max length"), value=ngettext("{count} character", "{count} characters",
                                                              max_length).format(count=number(max_length)))
         embed.add_field(name=_("Max time"), value=duration(config.max_seconds or operator.max_spoken_seconds))
+        never = pgettext("setting value", "never")
+        embed.add_field(name=_("Skipped when unread after"),
+                        value=duration(config.max_wait_s) if config.max_wait_s else never)
         embed.add_field(name=_("Emoji"), value=_("custom: {custom}, other: {other}").format(
             custom=emoji[config.custom_emoji], other=emoji[config.unicode_emoji]))
         embed.add_field(name=_("Repeated characters"),

@@ -18,6 +18,7 @@ from pydantic import BaseModel
 
 from bot.errors import UserFacingError
 from bot.fish import ASRResponse, InsufficientCreditError
+from bot.fish.admission import LongWait, requested_by
 from bot.i18n import N_, _, using_language
 from bot.i18n.formatting import duration, language_name, number
 from bot.i18n.resolve import guild_language
@@ -39,6 +40,7 @@ from bot.media import (
 from bot.permissions import requires
 from bot.storage.settings import SettingsStore
 from bot.transcripts import render
+from bot.ui.fish_line import line_notice
 from bot.ui.views import MemberView
 from bot.usage import expensive_cooldown
 
@@ -146,9 +148,11 @@ class Transcribe(commands.Cog):
     # --- the pipeline --------------------------------------------------------------------------
 
     async def _run(self, attachment: discord.Attachment, *, user_id: int, guild_id: int | None,
-                   language: str | None, timestamps: bool, notice: Notice | None = None) -> Transcript:
+                   language: str | None, timestamps: bool, notice: Notice | None = None,
+                   in_line: LongWait | None = None) -> Transcript:
         """Download; in one media job: read the header, reserve the quota it claims, check by
-        decoding, settle the quota to the decoded length, re-encode if needed; transcribe."""
+        decoding, settle the quota to the decoded length, re-encode if needed; transcribe (in the
+        server's turn for the account's Fish slots; `in_line` tells a long wait there)."""
         settings = self.bot.settings.transcribe
         name = attachment.filename
         max_seconds = settings.max_minutes * 60
@@ -175,10 +179,11 @@ class Transcribe(commands.Cog):
                     await reservation.release("skipped")  # refused before Fish: nothing spent
                     raise
             try:
-                result = await self.bot.fish.asr.transcribe(
-                    audio=upload, language=language, include_timestamps=timestamps,
-                    model=self.bot.settings.transcribe.model,
-                )
+                with requested_by(guild_id, user_id, on_long_wait=in_line):
+                    result = await self.bot.fish.asr.transcribe(
+                        audio=upload, language=language, include_timestamps=timestamps,
+                        model=self.bot.settings.transcribe.model,
+                    )
             except InsufficientCreditError:
                 # Unlike speech (s2.1-pro-free), no transcription model is free.
                 raise UserFacingError(_(NO_ASR_CREDIT)) from None
@@ -219,7 +224,8 @@ class Transcribe(commands.Cog):
                                      guild_id=interaction.guild_id, language=language,
                                      timestamps=timestamps,
                                      notice=queue_notice(interaction.edit_original_response,
-                                                         attachment.filename))
+                                                         attachment.filename),
+                                     in_line=line_notice(interaction.edit_original_response))
         embed, files = transcript.embed_and_files()
         view = ShareView(interaction.user.id, self.bot.store, transcript)
         view.message = await interaction.followup.send(

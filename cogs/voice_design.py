@@ -21,11 +21,13 @@ import discord
 from bot.cloning import check_title, visibility_name
 from bot.errors import UserFacingError
 from bot.fish import FishAPIError, FishError, ValidationError, Visibility, VoiceDesignCandidate
+from bot.fish.admission import requested_by
 from bot.fish.errors import first_detail_message
 from bot.fish.voice_design import INSTRUCTION_LIMIT, REFERENCE_TEXT_LIMIT
 from bot.i18n import N_, _, ngettext
 from bot.i18n.formatting import number
 from bot.speech.service import Bought, Placement
+from bot.ui.fish_line import line_notice
 from bot.ui.speaking import speak_in_voice
 from bot.ui.views import AnsweredModal, MemberView
 from bot.ui.voice_actions import VoiceActions
@@ -78,9 +80,11 @@ async def design_voice(bot: FishBot, interaction: discord.Interaction, *, descri
     async with bot.usage.reserve(kind="voice_designs", amount=1, user_id=user_id, guild_id=guild_id):
         await interaction.response.defer(ephemeral=True, thinking=True)
         try:
-            candidates = await bot.fish.voice_design.create(
-                description, reference_text=sample_text, language=language, n=CANDIDATES
-            )
+            in_line = line_notice(interaction.edit_original_response)
+            with requested_by(guild_id, user_id, on_long_wait=in_line):
+                candidates = await bot.fish.voice_design.create(
+                    description, reference_text=sample_text, language=language, n=CANDIDATES
+                )
         except FishAPIError as exc:
             if exc.status not in (400, 422):
                 raise
@@ -230,13 +234,15 @@ class DesignView(MemberView):
         try:
             async with self.bot.usage.reserve(kind="clones", amount=1, user_id=user_id, guild_id=guild_id):
                 await interaction.response.defer(ephemeral=True, thinking=True)
+                in_line = line_notice(interaction.edit_original_response)
                 try:
-                    voice = await self.bot.fish.voices.create(
-                        title=title, voices=[candidate.audio],
-                        texts=[candidate.text] if candidate.text else None,
-                        description=self.description[:DESCRIPTION_KEPT], visibility=visibility,
-                        train_mode="fast", enhance_audio_quality=False,  # synthetic audio is clean already
-                    )
+                    with requested_by(guild_id, user_id, on_long_wait=in_line):
+                        voice = await self.bot.fish.voices.create(
+                            title=title, voices=[candidate.audio],
+                            texts=[candidate.text] if candidate.text else None,
+                            description=self.description[:DESCRIPTION_KEPT], visibility=visibility,
+                            train_mode="fast", enhance_audio_quality=False,  # synthetic audio is clean
+                        )
                 except FishError as exc:
                     text, _unexpected = describe_error(exc)
                     raise UserFacingError(_("Nothing was saved: {reason}").format(reason=text)) from None

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import sys
+from collections.abc import Callable, Coroutine
 from typing import Any
 
 import discord
@@ -50,9 +51,10 @@ async def bot_gateway(*_args: Any) -> tuple[int, str, dict[str, int]]:
                                            "max_concurrency": 1}
 
 
-def main() -> int:
+def main(play: Callable[..., Coroutine[Any, Any, None]] = connect) -> int:
+    """`fishbot run` with `play` as the gateway connection (what the bot does once set up)."""
     FishBot.login = login  # type: ignore[method-assign]
-    FishBot.connect = connect  # type: ignore[method-assign]
+    FishBot.connect = play  # type: ignore[method-assign]
     discord.http.HTTPClient.bulk_upsert_global_commands = no_sync  # type: ignore[method-assign]
     discord.http.HTTPClient.get_bot_gateway = bot_gateway  # type: ignore[method-assign]
     return cli.main(["run"])

@@ -17,6 +17,7 @@ import yaml
 from bot import metrics
 from bot.cli import STOP_DEADLINE_S, build_parser, shard_options
 from bot.config import Settings
+from bot.fish.admission import AdmissionGate
 from bot.gateway import IDENTIFY_MARGIN_S, IDENTIFY_WINDOW_S
 from bot.shards import processes_needed
 from bot.storage.db import normalize_database_url
@@ -229,12 +230,14 @@ def test_metric_names_are_read_from_promql() -> None:
 def exported_series(monkeypatch: pytest.MonkeyPatch) -> tuple[set[str], set[str]]:
     """(metric families, series names) in bot/metrics.py's registry, as the exposition names them."""
     monkeypatch.setattr(metrics.LIVE, "balance", 1.0)  # the credit gauge appears once it is known
+    gate = AdmissionGate(5)  # the slot gauges appear once the Fish client has its gate
     families, series = set(), set()
     for family in metrics.REGISTRY.collect():
         families.add(family.name)
         suffixes = {"counter": ("_total",),
                     "histogram": ("_bucket", "_sum", "_count")}.get(family.type, ("",))
         series |= {family.name + suffix for suffix in suffixes}
+    metrics.LIVE.gates.discard(gate)
     return families, series
 
 

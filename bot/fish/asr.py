@@ -30,7 +30,7 @@ class ASR:
             payload["language"] = language
         # Retried only on an error status/connect failure: nothing was transcribed or delivered.
         data = await self._core.json(
-            "POST", "/v1/asr", retry=True, content=ormsgpack.packb(payload),
+            "POST", "/v1/asr", retry=True, admitted=True, content=ormsgpack.packb(payload),
             headers={"content-type": "application/msgpack", "model": model},
         )
         return parse_model(ASRResponse, data, "transcription")

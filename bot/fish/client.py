@@ -7,6 +7,7 @@ from types import TracebackType
 import httpx
 
 from .account import Account
+from .admission import STARTER_CONCURRENCY, AdmissionGate
 from .asr import ASR
 from .http import HTTPCore
 from .tts import TTS
@@ -21,7 +22,9 @@ class FishClient:
     is then not closed by `close()`: its owner closes it). `timeout` is per operation (connect,
     write, pool, and each read), so a stream that goes silent for `timeout` s raises
     FishTimeoutError. `max_retries` applies only where repeating is safe (see `http.py`);
-    `retry_backoff` is the first backoff in seconds (tests set it near zero).
+    `retry_backoff` is the first backoff in seconds (tests set it near zero). `gate` admits the
+    requests that hold one of the account's concurrency slots (default: this client's own, at the
+    Starter tier's 5); the client closes it.
     """
 
     def __init__(
@@ -35,17 +38,24 @@ class FishClient:
         retry_backoff: float = 0.5,
         retry_backoff_max: float = 8.0,
         retry_after_max: float = 5.0,  # interactive bot: longer waits are told, not waited out
+        gate: AdmissionGate | None = None,
     ) -> None:
         self._core = HTTPCore(
             api_key=api_key, base_url=base_url, timeout=timeout, max_retries=max_retries,
             httpx_client=httpx_client, retry_backoff=retry_backoff,
             retry_backoff_max=retry_backoff_max, retry_after_max=retry_after_max,
+            gate=gate or AdmissionGate(STARTER_CONCURRENCY),
         )
         self.tts = TTS(self._core)
         self.voices = Voices(self._core)
         self.asr = ASR(self._core)
         self.account = Account(self._core)
         self.voice_design = VoiceDesign(self._core)
+
+    @property
+    def gate(self) -> AdmissionGate:
+        """The admission gate of the account's concurrency slots."""
+        return self._core.gate
 
     @property
     def base_url(self) -> str:

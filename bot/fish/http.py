@@ -4,6 +4,12 @@ Retries cover 429, 5xx and connection failures, with exponential backoff plus ji
 honouring a (capped) Retry-After. Callers decide whether a request is safe to repeat: GETs are;
 TTS and ASR are only while no response byte has been delivered (they call `send` with
 `retry=True` and the response start is all `send` ever sees); voice create/update/delete never.
+
+Requests that hold one of the account's concurrency slots (TTS, ASR, voice design, cloning) go
+through `send_admitted`: they wait for a slot in the admission gate (bot/fish/admission) and keep
+it while their response is open. Fish's 429 means its concurrency count was exceeded (§0), so for
+them a 429 is not retried here but handed to the gate, which lowers its limit and puts the request
+back in line (a refused request was not processed, so even a voice create may be sent again).
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ from pydantic import ValidationError as PydanticValidationError
 
 from bot import metrics
 
+from .admission import MAX_REFUSALS, AdmissionGate, Requester, Slot, current_requester
 from .errors import (
     FishAPIError,
     FishConnectError,
@@ -28,6 +35,7 @@ from .errors import (
     FishNetworkError,
     FishResponseError,
     FishTimeoutError,
+    RateLimitError,
     error_from_response,
 )
 
@@ -39,6 +47,7 @@ M = TypeVar("M", bound=BaseModel)
 
 USER_AGENT = f"fishbot/0.1 httpx/{httpx.__version__}"
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+_NO_429 = RETRY_STATUSES - {429}  # admitted requests: a 429 goes to the admission gate
 
 
 def translate_transport_error(exc: Exception) -> FishError:
@@ -64,6 +73,7 @@ class HTTPCore:
         retry_backoff: float,
         retry_backoff_max: float,
         retry_after_max: float,
+        gate: AdmissionGate,
     ) -> None:
         if not api_key:
             raise ValueError("a Fish Audio API key is required")
@@ -75,6 +85,7 @@ class HTTPCore:
         self.retry_backoff = retry_backoff
         self.retry_backoff_max = retry_backoff_max
         self.retry_after_max = retry_after_max
+        self.gate = gate
         self._owns_client = httpx_client is None
         self._last_used: float | None = None  # monotonic time of the last request (or warm-up)
         # Idle connections are kept for a while (httpx's default is 5 s), so a quiet bot's next
@@ -109,6 +120,7 @@ class HTTPCore:
         return headers
 
     async def close(self) -> None:
+        await self.gate.close()
         if self._owns_client:
             await self.client.aclose()
 
@@ -147,6 +159,7 @@ class HTTPCore:
         retry: bool,
         stream: bool = False,
         headers: Mapping[str, str] | None = None,
+        retry_statuses: frozenset[int] = RETRY_STATUSES,
         **kwargs: Any,
     ) -> httpx.Response:
         """Send a request; return a 2xx response or raise a FishError.
@@ -174,12 +187,52 @@ class HTTPCore:
             if response.is_success:
                 return response
             error = await self.error_for(response)
-            retryable = response.status_code in RETRY_STATUSES and self._worth_waiting(error)
+            retryable = response.status_code in retry_statuses and self._worth_waiting(error)
             if retryable and attempt + 1 < attempts:
                 await self._sleep(attempt, error, method, path, f"HTTP {response.status_code}")
                 continue
             raise error
         raise AssertionError("unreachable")  # the loop always returns or raises
+
+    async def send_admitted(
+        self,
+        method: str,
+        path: str,
+        *,
+        retry: bool,
+        requester: Requester | None = None,
+        slot: Slot | None = None,
+        answer_timeout: float | None = None,
+        **kwargs: Any,
+    ) -> tuple[httpx.Response, Slot]:
+        """`send` for a request that holds one of the account's slots: wait in line for one (or
+        use `slot`, already admitted), and return it with the response. The caller releases it
+        when the response is done with (a stream: when it is closed). A concurrency refusal puts
+        the request back in line, at the front; after MAX_REFUSALS in a row it is raised.
+        `answer_timeout`: TimeoutError when Fish has not answered that long after an admission
+        (time in line does not count)."""
+        requester = requester or current_requester()
+        refusals = 0
+        while True:
+            if slot is None:
+                slot = await self.gate.acquire(owner=requester.owner, front=refusals > 0,
+                                               on_long_wait=requester.on_long_wait)
+            try:
+                async with asyncio.timeout(answer_timeout):
+                    response = await self.send(method, path, retry=retry, retry_statuses=_NO_429, **kwargs)
+            except RateLimitError as exc:
+                refusals += 1
+                if refusals > MAX_REFUSALS:
+                    slot.release()
+                    raise
+                await slot.refused(exc.retry_after)  # releases it
+                slot = None
+                continue
+            except BaseException:
+                slot.release()
+                raise
+            slot.accepted()
+            return response, slot
 
     async def _sleep(self, attempt: int, error: FishError, method: str, path: str, why: str) -> None:
         delay = self._delay(attempt, error)
@@ -187,8 +240,15 @@ class HTTPCore:
                  self.max_retries, delay)
         await asyncio.sleep(delay)
 
-    async def json(self, method: str, path: str, *, retry: bool, **kwargs: Any) -> Any:
-        response = await self.send(method, path, retry=retry, **kwargs)
+    async def json(
+        self, method: str, path: str, *, retry: bool, admitted: bool = False, **kwargs: Any
+    ) -> Any:
+        """The JSON body of a request (`admitted`: one that holds a slot while it runs)."""
+        if admitted:
+            response, slot = await self.send_admitted(method, path, retry=retry, **kwargs)
+            slot.release()  # the whole body has been read
+        else:
+            response = await self.send(method, path, retry=retry, **kwargs)
         try:
             return response.json()
         except ValueError:

@@ -13,6 +13,10 @@ Protocol notes (what a consumer can rely on):
   mapped error (a concurrency limit is a RateLimitError, like HTTP 429); other events are ignored.
 - The server may keep the socket open after `finish` (§0), so the client closes it itself as
   soon as the session has ended, whatever the server does.
+- A socket holds one of the account's concurrency slots (admission gate) from before the upgrade
+  until it closes. A refusal for concurrency (429 on the upgrade, or the in-band error) before
+  any audio came puts the session back in line, at the front: it reconnects when admitted and
+  sends `start` and everything sent so far again. After audio has come it ends the session.
 - The server marks neither where one flush's audio ends nor which text it belongs to: audio is
   one continuous stream until `finish`. `LiveSession.audio(idle_timeout=...)` therefore offers
   only a heuristic per-utterance read (stop after a silence gap, session stays open); exact
@@ -40,7 +44,8 @@ from httpx_ws import (
     WebSocketNetworkError,
 )
 
-from .errors import FishError, FishTimeoutError, WebSocketError, error_from_live_event
+from .admission import MAX_REFUSALS, Slot, current_requester
+from .errors import FishError, FishTimeoutError, RateLimitError, WebSocketError, error_from_live_event
 from .http import HTTPCore, translate_transport_error
 from .models import FlushEvent, TextEvent
 
@@ -86,6 +91,12 @@ class LiveSession:
         self._ready: asyncio.Future[None] | None = None
         self._task: asyncio.Task[None] | None = None
         self._stopped = False
+        self._requester = current_requester()
+        self._slot: Slot | None = None
+        # Events sent on this socket before its first audio: sent again on the next socket if
+        # Fish refuses this one for concurrency (None once audio came: no going back then).
+        self._sent: list[Any] | None = []
+        self._refusal: RateLimitError | None = None
 
     # --- caller side ----------------------------------------------------------------------
 
@@ -184,7 +195,7 @@ class LiveSession:
 
     async def _run(self) -> None:
         try:
-            await self._connect_and_pump()
+            await self._admitted_sockets()
         except FishError as exc:
             self._end(exc)
         except (httpx.HTTPError, httpx.StreamError, HTTPXWSException, OSError) as exc:
@@ -196,8 +207,56 @@ class LiveSession:
             log.exception("live TTS worker failed")
             self._end(WebSocketError(f"live TTS failed ({type(exc).__name__})"))
         finally:
+            if self._slot is not None:
+                self._slot.release()
             # Closed on request: readers just see the end; otherwise the socket went away.
             self._end(_END if self._closing.is_set() else WebSocketError("the live session was closed"))
+
+    async def _admitted_sockets(self) -> None:
+        """One socket per admission, again after each refusal for concurrency (see the top)."""
+        refusals = 0
+        while not self._closing.is_set():
+            self._slot = await self._wait_for_slot(front=refusals > 0)
+            if self._slot is None:
+                return  # closed while waiting in line
+            try:
+                await self._connect_and_pump()
+                refusal, self._refusal = self._refusal, None
+            except RateLimitError as exc:  # the upgrade itself was refused
+                refusal = exc
+            if refusal is None:
+                self._slot.accepted()
+                return
+            slot, self._slot = self._slot, None
+            refusals += 1
+            if self._sent is None or refusals > MAX_REFUSALS:
+                slot.release()
+                raise refusal
+            await slot.refused(refusal.retry_after)
+            self._replay()
+
+    async def _wait_for_slot(self, *, front: bool) -> Slot | None:
+        requester = self._requester
+        admitted = asyncio.ensure_future(self._core.gate.acquire(
+            owner=requester.owner, front=front, on_long_wait=requester.on_long_wait))
+        closing = asyncio.ensure_future(self._closing.wait())
+        try:
+            await asyncio.wait({admitted, closing}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            closing.cancel()
+            if not admitted.done():
+                admitted.cancel()  # the gate releases a slot handed over meanwhile
+            await asyncio.wait({admitted, closing})
+        if admitted.cancelled():
+            return None
+        return admitted.result()
+
+    def _replay(self) -> None:
+        """Queue what the refused socket was sent, ahead of what was still to send."""
+        pending = [self._outgoing.get_nowait() for _ in range(self._outgoing.qsize())]
+        for item in [*(self._sent or []), *pending]:
+            self._outgoing.put_nowait(item)
+        self._sent = []
 
     async def _connect_and_pump(self) -> None:
         core = self._core
@@ -249,6 +308,8 @@ class LiveSession:
         try:
             while True:
                 item = await self._outgoing.get()
+                if self._sent is not None:  # before sending: a refused socket may drop it
+                    self._sent.append(item)
                 if item is _STOP:
                     await ws.send_bytes(ormsgpack.packb({"event": "stop"}))
                     return
@@ -280,9 +341,13 @@ class LiveSession:
                     continue  # not a msgpack frame: not an event we know
                 outcome = _server_event(message)
                 if isinstance(outcome, bytes):
+                    self._sent = None
                     self._incoming.put_nowait(outcome)
                 elif outcome is not None:
-                    self._end(outcome)
+                    if isinstance(outcome, RateLimitError) and self._sent is not None:
+                        self._refusal = outcome  # back in line (_admitted_sockets)
+                    else:
+                        self._end(outcome)
                     return  # leaving the pump closes the socket: the server may not
         except asyncio.CancelledError:
             raise

@@ -14,6 +14,7 @@ from typing import Any, Unpack
 import httpx
 import ormsgpack
 
+from .admission import Slot, current_requester
 from .errors import BlankAudioError, FishStreamError
 from .http import HTTPCore, translate_transport_error
 from .live import LiveSession, WebSocketOptions, stream_websocket
@@ -41,6 +42,10 @@ def min_plausible_bytes(text: str) -> int:
     return max(BLANK_FLOOR_BYTES, BLANK_BYTES_PER_CHAR * len(text)) if text.strip() else 0
 
 
+Opened = tuple[httpx.Response, Slot]  # the response, and the account's slot it holds
+OpenResponse = Callable[[Slot | None, float | None], Awaitable[Opened]]
+
+
 class AudioStream:
     """Audio of one TTS request.
 
@@ -48,20 +53,43 @@ class AudioStream:
     the error body read); then `async for chunk in stream`, `await stream.collect()`, and
     `await stream.aclose()` / `async with stream:`. Iterating an un-awaited stream opens it.
     Cancelling the iterating task or closing the stream drops the connection at once.
+
+    The request holds one of the account's concurrency slots from its admission until the stream
+    is closed. Opening waits in the admission gate's line first (`await stream.admit()` waits
+    there without sending); `await stream.start(answer_timeout=s)` raises TimeoutError when Fish
+    has not answered `s` seconds after an admission: time in line never counts as Fish's silence.
     """
 
-    def __init__(self, open_response: Callable[[], Awaitable[httpx.Response]], *, min_bytes: int = 0) -> None:
+    def __init__(self, open_response: OpenResponse, *, min_bytes: int = 0,
+                 admit: Callable[[], Awaitable[Slot]] | None = None) -> None:
         self._open_response = open_response
+        self._admit = admit
+        self._slot: Slot | None = None
         self._response: httpx.Response | None = None
         self._chunks: AsyncIterator[bytes] | None = None
         self._closed = False
         self._min_bytes = min_bytes
         self.received = 0  # audio bytes handed out so far
 
-    async def start(self) -> AudioStream:
+    async def admit(self) -> AudioStream:
+        """Wait for the account's slot (in the requester's turn) without sending the request."""
+        if self._slot is None and self._response is None and not self._closed and self._admit:
+            self._slot = await self._admit()
+            if self._closed:  # closed from another task meanwhile
+                self._slot.release()
+        return self
+
+    async def start(self, *, answer_timeout: float | None = None) -> AudioStream:
         if self._response is None and not self._closed:
-            self._response = await self._open_response()
-            self._chunks = self._response.aiter_bytes()
+            # send_admitted owns the slot until it returns (it releases it on any failure).
+            slot, self._slot = self._slot, None
+            response, slot = await self._open_response(slot, answer_timeout)
+            if self._closed:  # closed from another task while it was opening
+                slot.release()
+                await response.aclose()
+                return self
+            self._response, self._slot = response, slot
+            self._chunks = response.aiter_bytes()
         return self
 
     def __await__(self) -> Generator[Any, None, AudioStream]:
@@ -122,10 +150,14 @@ class AudioStream:
         self._closed = True
         chunks, self._chunks = self._chunks, None
         # httpx's iterator is an async generator; one still running belongs to the reading task.
-        if isinstance(chunks, AsyncGeneratorType) and not chunks.ag_running:
-            await chunks.aclose()
-        if self._response is not None:
-            await self._response.aclose()
+        try:
+            if isinstance(chunks, AsyncGeneratorType) and not chunks.ag_running:
+                await chunks.aclose()
+            if self._response is not None:
+                await self._response.aclose()
+        finally:
+            if self._slot is not None:
+                self._slot.release()
 
     @property
     def closed(self) -> bool:
@@ -144,14 +176,20 @@ class TTS:
     def stream(self, *, text: str, **options: Unpack[TTSOptions]) -> AudioStream:
         body = ormsgpack.packb(tts_payload(build_tts_request(text, options)))
         headers = {"content-type": "application/msgpack", "model": _model(options)}
+        requester = current_requester()  # whose turn: the context the stream was asked for in
+        gate = self._core.gate
 
-        async def open_response() -> httpx.Response:
+        async def admit() -> Slot:
+            return await gate.acquire(owner=requester.owner, on_long_wait=requester.on_long_wait)
+
+        async def open_response(slot: Slot | None, answer_timeout: float | None) -> Opened:
             # Retrying is safe here: an error status arrives before any audio was handed out.
-            return await self._core.send(
-                "POST", "/v1/tts", retry=True, stream=True, content=body, headers=headers
+            return await self._core.send_admitted(
+                "POST", "/v1/tts", retry=True, requester=requester, slot=slot,
+                answer_timeout=answer_timeout, stream=True, content=body, headers=headers,
             )
 
-        return AudioStream(open_response, min_bytes=min_plausible_bytes(text))
+        return AudioStream(open_response, min_bytes=min_plausible_bytes(text), admit=admit)
 
     async def convert(self, *, text: str, **options: Unpack[TTSOptions]) -> bytes:
         return await self.stream(text=text, **options).collect()

@@ -84,6 +84,6 @@ class VoiceDesign:
         )
         payload: dict[str, Any] = request.model_dump(exclude_none=True)
         data = await self._core.json(
-            "POST", "/v1/voice-design", retry=True, json=payload, headers={"model": MODEL}
+            "POST", "/v1/voice-design", retry=True, admitted=True, json=payload, headers={"model": MODEL}
         )
         return parse_model(VoiceDesignResponse, data, "voice-design answer").candidates

@@ -89,7 +89,8 @@ class Voices:
         files = [("voices", _file(voice)) for voice in voices]
         if cover_image is not None:
             files.append(("cover_image", _file(cover_image)))
-        body = await self._core.json("POST", "/model", retry=False, data=data, files=files)
+        # Holds a slot (an upload Fish processes); a 429 puts it back in line: nothing was created.
+        body = await self._core.json("POST", "/model", retry=False, admitted=True, data=data, files=files)
         return parse_model(Voice, body, "created voice")
 
     async def update(

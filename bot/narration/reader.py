@@ -205,7 +205,8 @@ class Reader:
             await speech.queue(
                 author, [prepared.spec], notify,
                 into=session, message_id=message.id, channel_id=message.channel.id,
-                max_seconds=config.max_seconds or operator.max_spoken_seconds, notice=notice,
+                max_seconds=config.max_seconds or operator.max_spoken_seconds,
+                max_wait_s=config.max_wait_s or None, notice=notice,
             )
         except QuotaExceeded as exc:
             await self._tell(message, str(exc))

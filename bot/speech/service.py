@@ -117,6 +117,7 @@ class SpeechService:
         message_id: int | None = None,
         channel_id: int | None = None,
         max_seconds: float | None = None,
+        max_wait_s: float | None = None,
         notice: Tell | None = None,
     ) -> Placement:
         """Queue `items` in the requester's voice channel (joining it), or in `into` (narration's
@@ -125,7 +126,8 @@ class SpeechService:
 
         `tell(text)` tells the requester why a clip failed later; `notice(text)` something that
         did not stop it (a saved voice that was gone and replaced; default `tell`). `message_id`
-        and `max_seconds` are narration's (the message read, a cap on its speaking time);
+        `max_seconds` and `max_wait_s` are narration's (the message read, a cap on its speaking
+        time, how long it may wait before it is skipped unread);
         `channel_id` is the text channel the words were read from (who may see them in /queue).
         Raises FishUnavailable, QuotaExceeded, QueueFull, or a refusal when the requester may not
         speak in their voice channel or it can't be joined; in every case each reservation has
@@ -144,7 +146,7 @@ class SpeechService:
                 request = SpeakRequest(spec=item.spec if isinstance(item, Bought) else item,
                                        requester_id=requester.id, requester_name=requester.display_name,
                                        notify=notify, message_id=message_id, channel_id=channel_id,
-                                       max_seconds=max_seconds)
+                                       max_seconds=max_seconds, max_wait_s=max_wait_s)
                 if isinstance(item, Bought):
                     request.audio = item.audio
                 else:
@@ -266,7 +268,8 @@ class SpeechService:
                                         guild_id=guild_id, model=spec.model):
             if accepted is not None:
                 await accepted()
-            return await self.synth.convert(spec, guild_id=guild_id, voice_gone=voice_gone)
+            return await self.synth.convert(spec, guild_id=guild_id, user_id=user_id,
+                                             voice_gone=voice_gone)
 
 
 def _notify(tell: Tell | None) -> Notify | None:

@@ -53,6 +53,9 @@ class ServerSpeech(BaseModel):
     ignore_prefix: str = Field(";", max_length=10)
     max_length: int | None = Field(None, ge=1, le=4000)  # None: the operator's default
     max_seconds: float | None = Field(None, gt=0, le=600)  # None: the operator's default
+    # A message still unread this long after it was queued is skipped, not read minutes late
+    # (behind a backlog, or Fish's line for the account's slots); 0: never skipped.
+    max_wait_s: int = Field(30, ge=0, le=600)
     custom_emoji: EmojiMode = "name"
     unicode_emoji: EmojiMode = "skip"
     max_repeat: int = Field(3, ge=0, le=100)  # "soooo" → "sooo"; 0: no cap

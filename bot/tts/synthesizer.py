@@ -6,8 +6,10 @@
 
 Both go through the breaker (refused at once while Fish is down; bot/tts/breaker.py) and replace a
 voice Fish says is gone (`voice_gone`, bot/tts/gone.py) before any audio. The TTS cache of short
-clips is the synthesizer's too (`cached`, `keep`). Every request to Fish opens in `_request`, the
-one place an account-wide admission gate goes; requests carry the guild they are for.
+clips is the synthesizer's too (`cached`, `keep`). Every request to Fish opens in `_request`, which
+names whose turn it takes in the account-wide admission gate (bot/fish/admission: the Fish client
+holds a concurrency slot for every request; the line lets servers take turns, so one server's
+narration backlog cannot starve another's /speak).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from dataclasses import dataclass
 
 from bot.errors import ClipStalled, FishUnavailable
 from bot.fish import FishClient, ReferenceNotFoundError
+from bot.fish.admission import requested_by
 from bot.fish.tts import AudioStream
 from bot.tts.breaker import FishBreaker
 from bot.tts.cache import TTSCache
@@ -87,14 +90,15 @@ class Synthesizer:
         await self._fish.warm()
 
     @contextlib.asynccontextmanager
-    async def _request(self, spec: SpeechSpec, *, guild_id: int | None,
+    async def _request(self, spec: SpeechSpec, *, guild_id: int | None, user_id: int | None,
                        timeout: float | None) -> AsyncIterator[AudioStream]:
-        """The one place a Fish TTS request is opened and held until its audio is read. `guild_id`
-        is whose request it is (fairness between servers); `timeout` bounds Fish's answer."""
-        stream = self._fish.tts.stream(text=spec.text, **spec.tts_options())
+        """The one place a Fish TTS request is opened and held until its audio is read. It waits
+        for one of the account's slots in `guild_id`'s turn (`user_id`'s, in DMs); `timeout`
+        bounds Fish's answer once admitted (time in line does not count)."""
+        with requested_by(guild_id, user_id):  # the stream takes the turn it was asked in
+            stream = self._fish.tts.stream(text=spec.text, **spec.tts_options())
         try:
-            async with asyncio.timeout(timeout):
-                await stream
+            await stream.start(answer_timeout=timeout)
         except TimeoutError:
             await stream.aclose()
             raise ClipStalled(f"Fish sent nothing for {timeout:g} s") from None
@@ -122,7 +126,8 @@ class Synthesizer:
         breaker.success()
 
     @contextlib.asynccontextmanager
-    async def stream(self, spec: SpeechSpec, *, guild_id: int | None, voice_gone: VoiceGone | None = None,
+    async def stream(self, spec: SpeechSpec, *, guild_id: int | None, user_id: int | None = None,
+                     voice_gone: VoiceGone | None = None,
                      sent: Callable[[], None] | None = None) -> AsyncIterator[Speech]:
         """Stream `spec` from Fish. `sent()` is called as each request goes out (Fish bills from
         then on). The body reading `speech.chunks` is part of the attempt the breaker counts; the
@@ -133,7 +138,8 @@ class Synthesizer:
                 async with self._guarded():
                     if sent is not None:
                         sent()
-                    async with self._request(spec, guild_id=guild_id, timeout=self.stall_timeout) as audio:
+                    async with self._request(spec, guild_id=guild_id, user_id=user_id,
+                                             timeout=self.stall_timeout) as audio:
                         answered = True
                         yield Speech(spec, stall_guard(audio, self.stall_timeout))
                 return
@@ -142,13 +148,14 @@ class Synthesizer:
                     raise
                 spec = await self._replacement(spec, voice_gone, replaced, exc)
 
-    async def convert(self, spec: SpeechSpec, *, guild_id: int | None,
+    async def convert(self, spec: SpeechSpec, *, guild_id: int | None, user_id: int | None = None,
                       voice_gone: VoiceGone | None = None) -> bytes:
         """The whole clip of `spec` in `spec.format` from Fish (not looked up in the cache: see
         `cached`), kept in the cache for next time."""
         for replaced in range(MAX_VOICE_REPLACEMENTS + 1):
             try:
-                async with self._guarded(), self._request(spec, guild_id=guild_id, timeout=None) as stream:
+                async with self._guarded(), self._request(spec, guild_id=guild_id, user_id=user_id,
+                                                          timeout=None) as stream:
                     audio = await stream.collect()
                 self.keep(spec, audio)
                 return audio

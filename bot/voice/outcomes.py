@@ -25,4 +25,13 @@ class SessionEnded:
     channel: str | None
 
 
-VoiceNotice = ClipFailed | SessionEnded
+@dataclass(frozen=True)
+class StaleSkipped:
+    """`count` narrated messages (the requester's among them) waited longer than `max_wait_s`
+    to be read, and were skipped unread."""
+
+    count: int
+    max_wait_s: float
+
+
+VoiceNotice = ClipFailed | SessionEnded | StaleSkipped

@@ -7,7 +7,9 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
+from bot import clock
 from bot.tts.spec import SpeechSpec
 from bot.tts.synthesizer import VoiceGone
 from bot.usage.quotas import Outcome
@@ -41,6 +43,8 @@ class SpeakRequest:
     channel_id: int | None = None
     # For narration: stop speaking after this long (a long message can't hold the channel).
     max_seconds: float | None = None
+    # For narration: skipped unread once it has waited this long (stale chat is not read late).
+    max_wait_s: float | None = None
     # Told once how the request ended; /speak commits or releases the member's quota with it.
     on_outcome: OnOutcome | None = None
     # The spec's voice is gone from Fish: forget it, pick the next one (and tell the member once).
@@ -49,6 +53,7 @@ class SpeakRequest:
     audio: bytes | None = None
     id: int = field(default_factory=lambda: next(_next_id))
     created: float = field(default_factory=time.monotonic)
+    queued_at: datetime = field(default_factory=lambda: clock.utc_now())
     _finished: bool = field(default=False, init=False, repr=False)
 
     async def finish(self, outcome: Outcome) -> None:
@@ -61,6 +66,10 @@ class SpeakRequest:
                 await self.on_outcome(outcome)
             except Exception:
                 log.exception("recording the outcome of speak request %s failed", self.id)
+
+    def stale(self, now: datetime) -> bool:
+        """It has waited longer than it may (narration's `max_wait_s`)."""
+        return self.max_wait_s is not None and now - self.queued_at > timedelta(seconds=self.max_wait_s)
 
     @property
     def text(self) -> str:

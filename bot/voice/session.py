@@ -17,7 +17,7 @@ from collections.abc import Awaitable, Callable, Iterable
 
 import discord
 
-from bot import metrics
+from bot import clock, metrics
 from bot.audio.chain import ChainSource
 from bot.audio.source import StreamingOpusSource
 from bot.config import Settings
@@ -26,7 +26,7 @@ from bot.tts.synthesizer import Synthesizer
 from bot.usage.quotas import Outcome
 from bot.voice.clip import Clip
 from bot.voice.joining import VoiceChannel
-from bot.voice.outcomes import ClipFailed, SessionEnded
+from bot.voice.outcomes import ClipFailed, SessionEnded, StaleSkipped
 from bot.voice.request import OnOutcome, SpeakRequest
 
 log = logging.getLogger(__name__)
@@ -201,12 +201,40 @@ class VoiceSession:
         idle = self._settings.speak.idle_timeout_s
         try:
             async with asyncio.timeout(idle):
-                while not self.queue:
-                    self._wakeup.clear()
-                    await self._wakeup.wait()
+                while True:
+                    while not self.queue:
+                        self._wakeup.clear()
+                        await self._wakeup.wait()
+                    await self._skip_stale()
+                    if self.queue:
+                        break
         except TimeoutError:
             return None
         return self.queue.popleft()
+
+    async def _skip_stale(self) -> None:
+        """Take out the narrated messages that waited too long to be read (all at once, before the
+        next clip), and tell the requester of the latest how many went unread. The one fetched
+        ahead stays: the player may already be reading it."""
+        now = clock.utc_now()
+        ahead = self._prefetched.request if self._prefetched is not None else None
+        stale = [r for r in self.queue if r is not ahead and r.stale(now)]
+        if not stale:
+            return
+        for request in stale:
+            self.queue.remove(request)
+        await self._finish_dropped(stale)
+        await self._tell_stale(stale)
+
+    async def _tell_stale(self, stale: list[SpeakRequest]) -> None:
+        metrics.NARRATION_STALE.inc(len(stale))
+        log.info("guild %s: skipped %d narrated messages that waited too long", self.guild_id, len(stale))
+        latest = stale[-1]
+        if latest.notify is not None and latest.max_wait_s is not None:
+            try:
+                await latest.notify(StaleSkipped(len(stale), latest.max_wait_s))
+            except discord.HTTPException:
+                log.info("could not tell a requester that stale messages were skipped")
 
     def _new_clip(self, request: SpeakRequest) -> Clip:
         return Clip(request, self._synth, guild_id=self.guild_id)
@@ -219,6 +247,8 @@ class VoiceSession:
         one of the account's concurrent-request slots."""
         if self._prefetched is None and self.queue and not self._closed:
             head = self.queue[0]
+            if head.stale(clock.utc_now()):
+                return  # skipped when its turn comes, not paid for now
             self._prefetched = self._early.pop(head.id, None) or self._new_clip(head)
             self._prefetched.start()
 
@@ -284,6 +314,13 @@ class VoiceSession:
         await clip.ready.wait()
         source = clip.source
         if source is None:  # failed (reported by the caller) or skipped before any audio
+            return
+        playing = (self._chain is not None and self._chain.current is source
+                   and not self._player_done.is_set())
+        if not playing and clip.request.stale(clock.utc_now()):
+            # Its audio came after its time (it waited in the account's line): not read late.
+            await clip.cancel()
+            await self._tell_stale([clip.request])
             return
         ended = asyncio.Event()
         self._clip_end = (source, ended)

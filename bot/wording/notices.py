@@ -5,9 +5,10 @@ clip failed or a voice session ended (bot.voice.outcomes), and a saved voice tha
 from __future__ import annotations
 
 from bot.errors import ClipStalled, FishUnavailable
-from bot.i18n import N_, _
+from bot.i18n import N_, _, ngettext
+from bot.i18n.formatting import duration, number
 from bot.tts.gone import VoiceGoneNotice
-from bot.voice.outcomes import ClipFailed, SessionEnded, VoiceNotice
+from bot.voice.outcomes import ClipFailed, SessionEnded, StaleSkipped, VoiceNotice
 from bot.wording.errors import describe
 from bot.wording.fish import user_message
 
@@ -38,6 +39,11 @@ def voice_notice(notice: VoiceNotice) -> str:
             text = _("I lost the voice connection in {channel} and Discord didn't let me back in, "
                      "so I stopped speaking and cleared the queue.")
         return text.format(channel=where)
+    if isinstance(notice, StaleSkipped):  # narration: after "I couldn't read this aloud: "
+        return ngettext(
+            "it waited longer than {wait} behind other speech ({count} message skipped).",
+            "it waited longer than {wait} behind other speech ({count} messages skipped).",
+            notice.count).format(wait=duration(notice.max_wait_s), count=number(notice.count))
     assert isinstance(notice, ClipFailed)
     error = notice.error
     if isinstance(error, FishUnavailable):

@@ -261,7 +261,16 @@ async def test_cooldown_between_clones(harness, guild, members, cdn, media) -> N
     assert "Slow down" in sent[-1].content
 
 
-@pytest.mark.parametrize(("status", "expected"), [(402, "credit"), (422, "Fish Audio"), (429, "busy")])
+async def test_a_429_puts_the_upload_back_in_line(bot, harness, guild, members, cdn, media,
+                                                  fakefish) -> None:
+    fakefish.fail("model_create", status=429, retry_after=0)  # refused: nothing was created
+    done = await clone_with_consent(harness, guild, [cdn.attachment(media.bytes("sine.mp3"), "a.mp3")])
+    assert created_voice_id(done) in fakefish.voices
+    assert [r.status for r in fakefish.requests_for("model_create")] == [429, 201]
+    assert len(await bot.voice_owners.of_user(ANN)) == 1
+
+
+@pytest.mark.parametrize(("status", "expected"), [(402, "credit"), (422, "Fish Audio")])
 async def test_api_errors_end_the_progress_message(bot, harness, guild, members, cdn, media, fakefish,
                                                    status: int, expected: str) -> None:
     fakefish.fail("model_create", status=status)

@@ -17,7 +17,7 @@ MANAGE = discord.Permissions(manage_guild=True).value
 # A value for every option that differs from the stored default (the role options separately).
 CHOSEN = {
     "announce_names": False, "same_channel": False, "read_bots": True, "auto_join": True,
-    "ignore_prefix": "!", "max_length": 123, "max_seconds": 12.5, "custom_emoji": "skip",
+    "ignore_prefix": "!", "max_length": 123, "max_seconds": 12.5, "max_wait": 90, "custom_emoji": "skip",
     "unicode_emoji": "name", "repeat_cap": 5, "expressive_cues": True, "read_everyone": False,
     "read_silent": True, "required_prefix": ">", "read_audience": True, "voice_chat": False,
     "name_template": "{name} says", "announce_joins": True,

@@ -195,8 +195,17 @@ async def test_empty_transcript_says_no_speech(harness, guild, member, cdn, medi
     assert "No speech found in `hum.mp3`" in sent[-1].content
 
 
-@pytest.mark.parametrize(("status", "expected"), [(401, "API key"), (402, "credit"),
-                                                  (429, "busy"), (503, "Fish Audio")])
+async def test_a_429_puts_the_transcription_back_in_line(bot, harness, guild, member, cdn, media,
+                                                       fakefish) -> None:
+    fakefish.fail("asr", status=429, retry_after=0)  # the account's slots were all taken
+    sent = await run_file(harness, guild, cdn.attachment(media.bytes("sine.mp3"), "a.mp3"))
+    assert reply(sent).embeds and [r.status for r in fakefish.requests_for("asr")] == [429, 200]
+    assert bot.fish.gate.refusals == 1 and bot.fish.gate.in_use == 0
+    await bot.usage.drain()
+    assert (await bot.usage.member_today(ANN, guild.id)).used["transcribe_seconds"] > 0
+
+
+@pytest.mark.parametrize(("status", "expected"), [(401, "API key"), (402, "credit"), (503, "Fish Audio")])
 async def test_api_faults_are_answered_and_the_quota_given_back(bot, harness, guild, member, cdn, media,
                                                                 fakefish, status: int, expected: str) -> None:
     fakefish.fail("asr", status=status)

@@ -157,7 +157,6 @@ async def test_refused_before_anything_is_spent(bot, harness, guild, members, fa
 
 @pytest.mark.parametrize(("fault", "message"), [
     ({"status": 402}, "The bot's Fish Audio API credit has run out. Please tell the bot owner."),
-    ({"status": 429, "retry_after": 20}, "Fish Audio is busy right now. Try again in 20 s."),
     # Fish counts the description its own way: its 400 names what it refused, and nothing is spent.
     ({"status": 400, "body": {"status": 400, "message": "instruction: must contain 1 to 2000 characters"}},
      "Fish Audio refused that description (instruction: must contain 1 to 2000 characters). Nothing was "
@@ -171,6 +170,14 @@ async def test_api_errors_are_plain_and_give_the_quota_back(bot, harness, guild,
     assert fakefish.designed == []
     assert await ledger(bot) == [(ANN, "voice_designs", 1, "failed")]
     assert (await bot.usage.member_today(ANN, guild.id)).used["voice_designs"] == 0
+
+
+async def test_a_429_puts_the_design_back_in_line(bot, harness, guild, members, fakefish) -> None:
+    fakefish.fail("voice_design", status=429, retry_after=0)
+    sent = await design(harness, guild, description=DESCRIPTION)
+    assert len(answer(sent).files) == len(fakefish.designed) > 0
+    assert [r.status for r in fakefish.requests_for("voice_design")] == [429, 200]
+    assert await ledger(bot) == [(ANN, "voice_designs", 1, "ok")]
 
 
 async def test_zero_credit_account(bot, harness, guild, members, fakefish) -> None:

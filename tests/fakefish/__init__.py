@@ -24,10 +24,13 @@ Usage::
         fake.asr_script.append("the next transcript")
         fake.designed                   # voice-design candidates sent (voice_design.py)
         expressive.performance_of(fake.requests_for("tts")[-1])  # cues acted on, words read aloud
+        fake.max_concurrency = 5        # the account's limit: 429 (live: the in-band error) beyond
+        fake.concurrency_refusals; fake.in_flight; fake.peak_in_flight
 
 Constructor: `FakeFish(api_key="test-key", *, host="127.0.0.1", port=0, ttfb=0.0, rtf=0.0,
 ms_per_char=70.0, min_seconds=0.5, opus_frame_ms=20, packets_per_page=10, chunk_seconds=0.2,
-credit="10.00", asr_duration_unit="s", check_reference_id=True, seed=True)`. `ttfb`, `rtf`,
+credit="10.00", asr_duration_unit="s", check_reference_id=True, seed=True,
+max_concurrency=None)`. `ttfb`, `rtf`,
 `opus_frame_ms` (20/40/60), `packets_per_page`, `chunk_seconds`, `ms_per_char`,
 `asr_duration_unit` are plain attributes that can be changed between requests.
 
@@ -38,7 +41,13 @@ Endpoint names (for `fail`, `requests_for`, `wait_disconnect`): tts, tts_live, a
 model_get, model_create, model_update, model_delete, credits, package, voice_design.
 
 Pytest: the `fakefish` fixture (tests/conftest.py) yields a started FakeFish(ttfb=0, rtf=0).
-By hand: `python -m tests.fakefish --port 8787 [--ttfb 0.3 --rtf 0.5 --api-key KEY]`.
+By hand: `python -m tests.fakefish --port 8787 [--ttfb 0.3 --rtf 0.5 --api-key KEY --max-concurrency 5]`.
+
+Concurrency (§0): TTS, ASR, voice design and voice creation hold one of the account's slots while
+they run (a stream until its last byte is written); a live socket holds one per session, from
+`start` to `finish`. With `max_concurrency` set, a request beyond it is answered 429
+`{"status":429,"message":"Concurrency limit exceeded"}` (no Retry-After: the real API does not
+promise one), a live session the in-band error event.
 
 Where the doc is ambiguous, each module says what the stand-in decided (tts_request.py,
 tts.py, live.py, voices.py, asr.py, account.py, faults.py, voice_design.py, expressive.py).

@@ -1,4 +1,5 @@
-"""Run the stand-in by hand: `python -m tests.fakefish --port 8787 [--ttfb 0.3 --rtf 0.5]`."""
+"""Run the stand-in by hand: `python -m tests.fakefish --port 8787 [--ttfb 0.3 --rtf 0.5
+--max-concurrency 5]`."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ async def serve(args: argparse.Namespace) -> None:
         opus_frame_ms=args.opus_frame_ms,
         packets_per_page=args.packets_per_page,
         credit=args.credit,
+        max_concurrency=args.max_concurrency,
     )
     async with fake:
         print(
@@ -38,6 +40,8 @@ def main() -> None:
     parser.add_argument("--opus-frame-ms", type=int, default=20, choices=(20, 40, 60))
     parser.add_argument("--packets-per-page", type=int, default=10)
     parser.add_argument("--credit", default="10.00")
+    parser.add_argument("--max-concurrency", type=int, default=None,
+                        help="the account's concurrency limit (Starter 5): 429 beyond it")
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(serve(parser.parse_args()))
 

@@ -70,6 +70,7 @@ class _Session:
     async def finish(self, reason: str) -> None:
         if not self.done:
             self.done = True
+            self.fake.release_slot(self.record)  # the session's last chunk is out
             await self.send_event({"event": "finish", "reason": reason})
             self.record.finished_at = time.perf_counter()
 
@@ -233,9 +234,15 @@ async def handle(
                     continue
                 record.body = event.get("request")
                 if fault is not None and fault.ws_concurrency:
+                    record.refused_for_concurrency = True
                     await session.send_event(
                         {"event": "error", "error": "Concurrency limit exceeded", "max_concurrency": 8}
                     )
+                    session.done = True
+                    continue
+                if not fake.take_slot(record):  # the account's limit: the same in-band error
+                    await session.send_event({"event": "error", "error": "Concurrency limit exceeded",
+                                              "max_concurrency": fake.max_concurrency})
                     session.done = True
                     continue
                 buffer = session.req.get("text") or ""
@@ -259,6 +266,7 @@ async def handle(
         if sender is not None and not sender.done():
             sender.cancel()
         fake._sockets.discard(ws)
+        fake.release_slot(record)
     if not fake._closing.is_set() and not record.dropped:
         record.client_closed = True
     if sender is not None and not session.done and not record.dropped and not record.stalled:

@@ -60,6 +60,8 @@ class RecordedRequest:
     events: list[dict[str, Any]] = field(default_factory=list)  # WebSocket: client events
     client_closed: bool = False  # WebSocket: the client closed the socket (not the stand-in)
     sent_events: list[dict[str, Any]] = field(default_factory=list)  # WebSocket: audio elided
+    holds_slot: bool = False  # counted against the account's concurrency now
+    refused_for_concurrency: bool = False  # 429 / the live socket's in-band error
 
     @property
     def audio(self) -> bytes:

@@ -21,6 +21,10 @@ from .faults import Fault, Faults, error_response
 from .library import VoiceLibrary
 from .records import BodyError, RecordedRequest, decode_body, redact_headers
 
+# Endpoints whose requests hold one of the account's concurrency slots while they run (§0: Fish
+# counts concurrent requests); the live socket holds one per session, from `start` to `finish`.
+SLOT_ENDPOINTS = frozenset({"tts", "asr", "voice_design", "model_create"})
+CONCURRENCY_MESSAGE = "Concurrency limit exceeded"
 MAX_BODY = 64 * 1024 * 1024  # aiohttp's 1 MB default would pre-empt the API's own 20 MB ASR limit
 POLL = 0.005
 
@@ -47,6 +51,7 @@ class FakeFish:
         seed: bool = True,
         training_seconds: float = 0.0,
         train_outcome: str = "trained",
+        max_concurrency: int | None = None,
     ) -> None:
         self.api_key = api_key
         self.host = host
@@ -66,6 +71,13 @@ class FakeFish:
         # Sample audio URLs are signed and expire this many seconds after they were handed out.
         self.sample_url_ttl = 3600.0
         self._sample_secret = b"fakefish-sample-signing"
+        # The account's concurrency limit (None: unlimited). Beyond it a slot-holding request gets
+        # 429 {"status":429,"message":...} without Retry-After (§0), a live session the in-band
+        # {"event":"error","error":"Concurrency limit exceeded","max_concurrency":N}.
+        self.max_concurrency = max_concurrency
+        self.in_flight = 0  # slot-holding requests running now
+        self.peak_in_flight = 0
+        self.concurrency_refusals = 0
         self.asr_script: list[Any] = []
         self.designed: list[dict[str, Any]] = []  # voice-design candidates sent (voice_design.py)
         self.asr_segments_empty = False  # §0: segments can be empty even with timestamps asked
@@ -196,6 +208,25 @@ class FakeFish:
     def clear_faults(self, endpoint: str | None = None) -> None:
         self.faults.clear(endpoint)
 
+    # --- the account's concurrency ---------------------------------------------------------
+
+    def take_slot(self, record: RecordedRequest) -> bool:
+        """Count `record` as running; False (and counted as a refusal) beyond the limit."""
+        if self.max_concurrency is not None and self.in_flight >= self.max_concurrency:
+            self.concurrency_refusals += 1
+            record.refused_for_concurrency = True
+            return False
+        self.in_flight += 1
+        self.peak_in_flight = max(self.peak_in_flight, self.in_flight)
+        record.holds_slot = True
+        return True
+
+    def release_slot(self, record: RecordedRequest) -> None:
+        """`record` is done (its last byte is on its way, or the client left). Idempotent."""
+        if record.holds_slot:
+            record.holds_slot = False
+            self.in_flight -= 1
+
     # --- voices as the API shows them ---------------------------------------------------------
 
     def sign(self, path: str) -> str:
@@ -271,8 +302,13 @@ class FakeFish:
                 )
             elif auth and record.auth != "valid":
                 response = error_response(401)
+            elif endpoint in SLOT_ENDPOINTS and not self.take_slot(record):
+                response = web.json_response({"status": 429, "message": CONCURRENCY_MESSAGE}, status=429)
             else:
-                response = await handler(self, request, record, fault)
+                try:
+                    response = await handler(self, request, record, fault)
+                finally:
+                    self.release_slot(record)  # before a JSON body is sent: the client sees it after
             if record.status is None:
                 record.status = response.status
             return response
@@ -363,12 +399,16 @@ class FakeFish:
         drop_at = fault.disconnect_after_bytes if fault else None
         stall_at = fault.stall_after_bytes if fault else None
         sent = 0
-        for data, at in chunks:
+        for index, (data, at) in enumerate(chunks):
             if not await self.wait_until(request, start + at):
                 self._mark_gone(record)
                 return response
             cut = min((x for x in (drop_at, stall_at) if x is not None), default=None)
             piece = data if cut is None else data[: max(0, cut - sent)]
+            if cut is None and index == len(chunks) - 1:
+                # The last bytes go out: the request leaves the account's count before the client
+                # can see the end of the body.
+                self.release_slot(record)
             if piece and not await self._write(request, record, response, piece, is_audio=is_audio):
                 return response
             sent += len(piece)

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from bot.fish import FishClient
+from bot.fish.admission import AdaptiveLimit, AdmissionGate
 
 KEY = "test-key"
 
@@ -31,9 +32,15 @@ def fish_tasks() -> list[asyncio.Task[Any]]:
     return [t for t in asyncio.all_tasks() if t.get_name().startswith("fish-") and not t.done()]
 
 
+def quick_gate(limit: int = 5) -> AdmissionGate:
+    """A gate whose back-off after a refusal is short (0.01 s doubling to 0.5 s), as the
+    client's retry back-off is here."""
+    return AdmissionGate(limit, limit_state=AdaptiveLimit(limit, pause_s=0.01, max_pause_s=0.5))
+
+
 @pytest.fixture
 async def client(fakefish: Any) -> AsyncIterator[FishClient]:
     async with FishClient(api_key=KEY, base_url=fakefish.base_url, timeout=5.0, max_retries=2,
-                          retry_backoff=0.01) as fish:
+                          retry_backoff=0.01, gate=quick_gate()) as fish:
         yield fish
     assert not fish_tasks()

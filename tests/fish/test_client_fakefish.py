@@ -4,10 +4,8 @@ each with at least one error case and the user-facing sentence it produces."""
 from __future__ import annotations
 
 import asyncio
-import io
 import logging
 import time
-import wave
 from collections.abc import AsyncIterator
 from decimal import Decimal
 from typing import Any
@@ -31,8 +29,10 @@ from bot.fish import (
     ValidationError,
     WebSocketError,
 )
+from bot.fish.admission import MAX_REFUSALS
 from bot.wording import user_message
 from tests.fakefish import conforms_to_sdk
+from tests.helpers.audio import wav_bytes
 
 from .conftest import KEY, fish_tasks
 
@@ -43,16 +43,6 @@ NOT_FOUND = "That voice or model was not found on Fish Audio."
 TROUBLE = "Fish Audio had an error on its side (HTTP 500). Try again later."
 BUSY = "Fish Audio is busy (overloaded) right now. Try again in a few seconds."
 LIVE_BROKE = "The live connection to Fish Audio broke off. Try again."
-
-
-def wav_bytes(seconds: float = 2.0, rate: int = 16_000) -> bytes:
-    out = io.BytesIO()
-    with wave.open(out, "wb") as w:
-        w.setnchannels(1)
-        w.setsampwidth(2)
-        w.setframerate(rate)
-        w.writeframes(bytes(int(seconds * rate) * 2))
-    return out.getvalue()
 
 
 # --- tts.stream / tts.convert -----------------------------------------------------------------
@@ -128,13 +118,28 @@ async def test_429_is_retried_honouring_retry_after(client: FishClient, fakefish
     assert audio == second.audio
 
 
-async def test_429_gives_up_after_max_retries(client: FishClient, fakefish: Any) -> None:
+async def test_a_429_puts_the_request_back_in_line_until_fish_takes_it(
+    client: FishClient, fakefish: Any
+) -> None:
+    # More refusals than the client's retries: a 429 is the account's concurrency, not a failure.
     fakefish.fail("tts", status=429, retry_after=0.05, times=5)
+    audio = await client.tts.convert(text=TEXT)
+    assert [r.status for r in fakefish.requests_for("tts")] == [429] * 5 + [200]
+    assert audio == fakefish.last_audio()
+    assert client.gate.refusals == 5
+    assert client.gate.limit == 1  # cut below the one request in flight when Fish refused
+    assert client.gate.in_use == 0
+
+
+async def test_a_request_fish_keeps_refusing_fails_after_max_refusals(
+    client: FishClient, fakefish: Any
+) -> None:
+    fakefish.fail("tts", status=429, retry_after=0, times=MAX_REFUSALS + 1)
     with pytest.raises(RateLimitError) as info:
         await client.tts.stream(text=TEXT)
-    assert info.value.retry_after == 0.05
-    assert len(fakefish.requests_for("tts")) == 3  # 1 + max_retries
-    assert user_message(info.value) == "Fish Audio is busy right now. Try again in 1 s."
+    assert len(fakefish.requests_for("tts")) == MAX_REFUSALS + 1
+    assert user_message(info.value).startswith("Fish Audio is busy right now.")
+    assert client.gate.in_use == 0
 
 
 async def test_5xx_at_start_is_retried_for_tts(client: FishClient, fakefish: Any) -> None:

@@ -21,6 +21,7 @@ from bot.fish import (
     VoiceNotReadyError,
     public_url,
 )
+from bot.fish.admission import MAX_REFUSALS
 from bot.fish.tts import min_plausible_bytes
 from bot.wording import user_message
 
@@ -120,8 +121,26 @@ async def test_live_client_closes_the_socket_after_finish(client: FishClient, fa
     assert record.client_closed
 
 
-async def test_live_concurrency_error_is_a_rate_limit(client: FishClient, fakefish: Any) -> None:
+async def test_live_concurrency_error_puts_the_session_back_in_line(
+    client: FishClient, fakefish: Any
+) -> None:
     fakefish.fail("tts_live", ws_concurrency=True)
+    audio = [c async for c in client.tts.stream_websocket(texts(TEXT), format="pcm")]
+    refused, served = fakefish.requests_for("tts_live")
+    assert refused.sent_events[0]["error"] == "Concurrency limit exceeded"
+    assert await fakefish.wait_live_closed(refused) and refused.client_closed
+    # The second socket got `start` and every text again, and its audio is the session's.
+    assert b"".join(audio) == served.audio and served.audio
+    assert served.events[: len(refused.events)] == refused.events
+    assert [e["event"] for e in served.events] == ["start", "text", "stop"]
+    assert served.events[1]["text"] == TEXT
+    assert client.gate.refusals == 1 and client.gate.in_use == 0
+
+
+async def test_live_concurrency_error_is_a_rate_limit_after_max_refusals(
+    client: FishClient, fakefish: Any
+) -> None:
+    fakefish.fail("tts_live", ws_concurrency=True, times=MAX_REFUSALS + 1)
     with pytest.raises(RateLimitError) as info:
         async for _ in client.tts.stream_websocket(texts(TEXT)):
             pass
@@ -129,6 +148,7 @@ async def test_live_concurrency_error_is_a_rate_limit(client: FishClient, fakefi
     assert user_message(info.value) == "Fish Audio is busy right now. Try again in a few seconds."
     record = fakefish.requests_for("tts_live")[-1]
     assert await fakefish.wait_live_closed(record) and record.client_closed
+    assert client.gate.in_use == 0
 
 
 async def test_live_unknown_voice_is_reference_not_found(client: FishClient, fakefish: Any) -> None:

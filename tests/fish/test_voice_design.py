@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from bot.fish import FishAPIError, FishClient, InsufficientCreditError, RateLimitError
+from bot.fish import FishAPIError, FishClient, InsufficientCreditError
 from bot.wording import user_message
 from tests.fakefish.voice_design import candidate_audio
 
@@ -106,13 +106,11 @@ async def test_zero_credit_is_a_402(client: FishClient, fakefish: Any) -> None:
     assert fakefish.designed == []
 
 
-async def test_429_is_retried_then_reported(client: FishClient, fakefish: Any) -> None:
-    fakefish.fail("voice_design", status=429, retry_after=1, times=1)
+async def test_429_puts_the_design_back_in_line(client: FishClient, fakefish: Any) -> None:
+    # Even with a Retry-After longer than the client waits for a retry: the gate's back-off is
+    # capped, and the request keeps its place at the front of the line.
+    fakefish.fail("voice_design", status=429, retry_after=30, times=3)
     candidates = await client.voice_design.create(DESCRIPTION, n=1)
     assert len(candidates) == 1
-    assert [r.status for r in fakefish.requests_for("voice_design")] == [429, 200]
-
-    fakefish.fail("voice_design", status=429, retry_after=30, times=5)  # longer than worth waiting
-    with pytest.raises(RateLimitError) as caught:
-        await client.voice_design.create(DESCRIPTION, n=1)
-    assert user_message(caught.value) == "Fish Audio is busy right now. Try again in 30 s."
+    assert [r.status for r in fakefish.requests_for("voice_design")] == [429, 429, 429, 200]
+    assert client.gate.refusals == 3 and client.gate.in_use == 0

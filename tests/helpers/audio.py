@@ -1,9 +1,11 @@
-"""Decoding and measuring audio in tests: ffprobe, seconds of decoded audio, a sine WAV."""
+"""Decoding and measuring audio in tests: ffprobe, seconds of decoded audio, a sine WAV, a silent one."""
 
 from __future__ import annotations
 
 import asyncio
+import io
 import json
+import wave
 from typing import Any
 
 
@@ -75,3 +77,14 @@ async def sine_wav(seconds: float, freq: int = 440) -> bytes:
     out, err = await proc.communicate()
     assert proc.returncode == 0, err.decode()
     return out
+
+
+def wav_bytes(seconds: float = 2.0, rate: int = 16_000) -> bytes:
+    """A silent mono 16-bit WAV."""
+    out = io.BytesIO()
+    with wave.open(out, "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(rate)
+        w.writeframes(bytes(int(seconds * rate) * 2))
+    return out.getvalue()
