@@ -12,7 +12,7 @@ import pytest
 
 from bot import clock
 from bot.config import Settings
-from bot.spoken.settings import NAMESPACE, NarrationSettings
+from bot.spoken.settings import NAMESPACE, ServerSpeech
 from tests.discord_harness import events_handled, wait_for
 from tests.helpers.narration import ANN, BOB, MANAGE, settings_for, settle, spoken
 from tests.rest_recorder import RestRecorder
@@ -78,7 +78,7 @@ async def test_max_wait_is_a_server_setting_and_zero_reads_everything(bot, room,
                                   max_wait=0)
     fields = {field.name: field.value for field in sent[-1].embeds[0].fields}
     assert fields["Skipped when unread after"] == "never"
-    assert (await bot.store.get_guild(guild.id, NAMESPACE, NarrationSettings)).max_wait_s == 0
+    assert (await bot.store.get_guild(guild.id, NAMESPACE, ServerSpeech)).max_wait_s == 0
     await room.join_and_bind()
     await backlog_then_later(bot, room, set_now)
     said = spoken(fakefish)
@@ -88,4 +88,4 @@ async def test_max_wait_is_a_server_setting_and_zero_reads_everything(bot, room,
 
 
 def test_thirty_seconds_by_default() -> None:
-    assert NarrationSettings().max_wait_s == 30
+    assert ServerSpeech().max_wait_s == 30
