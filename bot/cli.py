@@ -212,7 +212,10 @@ async def build_bot(
     """Every service the bot runs, built here and handed in (the tests build their bots here too;
     they pass a `voice_client_cls` that records packets instead of sending them)."""
     from bot.client import FishBot
+    from bot.speech.mentions import MentionedMembers
+    from bot.speech.prepare import Preparer
     from bot.speech.service import SpeechService
+    from bot.spoken.dictionaries import Dictionaries
     from bot.storage.migrations import upgrade
     from bot.storage.settings import SettingsStore
     from bot.storage.voice_owners import VoiceOwners
@@ -242,8 +245,12 @@ async def build_bot(
                           max_cool_off=settings.fish.breaker_max_cool_off_s)
     synth = Synthesizer(fish, stall_timeout=settings.speak.stall_timeout_s, cache=tts_cache, breaker=breaker)
     sessions = SessionManager(synth, settings, voice_client_cls=voice_client_cls)
+    # From a member's text in a server to a spec: each server's compiled dictionary, the names of
+    # mentioned members the bot hasn't seen.
+    preparer = Preparer(settings=settings, store=store, fish=fish, owners=owners,
+                        dictionaries=Dictionaries(store), members=MentionedMembers())
     speech = SpeechService(synth=synth, ledger=usage, sessions=sessions, settings=settings,
-                           stale=StaleVoices(store, settings, owners))
+                           stale=StaleVoices(store, settings, owners), preparer=preparer)
     return FishBot(
         settings=settings, fish=fish, db=db, store=store, usage=usage, tts_cache=tts_cache,
         voice_sessions=sessions, speech=speech, voice_owners=owners, **options,

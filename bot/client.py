@@ -22,7 +22,6 @@ from bot.i18n.commands import CatalogTranslator
 from bot.member_data import CoreMemberData, Deleted, Held, MemberData
 from bot.metrics import MetricsServer
 from bot.speech.service import SpeechService
-from bot.spoken.dictionaries import Dictionaries
 from bot.storage.db import Database
 from bot.storage.settings import SettingsStore
 from bot.storage.state import StateStore
@@ -145,8 +144,6 @@ class FishBot(commands.AutoShardedBot):
         self.add_listener(voice_sessions.on_guild_remove, "on_guild_remove")
         # Saying something in voice or as a file: /speak, the voice previews, narration.
         self.speech = speech
-        # Each server's compiled pronunciation dictionary, for everything that speaks.
-        self.dictionaries = Dictionaries(store)
         self.initial_extensions = tuple(extensions)
         self._shutdown: asyncio.Future[None] | None = None
         self.metrics_server: MetricsServer | None = None  # metrics.port set: /metrics, /healthz

@@ -123,6 +123,23 @@ class SpeakerRefused(Refusal):
         self.why = why
 
 
+# --- what to say -----------------------------------------------------------------------------
+
+class BadStyle(Refusal):
+    """A style a member picked that `model` can't take: `why` is "malformed" (not a short
+    description), "no_emotion" (a model of fixed emotions has none for it) or "unsupported"."""
+
+    def __init__(self, model: str, style: str, why: str) -> None:
+        super().__init__(model, style, why)
+        self.model = model
+        self.style = style
+        self.why = why
+
+
+class ServersOnly(Refusal):
+    """Asked outside a server, where only a server's members can have the bot speak."""
+
+
 # --- voices --------------------------------------------------------------------------------
 
 class UnknownVoice(Refusal):

@@ -17,7 +17,7 @@ from bot.i18n.formatting import listing
 from bot.member_data import Deleted, Held, server_name
 from bot.narration.reader import Reader
 from bot.permissions import require_permissions
-from bot.spoken.settings import NAMESPACE, NarrationSettings
+from bot.spoken.settings import NAMESPACE, ServerSpeech
 
 if TYPE_CHECKING:
     from bot.client import FishBot
@@ -29,8 +29,8 @@ class Narration(commands.Cog):
 
     def __init__(self, bot: FishBot) -> None:
         self.bot = bot
-        self.reader = Reader(settings=bot.settings, store=bot.store, owners=bot.voice_owners,
-                             sessions=bot.voice_sessions, speech=bot.speech, dictionaries=bot.dictionaries)
+        self.reader = Reader(settings=bot.settings, store=bot.store, sessions=bot.voice_sessions,
+                             speech=bot.speech)
 
     async def interaction_check(self, interaction: discord.Interaction) -> bool:
         # default_permissions only hides the commands; this enforces Manage Server on every
@@ -43,7 +43,7 @@ class Narration(commands.Cog):
     async def member_data(self, user_id: int) -> Held:
         """A server's ignore list is its moderation, not the member's data: it stays (deleting
         one's data is no way around a server's decision, as it is none around a quota)."""
-        stored = await self.bot.store.guilds_mentioning(NAMESPACE, NarrationSettings, user_id)
+        stored = await self.bot.store.guilds_mentioning(NAMESPACE, ServerSpeech, user_id)
         servers = [server_name(self.bot, guild_id) for guild_id, config in stored.items()
                    if user_id in config.ignored_members]
         if not servers:
@@ -74,7 +74,7 @@ class Narration(commands.Cog):
         config = await self.reader.config(interaction.guild_id)
         channels = sorted({*config.channels, channel_id})
         await self.bot.store.update_guild(interaction.guild_id, NAMESPACE, {"channels": channels},
-                                          model=NarrationSettings)
+                                          model=ServerSpeech)
         if self.bot.voice_sessions.get(interaction.guild_id) is not None:
             reading = _("Reading {channel} aloud. I'm already in voice.")
         elif config.auto_join:
@@ -94,7 +94,7 @@ class Narration(commands.Cog):
             raise UserFacingError(_("I'm not reading {channel}.").format(channel=f"<#{channel_id}>"))
         channels = [c for c in config.channels if c != channel_id]
         await self.bot.store.update_guild(interaction.guild_id, NAMESPACE, {"channels": channels},
-                                          model=NarrationSettings)
+                                          model=ServerSpeech)
         await interaction.response.send_message(
             _("Stopped reading {channel}.").format(channel=f"<#{channel_id}>"), ephemeral=True)
 

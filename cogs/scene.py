@@ -27,17 +27,10 @@ from bot.expressive.scene import (
 )
 from bot.i18n import N_, _, ngettext
 from bot.i18n.formatting import listing, number
-from bot.i18n.resolve import guild_language
 from bot.media.join import JoinFailed, join_clips
 from bot.permissions import require_speaker
 from bot.speech.service import Placement
 from bot.speech.voices import resolve_voice
-from bot.spoken.cleaning import clean
-from bot.spoken.dictionaries import for_model
-from bot.spoken.language import detect
-from bot.spoken.reading import clean_options, names_in
-from bot.spoken.settings import NAMESPACE as NARRATION_NAMESPACE
-from bot.spoken.settings import NarrationSettings
 from bot.storage.voice_prefs import NAMESPACE as VOICE_NAMESPACE
 from bot.storage.voice_prefs import VoicePrefs
 from bot.tts.spec import SpeechSpec
@@ -183,28 +176,20 @@ class Scene(commands.Cog):
                 len(private),
             ).format(names=names))
         guild = requester.guild
-        config = await self.bot.store.get_guild(guild.id, NARRATION_NAMESPACE, NarrationSettings)
-        dictionary = await self.bot.dictionaries.get(guild.id)
-        members, options = names_in(guild), clean_options(config)
-        server_language = await guild_language(self.bot.store, guild)
-
-        def render(text: str) -> str:
-            # Each line's stand-ins ("a link") in that line's language.
-            words = clean(text, names=members, options=options, language=detect(text, server_language))
-            return for_model(words, model=model, dictionary=dictionary,
-                             expressive_cues=config.expressive_cues)
-
-        parts = build_parts(lines, voices, model, cues_allowed=config.expressive_cues, render=render)
+        preparer = self.bot.speech.preparer
+        server = await preparer.server(guild.id)
+        # Each line as /speak says it (its stand-ins, "a link", in that line's language).
+        said = {line.text: await preparer.words(guild, line.text, server=server, model=model)
+                for line in lines}
+        parts = build_parts(lines, voices, model, cues_allowed=server.expressive_cues,
+                            render=said.__getitem__)
         to_file = as_file or not in_voice(requester)
         together = one_request(parts, model)
         clips = [] if together else consecutive_clips(parts)
         # Clips to be joined into one file are fetched as Ogg Opus, whose headers say exactly where
         # each one's audio starts and ends (MP3 pads every clip with silence), then encoded once.
         joined = to_file and len(clips) > 1
-        speech = self.bot.speech
-        make = functools.partial(speech.file_spec if to_file and not joined else speech.spec, model=model,
-                                 volume=config.spec_volume,
-                                 normalize_loudness=config.spec_normalize_loudness)
+        make = functools.partial(preparer.spec, server=server, model=model, as_file=to_file and not joined)
         if together:
             request = multi_speaker_request(parts)
             specs = [dataclasses.replace(make(request.text), speakers=tuple(request.voices))]

@@ -20,7 +20,7 @@ from bot.i18n.resolve import NAMESPACE as LANGUAGE_NAMESPACE
 from bot.i18n.resolve import LanguageSettings, guild_language
 from bot.permissions import require_permissions
 from bot.speech.access import usable_voice
-from bot.spoken.settings import NAMESPACE, NarrationSettings, check_name_template
+from bot.spoken.settings import NAMESPACE, ServerSpeech, check_name_template
 from bot.storage.voice_prefs import NAMESPACE as VOICE_NAMESPACE
 from bot.storage.voice_prefs import VoicePrefs
 from bot.ui.voice_autocomplete import VoiceOptions
@@ -40,7 +40,7 @@ LANGUAGE_CHOICES.append(app_commands.Choice(name="Discord server locale", value=
 @dataclass(frozen=True)
 class Option:
     """One option of /settings narration: its name and type as Discord shows them, its
-    description, and the NarrationSettings field it sets (by default the one of the same name)."""
+    description, and the ServerSpeech field it sets (by default the one of the same name)."""
 
     name: str
     type: Any
@@ -139,8 +139,8 @@ class ServerSettings(VoiceOptions, commands.Cog):
         require_permissions(interaction, manage_guild=True)
         return True
 
-    async def _config(self, guild_id: int) -> NarrationSettings:
-        return await self.bot.store.get_guild(guild_id, NAMESPACE, NarrationSettings)
+    async def _config(self, guild_id: int) -> ServerSpeech:
+        return await self.bot.store.get_guild(guild_id, NAMESPACE, ServerSpeech)
 
     # --- /settings narration -------------------------------------------------------------------
 
@@ -164,7 +164,7 @@ class ServerSettings(VoiceOptions, commands.Cog):
             changes["required_role"] = role.id
         elif chosen["any_role"]:
             changes["required_role"] = None
-        await self._save_and_show(interaction, NAMESPACE, changes, NarrationSettings)
+        await self._save_and_show(interaction, NAMESPACE, changes, ServerSpeech)
 
     # --- /settings ignore ----------------------------------------------------------------------
 
@@ -175,7 +175,7 @@ class ServerSettings(VoiceOptions, commands.Cog):
             raise UserFacingError(_("Choose a member, a role, or both."))
         done: list[str] = []
 
-        def edit(config: NarrationSettings) -> dict[str, object]:
+        def edit(config: ServerSpeech) -> dict[str, object]:
             # Called with the stored lists under the store's row lock: edits at the same instant
             # each see the other's result.
             changes: dict[str, object] = {}
@@ -199,7 +199,7 @@ class ServerSettings(VoiceOptions, commands.Cog):
                 done.append(mention(target.id))
             return changes
 
-        await self.bot.store.edit_guild(interaction.guild_id, NAMESPACE, NarrationSettings, edit)
+        await self.bot.store.edit_guild(interaction.guild_id, NAMESPACE, ServerSpeech, edit)
         outcome = _("{who} won't be read aloud any more.") if add else _("{who} will be read aloud again.")
         await interaction.response.send_message(outcome.format(who=listing(done)), ephemeral=True,
                                                 allowed_mentions=NO_MENTIONS)
@@ -246,7 +246,7 @@ class ServerSettings(VoiceOptions, commands.Cog):
                     if value is not None}
         if loudness:
             await self.bot.store.update_guild(interaction.guild_id, NAMESPACE, loudness,
-                                              model=NarrationSettings)
+                                              model=ServerSpeech)
         changes: dict[str, object] = {}
         if voice is not None:
             found = await usable_voice(self.bot.fish, self.bot.voice_owners, interaction.user.id, voice)
@@ -261,7 +261,7 @@ class ServerSettings(VoiceOptions, commands.Cog):
 
     @settings_group.command(name="show", description="This server's narration settings")
     async def settings_show(self, interaction: discord.Interaction) -> None:
-        await self._save_and_show(interaction, NAMESPACE, {}, NarrationSettings)
+        await self._save_and_show(interaction, NAMESPACE, {}, ServerSpeech)
 
     @settings_group.command(name="language",
                             description="The language of the bot's notices and narration in this server")

@@ -11,20 +11,10 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.errors import UserFacingError
-from bot.expressive.cues import check_style
 from bot.fish.tts_models import TTSModel, offered_models, tts_model
 from bot.i18n import _, ngettext
 from bot.i18n.formatting import day, number
-from bot.i18n.resolve import guild_language
 from bot.permissions import can_read
-from bot.speech.access import usable_voice
-from bot.speech.voices import default_style, resolve_voice
-from bot.spoken.cleaning import clean
-from bot.spoken.dictionaries import for_model
-from bot.spoken.language import detect
-from bot.spoken.reading import clean_options, names_in
-from bot.spoken.settings import NAMESPACE as NARRATION_NAMESPACE
-from bot.spoken.settings import NarrationSettings
 from bot.ui.cue_autocomplete import StyleOptions
 from bot.ui.speaking import in_voice, send_as_file, speak_in_voice
 from bot.ui.voice_autocomplete import VoiceOptions
@@ -113,25 +103,6 @@ class Speak(VoiceOptions, StyleOptions, commands.Cog):
                 _("Join {channel} to control what I say there.").format(channel=session.channel.mention)
             )
 
-    async def _spoken(self, member: discord.Member, text: str, model: str, style: str | None,
-                      config: NarrationSettings) -> str:
-        """The text as narration would say it: mentions as names, custom emoji and links as words
-        (the server's narration cleaning settings), cues written for `model` (the member's own
-        only when the server allows them; `style`, else their default style then, on the whole
-        text), the dictionary applied."""
-        guild = member.guild
-        if style is not None:
-            style = check_style(style, model)
-        elif config.expressive_cues:
-            style = await default_style(self.bot.store, member.id, model)
-        language = detect(text, await guild_language(self.bot.store, guild))  # for "a link" and such
-        words = clean(text, names=names_in(guild), options=clean_options(config), language=language)
-        words = for_model(words, model=model, dictionary=await self.bot.dictionaries.get(guild.id),
-                          expressive_cues=config.expressive_cues, style=style)
-        if not words:
-            raise UserFacingError(_("Nothing is left to say once markup, links and emoji are taken out."))
-        return words
-
     # --- commands ------------------------------------------------------------------------
 
     @app_commands.command(name="speak", description="Say something in your voice channel")
@@ -157,25 +128,20 @@ class Speak(VoiceOptions, StyleOptions, commands.Cog):
         member = self._member(interaction)
         text = _clean_text(text, self.bot.settings.speak.max_text_length)
         model_name = checked_model(model, self.bot.speech.today())
-        config = await self.bot.store.get_guild(member.guild.id, NARRATION_NAMESPACE, NarrationSettings)
-        text = await self._spoken(member, text, model_name or self.bot.settings.fish.model, style, config)
-        # The voice as Fish knows it, after the one parse and the ownership check (never as typed).
-        owners = self.bot.voice_owners
-        voice_id = (await usable_voice(self.bot.fish, owners, member.id, voice)).id if voice else None
-        chosen = await resolve_voice(
-            self.bot.store, self.bot.settings, owners, user_id=member.id, guild_id=member.guild.id,
-            voice_id=voice_id, speed=speed,
+        # Said as narration would say it: mentions as names, custom emoji and links as words (the
+        # server's cleaning settings), cues written for the model (the member's own only where the
+        # server allows them; `style`, else their saved style then, on the whole text), the
+        # dictionary; the voice option after the one parse and the ownership check.
+        prepared = await self.bot.speech.preparer.prepare(
+            member.guild, text, speaker_id=member.id, typed_voice=voice, speed=speed, model=model_name,
+            style=style, saved_style=True, as_file=not in_voice(member),
         )
-        speech = self.bot.speech
+        if prepared is None:
+            raise UserFacingError(_("Nothing is left to say once markup, links and emoji are taken out."))
         if not in_voice(member):
-            spec = speech.file_spec(text, voice_id=chosen.voice_id, speed=chosen.speed, model=model_name,
-                                    volume=config.spec_volume,
-                                    normalize_loudness=config.spec_normalize_loudness)
-            await send_as_file(speech, interaction, spec)
+            await send_as_file(self.bot.speech, interaction, prepared.spec)
             return
-        spec = speech.spec(text, voice_id=chosen.voice_id, speed=chosen.speed, model=model_name,
-                           volume=config.spec_volume, normalize_loudness=config.spec_normalize_loudness)
-        await speak_in_voice(speech, interaction, member, [spec])
+        await speak_in_voice(self.bot.speech, interaction, member, [prepared.spec])
 
     @speak.autocomplete("model")
     async def _model_autocomplete(

@@ -14,8 +14,7 @@ from discord.ext import commands
 
 from bot.expressive import cues
 from bot.i18n import N_, _
-from bot.speech.voices import resolve_voice
-from bot.spoken.dictionaries import for_model
+from bot.speech.prepare import Phrase
 from bot.ui.fish_line import line_notice
 from bot.ui.speaking import FILE_TYPES
 from bot.ui.views import MemberView
@@ -65,11 +64,13 @@ class CueHelpView(MemberView):
             self.add_item(PreviewButton(cue, index))
 
     async def preview(self, interaction: discord.Interaction, cue: cues.CueHelp) -> None:
-        chosen = await resolve_voice(self.bot.store, self.bot.settings, self.bot.voice_owners,
-                                     user_id=interaction.user.id, guild_id=interaction.guild_id)
-        text = for_model(_(PREVIEW_TEXT), model=self.model, style=cue.style)
         speech = self.bot.speech
-        spec = speech.file_spec(text, voice_id=chosen.voice_id, speed=chosen.speed, model=self.model)
+        # In the member's voice, as the server has the bot sound, with the cue on the whole text.
+        prepared = await speech.preparer.prepare(interaction.guild, Phrase(_(PREVIEW_TEXT)),
+                                                 speaker_id=interaction.user.id, model=self.model,
+                                                 style=cue.style, as_file=True)
+        assert prepared is not None  # the preview text is never empty
+        spec = prepared.spec
 
         async def defer() -> None:
             await interaction.response.defer(ephemeral=True, thinking=True)

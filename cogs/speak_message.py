@@ -13,14 +13,8 @@ from discord.ext import commands
 
 from bot.errors import UserFacingError
 from bot.i18n import _
-from bot.i18n.resolve import guild_language
 from bot.narration.access import may_read
 from bot.permissions import require_speaker, speak_refusal
-from bot.speech.voices import resolve_voice
-from bot.spoken import phrases
-from bot.spoken.dictionaries import for_model
-from bot.spoken.reading import forwarded, message_language, spoken_name, words_of
-from bot.spoken.settings import NAMESPACE, NICKNAMES, NarrationSettings, Nicknames
 from bot.ui.speaking import in_voice, send_as_file, speak_in_voice
 from bot.usage import expensive_cooldown
 
@@ -43,35 +37,13 @@ class SpeakMessage(commands.Cog):
     async def cog_unload(self) -> None:
         self.bot.tree.remove_command(self.menu.name, type=self.menu.type)
 
-    async def _text(self, message: discord.Message, guild: discord.Guild, config: NarrationSettings) -> str:
-        """"Alice said: …" (as narration announces), then the message's words, for the bot's model."""
-        model = self.bot.settings.fish.model
-        dictionary = await self.bot.dictionaries.get(guild.id)
-        max_length = config.max_length or self.bot.settings.narration.max_message_length
-        # Spoken in the message's language, whatever the invoker's client language is.
-        language = message_language(message, await guild_language(self.bot.store, guild))
-        words = words_of(message, config, max_length=max_length, asked=True, language=language)
-        words = for_model(words, model=model, dictionary=dictionary, expressive_cues=config.expressive_cues)
-        if not words:
-            raise UserFacingError(_("There's nothing in that message to read aloud."))
-        author = message.author
-        nicknames = await self.bot.store.get_user(author.id, NICKNAMES, Nicknames)
-        name = spoken_name(author.display_name, nicknames.names.get(str(guild.id)), language)
-        if forwarded(message) is not None:
-            intro = phrases.forwarded(name, language)
-        elif config.announce_names:
-            intro = phrases.said(config.name_template, name, language)
-        else:
-            return words
-        return phrases.introducing(for_model(intro, model=model, dictionary=dictionary,
-                                             expressive_cues=config.expressive_cues)) + words
-
     async def speak_message(self, interaction: discord.Interaction, message: discord.Message) -> None:
         member = interaction.user
         guild = interaction.guild
         if not isinstance(member, discord.Member) or guild is None:
             raise UserFacingError(_("This only works in a server."))
-        config = await self.bot.store.get_guild(guild.id, NAMESPACE, NarrationSettings)
+        preparer = self.bot.speech.preparer
+        config = await preparer.server(guild.id)
         author = message.author
         automated = author.bot or message.webhook_id is not None
         if automated and not config.read_bots:
@@ -87,21 +59,17 @@ class SpeakMessage(commands.Cog):
             if speak_refusal(author_member, member.voice.channel, audience=config.read_audience):
                 raise UserFacingError(_("That member may not speak in {channel}, so I won't read their "
                                         "messages there.").format(channel=member.voice.channel.mention))
-        text = await self._text(message, guild, config)
-        voice = await resolve_voice(self.bot.store, self.bot.settings, self.bot.voice_owners,
-                                    user_id=author.id, guild_id=guild.id)
+        # "Alice said: …" (as narration announces), then the message's words in the author's voice,
+        # spoken in the message's language whatever the invoker's client language is.
+        prepared = await preparer.prepare(guild, message, speaker_id=author.id, server=config, asked=True,
+                                          announce=config.announce_names, as_file=not in_voice(member))
+        if prepared is None:
+            raise UserFacingError(_("There's nothing in that message to read aloud."))
         speech = self.bot.speech
         if not in_voice(member):
-            spec = speech.file_spec(text, voice_id=voice.voice_id, speed=voice.speed,
-                                    volume=config.spec_volume,
-                                    normalize_loudness=config.spec_normalize_loudness)
-            await send_as_file(speech, interaction, spec, ephemeral=True)
+            await send_as_file(speech, interaction, prepared.spec, ephemeral=True)
             return
-        await speak_in_voice(speech, interaction, member,
-                             [speech.spec(text, voice_id=voice.voice_id, speed=voice.speed,
-                                          volume=config.spec_volume,
-                                          normalize_loudness=config.spec_normalize_loudness)],
-                             channel_id=message.channel.id)
+        await speak_in_voice(speech, interaction, member, [prepared.spec], channel_id=message.channel.id)
 
 
 async def setup(bot: FishBot) -> None:

@@ -11,11 +11,13 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import re
 import time
-from collections.abc import Callable, Iterator
+import weakref
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, ClassVar
 
 import discord
 from discord import app_commands
@@ -261,6 +263,9 @@ class FakeGuild:
         self.channels: list[dict[str, Any]] = []
         self.members: list[dict[str, Any]] = []
         self.voice_states: list[dict[str, Any]] = []
+        # Members Discord has but the bot's cache doesn't (no members intent): only a REST fetch
+        # (GET /guilds/{id}/members/{id}, answered by `DiscordApi`) finds them.
+        self.uncached: list[dict[str, Any]] = []
         self.roles: list[dict[str, Any]] = [
             {"id": str(self.id), "name": "@everyone", "permissions": str(self.everyone_permissions),
              "position": 0, "color": 0, "hoist": False, "managed": False, "mentionable": False,
@@ -270,6 +275,7 @@ class FakeGuild:
         self.locale = "en-US"  # the server's Discord community locale (preferred_locale)
         self.text_channel_id = self.add_channel("general", kind=0)
         self.add_member(BOT_USER_ID, "fishbot", bot=True)
+        DiscordApi.of(bot).guilds[self.id] = self
 
     def add_channel(self, name: str, *, kind: int = 0, user_limit: int = 0,
                     overwrites: list[dict[str, Any]] | None = None) -> int:
@@ -290,8 +296,10 @@ class FakeGuild:
                            "managed": False, "mentionable": False, "flags": 0})
         return role_id
 
-    def add_member(self, user_id: int, name: str, **kwargs: Any) -> int:
-        self.members.append(member_payload(user_id, name, **kwargs))
+    def add_member(self, user_id: int, name: str, *, cached: bool = True, **kwargs: Any) -> int:
+        """A member of the server; `cached=False`: one the bot has not seen (not in the guild's
+        payload, so `guild.get_member` doesn't know them; Discord's REST API does)."""
+        (self.members if cached else self.uncached).append(member_payload(user_id, name, **kwargs))
         return user_id
 
     def put_in_voice(self, user_id: int, channel_id: int | None, *, mute: bool = False,
@@ -326,6 +334,61 @@ class FakeGuild:
     def guild(self) -> discord.Guild:
         guild = self.bot.get_guild(self.id)
         return guild if guild is not None else self.sync()
+
+
+# --- Discord's REST API ----------------------------------------------------------------------------
+
+
+class _Response:
+    """What discord.py's HTTP errors read of a response."""
+
+    def __init__(self, status: int, reason: str) -> None:
+        self.status = status
+        self.reason = reason
+
+
+_MEMBER_URL = re.compile(r"/guilds/(\d+)/members/(\d+)")
+
+
+class DiscordApi:
+    """The REST reads the bot makes outside interactions, answered from the fake guilds at
+    discord.py's lowest HTTP layer (`HTTPClient.request`), so every layer above it is discord.py's
+    own (`Guild.fetch_member` → `HTTPClient.get_member` → a `Member` from the payload). Answers
+    GET /guilds/{guild.id}/members/{user.id} as Discord does: the member (cached or not), else
+    404 Unknown Member (code 10007); `down` makes it answer 500. One per bot; `requests` lists
+    the (method, path) of each call it answered."""
+
+    _of: ClassVar[weakref.WeakKeyDictionary[discord.Client, DiscordApi]] = weakref.WeakKeyDictionary()
+
+    def __init__(self, bot: discord.Client) -> None:
+        self.guilds: dict[int, FakeGuild] = {}
+        self.requests: list[tuple[str, str]] = []
+        self.down = False
+        internals.answer_rest(bot, self.answer)
+
+    @classmethod
+    def of(cls, bot: discord.Client) -> DiscordApi:
+        if bot not in cls._of:
+            cls._of[bot] = cls(bot)
+        return cls._of[bot]
+
+    def answer(self, method: str, path: str) -> Awaitable[Any] | None:
+        member = _MEMBER_URL.fullmatch(path)
+        if method != "GET" or member is None:
+            return None
+        self.requests.append((method, path))
+        return self._member(int(member[1]), member[2])
+
+    async def _member(self, guild_id: int, user_id: str) -> dict[str, Any]:
+        if self.down:
+            raise discord.DiscordServerError(_Response(500, "Internal Server Error"),
+                                             {"code": 0, "message": "500: Internal Server Error"})
+        guild = self.guilds.get(guild_id)
+        found = next((m for m in (guild.members + guild.uncached if guild else [])
+                      if m["user"]["id"] == user_id), None)
+        if found is None:
+            raise discord.NotFound(_Response(404, "Not Found"), {"code": 10007, "message": "Unknown Member"})
+        return found
 
 
 # --- invoking ------------------------------------------------------------------------------------

@@ -8,7 +8,7 @@ upgrade that moves one of them breaks this module, not the tests that rely on it
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from contextvars import Token
 from typing import Any
 
@@ -89,6 +89,19 @@ def http_session(client: discord.Client, session: aiohttp.ClientSession) -> None
     """The aiohttp session discord.py opens voice WebSockets with, normally made at login
     (`HTTPClient.__session`, name-mangled)."""
     client.http._HTTPClient__session = session  # type: ignore[attr-defined]
+
+
+def answer_rest(client: discord.Client, answer: Callable[[str, str], Awaitable[Any] | None]) -> None:
+    """Put `answer(method, path)` in front of discord.py's lowest REST layer (`HTTPClient.request`,
+    which every REST call passes through with a `Route`): it returns the coroutine of the JSON
+    Discord would send (or raise as Discord would), or None to let the request through."""
+    original = client.http.request
+
+    async def request(route: Any, **kwargs: Any) -> Any:
+        answered = answer(route.method, route.url.removeprefix(route.BASE))
+        return await answered if answered is not None else await original(route, **kwargs)
+
+    client.http.request = request  # type: ignore[method-assign]
 
 
 def reconnect_task(voice: discord.VoiceClient) -> Any:

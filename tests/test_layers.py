@@ -142,6 +142,16 @@ def test_voice_words_nothing() -> None:
     assert offences == []
 
 
+def test_what_is_said_is_prepared_without_narration() -> None:
+    """/speak, /scene and the previews say text by the server's speech settings through bot.speech's
+    preparer; narration is a reader beside them, not what they are built on."""
+    speakers = ["cogs/speak.py", "cogs/scene.py", "cogs/speak_help.py", "bot/ui/voice_actions.py",
+                "bot/speech/prepare.py"]
+    offences = [f"{path} imports {name}" for path in speakers
+                for name in sorted(imported_modules(ROOT / path)) if package_of(name) == "bot.narration"]
+    assert offences == []
+
+
 def test_the_rules_see_function_level_imports_and_skip_only_type_checking(tmp_path: Path) -> None:
     module = tmp_path / "helper.py"
     module.write_text("if TYPE_CHECKING:\n    from bot.client import FishBot\n"

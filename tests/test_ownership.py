@@ -30,7 +30,9 @@ async def test_the_bot_and_its_cogs_share_one_voice_owners(bot: FishBot) -> None
     assert bot.voice_choices.owners is owners
     for name in ("Voices", "Clone"):
         assert bot.get_cog(name).owners is owners  # type: ignore[union-attr]
-    assert bot.get_cog("Narration").reader.owners is owners  # type: ignore[union-attr]
+    # Narration resolves voices through the speech preparer, as everything that speaks does.
+    assert bot.speech.preparer.owners is owners
+    assert bot.get_cog("Narration").reader.preparer is bot.speech.preparer  # type: ignore[union-attr]
 
 
 def test_nothing_below_the_cogs_looks_services_up_on_the_bot() -> None:

@@ -24,7 +24,7 @@ from typing import Literal
 from babel import Locale, UnknownLocaleError
 
 from bot import clock
-from bot.errors import UserFacingError
+from bot.errors import BadStyle
 from bot.fish.tts_models import BUILT_IN, CueStyle, catalog
 from bot.i18n import _, current_language
 from bot.i18n.formatting import day
@@ -250,16 +250,10 @@ def check_style(style: str, model: str, on: date | None = None) -> str:
     """A style a member picked, tidied, or a refusal saying why `model` can't take it."""
     piece = parse_style(style)
     if piece is None:
-        raise UserFacingError(_("A style is a short description such as `whispering` or `excited` "
-                                "(no brackets inside, at most 80 characters)."))
+        raise BadStyle(model, style, "malformed")
     if not style_works(piece, model, on):
         shown = " ".join(style.split())[:80]
-        if dialect(model, on) == "parens":
-            raise UserFacingError(_("{model} only knows a fixed list of emotions and has none for “{style}”. "
-                                    "Pick one from the list, or choose an S2 model.").format(model=model,
-                                                                                             style=shown))
-        raise UserFacingError(_("{model} can't take the style “{style}”. Pick one from the list.").format(
-            model=model, style=shown))
+        raise BadStyle(model, shown, "no_emotion" if dialect(model, on) == "parens" else "unsupported")
     return " ".join(style.split())
 
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import discord
 
-from bot.spoken.settings import OPT_OUT, NarrationSettings, OptOut
+from bot.spoken.settings import OPT_OUT, OptOut, ServerSpeech
 from bot.storage.settings import SettingsStore
 
 
 async def may_read(store: SettingsStore, author: discord.abc.User, member: discord.Member | None,
-                   config: NarrationSettings, guild_id: int, *, automated: bool = False) -> bool:
+                   config: ServerSpeech, guild_id: int, *, automated: bool = False) -> bool:
     """Whether `author` (`member` when Discord gave one, for the roles) may be read in the guild.
     Bots and webhooks (`automated`) are only subject to the ignore lists."""
     if author.id in config.ignored_members:

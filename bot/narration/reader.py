@@ -1,6 +1,6 @@
 """The reader: what narration does with a server's messages and voice-channel comings and goings.
 
-Handed the services it uses (settings, store, voice sessions, speech, dictionaries); the narration
+Handed the services it uses (settings, store, voice sessions, speech); the narration
 cog turns discord.py's events into calls on it. discord.py runs each event's listener in a task
 of its own; one lock per server makes them take turns in arrival order, so messages are queued in
 the order they were sent, and a delete or edit waits until its message has been queued. Every
@@ -25,14 +25,11 @@ from bot.narration.access import may_read
 from bot.narration.announcer import Announcer, Last
 from bot.narration.notices import Notices
 from bot.permissions import speak_refusal
+from bot.speech.prepare import Phrase
 from bot.speech.service import SpeechService
-from bot.speech.voices import default_style, resolve_voice
 from bot.spoken import phrases
-from bot.spoken.dictionaries import Dictionaries, for_model
-from bot.spoken.reading import forwarded, message_language, spoken_name, words_of
-from bot.spoken.settings import NAMESPACE, NICKNAMES, NarrationSettings, Nicknames
+from bot.spoken.settings import ServerSpeech
 from bot.storage.settings import SettingsStore
-from bot.storage.voice_owners import VoiceOwners
 from bot.usage import QuotaExceeded
 from bot.voice.manager import SessionManager
 from bot.voice.session import VoiceSession
@@ -55,14 +52,13 @@ class Queued:
 
 
 class Reader:
-    def __init__(self, *, settings: Settings, store: SettingsStore, owners: VoiceOwners,
-                 sessions: SessionManager, speech: SpeechService, dictionaries: Dictionaries) -> None:
+    def __init__(self, *, settings: Settings, store: SettingsStore, sessions: SessionManager,
+                 speech: SpeechService) -> None:
         self.settings = settings
         self.store = store
-        self.owners = owners
         self.sessions = sessions
         self.speech = speech
-        self.dictionaries = dictionaries
+        self.preparer = speech.preparer
         self.announcer = Announcer()
         self.notices = Notices()
         self.presence = Notices(every=PRESENCE_EVERY_S)  # join/leave announcements per member
@@ -76,8 +72,8 @@ class Reader:
     def enabled(self) -> bool:
         return self.settings.narration.enabled
 
-    async def config(self, guild_id: int) -> NarrationSettings:
-        return await self.store.get_guild(guild_id, NAMESPACE, NarrationSettings)
+    async def config(self, guild_id: int) -> ServerSpeech:
+        return await self.preparer.server(guild_id)
 
     def _lock(self, guild_id: int) -> asyncio.Lock:
         return self._locks.setdefault(guild_id, asyncio.Lock())
@@ -146,16 +142,16 @@ class Reader:
         with using_language(await guild_language(self.store, guild)):
             await self._queue(message, config, session)
 
-    def _voice_chat(self, message: discord.Message, config: NarrationSettings, guild: discord.Guild) -> bool:
+    def _voice_chat(self, message: discord.Message, config: ServerSpeech, guild: discord.Guild) -> bool:
         """A message in the text chat of the voice channel the bot is in (read without a binding)."""
         session = self.sessions.get(guild.id)
         return config.voice_chat and session is not None and session.channel.id == message.channel.id
 
     async def _may_read(self, author: discord.abc.User, member: discord.Member | None,
-                        config: NarrationSettings, guild_id: int, automated: bool) -> bool:
+                        config: ServerSpeech, guild_id: int, automated: bool) -> bool:
         return await may_read(self.store, author, member, config, guild_id, automated=automated)
 
-    async def _session_for(self, member: discord.Member | None, config: NarrationSettings,
+    async def _session_for(self, member: discord.Member | None, config: ServerSpeech,
                            guild: discord.Guild) -> VoiceSession | None:
         session = self.sessions.get(guild.id)
         if session is not None or not config.auto_join or member is None or member.voice is None:
@@ -165,21 +161,6 @@ class Reader:
         except UserFacingError as exc:
             log.info("narration could not auto-join in guild %s: %s", guild.id, exc)
             return None
-
-    async def _for_fish(self, guild_id: int, text: str, config: NarrationSettings,
-                        author_id: int | None = None) -> str:
-        """Cleaned words as Fish gets them: cues written for the model (or neutralised when the
-        server doesn't allow them), the author's default style where it does, the dictionary."""
-        model = self.settings.fish.model
-        style = None
-        if author_id is not None and config.expressive_cues:
-            style = await default_style(self.store, author_id, model)
-        return for_model(text, model=model, dictionary=await self.dictionaries.get(guild_id),
-                         expressive_cues=config.expressive_cues, style=style)
-
-    async def _nickname(self, user_id: int, guild_id: int) -> str | None:
-        names = await self.store.get_user(user_id, NICKNAMES, Nicknames)
-        return names.names.get(str(guild_id))
 
     async def _tell(self, message: discord.Message, text: str) -> None:
         """Why a message wasn't read: a reply, at most one per member and server every few minutes
@@ -196,34 +177,22 @@ class Reader:
         except discord.HTTPException:
             log.info("could not tell member %s why message %s wasn't read", message.author.id, message.id)
 
-    async def _queue(self, message: discord.Message, config: NarrationSettings,
+    async def _queue(self, message: discord.Message, config: ServerSpeech,
                      session: VoiceSession) -> None:
         operator = self.settings.narration
         guild = message.guild
         assert guild is not None
-        # What the bot says around the words (stand-ins, the name) is in the message's language.
-        language = message_language(message, await guild_language(self.store, guild))
-        words = words_of(message, config, max_length=config.max_length or operator.max_message_length,
-                         language=language)
-        words = await self._for_fish(guild.id, words, config, message.author.id)
-        if not words:
-            return
         if self._session_of.get(guild.id) is not session:  # a new session: say the first name again
             self.announcer.forget(guild.id)
             self._session_of[guild.id] = session
         author = message.author
-        prefix = ""
-        if forwarded(message) is not None:  # always says who forwarded it
-            name = spoken_name(author.display_name, await self._nickname(author.id, guild.id), language)
-            prefix = phrases.introducing(await self._for_fish(guild.id, phrases.forwarded(name, language),
-                                                              config))
-        elif config.announce_names and self.announcer.should_announce(guild.id, author.id):
-            name = spoken_name(author.display_name, await self._nickname(author.id, guild.id), language)
-            prefix = phrases.introducing(await self._for_fish(
-                guild.id, phrases.said(config.name_template, name, language), config))
-        text = prefix + words
-        voice = await resolve_voice(self.store, self.settings, self.owners, user_id=author.id,
-                                    guild_id=guild.id)
+        # In the author's voice, with their saved style where the server allows cues; the name
+        # (in the message's language) when the author changed or after a pause.
+        announce = config.announce_names and self.announcer.should_announce(guild.id, author.id)
+        prepared = await self.preparer.prepare(guild, message, speaker_id=author.id, server=config,
+                                               saved_style=True, announce=announce)
+        if prepared is None:
+            return
         speech = self.speech
 
         async def notify(reason: str) -> None:
@@ -234,9 +203,7 @@ class Reader:
 
         try:
             await speech.queue(
-                author, [speech.spec(text, voice_id=voice.voice_id, speed=voice.speed,
-                                     volume=config.spec_volume,
-                                     normalize_loudness=config.spec_normalize_loudness)], notify,
+                author, [prepared.spec], notify,
                 into=session, message_id=message.id, channel_id=message.channel.id,
                 max_seconds=config.max_seconds or operator.max_spoken_seconds,
                 max_wait_s=config.max_wait_s or None, notice=notice,
@@ -253,7 +220,7 @@ class Reader:
                                         "for a moment."))
             return
         before = self.announcer.queued(guild.id, author.id)
-        self._queued[message.id] = Queued(author.id, prefix, message, before)
+        self._queued[message.id] = Queued(author.id, prepared.intro, message, before)
 
     async def _drop(self, session: VoiceSession, guild_id: int, message_id: int) -> None:
         """Take a message out of the queue, and keep the announcements right: if it was the last
@@ -291,15 +258,12 @@ class Reader:
         request = session.waiting(message.id) if session is not None else None
         if session is None or queued is None or request is None:
             return  # already spoken (or being spoken), or never queued
-        config = await self.config(guild_id)
-        max_length = config.max_length or self.settings.narration.max_message_length
-        language = message_language(message, await guild_language(self.store, message.guild))
-        words = words_of(message, config, max_length=max_length, language=language)
-        words = await self._for_fish(guild_id, words, config, message.author.id)
-        if not words:  # edited down to nothing, or to the ignore prefix
+        prepared = await self.preparer.prepare(message.guild, message, speaker_id=message.author.id,
+                                               server=await self.config(guild_id), saved_style=True)
+        if prepared is None:  # edited down to nothing, or to the ignore prefix
             await self._drop(session, guild_id, message.id)
             return
-        text = queued.prefix + words
+        text = queued.prefix + prepared.words
         if text == request.text:
             return  # an embed or link preview arrived; the words didn't change
         try:
@@ -334,18 +298,15 @@ class Reader:
                 return
             if not self.presence.due(member.guild.id, member.id):
                 return  # a flapping connection: once per member every PRESENCE_EVERY_S
+            preparer = self.preparer
             language = await guild_language(self.store, member.guild)  # no message: the server's
-            nickname = await self._nickname(member.id, member.guild.id)
-            name = spoken_name(member.display_name, nickname, language)
-            text = await self._for_fish(member.guild.id, say(name, language), config)
-            # Paid from the member's quota.
-            voice = await resolve_voice(self.store, self.settings, self.owners, user_id=bot_id,
-                                        guild_id=member.guild.id)
-            speech = self.speech
+            name = await preparer.name(member, member.guild.id, language)
+            # In the server's voice, paid from the member's quota.
+            prepared = await preparer.prepare(member.guild, Phrase(say(name, language)), speaker_id=bot_id,
+                                              server=config)
+            if prepared is None:
+                return
             try:
-                spec = speech.spec(text, voice_id=voice.voice_id, speed=voice.speed,
-                                   volume=config.spec_volume,
-                                   normalize_loudness=config.spec_normalize_loudness)
-                await speech.queue(member, [spec], None, into=session)
+                await self.speech.queue(member, [prepared.spec], None, into=session)
             except (QuotaExceeded, QueueFull, FishUnavailable) as exc:
                 log.info("no %s announcement in guild %s: %s", verb, member.guild.id, exc)

@@ -1,6 +1,7 @@
 """`SpeechService`: the one path from what a member asked for to audio they hear, for /speak, the
 menus, /scene, the voice previews and narration.
 
+    prepared = await speech.preparer.prepare(guild, text, speaker_id=member.id)  # bot/speech/prepare.py
     placed = await speech.queue(member, [spec], tell, accepted=defer)   # in their voice channel
     audio = await speech.render(spec, user_id=..., guild_id=..., accepted=defer)  # as a file
 
@@ -29,10 +30,11 @@ import discord
 
 from bot import clock
 from bot.config import Settings
-from bot.errors import UserFacingError
+from bot.errors import ServersOnly
 from bot.fish.admission import LongWait
-from bot.i18n import _, current_language, using_language
+from bot.i18n import current_language, using_language
 from bot.permissions import require_speaker
+from bot.speech.prepare import Preparer
 from bot.tts.gone import StaleVoices
 from bot.tts.spec import SpeechSpec
 from bot.tts.synthesizer import MAX_VOICE_REPLACEMENTS, Synthesizer, VoiceGone
@@ -86,8 +88,11 @@ class SpeechService:
         sessions: SessionManager,
         settings: Settings,
         stale: StaleVoices,
+        preparer: Preparer,
     ) -> None:
         self.stale = stale
+        # From what a member wrote in a server to the specs queued or rendered here.
+        self.preparer = preparer
         self.synth = synth
         # `SpeechSpec.build` with this bot's settings (same arguments, one signature); a file's
         # spec is in the operator's `speak.file_format`.
@@ -161,7 +166,7 @@ class SpeechService:
             session = into
             if session is None:
                 if not isinstance(requester, discord.Member):
-                    raise UserFacingError(_("This only works in a server."))
+                    raise ServersOnly()
                 self._check_voice(requester)
                 first = requests[0]
                 if self._sessions.get(requester.guild.id) is None and first.audio is None:

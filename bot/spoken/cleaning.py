@@ -113,6 +113,11 @@ def _attachments_phrase(kinds: Sequence[str], language: str) -> str:
         return format_list(parts, locale=_LIST_LOCALES[DEFAULT_LANGUAGE])
 
 
+def mentioned_users(text: str) -> list[int]:
+    """The ids of the members `text` mentions (`<@id>`), each once, in order."""
+    return list(dict.fromkeys(int(match[1]) for match in _USER.finditer(text)))
+
+
 def clean(text: str, *, names: Names | None = None, options: CleanOptions | None = None,
           attachments: Sequence[str] = (), language: str = DEFAULT_LANGUAGE) -> str:
     """The words to speak for `text` ("" when nothing is left). `attachments` are kinds such as

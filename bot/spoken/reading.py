@@ -9,7 +9,7 @@ from bot.i18n import DEFAULT_LANGUAGE
 from bot.spoken import phrases
 from bot.spoken.cleaning import CleanOptions, Names, clean
 from bot.spoken.language import detect
-from bot.spoken.settings import NarrationSettings
+from bot.spoken.settings import ServerSpeech
 
 
 def attachment_kinds(message: discord.Message | discord.MessageSnapshot) -> list[str]:
@@ -53,7 +53,7 @@ def names_in(guild: discord.Guild | None, mentioned: dict[int, str] | None = Non
     return Names(user=user, role=role, channel=channel)
 
 
-def clean_options(config: NarrationSettings) -> CleanOptions:
+def clean_options(config: ServerSpeech) -> CleanOptions:
     return CleanOptions(custom_emoji=config.custom_emoji, unicode_emoji=config.unicode_emoji,
                         max_repeat=config.max_repeat, read_everyone=config.read_everyone)
 
@@ -66,7 +66,7 @@ def forwarded(message: discord.Message) -> discord.MessageSnapshot | None:
     return message.message_snapshots[0] if message.message_snapshots else None
 
 
-def unprefixed(content: str, config: NarrationSettings, *, asked: bool = False) -> str | None:
+def unprefixed(content: str, config: ServerSpeech, *, asked: bool = False) -> str | None:
     """The content to read, or None when the ignore prefix (or a missing required prefix) says
     the message is not for reading. The required prefix itself is not read. A message someone
     `asked` to hear needs no required prefix (that prefix is what asks for automatic reading)."""
@@ -85,7 +85,7 @@ def message_language(message: discord.Message, server_language: str) -> str:
     return detect(snapshot.content if snapshot is not None else message.content, server_language)
 
 
-def words_of(message: discord.Message, config: NarrationSettings, *, max_length: int,
+def words_of(message: discord.Message, config: ServerSpeech, *, max_length: int,
              asked: bool = False, language: str = DEFAULT_LANGUAGE) -> str:
     """The words to read for a message ("" for none); a forward is read from its snapshot.
     `asked`: a member asked for this message ("Speak this message"), see `unprefixed`.

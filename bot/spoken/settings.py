@@ -1,5 +1,6 @@
-"""What a server chose for narration, and how each member wants to be called; both stored with
-SettingsStore, so they survive restarts (and /forget-me deletes the member's part)."""
+"""What a server chose for how the bot speaks there (narration, /speak, the menu, /scene), and how
+each member wants to be called; both stored with SettingsStore, so they survive restarts (and
+/forget-me deletes the member's part)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,8 @@ from bot.i18n.formatting import number
 from bot.spoken.cleaning import EmojiMode
 from bot.spoken.phrases import DEFAULT_NAME_TEMPLATE
 
+# The server's speech settings are stored under the name they had when only narration used them:
+# the rows already written load as they are.
 NAMESPACE = "narration"
 DICTIONARY_NAMESPACE = "dictionary"
 NICKNAMES = "nickname"
@@ -37,8 +40,9 @@ def check_name_template(template: str) -> str:
     return template
 
 
-class NarrationSettings(BaseModel):
-    """Per server (guild namespace "narration")."""
+class ServerSpeech(BaseModel):
+    """A server's speech settings: what narration reads and how, and how everything the bot says
+    there is cleaned and sounds (per server, guild namespace "narration")."""
 
     channels: list[int] = []  # text channels read aloud
     announce_names: bool = True
@@ -65,7 +69,7 @@ class NarrationSettings(BaseModel):
     voice_chat: bool = True  # the text chat of the bot's voice channel, without /narrate start
     name_template: str = DEFAULT_NAME_TEMPLATE  # said in each message's language unless changed
     announce_joins: bool = False  # "Alice joined" / "Alice left" in the bot's voice channel
-    # Everything the bot says here (narration, /speak, the menu, announcements).
+    # Everything the bot says here (narration, /speak, the menu, /scene, announcements, previews).
     volume: float = Field(0.0, ge=-20.0, le=20.0)  # dB, Fish's prosody.volume
     normalize_loudness: bool = True  # Fish's prosody.normalize_loudness (S2 family; Fish's default)
 

@@ -3,6 +3,7 @@ their voice."""
 
 from __future__ import annotations
 
+import functools
 import io
 import logging
 
@@ -11,6 +12,7 @@ import discord
 from bot.errors import UnknownVoice
 from bot.i18n import _
 from bot.media import download_url
+from bot.speech.prepare import Phrase
 from bot.speech.service import Bought, SpeechService
 from bot.storage.settings import SettingsStore
 from bot.storage.voice_owners import VoiceOwners
@@ -74,10 +76,16 @@ async def preview_voice(speech: SpeechService, interaction: discord.Interaction,
             await interaction.followup.send(_("**{title}**'s own sample:").format(title=name), file=sample,
                                             ephemeral=True, allowed_mentions=NO_MENTIONS)
             return
+    # Said as the server has the bot sound, in exactly this voice; a sample text of cues alone
+    # leaves nothing to say, and the greeting is said instead.
+    prepare = functools.partial(speech.preparer.prepare, interaction.guild, speaker_id=None, voice=voice_id,
+                                as_file=voice_member is None)
+    prepared = await prepare(Phrase(text)) or await prepare(Phrase(preview_text(title, None)))
+    assert prepared is not None  # the greeting always has words
     if voice_member is not None:
-        await speak_in_voice(speech, interaction, voice_member, [speech.spec(text, voice_id=voice_id)])
+        await speak_in_voice(speech, interaction, voice_member, [prepared.spec])
         return
-    await send_as_file(speech, interaction, speech.file_spec(text, voice_id=voice_id), ephemeral=True,
+    await send_as_file(speech, interaction, prepared.spec, ephemeral=True,
                        content=_("A preview of **{title}**:").format(title=name))
 
 

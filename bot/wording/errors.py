@@ -14,6 +14,7 @@ import discord
 from discord import app_commands
 
 from bot.errors import (
+    BadStyle,
     BotCannotSpeak,
     ChannelFull,
     ClipStalled,
@@ -23,6 +24,7 @@ from bot.errors import (
     JoinFailed,
     NotInVoice,
     QueueFull,
+    ServersOnly,
     SpeakerRefused,
     SpeakingElsewhere,
     TimedOutMember,
@@ -99,6 +101,18 @@ def _unknown_voice(error: UnknownVoice) -> str:
         voice_id=error.typed.replace("`", "")[:64])
 
 
+def _bad_style(error: BadStyle) -> str:
+    if error.why == "malformed":
+        return _("A style is a short description such as `whispering` or `excited` "
+                 "(no brackets inside, at most 80 characters).")
+    if error.why == "no_emotion":
+        text = _("{model} only knows a fixed list of emotions and has none for “{style}”. "
+                 "Pick one from the list, or choose an S2 model.")
+    else:
+        text = _("{model} can't take the style “{style}”. Pick one from the list.")
+    return text.format(model=error.model, style=error.style)
+
+
 # Each refusal's wording (the first class in an error's MRO that is listed here wins).
 REFUSALS: dict[type[BaseException], Callable[[Any], str]] = {
     DatabaseUnavailable: lambda _e: _("The bot's database isn't answering right now. Try again in a moment."),
@@ -120,6 +134,8 @@ REFUSALS: dict[type[BaseException], Callable[[Any], str]] = {
     JoinFailed: lambda e: _("I couldn't join {channel}: {reason}").format(channel=e.channel, reason=e.reason),
     SpeakerRefused: _speaker_refused,
     UnknownVoice: _unknown_voice,
+    BadStyle: _bad_style,
+    ServersOnly: lambda _e: _("This only works in a server."),
     VoiceTraining: lambda _e: _("That voice is still being trained on Fish Audio (or its training failed): "
                                 "it can speak once it is ready."),
 }

@@ -12,7 +12,7 @@ import discord
 import pytest
 from sqlalchemy import select
 
-from bot.spoken.settings import DICTIONARY_NAMESPACE, NAMESPACE, NarrationSettings, PronunciationSettings
+from bot.spoken.settings import DICTIONARY_NAMESPACE, NAMESPACE, PronunciationSettings, ServerSpeech
 from bot.storage.models import UsageEvent
 from bot.storage.voice_prefs import NAMESPACE as VOICE_NAMESPACE
 from bot.storage.voice_prefs import VoicePrefs
@@ -49,7 +49,7 @@ async def anns_data(bot, harness, guild, fakefish) -> dict[str, Any]:
     for user_id, word in ((ANN, "Nguyen"), (BOB, "GPU")):
         await harness.run("dictionary add", user_id=user_id, guild=guild, permissions=MANAGE, word=word,
                           replacement="x")
-    await bot.store.update_guild(guild.id, NAMESPACE, {"ignored_members": [ANN]}, model=NarrationSettings)
+    await bot.store.update_guild(guild.id, NAMESPACE, {"ignored_members": [ANN]}, model=ServerSpeech)
     await bot.usage.record(kind="tts_chars", amount=12, user_id=ANN, guild_id=guild.id, outcome="ok")
     return {"voices": voices}
 
@@ -83,7 +83,7 @@ async def test_it_lists_asks_and_deletes_voices_on_fish_then_the_rest(bot, harne
     dictionary = await bot.store.get_guild(guild.id, DICTIONARY_NAMESPACE, PronunciationSettings)
     assert list(dictionary.entries) == ["gpu"] and dictionary.added_by == {"gpu": BOB}
     # The server's moderation stays; the ledger row stays, without Ann's id.
-    assert (await bot.store.get_guild(guild.id, NAMESPACE, NarrationSettings)).ignored_members == [ANN]
+    assert (await bot.store.get_guild(guild.id, NAMESPACE, ServerSpeech)).ignored_members == [ANN]
     assert await ledger_users(bot) == [FORGOTTEN_MEMBER]
     done = sent[-1]
     assert done.ephemeral and done.content.startswith("Done: deleted ")

@@ -12,7 +12,7 @@ import pytest
 
 from bot.client import build_intents
 from bot.config import Settings
-from bot.spoken.settings import NAMESPACE, NICKNAMES, OPT_OUT, NarrationSettings, Nicknames, OptOut
+from bot.spoken.settings import NAMESPACE, NICKNAMES, OPT_OUT, Nicknames, OptOut, ServerSpeech
 from bot.storage.voice_prefs import NAMESPACE as VOICE_NAMESPACE
 from bot.storage.voice_prefs import VoicePrefs
 from tests.bot_fixtures import make_settings, start_bot
@@ -392,7 +392,7 @@ async def restart_keeps_settings(fakefish: Any, tmp_path: Path, database_url: st
         await first.close()
     second = await start_bot(settings)
     try:
-        stored = await second.store.get_guild(guild.id, NAMESPACE, NarrationSettings)
+        stored = await second.store.get_guild(guild.id, NAMESPACE, ServerSpeech)
         assert stored.channels == [guild.text_channel_id]
         assert (stored.name_template, stored.max_repeat, stored.read_silent, stored.voice_chat,
                 stored.announce_joins, stored.expressive_cues, stored.ignored_members, stored.volume,

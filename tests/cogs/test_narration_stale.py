@@ -12,7 +12,7 @@ import pytest
 
 from bot import clock
 from bot.config import Settings
-from bot.spoken.settings import NAMESPACE, NarrationSettings
+from bot.spoken.settings import NAMESPACE, ServerSpeech
 from bot.usage.billing import billed_bytes
 from tests.discord_harness import events_handled, message_id_at, wait_for
 from tests.helpers.narration import ANN, BOB, MANAGE, settings_for, settle, spoken
@@ -79,7 +79,7 @@ async def test_max_wait_is_a_server_setting_and_zero_reads_everything(bot, room,
                                   max_wait=0)
     fields = {field.name: field.value for field in sent[-1].embeds[0].fields}
     assert fields["Skipped when unread after"] == "never"
-    assert (await bot.store.get_guild(guild.id, NAMESPACE, NarrationSettings)).max_wait_s == 0
+    assert (await bot.store.get_guild(guild.id, NAMESPACE, ServerSpeech)).max_wait_s == 0
     await room.join_and_bind()
     await backlog_then_later(bot, room, set_now)
     said = spoken(fakefish)
@@ -109,7 +109,7 @@ async def test_a_message_replayed_after_a_resume_counts_its_wait_from_when_it_wa
 
 
 def test_thirty_seconds_by_default() -> None:
-    assert NarrationSettings().max_wait_s == 30
+    assert ServerSpeech().max_wait_s == 30
 
 
 async def test_a_narrated_message_waiting_long_in_fishs_line_posts_no_place(bot, room, guild, fakefish,

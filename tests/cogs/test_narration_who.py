@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from bot.config import Settings
-from bot.spoken.settings import NAMESPACE, NarrationSettings
+from bot.spoken.settings import NAMESPACE, ServerSpeech
 from tests.discord_harness import message_payload, snowflake, wait_for
 from tests.discord_internals import gateway_event
 from tests.helpers.narration import (
@@ -88,13 +88,13 @@ async def test_ignore_edits_at_the_same_instant_are_all_kept(bot, room, guild) -
               for i, r in enumerate(roles)]
     replies = await asyncio.gather(*edits)
     assert all(sent[-1].content.endswith("won't be read aloud any more.") for sent in replies)
-    config = await bot.store.get_guild(guild.id, NAMESPACE, NarrationSettings)
+    config = await bot.store.get_guild(guild.id, NAMESPACE, ServerSpeech)
     assert sorted(config.ignored_members) == sorted(members)
     assert sorted(config.ignored_roles) == sorted(roles)
     removals = [room.harness.run("settings ignore remove", user_id=ANN, guild=guild, permissions=MANAGE,
                                  member=str(m), resolved=resolved_member(room, m)) for m in members[:4]]
     await asyncio.gather(*removals)
-    config = await bot.store.get_guild(guild.id, NAMESPACE, NarrationSettings)
+    config = await bot.store.get_guild(guild.id, NAMESPACE, ServerSpeech)
     assert sorted(config.ignored_members) == sorted(members[4:])
 
 

@@ -7,7 +7,7 @@ import discord
 from discord import app_commands
 
 from bot.client import FishBot
-from bot.spoken.settings import NAMESPACE, NarrationSettings
+from bot.spoken.settings import NAMESPACE, ServerSpeech
 from cogs.settings import NARRATION_OPTIONS
 from tests.discord_harness import FakeGuild, Harness
 
@@ -31,19 +31,19 @@ def test_every_option_sets_a_stored_field_and_the_command_offers_each_once(bot: 
     assert isinstance(command, app_commands.Command)
     assert [p.name for p in command.parameters] == [o.name for o in NARRATION_OPTIONS]
     assert all(not p.required and p.description != "…" for p in command.parameters)
-    assert {o.sets for o in NARRATION_OPTIONS} <= set(NarrationSettings.model_fields)
+    assert {o.sets for o in NARRATION_OPTIONS} <= set(ServerSpeech.model_fields)
     assert set(CHOSEN) | {"required_role", "any_role"} == {o.name for o in NARRATION_OPTIONS}
 
 
 async def test_each_option_is_stored_in_its_field(bot: FishBot, harness: Harness, guild: FakeGuild) -> None:
     guild.add_member(ANN, "ann")
-    defaults = NarrationSettings()
+    defaults = ServerSpeech()
     for option in NARRATION_OPTIONS:
         if option.name in CHOSEN:
             assert getattr(defaults, option.sets) != CHOSEN[option.name], option.name
     sent = await harness.run("settings narration", user_id=ANN, guild=guild, permissions=MANAGE, **CHOSEN)
     assert sent[-1].embeds and sent[-1].ephemeral
-    stored = await bot.store.get_guild(guild.id, NAMESPACE, NarrationSettings)
+    stored = await bot.store.get_guild(guild.id, NAMESPACE, ServerSpeech)
     for option in NARRATION_OPTIONS:
         if option.name in CHOSEN:
             assert getattr(stored, option.sets) == CHOSEN[option.name], option.name
@@ -52,8 +52,8 @@ async def test_each_option_is_stored_in_its_field(bot: FishBot, harness: Harness
     role = guild.add_role("Readers", 0)
     await harness.run("settings narration", user_id=ANN, guild=guild, permissions=MANAGE,
                       required_role=str(role), resolved={"roles": {str(role): guild.roles[-1]}})
-    assert (await bot.store.get_guild(guild.id, NAMESPACE, NarrationSettings)).required_role == role
+    assert (await bot.store.get_guild(guild.id, NAMESPACE, ServerSpeech)).required_role == role
     await harness.run("settings narration", user_id=ANN, guild=guild, permissions=MANAGE, any_role=False)
-    assert (await bot.store.get_guild(guild.id, NAMESPACE, NarrationSettings)).required_role == role
+    assert (await bot.store.get_guild(guild.id, NAMESPACE, ServerSpeech)).required_role == role
     await harness.run("settings narration", user_id=ANN, guild=guild, permissions=MANAGE, any_role=True)
-    assert (await bot.store.get_guild(guild.id, NAMESPACE, NarrationSettings)).required_role is None
+    assert (await bot.store.get_guild(guild.id, NAMESPACE, ServerSpeech)).required_role is None

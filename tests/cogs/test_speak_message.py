@@ -8,7 +8,7 @@ from typing import Any
 import discord
 import pytest
 
-from bot.spoken.settings import NAMESPACE, NarrationSettings
+from bot.spoken.settings import NAMESPACE, ServerSpeech
 from bot.storage.voice_prefs import NAMESPACE as VOICE_NAMESPACE
 from bot.storage.voice_prefs import VoicePrefs
 from cogs.speak_message import MENU_NAME
@@ -58,7 +58,7 @@ async def test_narrations_access_rules_apply(bot, harness, guild, people, fakefi
     sent = await menu(harness, guild, people["ann"], people["bob"], "opted out")
     assert "aren't read aloud in this server" in sent[-1].content and sent[-1].ephemeral
     await bot.store.update_guild(guild.id, NAMESPACE, {"ignored_members": [people["cat"]]},
-                                 model=NarrationSettings)
+                                 model=ServerSpeech)
     sent = await menu(harness, guild, people["ann"], people["cat"], "ignored")
     assert "aren't read aloud in this server" in sent[-1].content
     sent = await menu(harness, guild, people["ann"], people["robot"], "beep")
@@ -68,7 +68,7 @@ async def test_narrations_access_rules_apply(bot, harness, guild, people, fakefi
     assert spoken(fakefish) == []
     # A required prefix asks for automatic reading; asking for a message needs none.
     await bot.store.update_guild(guild.id, NAMESPACE, {"required_prefix": "!", "announce_names": False},
-                                 model=NarrationSettings)
+                                 model=ServerSpeech)
     await menu(harness, guild, people["ann"], people["ann"], "no prefix needed")
     await wait_for(lambda: len(spoken(fakefish)) == 1)
     assert spoken(fakefish) == ["no prefix needed"]

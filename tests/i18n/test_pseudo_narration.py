@@ -18,7 +18,7 @@ from bot.config import Settings
 from bot.i18n.catalogs import po_path
 from bot.i18n.formatting import duration
 from bot.spoken.pronunciation import MAX_ENTRIES
-from bot.spoken.settings import DICTIONARY_NAMESPACE, NAMESPACE, NarrationSettings, PronunciationSettings
+from bot.spoken.settings import DICTIONARY_NAMESPACE, NAMESPACE, PronunciationSettings, ServerSpeech
 from bot.storage.voice_prefs import NAMESPACE as VOICE_NAMESPACE
 from bot.storage.voice_prefs import VoicePrefs
 from bot.wording.notices import GONE, INSTEAD
@@ -205,7 +205,7 @@ async def test_narration_settings_and_member_commands_are_all_translated(bot, ha
     sent += await admin("narrate start")  # not in voice yet: "bring me in with /join"
     await harness.run("join", user_id=ANN, guild=guild)
     sent += await admin("narrate start")  # already in voice
-    await bot.store.update_guild(guild.id, NAMESPACE, {"auto_join": True}, model=NarrationSettings)
+    await bot.store.update_guild(guild.id, NAMESPACE, {"auto_join": True}, model=ServerSpeech)
     await bot.voice_sessions.get(guild.id).close()
     in_other = {"channel": str(other), "resolved": resolved(guild, channel=other)}
     sent += await admin("narrate start", **in_other)  # auto-join

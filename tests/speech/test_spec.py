@@ -56,7 +56,7 @@ def test_the_service_builds_specs_with_the_bots_settings(tmp_path: Path, set_tod
     set_today(date(2026, 12, 1))
     bot_settings = Settings(fish={"model": "s2-pro"}, speak={"file_format": "mp3"}, data_dir=tmp_path)
     speech = SpeechService(synth=None, ledger=None, sessions=None, settings=bot_settings,
-                           stale=None)  # only specs are built here
+                           stale=None, preparer=None)  # only specs are built here
     assert speech.spec("hi", voice_id="v1", speed=1.5) == SpeechSpec.build(bot_settings, "hi", voice_id="v1",
                                                                            speed=1.5)
     assert speech.spec("hi", model="s1").model == "s1"

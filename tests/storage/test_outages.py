@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 
 from bot.config import Settings
 from bot.errors import DatabaseUnavailable
-from bot.spoken.settings import NAMESPACE, NarrationSettings
+from bot.spoken.settings import NAMESPACE, ServerSpeech
 from bot.storage.db import Database
 from bot.storage.migrations import upgrade
 from bot.storage.models import UsageEvent
@@ -91,7 +91,7 @@ async def test_postgresql_restart_loses_no_settings_and_no_ledger_rows(restartab
     try:
         await upgrade(db)
         store, ledger = SettingsStore(db), UsageLedger(db, Settings())
-        await store.update_guild(GUILD, NAMESPACE, {"read_bots": True}, model=NarrationSettings)
+        await store.update_guild(GUILD, NAMESPACE, {"read_bots": True}, model=ServerSpeech)
         first = await ledger.reserve(kind="tts_bytes", amount=11, user_id=1, guild_id=GUILD)
         await first.finish("ok")
         playing = await ledger.reserve(kind="tts_bytes", amount=22, user_id=2, guild_id=GUILD)
@@ -99,7 +99,7 @@ async def test_postgresql_restart_loses_no_settings_and_no_ledger_rows(restartab
         await cluster.ctl("stop")
         # A command that writes settings meanwhile is told to try again; nothing half-saved.
         with pytest.raises(DatabaseUnavailable) as refused:
-            await store.update_guild(GUILD, NAMESPACE, {"read_bots": False}, model=NarrationSettings)
+            await store.update_guild(GUILD, NAMESPACE, {"read_bots": False}, model=ServerSpeech)
         assert describe(refused.value) == ("The bot's database isn't answering right now. "
                                            "Try again in a moment.")
         # A clip that ends while the server is down: its outcome is kept and written later.
@@ -110,13 +110,13 @@ async def test_postgresql_restart_loses_no_settings_and_no_ledger_rows(restartab
         await ledger.drain()  # the retried writes land once the server is back
         assert sorted(await ledger_rows(db)) == [(11, "ok"), (22, "partial"), (33, "cached")]
         fresh = SettingsStore(db)  # no cache: read from the restarted server
-        assert (await fresh.get_guild(GUILD, NAMESPACE, NarrationSettings)).read_bots is True
+        assert (await fresh.get_guild(GUILD, NAMESPACE, ServerSpeech)).read_bots is True
 
         # A plain restart: the pooled connections die with the server; pre-ping replaces them,
         # so the first command afterwards just works.
         await cluster.ctl("restart")
-        await store.update_guild(GUILD, NAMESPACE, {"read_bots": False}, model=NarrationSettings)
-        assert (await SettingsStore(db).get_guild(GUILD, NAMESPACE, NarrationSettings)).read_bots is False
+        await store.update_guild(GUILD, NAMESPACE, {"read_bots": False}, model=ServerSpeech)
+        assert (await SettingsStore(db).get_guild(GUILD, NAMESPACE, ServerSpeech)).read_bots is False
     finally:
         await db.close()
 
@@ -136,14 +136,14 @@ async def test_concurrent_sqlite_writers_never_see_a_lock(tmp_path: Path) -> Non
 
         async def configure(n: int) -> None:
             await stores[n % 2].update_guild(GUILD + n, NAMESPACE, {"max_length": n + 1},
-                                             model=NarrationSettings)
+                                             model=ServerSpeech)
 
         await asyncio.gather(*[spend(n) for n in range(120)], *[configure(n) for n in range(60)])
         await asyncio.gather(*(ledger.drain() for ledger in ledgers))
         async with first.session() as session:
             assert await session.scalar(select(func.count()).select_from(UsageEvent)) == 120
         for n in range(60):
-            config = await SettingsStore(second).get_guild(GUILD + n, NAMESPACE, NarrationSettings)
+            config = await SettingsStore(second).get_guild(GUILD + n, NAMESPACE, ServerSpeech)
             assert config.max_length == n + 1
     finally:
         await first.close()
