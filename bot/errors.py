@@ -9,6 +9,7 @@ carry their text as the message. Nothing here imports anything of the bot's.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 
 class UserFacingError(Exception):
@@ -35,6 +36,23 @@ class QueueFull(Refusal):
     def __init__(self, limit: int) -> None:
         super().__init__(limit)
         self.limit = limit
+
+
+class QuotaExceeded(Refusal):
+    """A request would go over a daily quota: which `kind` of spending ("tts_bytes", "clones",
+    "transcribe_seconds", "voice_designs"), whose quota (`scope`: "member" or "guild"), its limit,
+    what was used and what this needs (in stored units: bytes, clones, seconds), and when the
+    quotas reset."""
+
+    def __init__(self, *, kind: str, scope: str, limit: int, used: int, requested: int,
+                 resets_at: datetime) -> None:
+        super().__init__(kind, scope, limit, used, requested, resets_at)
+        self.kind, self.scope, self.limit = kind, scope, limit
+        self.used, self.requested, self.resets_at = used, requested, resets_at
+
+    @property
+    def remaining(self) -> int:
+        return max(0, self.limit - self.used)
 
 
 class FishUnavailable(Refusal):

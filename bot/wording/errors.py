@@ -24,6 +24,7 @@ from bot.errors import (
     JoinFailed,
     NotInVoice,
     QueueFull,
+    QuotaExceeded,
     ServersOnly,
     SpeakerRefused,
     SpeakingElsewhere,
@@ -36,6 +37,7 @@ from bot.fish.errors import FishError
 from bot.i18n import N_, _
 from bot.i18n.formatting import duration, listing, number
 from bot.wording.fish import user_message
+from bot.wording.quotas import quota_exceeded
 
 GENERIC_FAILURE = N_("Something went wrong on my side. The bot's operator can find the details in the log.")
 # The permissions the bot's checks name; others are shown with Discord's English name.
@@ -118,6 +120,7 @@ REFUSALS: dict[type[BaseException], Callable[[Any], str]] = {
     DatabaseUnavailable: lambda _e: _("The bot's database isn't answering right now. Try again in a moment."),
     QueueFull: lambda e: _("The queue is full ({count} waiting). Try again soon.").format(
         count=number(e.limit)),
+    QuotaExceeded: quota_exceeded,
     FishUnavailable: lambda e: _(
         "Fish Audio isn't responding right now (several requests failed in a row), so I'm not "
         "sending it new speech for a moment. Try again in {wait}.").format(wait=duration(e.retry_in)),
