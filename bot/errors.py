@@ -171,3 +171,41 @@ class UnknownVoice(Refusal):
 
 class VoiceTraining(Refusal):
     """The voice exists but is still being trained on Fish Audio (or its training failed)."""
+
+
+# --- cloning: the form's details and samples --------------------------------------------------
+
+class BadVoiceDetails(Refusal):
+    """A voice's title, description, tags or visibility as the member gave them can't be used:
+    `why` is "no_title", "title_too_long" (`length` of `limit`), "description_too_long",
+    "too_many_tags", "tag_too_long" (each against `limit`) or "visibility" (`typed` isn't one)."""
+
+    def __init__(self, why: str, *, length: int = 0, limit: int = 0, typed: str = "") -> None:
+        super().__init__(why, length, limit, typed)
+        self.why, self.length, self.limit, self.typed = why, length, limit, typed
+
+
+class BadSamples(Refusal):
+    """A clone's samples as a whole: `why` is "none" (no sample), "too_many" (`count` of at most
+    `limit`) or "transcripts" (`given` transcripts for `count` samples: all or none)."""
+
+    def __init__(self, why: str, *, count: int = 0, limit: int = 0, given: int = 0) -> None:
+        super().__init__(why, count, limit, given)
+        self.why, self.count, self.limit, self.given = why, count, limit, given
+
+
+class BadSample(Refusal):
+    """One sample (`name`, the file's name) can't make a voice: `why` is "too_long" (over `limit`
+    seconds), "too_short" (`seconds` long, under `limit`) or "silent"."""
+
+    def __init__(self, name: str, why: str, *, seconds: float = 0.0, limit: float = 0.0) -> None:
+        super().__init__(name, why, seconds, limit)
+        self.name, self.why, self.seconds, self.limit = name, why, seconds, limit
+
+
+class NotAnImage(Refusal):
+    """A cover (`name`, the file's name) that isn't an image."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(name)
+        self.name = name

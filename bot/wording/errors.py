@@ -14,7 +14,10 @@ import discord
 from discord import app_commands
 
 from bot.errors import (
+    BadSample,
+    BadSamples,
     BadStyle,
+    BadVoiceDetails,
     BotCannotSpeak,
     ChannelFull,
     ClipStalled,
@@ -22,6 +25,7 @@ from bot.errors import (
     DatabaseUnavailable,
     FishUnavailable,
     JoinFailed,
+    NotAnImage,
     NotInVoice,
     QueueFull,
     QuotaExceeded,
@@ -36,6 +40,7 @@ from bot.errors import (
 from bot.fish.errors import FishError
 from bot.i18n import N_, _
 from bot.i18n.formatting import duration, listing, number
+from bot.wording.cloning import bad_sample, bad_samples, bad_voice_details, not_an_image
 from bot.wording.fish import user_message
 from bot.wording.quotas import quota_exceeded
 
@@ -139,6 +144,10 @@ REFUSALS: dict[type[BaseException], Callable[[Any], str]] = {
     UnknownVoice: _unknown_voice,
     BadStyle: _bad_style,
     ServersOnly: lambda _e: _("This only works in a server."),
+    BadVoiceDetails: bad_voice_details,
+    BadSamples: bad_samples,
+    BadSample: bad_sample,
+    NotAnImage: not_an_image,
     VoiceTraining: lambda _e: _("That voice is still being trained on Fish Audio (or its training failed): "
                                 "it can speak once it is ready."),
 }
