@@ -209,3 +209,33 @@ class NotAnImage(Refusal):
     def __init__(self, name: str) -> None:
         super().__init__(name)
         self.name = name
+
+
+# --- scenes --------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class BadLine:
+    """A script line that isn't "Speaker: words": `why` is "no_speaker" (`text`, the line as
+    written) or "no_words" (`text`, the speaker it names)."""
+
+    number: int  # from 1
+    why: str
+    text: str
+
+
+class BadScript(Refusal):
+    """A /scene script that can't be performed: `why` is "lines" (every wrong line in `lines`),
+    "empty", "too_many_speakers" or "too_long" (`count` speakers or characters of at most `limit`),
+    or "nothing_left" (nothing to say once the cues are out)."""
+
+    def __init__(self, why: str, *, lines: tuple[BadLine, ...] = (), count: int = 0, limit: int = 0) -> None:
+        super().__init__(why, lines, count, limit)
+        self.why, self.lines, self.count, self.limit = why, lines, count, limit
+
+
+class UnknownSpeakers(Refusal):
+    """Speakers of a scene (`labels`, as written) that are neither a member nor a usable voice."""
+
+    def __init__(self, labels: list[str]) -> None:
+        super().__init__(labels)
+        self.labels = labels

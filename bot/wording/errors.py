@@ -16,6 +16,7 @@ from discord import app_commands
 from bot.errors import (
     BadSample,
     BadSamples,
+    BadScript,
     BadStyle,
     BadVoiceDetails,
     BotCannotSpeak,
@@ -33,6 +34,7 @@ from bot.errors import (
     SpeakerRefused,
     SpeakingElsewhere,
     TimedOutMember,
+    UnknownSpeakers,
     UnknownVoice,
     UserFacingError,
     VoiceTraining,
@@ -43,6 +45,7 @@ from bot.i18n.formatting import duration, listing, number
 from bot.wording.cloning import bad_sample, bad_samples, bad_voice_details, not_an_image
 from bot.wording.fish import user_message
 from bot.wording.quotas import quota_exceeded
+from bot.wording.scene import bad_script, unknown_speakers
 
 GENERIC_FAILURE = N_("Something went wrong on my side. The bot's operator can find the details in the log.")
 # The permissions the bot's checks name; others are shown with Discord's English name.
@@ -148,6 +151,8 @@ REFUSALS: dict[type[BaseException], Callable[[Any], str]] = {
     BadSamples: bad_samples,
     BadSample: bad_sample,
     NotAnImage: not_an_image,
+    BadScript: bad_script,
+    UnknownSpeakers: unknown_speakers,
     VoiceTraining: lambda _e: _("That voice is still being trained on Fish Audio (or its training failed): "
                                 "it can speak once it is ready."),
 }
