@@ -239,3 +239,26 @@ class UnknownSpeakers(Refusal):
     def __init__(self, labels: list[str]) -> None:
         super().__init__(labels)
         self.labels = labels
+
+
+# --- how the bot says things in a server -----------------------------------------------------
+
+class BadEntry(Refusal):
+    """A pronunciation-dictionary entry that was refused. `field` is "word", "replacement",
+    "fallback" or "phonemes"; `why` is "empty", "too_long" (over `limit` characters), "mentions",
+    "markup", "no_letter" (a word without a letter or digit), "lonely_fallback" (a fallback
+    without a phoneme replacement) or "phoneme_characters"."""
+
+    def __init__(self, field: str, why: str, *, limit: int = 0) -> None:
+        super().__init__(field, why, limit)
+        self.field, self.why, self.limit = field, why, limit
+
+
+class BadNameTemplate(Refusal, ValueError):
+    """A server's name template ("{name} said:") that was refused: `why` is "no_name",
+    "too_long" (over `limit` characters), "mentions" or "placeholder" (another placeholder). A
+    ValueError too: it is a pydantic validator's refusal."""
+
+    def __init__(self, why: str, *, limit: int = 0) -> None:
+        super().__init__(why, limit)
+        self.why, self.limit = why, limit

@@ -14,6 +14,8 @@ import discord
 from discord import app_commands
 
 from bot.errors import (
+    BadEntry,
+    BadNameTemplate,
     BadSample,
     BadSamples,
     BadScript,
@@ -46,6 +48,7 @@ from bot.wording.cloning import bad_sample, bad_samples, bad_voice_details, not_
 from bot.wording.fish import user_message
 from bot.wording.quotas import quota_exceeded
 from bot.wording.scene import bad_script, unknown_speakers
+from bot.wording.spoken import bad_entry, bad_name_template
 
 GENERIC_FAILURE = N_("Something went wrong on my side. The bot's operator can find the details in the log.")
 # The permissions the bot's checks name; others are shown with Discord's English name.
@@ -153,6 +156,8 @@ REFUSALS: dict[type[BaseException], Callable[[Any], str]] = {
     NotAnImage: not_an_image,
     BadScript: bad_script,
     UnknownSpeakers: unknown_speakers,
+    BadEntry: bad_entry,
+    BadNameTemplate: bad_name_template,
     VoiceTraining: lambda _e: _("That voice is still being trained on Fish Audio (or its training failed): "
                                 "it can speak once it is ready."),
 }
