@@ -65,6 +65,10 @@ class FishUnavailable(Refusal):
         self.outage = outage
 
 
+class ClipTooLarge(Refusal):
+    """A rendered clip is larger than Discord takes as an upload where it was asked for."""
+
+
 class ClipStalled(Exception):
     """Fish stopped sending audio for longer than the stall timeout (or sent nothing at all)."""
 

@@ -24,6 +24,7 @@ from bot.errors import (
     BotCannotSpeak,
     ChannelFull,
     ClipStalled,
+    ClipTooLarge,
     ConnectTimedOut,
     DatabaseUnavailable,
     FishUnavailable,
@@ -46,6 +47,7 @@ from bot.i18n import N_, _
 from bot.i18n.formatting import duration, listing, number
 from bot.wording.cloning import bad_sample, bad_samples, bad_voice_details, not_an_image
 from bot.wording.fish import user_message
+from bot.wording.media import MEDIA_REFUSALS
 from bot.wording.quotas import quota_exceeded
 from bot.wording.scene import bad_script, unknown_speakers
 from bot.wording.spoken import bad_entry, bad_name_template
@@ -160,6 +162,8 @@ REFUSALS: dict[type[BaseException], Callable[[Any], str]] = {
     BadNameTemplate: bad_name_template,
     VoiceTraining: lambda _e: _("That voice is still being trained on Fish Audio (or its training failed): "
                                 "it can speak once it is ready."),
+    ClipTooLarge: lambda _e: _("That clip is larger than Discord lets me upload here. Try less text."),
+    **MEDIA_REFUSALS,
 }
 
 
