@@ -1,9 +1,9 @@
 """The bot's expected refusals, as data. Dependency-free: any layer may raise them.
 
-`UserFacingError` is an expected refusal that is safe to show the member. Most carry what went
-wrong as fields (a channel, a limit, a wait) and are worded where the member reads them, in their
-language, by `bot.wording.describe_error`; a few older ones were worded where they were raised and
-carry their text as the message. Nothing here imports anything of the bot's.
+`UserFacingError` is an expected refusal that is safe to show the member. Below the cogs they are
+`Refusal`s, carrying what went wrong as fields (a channel, a limit, a reset time) and worded where
+the member reads them, in their language, by `bot.wording.describe_error`; a cog may still raise a
+`UserFacingError` with its text already worded. Nothing here imports anything of the bot's.
 """
 
 from __future__ import annotations
