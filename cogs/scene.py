@@ -33,6 +33,7 @@ from bot.speech.voices import resolve_voice
 from bot.storage.voice_prefs import NAMESPACE as VOICE_NAMESPACE
 from bot.storage.voice_prefs import VoicePrefs
 from bot.tts.spec import SpeechSpec
+from bot.ui.fish_line import line_notice
 from bot.ui.speaking import FILE_TYPES, in_voice, speak_in_voice
 from bot.ui.views import AnsweredModal
 from bot.usage import expensive_cooldown
@@ -220,9 +221,11 @@ class Scene(commands.Cog):
                 await interaction.response.defer(thinking=True)
 
         clips = []
+        in_line = line_notice(interaction.edit_original_response)  # told once for the scene
         for spec in specs:  # in turn: the first one defers the interaction
             clips.append(await self.bot.speech.render(spec, user_id=interaction.user.id,
-                                                      guild_id=interaction.guild_id, accepted=defer))
+                                                      guild_id=interaction.guild_id, accepted=defer,
+                                                      in_line=in_line))
         file_format = self.bot.settings.speak.file_format
         if len(clips) == 1:  # already in the file format
             audio = clips[0]

@@ -15,6 +15,7 @@ from discord.ext import commands
 from bot.expressive import cues
 from bot.i18n import N_, _
 from bot.speech.prepare import Phrase
+from bot.ui.fish_line import line_notice
 from bot.ui.speaking import FILE_TYPES
 from bot.ui.views import MemberView
 from cogs.speak import checked_model, model_choices
@@ -75,7 +76,7 @@ class CueHelpView(MemberView):
             await interaction.response.defer(ephemeral=True, thinking=True)
 
         audio = await speech.render(spec, user_id=interaction.user.id, guild_id=interaction.guild_id,
-                                    accepted=defer)
+                                    accepted=defer, in_line=line_notice(interaction.edit_original_response))
         extension, _mime = FILE_TYPES[spec.format]
         await interaction.followup.send(_("`{cue}` on {model}:").format(cue=cue.written, model=self.model),
                                         ephemeral=True,

@@ -27,6 +27,7 @@ from tests import discord_internals as internals
 from tests.discord_internals import gateway_event
 
 _ids = itertools.count(1_100_000_000_000_000_000)
+_message_sequence = itertools.count()
 APPLICATION_ID = 1_000_000_000_000_000_001
 # How long a test waits for a button's or modal's callback before failing.
 CALLBACK_TIMEOUT_S = 30.0
@@ -46,6 +47,12 @@ MODAL = 9
 
 def snowflake() -> int:
     return next(_ids)
+
+
+def message_id_at(moment: datetime) -> int:
+    """A message id as Discord makes one: its creation time in the top bits (discord.py's
+    `Message.created_at` reads it back), a sequence below, so ids made at one moment differ."""
+    return discord.utils.time_snowflake(moment) + next(_message_sequence) % (1 << 22)
 
 
 async def events_handled() -> None:
@@ -221,16 +228,19 @@ def member_payload(user_id: int, name: str, *, roles: list[int] | None = None,
 def message_payload(guild: FakeGuild | None, *, author_id: int, channel_id: int | None = None,
                     content: str = "", attachments: list[dict[str, Any]] | None = None,
                     flags: int = 0, message_id: int | None = None) -> dict[str, Any]:
-    """A MESSAGE_CREATE-shaped message, as Discord sends it and as context menus resolve it."""
+    """A MESSAGE_CREATE-shaped message, as Discord sends it and as context menus resolve it: written
+    now by the test's pinned clock (its id says so), unless `message_id` says otherwise."""
     if guild is not None:
         member = next(m for m in guild.members if m["user"]["id"] == str(author_id))
         author = member["user"]
         channel_id = channel_id or guild.text_channel_id
     else:
         author = user_payload(author_id, "someone")
+    message_id = message_id or message_id_at(clock.utc_now())
     data: dict[str, Any] = {
-        "id": str(message_id or snowflake()), "channel_id": str(channel_id or snowflake()),
-        "author": author, "content": content, "timestamp": "2026-11-25T12:00:00+00:00",
+        "id": str(message_id), "channel_id": str(channel_id or snowflake()),
+        "author": author, "content": content,
+        "timestamp": discord.utils.snowflake_time(message_id).isoformat(),
         "edited_timestamp": None, "tts": False, "mention_everyone": False, "mentions": [],
         "mention_roles": [], "attachments": attachments or [], "embeds": [], "pinned": False,
         "type": 0, "flags": flags,

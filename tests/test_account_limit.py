@@ -13,7 +13,7 @@ import pytest
 from bot.config import Settings
 from tests.bot_fixtures import make_settings
 from tests.discord_harness import FakeGuild, Harness, snowflake, wait_for
-from tests.voice_standin import RecordingVoiceClient
+from tests.helpers.speak import heard
 
 TEXT = "Every server that asks is heard, in turn."
 
@@ -36,13 +36,6 @@ async def speak_everywhere(bot: Any, harness: Harness, servers: int) -> list[Fak
     await asyncio.gather(*(harness.run("speak", user_id=member, guild=guild, text=f"{TEXT} Server {n}.")
                            for n, (guild, member) in enumerate(guilds)))
     return [guild for guild, _ in guilds]
-
-
-def heard(bot: Any, guild: FakeGuild) -> bool:
-    session = bot.voice_sessions.get(guild.id)
-    voice = bot.get_guild(guild.id).voice_client
-    return (session is not None and session.clips_played == 1 and isinstance(voice, RecordingVoiceClient)
-            and len(voice.packets) > 10)
 
 
 async def test_fifteen_servers_at_once_on_a_starter_account_are_all_heard(bot, harness, fakefish) -> None:

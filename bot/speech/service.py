@@ -31,6 +31,7 @@ import discord
 from bot import clock
 from bot.config import Settings
 from bot.errors import ServersOnly
+from bot.fish.admission import LongWait
 from bot.i18n import current_language, using_language
 from bot.permissions import require_speaker
 from bot.speech.prepare import Preparer
@@ -42,7 +43,7 @@ from bot.usage.billing import billed_bytes
 from bot.usage.reservation import Reservation
 from bot.voice.clip import Clip
 from bot.voice.manager import SessionManager
-from bot.voice.outcomes import VoiceNotice
+from bot.voice.outcomes import InLine, VoiceNotice
 from bot.voice.request import Notify, SpeakRequest
 from bot.voice.session import VoiceSession
 from bot.wording.notices import gone_notice, voice_notice
@@ -119,6 +120,7 @@ class SpeechService:
         max_seconds: float | None = None,
         max_wait_s: float | None = None,
         notice: Tell | None = None,
+        tell_place: bool = False,
     ) -> Placement:
         """Queue `items` in the requester's voice channel (joining it), or in `into` (narration's
         session, where who may speak is the caller's to check: `speak_refusal`). Returns the
@@ -129,6 +131,8 @@ class SpeechService:
         `max_seconds` and `max_wait_s` are narration's (the message read, a cap on its speaking
         time, how long it may wait before it is skipped unread);
         `channel_id` is the text channel the words were read from (who may see them in /queue).
+        `tell_place`: a clip that waits long in the account's line for Fish tells the requester
+        its place, by `tell`, once for all `items` (a member's own request; narration leaves it off).
         Raises FishUnavailable, QuotaExceeded, QueueFull, or a refusal when the requester may not
         speak in their voice channel or it can't be joined; in every case each reservation has
         been finished (given back, unless Fish had already been asked for the clip)."""
@@ -146,7 +150,8 @@ class SpeechService:
                 request = SpeakRequest(spec=item.spec if isinstance(item, Bought) else item,
                                        requester_id=requester.id, requester_name=requester.display_name,
                                        notify=notify, message_id=message_id, channel_id=channel_id,
-                                       max_seconds=max_seconds, max_wait_s=max_wait_s)
+                                       max_seconds=max_seconds, max_wait_s=max_wait_s,
+                                       tell_place=tell_place)
                 if isinstance(item, Bought):
                     request.audio = item.audio
                 else:
@@ -250,11 +255,12 @@ class SpeechService:
 
     async def render(
         self, spec: SpeechSpec, *, user_id: int, guild_id: int | None, accepted: Accepted | None = None,
-        notice: Tell | None = None,
+        notice: Tell | None = None, in_line: LongWait | None = None,
     ) -> bytes:
         """The whole clip as bytes in `spec.format`: from the TTS cache (recorded as "cached")
         or from Fish, with the billed bytes reserved first and committed when the audio arrived.
-        A saved voice that is gone is replaced as in `queue` (`notice` tells the member)."""
+        A saved voice that is gone is replaced as in `queue` (`notice` tells the member);
+        `in_line(place)` is called if the request waits long in the account's line for Fish."""
         voice_gone = self.voice_gone(user_id, guild_id, notice)
         spec = await self._usable_voice(spec, user_id, guild_id, voice_gone)
         audio = self.synth.cached(spec)
@@ -269,17 +275,24 @@ class SpeechService:
             if accepted is not None:
                 await accepted()
             return await self.synth.convert(spec, guild_id=guild_id, user_id=user_id,
-                                             voice_gone=voice_gone)
+                                             voice_gone=voice_gone, on_long_wait=in_line)
 
 
 def _notify(tell: Tell | None) -> Notify | None:
     """What the voice session reports, worded in the requester's language (the one current now:
-    the session reports from its own task) and told."""
+    the session reports from its own task) and told. A place in the account's line is told once
+    for everything queued together (not again after a refusal, nor for each clip of a scene)."""
     if tell is None:
         return None
     language = current_language()
+    told_place = False
 
     async def notify(event: VoiceNotice) -> None:
+        nonlocal told_place
+        if isinstance(event, InLine):
+            if told_place:
+                return
+            told_place = True
         with using_language(language):
             text = voice_notice(event)
         await tell(text)

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 from bot.errors import ClipStalled, FishUnavailable
 from bot.fish import FishClient, ReferenceNotFoundError
-from bot.fish.admission import requested_by
+from bot.fish.admission import LongWait, requested_by
 from bot.fish.tts import AudioStream
 from bot.tts.breaker import FishBreaker
 from bot.tts.cache import TTSCache
@@ -91,11 +91,13 @@ class Synthesizer:
 
     @contextlib.asynccontextmanager
     async def _request(self, spec: SpeechSpec, *, guild_id: int | None, user_id: int | None,
-                       timeout: float | None) -> AsyncIterator[AudioStream]:
+                       timeout: float | None, on_long_wait: LongWait | None) -> AsyncIterator[AudioStream]:
         """The one place a Fish TTS request is opened and held until its audio is read. It waits
-        for one of the account's slots in `guild_id`'s turn (`user_id`'s, in DMs); `timeout`
-        bounds Fish's answer once admitted (time in line does not count)."""
-        with requested_by(guild_id, user_id):  # the stream takes the turn it was asked in
+        for one of the account's slots in `guild_id`'s turn (`user_id`'s, in DMs), calling
+        `on_long_wait(place)` if that wait is long; `timeout` bounds Fish's answer once admitted
+        (time in line does not count)."""
+        # The stream takes the turn it was asked in.
+        with requested_by(guild_id, user_id, on_long_wait=on_long_wait):
             stream = self._fish.tts.stream(text=spec.text, **spec.tts_options())
         try:
             await stream.start(answer_timeout=timeout)
@@ -127,11 +129,12 @@ class Synthesizer:
 
     @contextlib.asynccontextmanager
     async def stream(self, spec: SpeechSpec, *, guild_id: int | None, user_id: int | None = None,
-                     voice_gone: VoiceGone | None = None,
-                     sent: Callable[[], None] | None = None) -> AsyncIterator[Speech]:
+                     voice_gone: VoiceGone | None = None, sent: Callable[[], None] | None = None,
+                     on_long_wait: LongWait | None = None) -> AsyncIterator[Speech]:
         """Stream `spec` from Fish. `sent()` is called as each request goes out (Fish bills from
-        then on). The body reading `speech.chunks` is part of the attempt the breaker counts; the
-        chunks stop with ClipStalled when Fish goes quiet for the stall timeout."""
+        then on); `on_long_wait(place)` when one waits long in the account's line. The body
+        reading `speech.chunks` is part of the attempt the breaker counts; the chunks stop with
+        ClipStalled when Fish goes quiet for the stall timeout."""
         for replaced in range(MAX_VOICE_REPLACEMENTS + 1):
             answered = False
             try:
@@ -139,7 +142,8 @@ class Synthesizer:
                     if sent is not None:
                         sent()
                     async with self._request(spec, guild_id=guild_id, user_id=user_id,
-                                             timeout=self.stall_timeout) as audio:
+                                             timeout=self.stall_timeout,
+                                             on_long_wait=on_long_wait) as audio:
                         answered = True
                         yield Speech(spec, stall_guard(audio, self.stall_timeout))
                 return
@@ -149,13 +153,13 @@ class Synthesizer:
                 spec = await self._replacement(spec, voice_gone, replaced, exc)
 
     async def convert(self, spec: SpeechSpec, *, guild_id: int | None, user_id: int | None = None,
-                      voice_gone: VoiceGone | None = None) -> bytes:
+                      voice_gone: VoiceGone | None = None, on_long_wait: LongWait | None = None) -> bytes:
         """The whole clip of `spec` in `spec.format` from Fish (not looked up in the cache: see
-        `cached`), kept in the cache for next time."""
+        `cached`), kept in the cache for next time. `on_long_wait` as in `stream`."""
         for replaced in range(MAX_VOICE_REPLACEMENTS + 1):
             try:
                 async with self._guarded(), self._request(spec, guild_id=guild_id, user_id=user_id,
-                                                          timeout=None) as stream:
+                                                          timeout=None, on_long_wait=on_long_wait) as stream:
                     audio = await stream.collect()
                 self.keep(spec, audio)
                 return audio

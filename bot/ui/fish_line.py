@@ -9,21 +9,25 @@ from collections.abc import Awaitable, Callable
 import discord
 
 from bot.fish.admission import LongWait
-from bot.i18n import _
-from bot.i18n.formatting import number
+from bot.wording.notices import place_in_line
 
 log = logging.getLogger(__name__)
 
 
 def line_notice(edit: Callable[..., Awaitable[object]]) -> LongWait:
     """A long-wait notice that edits the member's reply with `edit(content=…)` (e.g.
-    `interaction.edit_original_response`, `message.edit`) to show their place in line."""
+    `interaction.edit_original_response`, `message.edit`) to show their place in line. Told once:
+    not again when a refused request goes back in line, nor for the next request it is given to
+    (a scene's clips rendered in turn)."""
+    told = False
 
     async def notice(place: int) -> None:
-        text = _("Fish Audio is busy with this bot's other requests: yours is number {place} in "
-                 "line and starts as soon as it's its turn.").format(place=number(place))
+        nonlocal told
+        if told:
+            return
+        told = True
         try:
-            await edit(content=text)
+            await edit(content=place_in_line(place))
         except discord.HTTPException:
             log.info("could not show the Fish line notice", exc_info=True)
 

@@ -14,6 +14,7 @@ from bot.i18n import _
 from bot.i18n.formatting import number
 from bot.speech.service import Accepted, Item, Placement, SpeechService
 from bot.tts.spec import SpeechSpec
+from bot.ui.fish_line import line_notice
 
 NO_MENTIONS = discord.AllowedMentions.none()
 FILE_TYPES = {"opus": ("ogg", "audio/ogg"), "mp3": ("mp3", "audio/mpeg")}
@@ -42,15 +43,16 @@ async def speak_in_voice(speech: SpeechService, interaction: discord.Interaction
                          items: list[Item], *, channel_id: int | None = None,
                          reply: Callable[[Placement, str], str] = queued_reply) -> None:
     """Queue `items` in the member's voice channel; answers ephemerally with `reply(placement,
-    channel mention)`, and later with the reason if a clip fails. `channel_id`: the text channel
-    the words were read from (see `SpeechService.queue`)."""
+    channel mention)`, and later with the reason if a clip fails, or its place in the account's line
+    for Fish if its audio waits long. `channel_id`: the text channel the words were read from (see
+    `SpeechService.queue`)."""
 
     async def tell(message: str) -> None:
         await interaction.followup.send(message, ephemeral=True, allowed_mentions=NO_MENTIONS)
 
     # Deferred only once the quota is reserved, so a refusal is the interaction's first answer.
     placed = await speech.queue(member, items, tell, accepted=_defer(interaction, ephemeral=True),
-                                channel_id=channel_id)
+                                channel_id=channel_id, tell_place=True)
     mention = getattr(placed.channel, "mention", None) or _("your voice channel")
     await interaction.followup.send(reply(placed, mention), ephemeral=True)
 
@@ -63,13 +65,15 @@ async def send_as_file(
     content: str | None = None,
     ephemeral: bool = False,
 ) -> None:
-    """Synthesise the whole clip (from the cache of short phrases when possible) and attach it."""
+    """Synthesise the whole clip (from the cache of short phrases when possible) and attach it. A
+    long wait in the account's line for Fish shows its place in the deferred reply meanwhile."""
 
     async def notice(message: str) -> None:
         await interaction.followup.send(message, ephemeral=True, allowed_mentions=NO_MENTIONS)
 
     audio = await speech.render(spec, user_id=interaction.user.id, guild_id=interaction.guild_id,
-                                accepted=_defer(interaction, ephemeral=ephemeral), notice=notice)
+                                accepted=_defer(interaction, ephemeral=ephemeral), notice=notice,
+                                in_line=line_notice(interaction.edit_original_response))
     if len(audio) > interaction.filesize_limit:
         raise ClipTooLarge
     extension, _mime = FILE_TYPES[spec.format]

@@ -20,6 +20,7 @@ from bot.fish import FishConnectError, FishError, FishNetworkError
 from bot.tts.spec import SpeechSpec
 from bot.tts.synthesizer import Speech, Synthesizer
 from bot.usage.quotas import Outcome
+from bot.voice.outcomes import InLine
 from bot.voice.request import SpeakRequest
 
 log = logging.getLogger(__name__)
@@ -167,12 +168,24 @@ class Clip:
         """One request for the clip's audio; returns the spec Fish spoke (its voice replaced if the
         one asked for is gone)."""
         speech: Speech
-        async with self._synth.stream(spec, guild_id=self._guild_id, voice_gone=self.request.voice_gone,
-                                      sent=self._sent) as speech:
+        request = self.request
+        async with self._synth.stream(spec, guild_id=self._guild_id, voice_gone=request.voice_gone,
+                                      sent=self._sent,
+                                      on_long_wait=self._in_line if request.tell_place else None) as speech:
             if speech.spec is not spec:  # a gone voice replaced: what the request now speaks with
                 self.request.spec = speech.spec
             await self._pump(self._chunks(speech.chunks))
         return speech.spec
+
+    async def _in_line(self, place: int) -> None:
+        """Its request waits long for one of the account's Fish slots: reported to the requester."""
+        notify = self.request.notify
+        if notify is None:
+            return
+        try:
+            await notify(InLine(place))
+        except discord.HTTPException:
+            log.info("could not tell the requester of clip %s its place in line", self.request.id)
 
     @property
     def broke_part_way(self) -> bool:

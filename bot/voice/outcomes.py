@@ -34,4 +34,14 @@ class StaleSkipped:
     max_wait_s: float
 
 
-VoiceNotice = ClipFailed | SessionEnded | StaleSkipped
+@dataclass(frozen=True)
+class InLine:
+    """The requester's clip has waited long for one of the account's Fish slots (the account's
+    concurrency limit, bot/fish/admission) and is `place` in line (1: next). It still comes.
+    Reported for each long wait (again after a refusal, for each clip of a scene); the speech layer
+    tells the member once for what they asked together."""
+
+    place: int
+
+
+VoiceNotice = ClipFailed | SessionEnded | StaleSkipped | InLine

@@ -9,6 +9,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+import discord
+
 from bot import clock
 from bot.tts.spec import SpeechSpec
 from bot.tts.synthesizer import VoiceGone
@@ -43,12 +45,17 @@ class SpeakRequest:
     channel_id: int | None = None
     # For narration: stop speaking after this long (a long message can't hold the channel).
     max_seconds: float | None = None
-    # For narration: skipped unread once it has waited this long (stale chat is not read late).
+    # For narration: skipped unread once it has waited this long since the message was written
+    # (stale chat is not read late).
     max_wait_s: float | None = None
     # Told once how the request ended; /speak commits or releases the member's quota with it.
     on_outcome: OnOutcome | None = None
     # The spec's voice is gone from Fish: forget it, pick the next one (and tell the member once).
     voice_gone: VoiceGone | None = None
+    # A member's own request (/speak, a menu, a preview): told its place when its audio waits long
+    # in the account's line for Fish. Not narration: a place per chat message would flood the
+    # channel, and its `max_wait_s` already bounds (and reports) a long wait.
+    tell_place: bool = False
     # Audio already bought (a voice-design candidate): played as it is, without asking Fish.
     audio: bytes | None = None
     id: int = field(default_factory=lambda: next(_next_id))
@@ -67,9 +74,18 @@ class SpeakRequest:
             except Exception:
                 log.exception("recording the outcome of speak request %s failed", self.id)
 
+    @property
+    def waiting_since(self) -> datetime:
+        """When its wait began: when it was queued, or for a narrated message when it was written
+        (its id's time) if that is earlier — after a gateway RESUME, Discord replays the messages
+        missed meanwhile, which may already be minutes old."""
+        if self.message_id is None:
+            return self.queued_at
+        return min(self.queued_at, discord.utils.snowflake_time(self.message_id))
+
     def stale(self, now: datetime) -> bool:
         """It has waited longer than it may (narration's `max_wait_s`)."""
-        return self.max_wait_s is not None and now - self.queued_at > timedelta(seconds=self.max_wait_s)
+        return self.max_wait_s is not None and now - self.waiting_since > timedelta(seconds=self.max_wait_s)
 
     @property
     def text(self) -> str:

@@ -1,6 +1,6 @@
 """What the bot tells a member after the fact, worded from data in the current language: why a
-clip failed or a voice session ended (bot.voice.outcomes), and a saved voice that went missing
-(bot.tts.gone)."""
+clip failed or a voice session ended, or that it waits long in the account's line for Fish
+(bot.voice.outcomes), and a saved voice that went missing (bot.tts.gone)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from bot.errors import ClipStalled, FishUnavailable
 from bot.i18n import N_, _, ngettext
 from bot.i18n.formatting import duration, number
 from bot.tts.gone import VoiceGoneNotice
-from bot.voice.outcomes import ClipFailed, SessionEnded, StaleSkipped, VoiceNotice
+from bot.voice.outcomes import ClipFailed, InLine, SessionEnded, StaleSkipped, VoiceNotice
 from bot.wording.errors import describe
 from bot.wording.fish import user_message
 
@@ -29,8 +29,18 @@ INSTEAD = {
 }
 
 
+def place_in_line(place: int) -> str:
+    """A member's Fish request has waited long for one of the account's concurrency slots
+    (bot/fish/admission): its place in line, and that it still comes (never "try again")."""
+    return _("Fish Audio is busy with this bot's other requests: yours is number {place} in "
+             "line and starts as soon as it's its turn.").format(place=number(place))
+
+
 def voice_notice(notice: VoiceNotice) -> str:
-    """Why a requester's clip failed, or why the session that would have played it ended."""
+    """Why a requester's clip failed, why the session that would have played it ended, or its
+    place in the account's line for Fish."""
+    if isinstance(notice, InLine):
+        return place_in_line(notice.place)
     if isinstance(notice, SessionEnded):
         where = notice.channel or _("the voice channel")
         if notice.reason == "removed":

@@ -13,7 +13,8 @@ import pytest
 from bot import clock
 from bot.config import Settings
 from bot.spoken.settings import NAMESPACE, ServerSpeech
-from tests.discord_harness import events_handled, wait_for
+from bot.usage.billing import billed_bytes
+from tests.discord_harness import events_handled, message_id_at, wait_for
 from tests.helpers.narration import ANN, BOB, MANAGE, settings_for, settle, spoken
 from tests.rest_recorder import RestRecorder
 
@@ -87,5 +88,44 @@ async def test_max_wait_is_a_server_setting_and_zero_reads_everything(bot, room,
     assert rest.messages == []
 
 
+async def test_a_message_replayed_after_a_resume_counts_its_wait_from_when_it_was_written(
+        bot, room, guild, fakefish, monkeypatch) -> None:
+    rest = RestRecorder(bot, monkeypatch)
+    await room.join_and_bind()
+    now = clock.utc_now()
+    # After a gateway RESUME, Discord replays the messages missed meanwhile, as they were written:
+    # one 31 s ago (older than max_wait), one 10 s ago. Both are queued just now.
+    old = room.say(BOB, "old news", message_id=message_id_at(now - timedelta(seconds=31)))
+    room.say(BOB, "recent news", message_id=message_id_at(now - timedelta(seconds=10)))
+    await settle(bot)
+    assert [text.rsplit(": ", 1)[-1] for text in spoken(fakefish)] == ["recent news"]
+    [(channel, reply)] = rest.messages
+    assert channel == room.text and str(reply["message_reference"]["message_id"]) == old["id"]
+    assert reply["content"] == ("I couldn't read this aloud: it waited longer than 30 s behind other "
+                                "speech (1 message skipped).")
+    await bot.usage.drain()  # only what was read is counted: Fish was never asked for the old one
+    used = (await bot.usage.member_today(BOB, guild.id)).used["tts_bytes"]
+    assert used == billed_bytes(spoken(fakefish)[0])
+
+
 def test_thirty_seconds_by_default() -> None:
     assert ServerSpeech().max_wait_s == 30
+
+
+async def test_a_narrated_message_waiting_long_in_fishs_line_posts_no_place(bot, room, guild, fakefish,
+                                                                            monkeypatch) -> None:
+    # Members are told their place in the account's line for their own requests, not for chat being
+    # read: a reply per message would fill the channel, and max_wait bounds the wait.
+    rest = RestRecorder(bot, monkeypatch)
+    await room.join_and_bind()
+    gate = bot.fish.gate
+    gate.long_wait_s = 0.0  # any wait is long
+    held = [await gate.acquire(owner=f"server {n}") for n in range(gate.limit)]
+    room.say(ANN, "waiting in line")
+    await wait_for(lambda: gate.waiting == 1)
+    await events_handled()
+    for slot in held:
+        slot.release()
+    await settle(bot)
+    assert spoken(fakefish)[-1].endswith("waiting in line")
+    assert rest.messages == []

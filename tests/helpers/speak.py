@@ -21,5 +21,13 @@ def voice_client(bot: Any, guild: FakeGuild) -> RecordingVoiceClient:
     return client
 
 
+def heard(bot: Any, guild: FakeGuild) -> bool:
+    """The guild's first clip has played, and its voice client was sent its audio."""
+    session = bot.voice_sessions.get(guild.id)
+    voice = bot.get_guild(guild.id).voice_client
+    return (session is not None and session.clips_played == 1 and isinstance(voice, RecordingVoiceClient)
+            and len(voice.packets) > 10)
+
+
 async def speak(harness: Harness, guild: FakeGuild, user_id: int, text: str, **options: Any) -> list[Any]:
     return await harness.run("speak", user_id=user_id, guild=guild, text=text, **options)
