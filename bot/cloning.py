@@ -14,10 +14,8 @@ import discord
 from discord import app_commands
 
 from bot.config import CloneSection
-from bot.errors import UserFacingError
+from bot.errors import BadSample, BadSamples, BadVoiceDetails, NotAnImage
 from bot.fish import Visibility
-from bot.i18n import N_, _, ngettext
-from bot.i18n.formatting import number
 from bot.media import (
     Notice,
     convert,
@@ -44,16 +42,7 @@ VISIBILITY_CHOICES = [
     app_commands.Choice(name="unlisted (anyone with the id)", value="unlist"),
     app_commands.Choice(name="public (listed in the library)", value="public"),
 ]
-# What a voice's visibility is called in replies (translated where shown: `visibility_name`).
-VISIBILITY_NAMES = {"private": N_("private"), "unlist": N_("unlisted"), "public": N_("public")}
 _VISIBILITIES: dict[str, Visibility] = {"private": "private", "unlist": "unlist", "public": "public"}
-
-
-def visibility_name(value: str | None) -> str:
-    """A visibility as members read it, in their language ("?" when Fish sends none)."""
-    if not value:
-        return "?"
-    return _(VISIBILITY_NAMES[value]) if value in VISIBILITY_NAMES else value
 
 
 def visibility_of(value: str) -> Visibility:
@@ -61,8 +50,7 @@ def visibility_of(value: str) -> Visibility:
     try:
         return _VISIBILITIES[value]
     except KeyError:
-        raise UserFacingError(_("“{value}” is not a visibility: private, unlisted or public.").format(
-            value=value[:20])) from None
+        raise BadVoiceDetails("visibility", typed=value) from None
 
 
 @dataclass(frozen=True)
@@ -79,26 +67,24 @@ class Sample:
 def check_title(title: str) -> str:
     title = " ".join(title.split())
     if not title:
-        raise UserFacingError(_("Give the voice a title."))
+        raise BadVoiceDetails("no_title")
     if len(title) > TITLE_LIMIT:
-        raise UserFacingError(_("The title is {length} characters; keep it to {limit}.").format(
-            length=number(len(title)), limit=number(TITLE_LIMIT)))
+        raise BadVoiceDetails("title_too_long", length=len(title), limit=TITLE_LIMIT)
     return title
 
 
 def check_description(description: str | None) -> str | None:
     if description is not None and len(description) > DESCRIPTION_LIMIT:
-        raise UserFacingError(_("The description is too long; keep it to {limit} characters.").format(
-            limit=number(DESCRIPTION_LIMIT)))
+        raise BadVoiceDetails("description_too_long", length=len(description), limit=DESCRIPTION_LIMIT)
     return description.strip() or None if description else None
 
 
 def parse_tags(tags: str | None) -> list[str]:
     found = [t.strip().lower() for t in (tags or "").split(",") if t.strip()]
     if len(found) > TAGS_MAX:
-        raise UserFacingError(_("At most {limit} tags, separated by commas.").format(limit=number(TAGS_MAX)))
+        raise BadVoiceDetails("too_many_tags", length=len(found), limit=TAGS_MAX)
     if any(len(t) > TAG_LIMIT for t in found):
-        raise UserFacingError(_("Tags are at most {limit} characters each.").format(limit=number(TAG_LIMIT)))
+        raise BadVoiceDetails("tag_too_long", length=max(map(len, found)), limit=TAG_LIMIT)
     return list(dict.fromkeys(found))
 
 
@@ -109,23 +95,15 @@ def split_transcripts(transcript: str | None, samples: int) -> list[str] | None:
         return None
     parts = [part.strip() for part in transcript.split("|")]
     if len(parts) != samples or not all(parts):
-        raise UserFacingError(ngettext(
-            "Give a transcript for every sample or for none: I got {given} for {count} sample. "
-            "Separate them with `|`, in the order of the samples.",
-            "Give a transcript for every sample or for none: I got {given} for {count} samples. "
-            "Separate them with `|`, in the order of the samples.",
-            samples,
-        ).format(given=number(sum(1 for p in parts if p)), count=number(samples)))
+        raise BadSamples("transcripts", count=samples, given=sum(1 for p in parts if p))
     return parts
 
 
 def check_sample_count(count: int, settings: CloneSection) -> None:
     if count == 0:
-        raise UserFacingError(_("Attach at least one audio sample of the voice."))
+        raise BadSamples("none")
     if count > settings.max_samples:
-        raise UserFacingError(ngettext("That's {count} sample; the limit is {limit}.",
-                                       "That's {count} samples; the limit is {limit}.", count).format(
-            count=number(count), limit=number(settings.max_samples)))
+        raise BadSamples("too_many", count=count, limit=settings.max_samples)
 
 
 async def check_sample(attachment: discord.Attachment, settings: CloneSection,
@@ -136,20 +114,11 @@ async def check_sample(attachment: discord.Attachment, settings: CloneSection,
     async with slot(notice), temporary_copy(data) as path:
         info = await probe(path, name=name, cap_s=settings.max_seconds + 1)
     if info.duration_s > settings.max_seconds:
-        raise UserFacingError(
-            _("`{name}` is longer than {seconds} s. Trim it to the clearest part.").format(
-                name=name, seconds=number(settings.max_seconds))
-        )
+        raise BadSample(name, "too_long", seconds=info.duration_s, limit=settings.max_seconds)
     if info.duration_s < settings.min_seconds:
-        raise UserFacingError(
-            _("`{name}` is only {seconds} s; a voice needs at least {minimum} s of speech per sample "
-              "(10 s or more sounds best).").format(
-                name=name, seconds=number(info.duration_s, decimals=1),
-                minimum=number(settings.min_seconds))
-        )
+        raise BadSample(name, "too_short", seconds=info.duration_s, limit=settings.min_seconds)
     if info.silent:
-        raise UserFacingError(
-            _("`{name}` is silent: there is no voice in it to clone.").format(name=name))
+        raise BadSample(name, "silent", seconds=info.duration_s)
     resample = needs_resampling(info)
     as_is = (info.format_name, info.codec) in _AS_IS and not info.has_video and not resample
     return Sample(name, data, info.duration_s, as_is=as_is, resample=resample)
@@ -168,6 +137,5 @@ async def read_cover(attachment: discord.Attachment | None) -> bytes | None:
     if attachment is None:
         return None
     if not (attachment.content_type or "").startswith("image/"):
-        raise UserFacingError(_("`{name}` isn't an image; the cover must be PNG, JPEG or WebP.").format(
-            name=attachment.filename))
+        raise NotAnImage(attachment.filename)
     return await download_attachment(attachment, max_bytes=COVER_MAX_BYTES)

@@ -1,14 +1,15 @@
 """The bot's expected refusals, as data. Dependency-free: any layer may raise them.
 
-`UserFacingError` is an expected refusal that is safe to show the member. Most carry what went
-wrong as fields (a channel, a limit, a wait) and are worded where the member reads them, in their
-language, by `bot.wording.describe_error`; a few older ones were worded where they were raised and
-carry their text as the message. Nothing here imports anything of the bot's.
+`UserFacingError` is an expected refusal that is safe to show the member. Below the cogs they are
+`Refusal`s, carrying what went wrong as fields (a channel, a limit, a reset time) and worded where
+the member reads them, in their language, by `bot.wording.describe_error`; a cog may still raise a
+`UserFacingError` with its text already worded. Nothing here imports anything of the bot's.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 
 class UserFacingError(Exception):
@@ -37,6 +38,23 @@ class QueueFull(Refusal):
         self.limit = limit
 
 
+class QuotaExceeded(Refusal):
+    """A request would go over a daily quota: which `kind` of spending ("tts_bytes", "clones",
+    "transcribe_seconds", "voice_designs"), whose quota (`scope`: "member" or "guild"), its limit,
+    what was used and what this needs (in stored units: bytes, clones, seconds), and when the
+    quotas reset."""
+
+    def __init__(self, *, kind: str, scope: str, limit: int, used: int, requested: int,
+                 resets_at: datetime) -> None:
+        super().__init__(kind, scope, limit, used, requested, resets_at)
+        self.kind, self.scope, self.limit = kind, scope, limit
+        self.used, self.requested, self.resets_at = used, requested, resets_at
+
+    @property
+    def remaining(self) -> int:
+        return max(0, self.limit - self.used)
+
+
 class FishUnavailable(Refusal):
     """The breaker is open: Fish Audio failed repeatedly just now. `outage` numbers the outage
     (sessions tell their members once per outage)."""
@@ -45,6 +63,10 @@ class FishUnavailable(Refusal):
         super().__init__(retry_in, outage)
         self.retry_in = retry_in
         self.outage = outage
+
+
+class ClipTooLarge(Refusal):
+    """A rendered clip is larger than Discord takes as an upload where it was asked for."""
 
 
 class ClipStalled(Exception):
@@ -153,3 +175,94 @@ class UnknownVoice(Refusal):
 
 class VoiceTraining(Refusal):
     """The voice exists but is still being trained on Fish Audio (or its training failed)."""
+
+
+# --- cloning: the form's details and samples --------------------------------------------------
+
+class BadVoiceDetails(Refusal):
+    """A voice's title, description, tags or visibility as the member gave them can't be used:
+    `why` is "no_title", "title_too_long" (`length` of `limit`), "description_too_long",
+    "too_many_tags", "tag_too_long" (each against `limit`) or "visibility" (`typed` isn't one)."""
+
+    def __init__(self, why: str, *, length: int = 0, limit: int = 0, typed: str = "") -> None:
+        super().__init__(why, length, limit, typed)
+        self.why, self.length, self.limit, self.typed = why, length, limit, typed
+
+
+class BadSamples(Refusal):
+    """A clone's samples as a whole: `why` is "none" (no sample), "too_many" (`count` of at most
+    `limit`) or "transcripts" (`given` transcripts for `count` samples: all or none)."""
+
+    def __init__(self, why: str, *, count: int = 0, limit: int = 0, given: int = 0) -> None:
+        super().__init__(why, count, limit, given)
+        self.why, self.count, self.limit, self.given = why, count, limit, given
+
+
+class BadSample(Refusal):
+    """One sample (`name`, the file's name) can't make a voice: `why` is "too_long" (over `limit`
+    seconds), "too_short" (`seconds` long, under `limit`) or "silent"."""
+
+    def __init__(self, name: str, why: str, *, seconds: float = 0.0, limit: float = 0.0) -> None:
+        super().__init__(name, why, seconds, limit)
+        self.name, self.why, self.seconds, self.limit = name, why, seconds, limit
+
+
+class NotAnImage(Refusal):
+    """A cover (`name`, the file's name) that isn't an image."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(name)
+        self.name = name
+
+
+# --- scenes --------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class BadLine:
+    """A script line that isn't "Speaker: words": `why` is "no_speaker" (`text`, the line as
+    written) or "no_words" (`text`, the speaker it names)."""
+
+    number: int  # from 1
+    why: str
+    text: str
+
+
+class BadScript(Refusal):
+    """A /scene script that can't be performed: `why` is "lines" (every wrong line in `lines`),
+    "empty", "too_many_speakers" or "too_long" (`count` speakers or characters of at most `limit`),
+    or "nothing_left" (nothing to say once the cues are out)."""
+
+    def __init__(self, why: str, *, lines: tuple[BadLine, ...] = (), count: int = 0, limit: int = 0) -> None:
+        super().__init__(why, lines, count, limit)
+        self.why, self.lines, self.count, self.limit = why, lines, count, limit
+
+
+class UnknownSpeakers(Refusal):
+    """Speakers of a scene (`labels`, as written) that are neither a member nor a usable voice."""
+
+    def __init__(self, labels: list[str]) -> None:
+        super().__init__(labels)
+        self.labels = labels
+
+
+# --- how the bot says things in a server -----------------------------------------------------
+
+class BadEntry(Refusal):
+    """A pronunciation-dictionary entry that was refused. `field` is "word", "replacement",
+    "fallback" or "phonemes"; `why` is "empty", "too_long" (over `limit` characters), "mentions",
+    "markup", "no_letter" (a word without a letter or digit), "lonely_fallback" (a fallback
+    without a phoneme replacement) or "phoneme_characters"."""
+
+    def __init__(self, field: str, why: str, *, limit: int = 0) -> None:
+        super().__init__(field, why, limit)
+        self.field, self.why, self.limit = field, why, limit
+
+
+class BadNameTemplate(Refusal, ValueError):
+    """A server's name template ("{name} said:") that was refused: `why` is "no_name",
+    "too_long" (over `limit` characters), "mentions" or "placeholder" (another placeholder). A
+    ValueError too: it is a pydantic validator's refusal."""
+
+    def __init__(self, why: str, *, limit: int = 0) -> None:
+        super().__init__(why, limit)
+        self.why, self.limit = why, limit

@@ -12,8 +12,7 @@ from typing import TypeVar
 import discord
 from discord import app_commands
 
-from bot.errors import UserFacingError
-from bot.i18n import _
+from bot.errors import SpeakerRefused
 
 T = TypeVar("T")
 
@@ -42,32 +41,29 @@ def requires(**perms: bool) -> Callable[[T], T]:
 
 
 def speak_refusal(member: discord.Member, channel: discord.VoiceChannel | discord.StageChannel, *,
-                  audience: bool = False) -> str | None:
+                  audience: bool = False) -> SpeakerRefused | None:
     """Why `member` may not make the bot speak in `channel`, or None when they may. A member who
     can't speak there themselves (server-muted, in a stage's audience, without the Speak
     permission) can't through the bot either: /speak, the menus, /scene, previews and narration
     alike. `audience`: a server whose narration reads its stage audience too."""
     state = member.voice
-    where = channel.mention
     if state is not None and state.mute:
-        return _("You're server-muted, so I won't speak for you in {channel}.").format(channel=where)
+        return SpeakerRefused(channel.mention, "muted")
     if (not audience and state is not None and state.suppress
             and isinstance(state.channel, discord.StageChannel)):
-        return _("You're in the audience of {channel}: only its speakers can have me speak there.").format(
-            channel=where)
+        return SpeakerRefused(channel.mention, "audience")
     if not channel.permissions_for(member).speak:
-        return _("You don't have the Speak permission in {channel}, so I won't speak for you there.").format(
-            channel=where)
+        return SpeakerRefused(channel.mention, "no_speak")
     return None
 
 
 def require_speaker(member: discord.Member) -> None:
-    """Refuse (UserFacingError) a member who may not speak in the voice channel they are in."""
+    """Refuse (SpeakerRefused) a member who may not speak in the voice channel they are in."""
     state = member.voice
     if state is not None and state.channel is not None:
-        problem = speak_refusal(member, state.channel)
-        if problem is not None:
-            raise UserFacingError(problem)
+        refusal = speak_refusal(member, state.channel)
+        if refusal is not None:
+            raise refusal
 
 
 def can_read(member: discord.Member, channel: discord.abc.GuildChannel | discord.Thread) -> bool:

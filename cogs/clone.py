@@ -21,7 +21,6 @@ from bot.cloning import (
     read_cover,
     split_transcripts,
     upload_form,
-    visibility_name,
     visibility_of,
 )
 from bot.errors import UserFacingError
@@ -36,6 +35,7 @@ from bot.ui.views import AnsweredModal, ConfirmView
 from bot.ui.voice_actions import VoiceActions
 from bot.usage import expensive_cooldown
 from bot.wording import describe_error
+from bot.wording.cloning import visibility_name
 
 if TYPE_CHECKING:
     from bot.client import FishBot

@@ -24,14 +24,8 @@ from bot.i18n.resolve import guild_language
 from bot.permissions import has_permissions, requires
 from bot.usage import KINDS, Kind, LowBalanceMonitor, QuotaOverrides, UsageLedger
 from bot.usage.billing import ModelSpend, Prices
-from bot.usage.quotas import (
-    KIND_INFO,
-    OVERRIDES_NAMESPACE,
-    bytes_explained,
-    describe_amount,
-    describe_wait,
-    effective_limit,
-)
+from bot.usage.quotas import KIND_INFO, OVERRIDES_NAMESPACE, effective_limit
+from bot.wording.quotas import bytes_explained, describe_amount, describe_wait
 
 if TYPE_CHECKING:
     from bot.client import FishBot

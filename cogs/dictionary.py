@@ -16,7 +16,7 @@ from bot.i18n.formatting import listing, number
 from bot.member_data import Deleted, Held, named, server_name
 from bot.permissions import requires
 from bot.spoken.dictionaries import entries_of
-from bot.spoken.pronunciation import MAX_ENTRIES, PHONEME_END, PHONEME_START, BadEntry, Entry, parse_entry
+from bot.spoken.pronunciation import MAX_ENTRIES, PHONEME_END, PHONEME_START, Entry, parse_entry
 from bot.spoken.settings import DICTIONARY_NAMESPACE, PronunciationSettings
 
 if TYPE_CHECKING:
@@ -95,10 +95,7 @@ class PronunciationDictionary(commands.Cog):
     async def add(self, interaction: discord.Interaction, word: str, replacement: str,
                   fallback: str | None = None) -> None:
         assert interaction.guild_id is not None
-        try:
-            entry = parse_entry(word, replacement, fallback)
-        except BadEntry as exc:
-            raise UserFacingError(str(exc)) from None
+        entry = parse_entry(word, replacement, fallback)
         key = entry.word.lower()
         replaced = False
 

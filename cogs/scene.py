@@ -13,7 +13,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.errors import UserFacingError
+from bot.errors import UnknownSpeakers, UserFacingError
 from bot.expressive.scene import (
     build_parts,
     consecutive_clips,
@@ -23,7 +23,6 @@ from bot.expressive.scene import (
     parse_script,
     speaker_key,
     speakers_of,
-    unknown_speakers_message,
 )
 from bot.i18n import N_, _, ngettext
 from bot.i18n.formatting import listing, number
@@ -165,7 +164,7 @@ class Scene(commands.Cog):
             except _Private as exc:
                 private.append(str(exc))
         if unknown:
-            raise UserFacingError(unknown_speakers_message(unknown))
+            raise UnknownSpeakers(unknown)
         if private:
             names = listing([f"**{discord.utils.escape_markdown(n)}**" for n in private])
             raise UserFacingError(ngettext(

@@ -151,10 +151,7 @@ class ServerSettings(VoiceOptions, commands.Cog):
         if chosen["repeat_cap"] == 1:
             raise UserFacingError(_("The repeated-character cap is 0 (off) or 2 to 100."))
         if chosen["name_template"] is not None:
-            try:
-                chosen["name_template"] = check_name_template(chosen["name_template"])
-            except ValueError as exc:
-                raise UserFacingError(str(exc)) from None
+            chosen["name_template"] = check_name_template(chosen["name_template"])
         changes: dict[str, object] = {
             option.sets: chosen[option.name] for option in NARRATION_OPTIONS
             if option.name not in _ROLE_OPTIONS and chosen[option.name] is not None

@@ -56,7 +56,7 @@ class SpeakMessage(commands.Cog):
             # In voice, by narration's rule too: the author's words aren't spoken where they may
             # not speak (the invoker's own right to is the speech service's check).
             assert member.voice is not None and member.voice.channel is not None
-            if speak_refusal(author_member, member.voice.channel, audience=config.read_audience):
+            if speak_refusal(author_member, member.voice.channel, audience=config.read_audience) is not None:
                 raise UserFacingError(_("That member may not speak in {channel}, so I won't read their "
                                         "messages there.").format(channel=member.voice.channel.mention))
         # "Alice said: …" (as narration announces), then the message's words in the author's voice,

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 import discord
 
-from bot.cloning import check_title, visibility_name
+from bot.cloning import check_title
 from bot.errors import UserFacingError
 from bot.fish import FishAPIError, FishError, ValidationError, Visibility, VoiceDesignCandidate
 from bot.fish.admission import requested_by
@@ -32,6 +32,7 @@ from bot.ui.speaking import speak_in_voice
 from bot.ui.views import AnsweredModal, MemberView
 from bot.ui.voice_actions import VoiceActions
 from bot.wording import describe_error
+from bot.wording.cloning import visibility_name
 
 if TYPE_CHECKING:
     from bot.client import FishBot

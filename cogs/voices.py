@@ -15,7 +15,6 @@ from bot.cloning import (
     check_title,
     parse_tags,
     read_cover,
-    visibility_name,
     visibility_of,
 )
 from bot.errors import UserFacingError
@@ -28,6 +27,7 @@ from bot.ui.views import ConfirmView
 from bot.ui.voice_autocomplete import VoiceOptions
 from bot.ui.voice_cards import SearchQuery, VoiceSearchView, voice_embed
 from bot.usage import expensive_cooldown
+from bot.wording.cloning import visibility_name
 from cogs.voice_design import design_voice
 
 if TYPE_CHECKING:

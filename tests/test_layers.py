@@ -4,7 +4,9 @@
   package import cycle (every import counts, in functions too, except under `TYPE_CHECKING`);
 - the building blocks never reach up to the bot or the cogs: what a helper needs is handed to it
   (see bot/cli.py's `build_bot`), so it can be used and tested on its own;
-- bot/voice words nothing for members (no i18n): it reports what happened as data.
+- bot/voice words nothing for members (no i18n): it reports what happened as data;
+- below bot.wording nothing calls the gettext functions: refusals are data (bot/errors.py), worded
+  in bot.wording (`WORDS_BELOW_WORDING` lists what still words spoken text or a notice itself).
 
 A package is a folder under bot/ or a module directly in it ("bot.config")."""
 
@@ -170,3 +172,50 @@ def test_a_cycle_through_a_function_level_import_is_found(tmp_path: Path) -> Non
     (tmp_path / "cogs").mkdir()
     edges = package_imports(tmp_path)
     assert "bot.b" in edges["bot.a"] and "bot.a" in edges["bot.b"]
+
+
+# The gettext functions: a call to one words something for a member.
+GETTEXT = frozenset({"_", "gettext", "ngettext", "pgettext", "npgettext"})
+# Modules below bot.wording that still word something themselves, each with why.
+WORDS_BELOW_WORDING = {
+    "bot.spoken.cleaning": "what is said in place of links, mentions, files: spoken text, not a refusal",
+    "bot.spoken.phrases": "\"Alice said:\", \"Alice joined\": spoken text, not a refusal",
+    "bot.transcripts": "\"Speaker 1: …\" in a transcript's text: content, not a refusal",
+    "bot.expressive.cues": "the cue help for /speak's help (a list and a sentence per model): not moved yet",
+    "bot.media.jobs": "the \"number 3 in line\" notice edited into a waiting reply: not moved yet",
+}
+
+
+def gettext_calls(path: Path) -> list[str]:
+    """Where a module calls a gettext function ("line 12: ngettext")."""
+    tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
+    calls = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call):
+            func = node.func
+            name = func.id if isinstance(func, ast.Name) else getattr(func, "attr", "")
+            if name in GETTEXT:
+                calls.append(f"line {node.lineno}: {name}")
+    return calls
+
+
+def test_below_wording_errors_are_data() -> None:
+    """Refusals are data (bot/errors.py) worded in bot.wording: nothing below it calls `_`,
+    `ngettext` or `pgettext` (N_ marks a msgid, it doesn't word), except the allow-list above."""
+    level = {package: i for i, layer in enumerate(LAYERS) for package in layer}
+    below = {package for package, i in level.items() if i < level["bot.wording"]} - {"bot", "bot.i18n"}
+    found: dict[str, list[str]] = {}
+    for path in sorted((ROOT / "bot").rglob("*.py")):
+        module = module_name(path)
+        if package_of(module) in below and (calls := gettext_calls(path)):
+            found[module] = calls
+    unexpected = {module: calls for module, calls in found.items() if module not in WORDS_BELOW_WORDING}
+    assert unexpected == {}, "word it in bot.wording: raise a Refusal (bot/errors.py) with the facts"
+    assert sorted(set(WORDS_BELOW_WORDING) - set(found)) == [], "words nothing now: drop it from the list"
+
+
+def test_gettext_calls_are_found(tmp_path: Path) -> None:
+    module = tmp_path / "worded.py"
+    module.write_text("from bot import i18n\nfrom bot.i18n import N_, _, ngettext\nA = N_('marked')\n"
+                      "def f(n):\n    return _('a') + ngettext('b', 'bs', n) + i18n.pgettext('c', 'd')\n")
+    assert sorted(gettext_calls(module)) == ["line 5: _", "line 5: ngettext", "line 5: pgettext"]

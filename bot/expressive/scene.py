@@ -14,10 +14,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
-from bot.errors import UserFacingError
+from bot.errors import BadLine, BadScript
 from bot.expressive import cues
-from bot.i18n import _, ngettext
-from bot.i18n.formatting import listing, number
 
 _LINE = re.compile(r"^\s*(?P<speaker>[^:\n]{1,100}?)\s*:\s*(?P<text>.*?)\s*$")
 _MENTION = re.compile(r"^<@!?(?P<id>\d{15,21})>$")
@@ -44,41 +42,30 @@ def mention_id(label: str) -> int | None:
     return int(match["id"]) if match else None
 
 
-def _quote(text: str, limit: int = 40) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
 def parse_script(script: str, *, max_speakers: int, max_chars: int) -> list[Line]:
-    """The script's lines, or a UserFacingError naming every line that is wrong."""
+    """The script's lines, or a BadScript naming every line that is wrong."""
     lines: list[Line] = []
-    bad: list[str] = []
+    bad: list[BadLine] = []
     for line_number, raw in enumerate(script.splitlines(), 1):
         if not raw.strip():
             continue
         match = _LINE.match(raw)
         if match is None:
-            bad.append(_("line {number} (“{text}”) has no “Speaker:” in front").format(
-                number=number(line_number), text=_quote(raw)))
+            bad.append(BadLine(line_number, "no_speaker", raw))
         elif not match["text"]:
-            bad.append(_("line {number} gives {speaker} nothing to say").format(
-                number=number(line_number), speaker=_quote(match["speaker"])))
+            bad.append(BadLine(line_number, "no_words", match["speaker"]))
         else:
             lines.append(Line(match["speaker"], match["text"], line_number))
     if bad:
-        problems = "; ".join(bad[:5]) + ("; …" if len(bad) > 5 else ".")
-        raise UserFacingError(_("Every line needs a speaker, a colon and what they say, like `Ann: Hello!`. "
-                                "Fix: {problems}").format(problems=problems))
+        raise BadScript("lines", lines=tuple(bad))
     if not lines:
-        raise UserFacingError(_("The script is empty. Write one line per turn, like `Ann: Hello!`."))
+        raise BadScript("empty")
     speakers = list(dict.fromkeys(line.key for line in lines))
     if len(speakers) > max_speakers:
-        raise UserFacingError(_("That scene has {count} speakers; the limit is {limit}.").format(
-            count=number(len(speakers)), limit=number(max_speakers)))
+        raise BadScript("too_many_speakers", count=len(speakers), limit=max_speakers)
     chars = sum(len(line.text) for line in lines)
     if chars > max_chars:
-        raise UserFacingError(_("That scene is {count} characters of speech; the limit is {limit}.").format(
-            count=number(chars), limit=number(max_chars)))
+        raise BadScript("too_long", count=chars, limit=max_chars)
     return lines
 
 
@@ -88,18 +75,6 @@ def speakers_of(lines: list[Line]) -> dict[str, str]:
     for line in lines:
         found.setdefault(line.key, line.speaker)
     return found
-
-
-def unknown_speakers_message(labels: list[str]) -> str:
-    names = listing([f"**{_quote(label)}**" for label in labels])
-    text = ngettext(
-        "I don't know who {names} is. A speaker is a member (a mention, or the name of someone in a voice "
-        "channel here) or a voice you can use (its exact title). Nothing was spent.",
-        "I don't know who {names} are. A speaker is a member (a mention, or the name of someone in a voice "
-        "channel here) or a voice you can use (its exact title). Nothing was spent.",
-        len(labels),
-    )
-    return text.format(names=names)
 
 
 # --- what goes to Fish --------------------------------------------------------------------------
@@ -162,5 +137,5 @@ def build_parts(lines: list[Line], voices: dict[str, str | None], model: str, *,
         if text:
             parts.append(Part(voices[line.key], text))
     if not parts:
-        raise UserFacingError(_("After taking out the cues there is nothing left to say."))
+        raise BadScript("nothing_left")
     return parts

@@ -7,8 +7,7 @@ from pathlib import PurePosixPath
 import discord
 import httpx
 
-from bot.i18n import _
-from bot.media.errors import FileTooLarge, MediaError
+from bot.media.errors import DownloadFailed, FileTooLarge
 
 # Used only when Discord gave no content type; the file is still probed by decoding.
 _MEDIA_SUFFIXES = {".mp3", ".wav", ".ogg", ".oga", ".opus", ".m4a", ".mp4", ".mov", ".webm",
@@ -78,8 +77,5 @@ async def download_attachment(
                     raise FileTooLarge(attachment.filename, received, max_bytes)
                 chunks.append(chunk)
     except httpx.HTTPError:
-        raise MediaError(
-            _("I couldn't download `{name}` from Discord. Try again in a moment.").format(
-                name=attachment.filename)
-        ) from None
+        raise DownloadFailed(attachment.filename) from None
     return b"".join(chunks)

@@ -33,6 +33,7 @@ from bot.storage.settings import SettingsStore
 from bot.usage import QuotaExceeded
 from bot.voice.manager import SessionManager
 from bot.voice.session import VoiceSession
+from bot.wording import describe
 
 log = logging.getLogger(__name__)
 
@@ -162,7 +163,7 @@ class Reader:
             log.info("narration could not auto-join in guild %s: %s", guild.id, exc)
             return None
 
-    async def _tell(self, message: discord.Message, text: str) -> None:
+    async def _tell(self, message: discord.Message, reason: str | UserFacingError) -> None:
         """Why a message wasn't read: a reply, at most one per member and server every few minutes
         (a busy channel must not fill with the bot's notices); never a ping."""
         assert message.guild is not None
@@ -171,7 +172,9 @@ class Reader:
         # Posted in the channel for everyone there: in the server's language. (Called from the
         # voice session's task too, so the language is set here, not inherited.)
         with using_language(await guild_language(self.store, message.guild)):
-            text = _("I couldn't read this aloud: {reason}").format(reason=text)
+            if isinstance(reason, UserFacingError):
+                reason = describe(reason) or ""
+            text = _("I couldn't read this aloud: {reason}").format(reason=reason)
         try:
             await message.reply(text, mention_author=False, allowed_mentions=NO_MENTIONS)
         except discord.HTTPException:
@@ -209,7 +212,7 @@ class Reader:
                 max_wait_s=config.max_wait_s or None, notice=notice,
             )
         except QuotaExceeded as exc:
-            await self._tell(message, str(exc))
+            await self._tell(message, exc)
             return
         except QueueFull:
             await self._tell(message, _("too many messages are waiting to be spoken."))
@@ -272,7 +275,7 @@ class Reader:
                 await self.speech.replace_text(session, message.id, text, user_id=message.author.id)
         except QuotaExceeded as exc:
             await self._drop(session, guild_id, message.id)
-            await self._tell(queued.message, str(exc))
+            await self._tell(queued.message, exc)
 
     # --- join/leave announcements ----------------------------------------------------------------
 

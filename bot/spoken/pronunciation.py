@@ -19,8 +19,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from bot.i18n import N_, _
-from bot.i18n.formatting import number
+from bot.errors import BadEntry
 
 PHONEME_START = "<|phoneme_start|>"
 PHONEME_END = "<|phoneme_end|>"
@@ -48,10 +47,6 @@ _MARKUP = re.compile(r"[<>\[\]|{}`\\]")
 _PHONEME_TEXT = re.compile(r"[\w\s'.,:\-]+")
 
 
-class BadEntry(ValueError):
-    """A dictionary entry that was refused; the message is shown to the member as it is."""
-
-
 @dataclass(frozen=True)
 class Entry:
     word: str
@@ -64,33 +59,16 @@ class Entry:
         return self.say
 
 
-# What is wrong with each field a member fills in: empty, too long, a mention, markup.
-_REFUSALS = {
-    "word": (N_("The word can't be empty."), N_("The word can be at most {limit} characters."),
-             N_("The word can't contain mentions."),
-             N_("The word can't contain markup characters ({characters}).")),
-    "replacement": (N_("The replacement can't be empty."),
-                    N_("The replacement can be at most {limit} characters."),
-                    N_("The replacement can't contain mentions."),
-                    N_("The replacement can't contain markup characters ({characters}).")),
-    "fallback": (N_("The fallback can't be empty."), N_("The fallback can be at most {limit} characters."),
-                 N_("The fallback can't contain mentions."),
-                 N_("The fallback can't contain markup characters ({characters}).")),
-}
-_MARKUP_SHOWN = "< > [ ] | { } ` \\"
-
-
-def _check_plain(text: str, what: str, limit: int) -> str:
-    empty, too_long, mentions, markup = _REFUSALS[what]
+def _check_plain(text: str, field: str, limit: int) -> str:
     text = " ".join(text.split())
     if not text:
-        raise BadEntry(_(empty))
+        raise BadEntry(field, "empty")
     if len(text) > limit:
-        raise BadEntry(_(too_long).format(limit=number(limit)))
+        raise BadEntry(field, "too_long", limit=limit)
     if _MENTION.search(text):
-        raise BadEntry(_(mentions))
+        raise BadEntry(field, "mentions")
     if _MARKUP.search(text):
-        raise BadEntry(_(markup).format(characters=_MARKUP_SHOWN))
+        raise BadEntry(field, "markup")
     return text
 
 
@@ -99,22 +77,20 @@ def parse_entry(word: str, replacement: str, fallback: str | None = None) -> Ent
     `fallback` is the respelling for models that don't read spans (default: the word unchanged)."""
     word = _check_plain(word, "word", MAX_WORD)
     if not re.search(r"\w", word):
-        raise BadEntry(_("The word needs at least one letter or digit."))
+        raise BadEntry("word", "no_letter")
     replacement = replacement.strip()
     span = _PHONEME_SPAN.fullmatch(replacement)
     if span is None:
         if fallback:
-            raise BadEntry(_("A fallback only goes with a phoneme replacement."))
+            raise BadEntry("fallback", "lonely_fallback")
         return Entry(word, _check_plain(replacement, "replacement", MAX_REPLACEMENT))
     phonemes = " ".join(span[1].split())
     if not phonemes:
-        raise BadEntry(_("The phoneme span is empty."))
+        raise BadEntry("phonemes", "empty")
     if len(phonemes) > MAX_REPLACEMENT:
-        raise BadEntry(_("The phonemes can be at most {limit} characters.").format(
-            limit=number(MAX_REPLACEMENT)))
+        raise BadEntry("phonemes", "too_long", limit=MAX_REPLACEMENT)
     if not _PHONEME_TEXT.fullmatch(phonemes) or _MENTION.search(phonemes):
-        raise BadEntry(_("Phonemes are letters, digits, spaces and ' . , : - only "
-                         "(Arpabet such as `HH AH0 L OW1`, pinyin such as `ni3 hao3`, or romaji)."))
+        raise BadEntry("phonemes", "phoneme_characters")
     say = _check_plain(fallback, "fallback", MAX_REPLACEMENT) if fallback else word
     return Entry(word, say, phonemes)
 

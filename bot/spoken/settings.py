@@ -8,8 +8,7 @@ import re
 
 from pydantic import BaseModel, Field, field_validator
 
-from bot.i18n import _
-from bot.i18n.formatting import number
+from bot.errors import BadNameTemplate
 from bot.spoken.cleaning import EmojiMode
 from bot.spoken.phrases import DEFAULT_NAME_TEMPLATE
 
@@ -25,18 +24,16 @@ _MENTION = re.compile(r"<[@#][!&]?\d+>|@everyone|@here", re.IGNORECASE)
 
 
 def check_name_template(template: str) -> str:
-    """The announcement before a member's words ("{name} said:"); the message is for the member."""
+    """The announcement before a member's words ("{name} said:"), or BadNameTemplate."""
     template = " ".join(template.split())
     if "{name}" not in template:
-        raise ValueError(_("The name template must contain {placeholder}.").format(placeholder="{name}"))
+        raise BadNameTemplate("no_name")
     if len(template) > NAME_TEMPLATE_LIMIT:
-        raise ValueError(_("The name template can be at most {limit} characters.").format(
-            limit=number(NAME_TEMPLATE_LIMIT)))
+        raise BadNameTemplate("too_long", limit=NAME_TEMPLATE_LIMIT)
     if _MENTION.search(template):
-        raise ValueError(_("The name template can't contain mentions."))
+        raise BadNameTemplate("mentions")
     if "{" in template.replace("{name}", "") or "}" in template.replace("{name}", ""):
-        raise ValueError(_("The only placeholder in the name template is {placeholder}.").format(
-            placeholder="{name}"))
+        raise BadNameTemplate("placeholder")
     return template
 
 

@@ -9,7 +9,7 @@ from collections.abc import Callable
 
 import discord
 
-from bot.errors import UserFacingError
+from bot.errors import ClipTooLarge
 from bot.i18n import _
 from bot.i18n.formatting import number
 from bot.speech.service import Accepted, Item, Placement, SpeechService
@@ -75,7 +75,7 @@ async def send_as_file(
                                 accepted=_defer(interaction, ephemeral=ephemeral), notice=notice,
                                 in_line=line_notice(interaction.edit_original_response))
     if len(audio) > interaction.filesize_limit:
-        raise UserFacingError(_("That clip is larger than Discord lets me upload here. Try less text."))
+        raise ClipTooLarge
     extension, _mime = FILE_TYPES[spec.format]
     await interaction.followup.send(
         content if content is not None else _("You're not in a voice channel, so here it is as a file."),

@@ -7,7 +7,6 @@ from dataclasses import dataclass
 
 import discord
 
-from bot.cloning import visibility_name
 from bot.fish import DEFAULT_CDN_BASE, FishClient, PaginatedResponse, Voice, public_url
 from bot.i18n import _, ngettext
 from bot.i18n.formatting import number
@@ -16,6 +15,7 @@ from bot.storage.settings import SettingsStore
 from bot.storage.voice_owners import VoiceOwners
 from bot.ui.views import MemberView
 from bot.ui.voice_actions import VoiceActions
+from bot.wording.cloning import visibility_name
 
 PAGE_SIZE = 10  # the API's (and the SDK's) default page size
 SEARCH_TIMEOUT_S = 300.0

@@ -27,7 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import clock, metrics
 from bot.config import Settings
-from bot.errors import DatabaseUnavailable
+from bot.errors import DatabaseUnavailable, QuotaExceeded
 from bot.storage.db import Database, affected_rows
 from bot.storage.models import UsageCounter, UsageEvent
 from bot.storage.settings import SettingsStore
@@ -38,9 +38,9 @@ from bot.usage.quotas import (
     Kind,
     Limits,
     Outcome,
-    QuotaExceeded,
     QuotaOverrides,
     Scope,
+    next_reset,
     resolve_limits,
     seconds_to_reset,
     utc_day,
@@ -154,7 +154,7 @@ class UsageLedger:
             await self._record(user_id, guild_id, kind, amount, "denied", model)
             raise QuotaExceeded(
                 kind=kind, scope=over.scope, limit=over.limit, used=used, requested=amount,
-                reset_in=seconds_to_reset(),
+                resets_at=next_reset(),
             ) from None
         return Reservation(
             ledger=self, kind=kind, amount=amount, user_id=user_id, guild_id=guild_id, day=day,

@@ -14,20 +14,30 @@ import discord
 from discord import app_commands
 
 from bot.errors import (
+    BadEntry,
+    BadNameTemplate,
+    BadSample,
+    BadSamples,
+    BadScript,
     BadStyle,
+    BadVoiceDetails,
     BotCannotSpeak,
     ChannelFull,
     ClipStalled,
+    ClipTooLarge,
     ConnectTimedOut,
     DatabaseUnavailable,
     FishUnavailable,
     JoinFailed,
+    NotAnImage,
     NotInVoice,
     QueueFull,
+    QuotaExceeded,
     ServersOnly,
     SpeakerRefused,
     SpeakingElsewhere,
     TimedOutMember,
+    UnknownSpeakers,
     UnknownVoice,
     UserFacingError,
     VoiceTraining,
@@ -35,7 +45,12 @@ from bot.errors import (
 from bot.fish.errors import FishError
 from bot.i18n import N_, _
 from bot.i18n.formatting import duration, listing, number
+from bot.wording.cloning import bad_sample, bad_samples, bad_voice_details, not_an_image
 from bot.wording.fish import user_message
+from bot.wording.media import MEDIA_REFUSALS
+from bot.wording.quotas import quota_exceeded
+from bot.wording.scene import bad_script, unknown_speakers
+from bot.wording.spoken import bad_entry, bad_name_template
 
 GENERIC_FAILURE = N_("Something went wrong on my side. The bot's operator can find the details in the log.")
 # The permissions the bot's checks name; others are shown with Discord's English name.
@@ -118,6 +133,7 @@ REFUSALS: dict[type[BaseException], Callable[[Any], str]] = {
     DatabaseUnavailable: lambda _e: _("The bot's database isn't answering right now. Try again in a moment."),
     QueueFull: lambda e: _("The queue is full ({count} waiting). Try again soon.").format(
         count=number(e.limit)),
+    QuotaExceeded: quota_exceeded,
     FishUnavailable: lambda e: _(
         "Fish Audio isn't responding right now (several requests failed in a row), so I'm not "
         "sending it new speech for a moment. Try again in {wait}.").format(wait=duration(e.retry_in)),
@@ -136,8 +152,18 @@ REFUSALS: dict[type[BaseException], Callable[[Any], str]] = {
     UnknownVoice: _unknown_voice,
     BadStyle: _bad_style,
     ServersOnly: lambda _e: _("This only works in a server."),
+    BadVoiceDetails: bad_voice_details,
+    BadSamples: bad_samples,
+    BadSample: bad_sample,
+    NotAnImage: not_an_image,
+    BadScript: bad_script,
+    UnknownSpeakers: unknown_speakers,
+    BadEntry: bad_entry,
+    BadNameTemplate: bad_name_template,
     VoiceTraining: lambda _e: _("That voice is still being trained on Fish Audio (or its training failed): "
                                 "it can speak once it is ready."),
+    ClipTooLarge: lambda _e: _("That clip is larger than Discord lets me upload here. Try less text."),
+    **MEDIA_REFUSALS,
 }
 
 

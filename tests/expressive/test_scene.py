@@ -7,7 +7,7 @@ from datetime import date
 
 import pytest
 
-from bot.errors import UserFacingError
+from bot.errors import BadScript, UnknownSpeakers
 from bot.expressive.scene import (
     Line,
     Part,
@@ -18,8 +18,8 @@ from bot.expressive.scene import (
     one_request,
     parse_script,
     speakers_of,
-    unknown_speakers_message,
 )
+from bot.wording import describe
 from tests.fakefish import expressive
 
 ON = date(2026, 12, 1)
@@ -47,15 +47,16 @@ def test_lines_speakers_and_blank_lines() -> None:
     ("A: " + "x" * 30 + "\nB: " + "y" * 21, "That scene is 51 characters of speech; the limit is 50."),
 ])
 def test_refusals(script, message) -> None:
-    with pytest.raises(UserFacingError) as caught:
+    with pytest.raises(BadScript) as caught:
         parse(script, max_speakers=2, max_chars=50)
-    assert message in str(caught.value)
+    assert message in str(describe(caught.value))
 
 
 def test_every_bad_line_is_named_at_once() -> None:
-    with pytest.raises(UserFacingError) as caught:
+    with pytest.raises(BadScript) as caught:
         parse("Ann: ok\nno colon\nBob: fine\nalso none")
-    assert "line 2" in str(caught.value) and "line 4" in str(caught.value)
+    text = str(describe(caught.value))
+    assert "line 2" in text and "line 4" in text
 
 
 @pytest.mark.parametrize(("label", "found"), [
@@ -67,7 +68,7 @@ def test_mentions(label, found) -> None:
 
 
 def test_unknown_speakers_named_together() -> None:
-    text = unknown_speakers_message(["Zed", "Narrator"])
+    text = str(describe(UnknownSpeakers(["Zed", "Narrator"])))
     assert "**Zed** and **Narrator** are" in text and "Nothing was spent" in text
 
 
@@ -112,5 +113,5 @@ def test_a_line_of_only_a_cue_the_model_lacks_is_dropped() -> None:
     assert build_parts(lines, voices, "s2.1-pro", cues_allowed=True, on=ON) == [
         Part("a", "[sighs]"), Part("b", "[laughing nervously]")]  # a sigh is something to hear
     assert build_parts(lines, voices, "s1", cues_allowed=True, on=ON) == [Part("a", "(sighing)")]
-    with pytest.raises(UserFacingError):
+    with pytest.raises(BadScript):
         build_parts(lines[1:], voices, "s1", cues_allowed=True, on=ON)

@@ -4,12 +4,14 @@ What members or Fish wrote (transcripts, file names, package types) is data and 
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import discord
 import pytest
 
+from bot import clock
 from bot.config import Settings
 from tests.attachments import VOICE_MESSAGE_FLAG, FakeCDN
 from tests.bot_fixtures import make_settings
@@ -137,21 +139,22 @@ async def test_quota_show_set_and_refusals(bot, harness, guild) -> None:
 
 
 async def test_quota_refusals_from_the_ledger_are_translated(bot, harness, guild) -> None:
-    """QuotaExceeded is worded where the reservation is refused, in the interaction's language."""
+    """QuotaExceeded, raised where the reservation is refused, is worded in the current language."""
     from bot.usage import QuotaExceeded
+    from bot.wording import describe
 
     alice = member(guild)
     refusals = []
     for amount in (1001, 5001):
         with pytest.raises(QuotaExceeded) as caught:
             await bot.usage.reserve(kind="tts_bytes", amount=amount, user_id=alice, guild_id=guild.id)
-        refusals.append(str(caught.value))
+        refusals.append(str(describe(caught.value)))
     mod = member(guild, "Mod")
     await harness.run("quota set", user_id=mod, guild=guild, permissions=MANAGE,
                       limit="clones_per_guild", value=0)
     with pytest.raises(QuotaExceeded) as caught:
         await bot.usage.reserve(kind="clones", amount=1, user_id=alice, guild_id=guild.id)
-    refusals.append(str(caught.value))
+    refusals.append(str(describe(caught.value)))
     # Outside an interaction the test's own task is in English: these are checked in the
     # pseudo-locale by wording them inside it.
     from bot.i18n import using_language
@@ -159,8 +162,9 @@ async def test_quota_refusals_from_the_ledger_are_translated(bot, harness, guild
     with using_language(pseudo.LANGUAGE):
         for kind, scope, limit in (("tts_bytes", "member", 1000), ("transcribe_seconds", "guild", 600),
                                    ("voice_designs", "member", 0), ("clones", "guild", 0)):
-            refusals.append(str(QuotaExceeded(kind=kind, scope=scope, limit=limit, used=limit,
-                                              requested=90, reset_in=3725)))
+            refusals.append(str(describe(QuotaExceeded(
+                kind=kind, scope=scope, limit=limit, used=limit, requested=90,
+                resets_at=clock.utc_now() + timedelta(seconds=3725)))))
     assert pseudo.unmarked(refusals[3:]) == []
     assert "Your daily quota of speech is used up" in refusals[0]  # English by default
 

@@ -10,6 +10,7 @@ import pytest
 from bot.media import MediaBusy, jobs, probe
 from bot.media import ffmpeg as media_ffmpeg
 from bot.media.jobs import MediaJobs
+from bot.wording import describe
 from tests.discord_harness import wait_for
 from tests.media_samples import MediaSamples
 
@@ -36,7 +37,8 @@ async def test_at_most_the_limit_run_and_the_rest_wait_in_order() -> None:
     with pytest.raises(MediaBusy) as caught:  # two running, four waiting: the line is full
         async with gate.slot():
             pass
-    assert str(caught.value) == "I'm busy processing other members' audio right now. Try again in a minute."
+    assert describe(caught.value) == ("I'm busy processing other members' audio right now. "
+                                      "Try again in a minute.")
     release.set()
     await asyncio.gather(*tasks)
     assert started == [0, 1, 2, 3, 4, 5] and most == 2
